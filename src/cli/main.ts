@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * The `portcullis` command line. Each command lives in its own file under
+ * `src/cli/` and exports `register(program)`; this file only wires them up.
+ */
+import { Command } from 'commander';
+import { runCli } from './run.js';
+
+const program = new Command();
+program
+  .name('portcullis')
+  .description(
+    'Secure downloads of Apple in-house apps, packages and books with JSON Web Tokens (Jamf Pro compatible).',
+  )
+  .version('0.1.0');
+
+// Command registrations (one line per command file).
+
+await runCli(program, process.argv);
