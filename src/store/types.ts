@@ -1,0 +1,252 @@
+/**
+ * The Store contract: persistence behind a narrow, async interface.
+ *
+ * Every repository method returns a Promise so that a PostgreSQL implementation can follow;
+ * the SQLite implementation (src/store/sqlite.ts) wraps better-sqlite3, which is synchronous.
+ * Times are ISO-8601 strings (UTC) unless a field name says `Ms` (epoch milliseconds).
+ */
+import type { DownloadEvent } from '../server/types.js';
+
+/** A JWT configuration: one RSA signing key pair Jamf Pro uses; the private half is encrypted. */
+export interface JwtConfigurationRecord {
+  id: string /* uuid */;
+  displayName: string;
+  /** Opaque, from `encryptSecret(secret, pem, 'configuration:<id>')`. */
+  privateKeyCiphertext: string;
+  publicKeyPem: string;
+  kid: string;
+  fingerprint: string;
+  keyBits: number;
+  certificatePem: string | null;
+  tokenExpirySeconds: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt: string | null;
+  createdBy: string | null;
+}
+
+/** Role of a console/API user. */
+export type AccountRole = 'admin' | 'read-only';
+
+/** A console/admin-API user. `passwordHash` comes from `hashPassword` (src/store/passwords.ts). */
+export interface AccountRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  role: AccountRole;
+  disabled: boolean;
+  mustChangePassword: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+/** A trusted external JWT issuer for admin-API logins (JWKS URL or shared secret). */
+export interface JwtServerRecord {
+  id: string;
+  name: string;
+  issuer: string;
+  jwksUrl: string | null;
+  /** Opaque, from `encryptSecret(secret, value, 'jwt-server:<id>')`. */
+  sharedSecretCiphertext: string | null;
+  audience: string;
+  role: AccountRole;
+  /** Claim that names the user; default 'sub'. */
+  usernameClaim: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One stored download decision. */
+export interface AuditEventRecord extends DownloadEvent {
+  id: number;
+  configurationId: string | null;
+}
+
+/** Audit input: a download event, optionally attributed to a configuration. */
+export type AuditEventInput = DownloadEvent & { configurationId?: string | null };
+
+/** Filters for `audit.query`; results are newest first, keyset-paged on id. */
+export interface AuditQuery {
+  /** Exact path, or a prefix when it ends with `*`. */
+  path?: string;
+  outcome?: string;
+  /** Inclusive lower bound: ISO string or epoch milliseconds. */
+  since?: string | number;
+  /** Exclusive upper bound: ISO string or epoch milliseconds. */
+  until?: string | number;
+  configurationId?: string;
+  /** Default 100, max 1000. */
+  limit?: number;
+  /** Opaque; pass `nextCursor` from the previous page. */
+  cursor?: string;
+}
+
+/** Aggregates for the console dashboard. */
+export interface AuditStats {
+  buckets: Array<{ t: number; ok: number; refused: number }>;
+  byOutcome: Record<string, number>;
+  topPaths: Array<{ path: string; count: number }>;
+}
+
+/** One administrative change (who did what), for the change log. */
+export interface ChangeRecord {
+  id: number;
+  time: string;
+  actor: string;
+  /** e.g. 'configuration.create', 'account.delete'. */
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Filters for `changes.query`; newest first, keyset-paged on id. */
+export interface ChangeQuery {
+  since?: string | number;
+  actor?: string;
+  action?: string;
+  /** Default 100, max 1000. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Kind of catalogued content. */
+export type ContentKind = 'app' | 'package' | 'book' | 'other';
+
+/** Catalog entry for one file under the content root. */
+export interface ContentRecord {
+  /** Relative to the content root, '/'-separated. */
+  path: string;
+  size: number;
+  sha256: string;
+  kind: ContentKind;
+  metadata: Record<string, unknown>;
+  mtimeMs: number;
+  /** Starts at 1; bumped when sha256 changes. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  uploadedBy: string | null;
+}
+
+/** A paged result; `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** JWT configurations (signing keys). */
+export interface ConfigurationRepo {
+  list(): Promise<JwtConfigurationRecord[]>;
+  get(id: string): Promise<JwtConfigurationRecord | undefined>;
+  /** Throws STORE_CONFLICT on a duplicate id or displayName. */
+  create(
+    r: Omit<JwtConfigurationRecord, 'createdAt' | 'updatedAt' | 'rotatedAt'>,
+  ): Promise<JwtConfigurationRecord>;
+  /** Bumps updatedAt; returns undefined when the id is unknown. */
+  update(
+    id: string,
+    patch: Partial<Omit<JwtConfigurationRecord, 'id' | 'createdAt'>>,
+  ): Promise<JwtConfigurationRecord | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Increments on every write; pollers compare it cheaply. */
+  generation(): Promise<number>;
+}
+
+/** Console/admin-API users. */
+export interface AccountRepo {
+  list(): Promise<AccountRecord[]>;
+  getByUsername(username: string): Promise<AccountRecord | undefined>;
+  get(id: string): Promise<AccountRecord | undefined>;
+  /** `id` defaults to a random UUID. Throws STORE_CONFLICT on a duplicate username. */
+  create(
+    r: Omit<AccountRecord, 'id' | 'createdAt' | 'lastLoginAt'> & {
+      id?: string;
+      lastLoginAt?: string | null;
+    },
+  ): Promise<AccountRecord>;
+  update(
+    id: string,
+    patch: Partial<Omit<AccountRecord, 'id' | 'createdAt'>>,
+  ): Promise<AccountRecord | undefined>;
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+/** Revoked admin session tokens (by jti) until they would have expired anyway. */
+export interface RevokedTokenRepo {
+  /** `expiresAt` in epoch seconds. Revoking twice is fine. */
+  revoke(jti: string, expiresAt: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+  /** Removes entries with expiresAt <= nowSec; returns how many. */
+  purgeExpired(nowSec: number): Promise<number>;
+}
+
+/** Trusted external JWT issuers. */
+export interface JwtServerRepo {
+  list(): Promise<JwtServerRecord[]>;
+  get(id: string): Promise<JwtServerRecord | undefined>;
+  getByIssuer(issuer: string): Promise<JwtServerRecord | undefined>;
+  /** `id` defaults to a random UUID. Throws STORE_CONFLICT on a duplicate name or issuer. */
+  create(
+    r: Omit<JwtServerRecord, 'id' | 'createdAt' | 'updatedAt'> & { id?: string },
+  ): Promise<JwtServerRecord>;
+  update(
+    id: string,
+    patch: Partial<Omit<JwtServerRecord, 'id' | 'createdAt'>>,
+  ): Promise<JwtServerRecord | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** The download audit log. */
+export interface AuditRepo {
+  /** Inserts a batch atomically. */
+  insert(events: AuditEventInput[]): Promise<void>;
+  query(q: AuditQuery): Promise<Page<AuditEventRecord>>;
+  /** Buckets start at `since` (epoch ms) and are `bucketMs` wide; topPaths holds at most 10. */
+  stats(q: { since: number; bucketMs: number }): Promise<AuditStats>;
+  /** Deletes events older than `timeMs` (epoch ms); returns how many. */
+  purgeOlderThan(timeMs: number): Promise<number>;
+}
+
+/** The administrative change log. */
+export interface ChangeRepo {
+  record(c: Omit<ChangeRecord, 'id' | 'time'>): Promise<void>;
+  query(q: ChangeQuery): Promise<Page<ChangeRecord>>;
+}
+
+/** The content catalog. */
+export interface ContentRepo {
+  list(): Promise<ContentRecord[]>;
+  get(path: string): Promise<ContentRecord | undefined>;
+  /** Version starts at 1 and is bumped when sha256 changes. */
+  upsert(r: Omit<ContentRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<ContentRecord>;
+  delete(path: string): Promise<boolean>;
+}
+
+/** Free-form key/value settings (e.g. 'auditRetentionDays'). */
+export interface SettingsRepo {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/** The whole store. Obtain one with `openSqliteStore` (src/store/sqlite.ts). */
+export interface Store {
+  configurations: ConfigurationRepo;
+  accounts: AccountRepo;
+  revokedTokens: RevokedTokenRepo;
+  jwtServers: JwtServerRepo;
+  audit: AuditRepo;
+  changes: ChangeRepo;
+  content: ContentRepo;
+  settings: SettingsRepo;
+  /**
+   * Runs `fn` atomically: repository calls made inside it join one transaction,
+   * which rolls back if `fn` rejects. Do not await unrelated I/O inside it.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Closes the underlying database; further calls reject with STORE_UNAVAILABLE. */
+  close(): Promise<void>;
+}
