@@ -1,0 +1,247 @@
+/**
+ * `portcullis serve` settings: one table, three sources (flags > PORTCULLIS_* env > config file),
+ * validated once at start-up with messages that name the setting and where it came from.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../token/duration.js';
+import { ServeError } from './errors.js';
+
+const duration = (max: number) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    try {
+      const s = parseDuration(v);
+      if (s >= 0 && s <= max) return s;
+    } catch {
+      // fall through to the issue below
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like 30s, 15m or 1h (max ${max}s)`,
+    });
+    return z.NEVER;
+  });
+
+const int = (min: number, max: number) =>
+  z.coerce.number().refine((n) => Number.isInteger(n) && n >= min && n <= max, {
+    message: `expected an integer ${min}-${max}`,
+  });
+
+const bool = z.union([
+  z.boolean(),
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v)),
+]);
+
+const stringList = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  Array.isArray(v)
+    ? v
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+);
+
+const optionalString = z.string().min(1).nullable().default(null);
+const optionalList = z
+  .union([z.string(), z.array(z.string())])
+  .nullable()
+  .default(null)
+  .transform((v) => (v === null ? null : Array.isArray(v) ? v : v.split(',').map((s) => s.trim())));
+
+/** The settings schema; every field has a default so an empty source yields a usable config. */
+export const ServeConfigSchema = z.object({
+  /** Directory of content served to valid tokens (`--root`). Zero-config: `<data>/content`. */
+  root: optionalString,
+  /** Proxy mode: stream from this HTTP(S) origin instead of a directory (`--upstream`). */
+  upstream: z
+    .string()
+    .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .nullable()
+    .default(null),
+  /** Verification key files (any public or private form). */
+  keys: stringList.default([]),
+  /** Data directory for zero-configuration start and the admin store. */
+  data: z.string().min(1).default('./portcullis-data'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65535).default(8080),
+  admin: bool.default(true),
+  adminHost: z.string().min(1).default('127.0.0.1'),
+  adminPort: int(0, 65535).default(8081),
+  /** Accept `Authorization: Bearer` as well as `?token=`. */
+  bearer: bool.default(true),
+  /** Seconds a token seen before its exp may keep resuming the same file after exp. */
+  resumeGrace: duration(7 * 86400).default(0),
+  resumeGraceEntries: int(1, 10_000_000).default(100_000),
+  tlsCert: optionalString,
+  tlsKey: optionalString,
+  /** 0 = one per core. */
+  workers: int(0, 1024).default(0),
+  shutdownTimeout: duration(86400).default(30),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Public base URL of the content listener, used in printed and generated URLs. */
+  publicUrl: optionalString,
+  issuer: optionalList.default(['JSS']),
+  subject: optionalList.default(['AppManifest']),
+  audience: optionalList,
+  leeway: duration(3600).default(60),
+  maxTokenLifetime: duration(365 * 86400)
+    .nullable()
+    .default(null),
+  tokenCacheEntries: int(0, 10_000_000).default(10_000),
+  smallFileMaxBytes: int(0, 16 * 1024 * 1024).default(64 * 1024),
+  smallFileCacheBytes: int(0, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  etag: z.enum(['strong', 'weak']).default('strong'),
+  headersTimeout: duration(3600).default(30),
+  keepAliveTimeout: duration(3600).default(5),
+  /** Seconds a socket may sit with no bytes moving before it is closed (downloads keep moving). */
+  idleTimeout: duration(86400).default(120),
+  maxHeaderSize: int(1024, 1024 * 1024).default(16 * 1024),
+  maxUrlLength: int(256, 1024 * 1024).default(8 * 1024),
+  keyWatchDebounce: duration(60).default(0.25),
+});
+
+/** Validated serve settings; durations are in seconds. */
+export type ServeConfig = z.output<typeof ServeConfigSchema>;
+/** Raw input accepted for each setting before validation. */
+export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
+
+const SETTING_NAMES = Object.keys(ServeConfigSchema.shape) as Array<keyof ServeConfig>;
+
+/** `adminPort` → `PORTCULLIS_ADMIN_PORT`. */
+export function envNameOf(setting: string): string {
+  return `PORTCULLIS_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+const kebabToCamel = (s: string): string =>
+  s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Where the config came from, for error messages. */
+export interface LoadServeConfigInput {
+  /** Parsed command-line flags (camelCase keys; undefined = not given). */
+  flags?: Record<string, unknown>;
+  /** Usually `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Config file (YAML or JSON); defaults to flags.config or PORTCULLIS_CONFIG. */
+  file?: string;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ServeError(
+      'CONFIG_INVALID',
+      'portcullis: cannot read the config file given by "config"',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch {
+    throw new ServeError('CONFIG_INVALID', 'portcullis: the config file is not valid YAML or JSON');
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ServeError(
+      'CONFIG_INVALID',
+      'portcullis: the config file must hold a mapping of settings',
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) out[kebabToCamel(k)] = v;
+  return out;
+}
+
+/**
+ * Merges flags, env and file (in that precedence) and validates every setting.
+ * @throws ServeError CONFIG_INVALID naming the setting and its source.
+ * @example loadServeConfig({ flags: { port: 0 }, env: process.env })
+ */
+export function loadServeConfig(input: LoadServeConfigInput = {}): ServeConfig {
+  const flags = input.flags ?? {};
+  const env = input.env ?? {};
+  const fileName =
+    input.file ?? (flags.config as string | undefined) ?? env.PORTCULLIS_CONFIG ?? undefined;
+  const fromFile = fileName ? readConfigFile(fileName) : {};
+  for (const key of Object.keys(fromFile)) {
+    if (!SETTING_NAMES.includes(key as keyof ServeConfig)) {
+      throw new ServeError(
+        'CONFIG_INVALID',
+        `portcullis: unknown setting "${key}" (from config file)`,
+      );
+    }
+  }
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const flag = flags[name];
+    const envValue = env[envNameOf(name)];
+    if (flag !== undefined) {
+      raw[name] = flag;
+      source[name] = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    } else if (envValue !== undefined && envValue !== '') {
+      raw[name] = envValue;
+      source[name] = envNameOf(name);
+    } else if (fromFile[name] !== undefined) {
+      raw[name] = fromFile[name];
+      source[name] = 'config file';
+    }
+  }
+  return validate(raw, source);
+}
+
+/** Validates an already-typed partial config (in-process `startServer`); env and files are ignored. */
+export function resolveServeConfig(partial: Record<string, unknown>): ServeConfig {
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    if (partial[name] !== undefined) {
+      raw[name] = partial[name];
+      source[name] = 'options';
+    }
+  }
+  return validate(raw, source);
+}
+
+function validate(raw: Record<string, unknown>, source: Record<string, string>): ServeConfig {
+  const result = ServeConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const setting = String(issue.path[0] ?? 'config');
+    const from = source[setting] ?? 'default';
+    const detail =
+      issue.code === 'custom' || issue.message.startsWith('expected an')
+        ? issue.message
+        : describeIssue(issue.message);
+    throw new ServeError(
+      'CONFIG_INVALID',
+      `portcullis: invalid setting "${setting}" (from ${from}): ${detail}`,
+    );
+  }
+  const config = result.data;
+  if (config.root && config.upstream) {
+    throw new ServeError(
+      'CONFIG_INVALID',
+      'portcullis: invalid setting "upstream": give either root or upstream, not both',
+    );
+  }
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new ServeError(
+      'CONFIG_INVALID',
+      'portcullis: invalid setting "tlsCert": tlsCert and tlsKey must be given together',
+    );
+  }
+  return config;
+}
+
+function describeIssue(message: string): string {
+  // zod's own wording ("Invalid input: expected string, received number") is fine but starts uppercase.
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}

@@ -1,0 +1,110 @@
+/**
+ * Refusal codes of the serve listeners (content, forward-auth, proxy) and of serve start-up.
+ * docs/serve.md mirrors this table; test/server/errors.test.ts keeps them in step.
+ * Messages never name a file, a path on disk, a token or a key.
+ */
+import { PortcullisError } from '../errors/base.js';
+
+/** Every serve-side refusal and start-up failure. */
+export type ServeErrorCode =
+  | 'NOT_FOUND'
+  | 'PATH_REJECTED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'PRECONDITION_FAILED'
+  | 'URI_TOO_LONG'
+  | 'UPSTREAM_ERROR'
+  | 'FORWARD_AUTH_BAD_REQUEST'
+  | 'NOT_READY'
+  | 'INTERNAL_ERROR'
+  | 'CONFIG_INVALID'
+  | 'ROOT_UNAVAILABLE'
+  | 'NO_KEYS';
+
+/** Registry of serve refusal codes → HTTP status, default message, remedy. */
+export const SERVE_ERRORS: Record<
+  ServeErrorCode,
+  { status: number; message: string; remedy: string }
+> = {
+  NOT_FOUND: {
+    status: 404,
+    message: 'Not found.',
+    remedy:
+      'Check the file name in the URL; only regular files under the content root are served (no directories, no dotfiles).',
+  },
+  PATH_REJECTED: {
+    status: 400,
+    message: 'The request path is not allowed.',
+    remedy:
+      'Use a plain path: no "..", encoded slashes or backslashes, NUL bytes, invalid UTF-8 or dot-segments.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'Only GET and HEAD are allowed.',
+    remedy: 'Download with GET (or HEAD to check); the content listener never accepts uploads.',
+  },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    message: 'The requested range is not satisfiable.',
+    remedy:
+      'Ask for a byte range inside the file; Content-Range: bytes */<length> gives the length.',
+  },
+  PRECONDITION_FAILED: {
+    status: 412,
+    message: 'A precondition (If-Match or If-Unmodified-Since) failed.',
+    remedy: 'The file changed since your copy; restart the download without the precondition.',
+  },
+  URI_TOO_LONG: {
+    status: 414,
+    message: 'The request URL is too long.',
+    remedy:
+      'Check the URL was not corrupted; raise maxUrlLength only if your tokens are unusually large.',
+  },
+  UPSTREAM_ERROR: {
+    status: 502,
+    message: 'The upstream server could not be reached or answered badly.',
+    remedy:
+      'Check that the upstream origin is up and reachable from Portcullis (see the server log).',
+  },
+  FORWARD_AUTH_BAD_REQUEST: {
+    status: 400,
+    message: 'The forward-auth request does not say which URL to check.',
+    remedy:
+      'Configure the front server to send X-Original-URI (nginx) or X-Forwarded-Uri (Caddy, Traefik).',
+  },
+  NOT_READY: {
+    status: 503,
+    message: 'Not ready: keys or content are not available.',
+    remedy: 'Check the server log for key loading or content root errors.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Internal error.',
+    remedy: 'See the server log; report a bug if it repeats.',
+  },
+  CONFIG_INVALID: {
+    status: 500,
+    message: 'The serve configuration is invalid.',
+    remedy: 'Fix the setting named in the message (flag, PORTCULLIS_* variable or config file).',
+  },
+  ROOT_UNAVAILABLE: {
+    status: 500,
+    message: 'The content root is not a readable directory.',
+    remedy: 'Point --root at an existing directory the server user can read.',
+  },
+  NO_KEYS: {
+    status: 500,
+    message: 'No verification keys are configured.',
+    remedy: 'Give --key with a public key file (or use --data for zero-configuration start).',
+  },
+};
+
+/** A serve refusal or start-up failure with a stable code. */
+export class ServeError extends PortcullisError {
+  declare readonly code: ServeErrorCode;
+
+  constructor(code: ServeErrorCode, message?: string, options?: { cause?: unknown }) {
+    const info = SERVE_ERRORS[code];
+    super(code, info.status, message ?? info.message, options);
+  }
+}
