@@ -1,0 +1,118 @@
+/**
+ * Claim rules as data. The verifier runs them in order and stops at the first failure; inspect runs
+ * all of them to show every verdict. Runs only after the signature has been verified.
+ *
+ * NumericDate (RFC 7519 §2) may be fractional, so exp/nbf/iat accept any finite number in
+ * [0, 253402300799] (year 9999). Strings, NaN, negatives and absurd values are CLAIM_INVALID.
+ */
+import { TokenError } from './errors.js';
+import type { ResolvedOptions } from './policy.js';
+
+/** Largest NumericDate accepted: 9999-12-31T23:59:59Z. */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/** Outcome of one rule: passed, not applicable under this policy, or the refusal. */
+export type RuleOutcome = 'ok' | 'skipped' | TokenError;
+
+/** One claim rule. */
+export interface ClaimRule {
+  name: string;
+  check(claims: Record<string, unknown>, options: ResolvedOptions, now: number): RuleOutcome;
+}
+
+/** True for a JSON number usable as a NumericDate. */
+export function isNumericDate(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_NUMERIC_DATE
+  );
+}
+
+function invalid(claim: string, message?: string): TokenError {
+  return new TokenError('CLAIM_INVALID', {
+    claim,
+    message: message ?? `The token claim "${claim}" is missing or does not match the policy.`,
+  });
+}
+
+/** A time claim: absent → skipped (or invalid if required), bad type → invalid, else compare. */
+function timeRule(
+  name: 'exp' | 'nbf' | 'iat',
+  fails: (value: number, now: number, leeway: number) => boolean,
+  code: 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID',
+): ClaimRule {
+  return {
+    name,
+    check(claims, options, now) {
+      const value = claims[name];
+      if (value === undefined) {
+        return name === 'exp' && options.requireExp
+          ? invalid('exp', 'The token has no "exp" claim.')
+          : 'skipped';
+      }
+      if (!isNumericDate(value))
+        return invalid(name, `The token claim "${name}" is not a valid NumericDate.`);
+      return fails(value, now, options.leewaySeconds)
+        ? new TokenError(code, { claim: name })
+        : 'ok';
+    },
+  };
+}
+
+function stringRule(
+  name: 'iss' | 'sub',
+  pick: (o: ResolvedOptions) => readonly string[] | null,
+): ClaimRule {
+  return {
+    name,
+    check(claims, options) {
+      const allowed = pick(options);
+      if (allowed === null) return 'skipped';
+      const value = claims[name];
+      return typeof value === 'string' && allowed.includes(value) ? 'ok' : invalid(name);
+    },
+  };
+}
+
+/** The rules, in the order the verifier applies them. */
+export const CLAIM_RULES: readonly ClaimRule[] = [
+  timeRule('exp', (exp, now, leeway) => now >= exp + leeway, 'TOKEN_EXPIRED'),
+  timeRule('nbf', (nbf, now, leeway) => nbf > now + leeway, 'TOKEN_NOT_YET_VALID'),
+  timeRule('iat', (iat, now, leeway) => iat > now + leeway, 'TOKEN_NOT_YET_VALID'),
+  stringRule('iss', (o) => o.issuer),
+  stringRule('sub', (o) => o.subject),
+  {
+    name: 'aud',
+    check(claims, options) {
+      if (options.audience === null) return 'skipped';
+      const aud = claims.aud;
+      const list = Array.isArray(aud) ? aud : [aud];
+      const ok = list.some((a) => typeof a === 'string' && options.audience!.includes(a));
+      return ok ? 'ok' : invalid('aud');
+    },
+  },
+  {
+    name: 'lifetime',
+    check(claims, options, now) {
+      const max = options.maxLifetimeSeconds;
+      if (max === null) return 'skipped';
+      const { exp, iat } = claims;
+      if (!isNumericDate(exp))
+        return invalid('exp', 'A maximum lifetime is set, so "exp" is required.');
+      const tooLong =
+        exp - now > max + options.leewaySeconds || (isNumericDate(iat) && exp - iat > max);
+      return tooLong ? invalid('exp', 'The token lifetime exceeds the configured maximum.') : 'ok';
+    },
+  },
+];
+
+/** Applies every claim rule; throws the first refusal. */
+export function checkClaims(
+  claims: Record<string, unknown>,
+  options: ResolvedOptions,
+  now: number,
+): void {
+  for (const rule of CLAIM_RULES) {
+    const outcome = rule.check(claims, options, now);
+    if (outcome instanceof TokenError) throw outcome;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Token refusal codes. One table maps each code to its HTTP status, a generic message and a
+ * remedy; docs/tokens.md and docs/errors.md mirror it (test/token/errors.test.ts keeps them in step).
+ * Messages are deliberately generic: they never contain the token, a key or a path.
+ */
+import { PortcullisError } from '../errors/base.js';
+
+/** Every reason a token can be refused. */
+export type TokenErrorCode =
+  | 'TOKEN_MISSING'
+  | 'TOKEN_MALFORMED'
+  | 'TOKEN_TOO_LARGE'
+  | 'ALG_NOT_ALLOWED'
+  | 'HEADER_NOT_ALLOWED'
+  | 'KEY_NOT_FOUND'
+  | 'SIGNATURE_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'CLAIM_INVALID';
+
+/** Registry entry shape shared by every `<AREA>_ERRORS` table. */
+export interface ErrorInfo {
+  status: number;
+  message: string;
+  remedy: string;
+}
+
+/** Registry of token refusal codes → HTTP status, default message, remedy. All are 401. */
+export const TOKEN_ERRORS: Record<TokenErrorCode, ErrorInfo> = {
+  TOKEN_MISSING: {
+    status: 401,
+    message: 'No token was supplied.',
+    remedy:
+      'Append the JWT as the `token` query parameter (Jamf Pro does this when JWT is enabled).',
+  },
+  TOKEN_MALFORMED: {
+    status: 401,
+    message: 'The token is not a well-formed compact JWS.',
+    remedy:
+      'Send an unmodified token: three canonical base64url segments whose header and payload are JSON objects.',
+  },
+  TOKEN_TOO_LARGE: {
+    status: 401,
+    message: 'The token is longer than the configured maximum.',
+    remedy:
+      'Check that the URL was not corrupted; raise maxTokenLength only if your issuer adds large claims.',
+  },
+  ALG_NOT_ALLOWED: {
+    status: 401,
+    message: 'The token uses a signature algorithm that is not allowed.',
+    remedy: 'Sign with RS256 (Jamf Pro default) or add the algorithm to the verifier allow-list.',
+  },
+  HEADER_NOT_ALLOWED: {
+    status: 401,
+    message: 'The token header contains a parameter that is not allowed.',
+    remedy:
+      'Remove jku, x5u, jwk, x5c and crit from the header; keys come only from the configured key ring.',
+  },
+  KEY_NOT_FOUND: {
+    status: 401,
+    message: 'No configured key can verify this token.',
+    remedy:
+      'Add the issuer public key to the key ring, or check that the token kid matches a configured key.',
+  },
+  SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The token signature is invalid.',
+    remedy:
+      'Make sure the token was signed by the private key matching a configured public key and was not altered.',
+  },
+  TOKEN_EXPIRED: {
+    status: 401,
+    message: 'The token has expired.',
+    remedy: 'Request a fresh download URL; check the clocks of issuer and server (leeway applies).',
+  },
+  TOKEN_NOT_YET_VALID: {
+    status: 401,
+    message: 'The token is not valid yet.',
+    remedy:
+      'Check the clocks of issuer and server; nbf and iat must not lie in the future beyond the leeway.',
+  },
+  CLAIM_INVALID: {
+    status: 401,
+    message: 'A token claim is missing or does not match the policy.',
+    remedy:
+      'Check iss (default JSS), sub (default AppManifest), aud and exp against the verifier policy.',
+  },
+};
+
+/** A refused token. `claim` names the offending claim for CLAIM_INVALID and time errors (for inspect). */
+export class TokenError extends PortcullisError {
+  declare readonly code: TokenErrorCode;
+  /** Name of the claim or header parameter at fault, when there is one. Never a value. */
+  readonly claim?: string;
+
+  constructor(
+    code: TokenErrorCode,
+    detail?: { claim?: string; message?: string; cause?: unknown },
+  ) {
+    const info = TOKEN_ERRORS[code];
+    super(code, info.status, detail?.message ?? info.message, { cause: detail?.cause });
+    if (detail?.claim !== undefined) this.claim = detail.claim;
+  }
+}
+
+/** True when `value` is a TokenError. */
+export function isTokenError(value: unknown): value is TokenError {
+  return value instanceof TokenError;
+}
