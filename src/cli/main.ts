@@ -4,6 +4,7 @@
  * `src/cli/` and exports `register(program)`; this file only wires them up.
  */
 import { Command } from 'commander';
+import { register as registerProbe } from './probe.js';
 import { runCli } from './run.js';
 
 const program = new Command();
@@ -15,5 +16,6 @@ program
   .version('0.1.0');
 
 // Command registrations (one line per command file).
+registerProbe(program);
 
 await runCli(program, process.argv);

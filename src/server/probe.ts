@@ -1,0 +1,221 @@
+/**
+ * `probeDistributionPoint`: audits any distribution point (Portcullis, nginx, IIS, a CDN) from the
+ * outside by sending hostile tokens and one valid token, and reports which ones opened the door.
+ * The library function is shared by the CLI and the web console; it never prints and never throws
+ * for what the server did, only for unusable input (bad URL, unsuitable key).
+ */
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { ProbeError } from './probe-errors.js';
+import { type FetchPrefixOptions, fetchPrefix, type ProbeExchange } from './probe-request.js';
+import {
+  type CraftOptions,
+  craftProbeCases,
+  type ProbeCase,
+  type ProbeCaseId,
+  type ProbeExpectation,
+} from './probe-tokens.js';
+
+export type { ProbeCaseId, ProbeExpectation } from './probe-tokens.js';
+
+/** What the server did with one request, independent of what was expected. */
+export type ProbeOutcome = 'allowed' | 'refused' | 'redirect' | 'leak' | 'server-error' | 'error';
+
+/** One row of the report. Contains no token and no file content. */
+export interface ProbeResult {
+  id: ProbeCaseId;
+  title: string;
+  expected: ProbeExpectation;
+  placement: 'query' | 'bearer';
+  /** HTTP status, or null when no answer arrived. */
+  status: number | null;
+  outcome: ProbeOutcome;
+  /** True when bytes of the file came back (2xx body, or a refusal body that starts like the file). */
+  contentReturned: boolean;
+  /** `pass`/`fail` for refused/allowed expectations; `info` for informational cases. */
+  verdict: 'pass' | 'fail' | 'info';
+  /** Refusal code the server gave (JSON `code`, else WWW-Authenticate `error`), if any. */
+  code?: string;
+  /** Redirect target (token removed), or the network error code. */
+  detail?: string;
+}
+
+/** The whole audit; `ok` is the exit-status answer: every hostile case refused and the valid one served. */
+export interface ProbeReport {
+  /** The probed URL with any `token` parameter removed. */
+  url: string;
+  probedAt: string;
+  ok: boolean;
+  summary: { passed: number; failed: number; info: number };
+  results: ProbeResult[];
+}
+
+/** Options of {@link probeDistributionPoint}. */
+export interface ProbeOptions {
+  /** Per-request timeout in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** Accept any TLS certificate. */
+  insecure?: boolean;
+  /** Unix seconds used for token times (default: now). */
+  now?: number;
+  /** Attacker key for the foreign-key/jwk/jku cases; generated (RSA 2048) when absent. */
+  attackerKey?: KeyObject;
+  /** Body bytes read from a 2xx answer before hanging up (default 64). */
+  maxBytes?: number;
+}
+
+/** Refusal bodies are small; read a little more of them to find the error code. */
+const REFUSAL_BODY_BYTES = 4096;
+
+/** Validates and normalises the URL: absolute http(s), no credentials, any old `token` removed. */
+export function normaliseProbeUrl(input: string): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new ProbeError('PROBE_URL_INVALID');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new ProbeError('PROBE_URL_INVALID');
+  }
+  url.searchParams.delete('token');
+  url.hash = '';
+  return url;
+}
+
+function checkKey(key: KeyObject): void {
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'rsa' || bits < 2048) {
+    throw new ProbeError('PROBE_KEY_UNSUITABLE');
+  }
+}
+
+/** The URL a case requests: the token appended as the last query parameter (Jamf style). */
+function caseUrl(base: URL, c: ProbeCase): URL {
+  const url = new URL(base);
+  if (c.token !== null && c.placement === 'query') url.searchParams.append('token', c.token);
+  return url;
+}
+
+/** Pulls a refusal code from a JSON body (`{"code": ...}`) or from WWW-Authenticate. */
+function refusalCode(ex: ProbeExchange): string | undefined {
+  // A pattern rather than JSON.parse: the body may be cut short, and only the code matters.
+  const fromBody = /"code"\s*:\s*"([A-Za-z0-9_.-]{1,64})"/.exec(ex.body.toString('utf8'))?.[1];
+  if (fromBody) return fromBody;
+  return /error="([A-Za-z0-9_.-]{1,64})"/.exec(ex.wwwAuthenticate ?? '')?.[1];
+}
+
+/** Strips the token from a Location header so reports never carry one. */
+function safeLocation(location: string | undefined, base: URL): string | undefined {
+  if (!location) return undefined;
+  try {
+    const target = new URL(location, base);
+    target.searchParams.delete('token');
+    return target.href;
+  } catch {
+    return '(unparseable Location)';
+  }
+}
+
+/** True when a non-2xx body starts with the same bytes as the file the valid token fetched. */
+function looksLikeFile(body: Buffer, filePrefix: Buffer | null): boolean {
+  if (!filePrefix || filePrefix.length === 0 || body.length === 0) return false;
+  const n = Math.min(body.length, filePrefix.length);
+  return body.subarray(0, n).equals(filePrefix.subarray(0, n));
+}
+
+function classify(ex: ProbeExchange, filePrefix: Buffer | null): ProbeOutcome {
+  if (ex.status === null) return 'error';
+  if (ex.status >= 200 && ex.status < 300) return 'allowed';
+  if (looksLikeFile(ex.body, filePrefix)) return 'leak';
+  if (ex.status >= 300 && ex.status < 400) return 'redirect';
+  if (ex.status >= 400 && ex.status < 500) return 'refused';
+  return ex.status >= 500 ? 'server-error' : 'error';
+}
+
+/** Decides pass/fail. A redirect counts as a refusal unless the valid token got the same one. */
+function judge(
+  c: ProbeCase,
+  r: Omit<ProbeResult, 'verdict'>,
+  validRedirect?: string,
+): ProbeResult['verdict'] {
+  if (c.expected === 'info') return 'info';
+  if (c.expected === 'allowed') {
+    return r.outcome === 'allowed' && (r.status === 200 || r.status === 206) ? 'pass' : 'fail';
+  }
+  if (r.outcome === 'refused') return 'pass';
+  if (r.outcome === 'redirect') return r.detail !== validRedirect ? 'pass' : 'fail';
+  return 'fail';
+}
+
+async function exchangeFor(base: URL, c: ProbeCase, o: Omit<FetchPrefixOptions, 'headers'>) {
+  const headers: Record<string, string> = {};
+  if (c.token !== null && c.placement === 'bearer') headers.authorization = `Bearer ${c.token}`;
+  return fetchPrefix(caseUrl(base, c), { ...o, headers });
+}
+
+/**
+ * Audits a distribution point: hostile tokens must be refused (4xx without file content, or a
+ * redirect elsewhere), the valid token must get 200/206 with content.
+ * @example const report = await probeDistributionPoint('https://dp.example.com/App.ipa', key);
+ */
+export async function probeDistributionPoint(
+  url: string,
+  privateKey: KeyObject,
+  opts: ProbeOptions = {},
+): Promise<ProbeReport> {
+  const base = normaliseProbeUrl(url);
+  checkKey(privateKey);
+  const attackerKey = opts.attackerKey ?? (await newAttackerKey());
+  const craft: CraftOptions = { privateKey, attackerKey };
+  if (opts.now !== undefined) craft.now = opts.now;
+  const cases = craftProbeCases(craft);
+  const fileBytes = opts.maxBytes ?? 64;
+  const fetchOpts = {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    insecure: opts.insecure ?? false,
+    maxBytes: (status: number) => (status >= 200 && status < 300 ? fileBytes : REFUSAL_BODY_BYTES),
+  };
+  const exchanges: ProbeExchange[] = [];
+  for (const c of cases) exchanges.push(await exchangeFor(base, c, fetchOpts));
+  const validIndex = cases.findIndex((c) => c.id === 'valid');
+  const valid = exchanges[validIndex];
+  const filePrefix = valid && valid.status !== null && valid.status < 300 ? valid.body : null;
+  const validRedirect = valid ? safeLocation(valid.location, base) : undefined;
+  const results = cases.map((c, i): ProbeResult => {
+    const ex = exchanges[i]!;
+    const outcome = classify(ex, filePrefix);
+    const row: Omit<ProbeResult, 'verdict'> = {
+      id: c.id,
+      title: c.title,
+      expected: c.expected,
+      placement: c.placement,
+      status: ex.status,
+      outcome,
+      contentReturned: outcome === 'leak' || (outcome === 'allowed' && ex.body.length > 0),
+    };
+    const code = outcome === 'allowed' ? undefined : refusalCode(ex);
+    if (code) row.code = code;
+    const detail = ex.error ?? safeLocation(ex.location, base);
+    if (detail) row.detail = detail;
+    return { ...row, verdict: judge(c, row, validRedirect) };
+  });
+  return summarise(base, results);
+}
+
+function summarise(base: URL, results: ProbeResult[]): ProbeReport {
+  const count = (v: ProbeResult['verdict']) => results.filter((r) => r.verdict === v).length;
+  const summary = { passed: count('pass'), failed: count('fail'), info: count('info') };
+  return {
+    url: base.href,
+    probedAt: new Date().toISOString(),
+    ok: summary.failed === 0,
+    summary,
+    results,
+  };
+}
+
+async function newAttackerKey(): Promise<KeyObject> {
+  const pair = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  return pair.privateKey;
+}

@@ -1,0 +1,221 @@
+// probeDistributionPoint against small real HTTP servers on 127.0.0.1 that behave like the
+// distribution points found in the wild: strict, wide open, naive (no signature check),
+// redirecting to a login page, leaking content in the error page, crashing on hostile input.
+import { createPublicKey, generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  normaliseProbeUrl,
+  type ProbeReport,
+  probeDistributionPoint,
+} from '../../src/server/probe.js';
+
+const { privateKey: key, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const FILE = Buffer.from('PK\u0003\u0004 pretend this is App.ipa, the real bytes of the file');
+
+type Reply = { status: number; headers?: Record<string, string>; body?: Buffer | string };
+type Behaviour = (token: string | null, req: IncomingMessage) => Reply;
+
+function b64json(segment: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString());
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A deliberately small but strict Jamf-token check, standing in for a correct distribution point. */
+function strictlyValid(token: string | null, pub: KeyObject, now = Date.now() / 1000): boolean {
+  const [h, p, s, extra] = token?.split('.') ?? [];
+  if (!h || !p || !s || extra !== undefined) return false;
+  const header = b64json(h);
+  const c = b64json(p);
+  if (!header || !c || JSON.stringify(header) !== '{"alg":"RS256"}') return false;
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), pub, Buffer.from(s, 'base64url'))) return false;
+  if (c.iss !== 'JSS' || c.sub !== 'AppManifest' || typeof c.exp !== 'number') return false;
+  return c.exp > now && (typeof c.nbf !== 'number' || c.nbf <= now);
+}
+
+/** Checks claims only and never the signature: the classic broken validator. */
+function claimsOnly(token: string | null): boolean {
+  const c = b64json(token?.split('.')[1] ?? '');
+  return !!c && c.iss === 'JSS' && c.sub === 'AppManifest' && Number(c.exp) > Date.now() / 1000;
+}
+
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+async function fakeDp(behaviour: Behaviour): Promise<string> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const reply = behaviour(url.searchParams.get('token'), req);
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body ?? '');
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/apps/App%20One.ipa`;
+}
+
+const refuse401: Reply = {
+  status: 401,
+  headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="x"' },
+  body: '{"error":"invalid_token","code":"TOKEN_REFUSED","message":"no"}',
+};
+const serveFile: Reply = { status: 200, body: FILE };
+
+function probe(url: string): Promise<ProbeReport> {
+  return probeDistributionPoint(url, key, { attackerKey, timeoutMs: 5000 });
+}
+
+const verdicts = (r: ProbeReport) => Object.fromEntries(r.results.map((x) => [x.id, x.verdict]));
+
+describe('probeDistributionPoint', () => {
+  it('passes a strict distribution point and reports the refusal codes it gave', async () => {
+    const url = await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : refuse401));
+    const report = await probe(url);
+    expect(report.ok).toBe(true);
+    expect(report.summary).toEqual({ passed: 15, failed: 0, info: 1 });
+    const expired = report.results.find((r) => r.id === 'expired');
+    expect(expired).toMatchObject({ status: 401, outcome: 'refused', code: 'TOKEN_REFUSED' });
+    const valid = report.results.find((r) => r.id === 'valid');
+    expect(valid).toMatchObject({ status: 200, outcome: 'allowed', contentReturned: true });
+    // This server ignores Authorization headers: informational only, not a failure.
+    expect(report.results.at(-1)).toMatchObject({ verdict: 'info', outcome: 'refused' });
+  });
+
+  it('fails a wide-open file server on every hostile case', async () => {
+    const report = await probe(await fakeDp(() => serveFile));
+    expect(report.ok).toBe(false);
+    const hostile = report.results.filter((r) => r.expected === 'refused');
+    expect(hostile.every((r) => r.verdict === 'fail' && r.contentReturned)).toBe(true);
+    expect(verdicts(report).valid).toBe('pass');
+  });
+
+  it('catches a validator that checks claims but not the signature', async () => {
+    const report = await probe(await fakeDp((t) => (claimsOnly(t) ? serveFile : refuse401)));
+    expect(report.ok).toBe(false);
+    const v = verdicts(report);
+    for (const id of [
+      'bad-signature',
+      'foreign-key',
+      'alg-none',
+      'hs256-public-key',
+      'jku-header',
+    ]) {
+      expect(v[id], id).toBe('fail');
+    }
+    for (const id of ['no-token', 'expired', 'wrong-iss', 'wrong-sub', 'no-exp']) {
+      expect(v[id], id).toBe('pass');
+    }
+  });
+
+  it('counts a redirect to a login page as a refusal', async () => {
+    const login: Reply = { status: 302, headers: { location: '/login?next=%2Fapps' } };
+    const report = await probe(
+      await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : login)),
+    );
+    expect(report.ok).toBe(true);
+    const row = report.results.find((r) => r.id === 'alg-none');
+    expect(row).toMatchObject({ status: 302, outcome: 'redirect', verdict: 'pass' });
+    expect(row?.detail).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\?next=%2Fapps$/);
+  });
+
+  it('fails when every request is redirected to the same place regardless of the token', async () => {
+    const cdn: Reply = {
+      status: 302,
+      headers: { location: 'http://cdn.invalid/App.ipa?token=abc' },
+    };
+    const report = await probe(await fakeDp(() => cdn));
+    expect(report.ok).toBe(false);
+    expect(verdicts(report)['no-token']).toBe('fail');
+    expect(verdicts(report).valid).toBe('fail');
+    // The Location's own token never reaches the report.
+    expect(JSON.stringify(report)).not.toContain('abc');
+  });
+
+  it('treats a 4xx whose body is the file as a leak', async () => {
+    const leaky: Reply = { status: 403, body: FILE };
+    const report = await probe(
+      await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : leaky)),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.results[0]).toMatchObject({
+      outcome: 'leak',
+      contentReturned: true,
+      verdict: 'fail',
+    });
+  });
+
+  it('fails a server that answers hostile input with 5xx', async () => {
+    const crash: Reply = { status: 500, body: 'Internal Server Error' };
+    const report = await probe(
+      await fakeDp((t) => (t?.startsWith('eyJhbGciOiJub25lIn0') ? crash : refuse401)),
+    );
+    expect(report.results.find((r) => r.id === 'alg-none')).toMatchObject({
+      outcome: 'server-error',
+      verdict: 'fail',
+    });
+  });
+
+  it('reports a distribution point that cannot be reached instead of throwing', async () => {
+    const url = await fakeDp(() => serveFile);
+    await new Promise((r) => servers.pop()!.close(r));
+    const report = await probe(url);
+    expect(report.ok).toBe(false);
+    expect(report.results.every((r) => r.status === null && r.detail === 'ECONNREFUSED')).toBe(
+      true,
+    );
+  });
+
+  it('never puts a token in the report and strips one from the URL', async () => {
+    const url = await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : refuse401));
+    const report = await probe(`${url}?a=1&token=eyJoldtoken`);
+    const text = JSON.stringify(report);
+    expect(report.url).toBe(`${url}?a=1`);
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    expect(text).not.toContain(FILE.toString('latin1').slice(5, 20));
+  });
+
+  it('sends the token in the Authorization header for the Bearer case only', async () => {
+    const seen: Array<string | undefined> = [];
+    const url = await fakeDp((t, req) => {
+      seen.push(req.headers.authorization ? `bearer:${t === null}` : undefined);
+      return refuse401;
+    });
+    await probe(url);
+    expect(seen.filter(Boolean)).toEqual(['bearer:true']);
+  });
+});
+
+describe('probe input checks', () => {
+  it.each(['ftp://host/x', 'not a url', 'http://user:pw@host/x', '/relative'])(
+    'refuses the URL %s with PROBE_URL_INVALID',
+    async (url) => {
+      await expect(probeDistributionPoint(url, key, { attackerKey })).rejects.toMatchObject({
+        code: 'PROBE_URL_INVALID',
+      });
+    },
+  );
+
+  it('refuses a public key, a non-RSA key and a short RSA key', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    for (const k of [createPublicKey(key), ec, short]) {
+      await expect(
+        probeDistributionPoint('http://127.0.0.1:1/x', k, { attackerKey }),
+      ).rejects.toMatchObject({ code: 'PROBE_KEY_UNSUITABLE' });
+    }
+  });
+
+  it('keeps other query parameters and drops the fragment', () => {
+    expect(normaliseProbeUrl('https://dp.example/a%20b.ipa?x=1&token=t#frag').href).toBe(
+      'https://dp.example/a%20b.ipa?x=1',
+    );
+  });
+});
