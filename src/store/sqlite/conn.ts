@@ -1,0 +1,152 @@
+/**
+ * One better-sqlite3 connection shared by the repositories of a Store, plus the async
+ * transaction discipline: while `transaction(fn)` is open, calls that belong to it (tracked
+ * with AsyncLocalStorage) run inside it and every other caller on this Store waits, so an
+ * unrelated audit flush can never be rolled back with someone else's failed transaction.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+
+/** Friendly conflict messages keyed by the `table.column` SQLite names in the error. */
+const CONFLICT_MESSAGES: Record<string, string> = {
+  'configurations.id': 'A configuration with that id already exists.',
+  'configurations.display_name': 'A configuration with that display name already exists.',
+  'accounts.id': 'An account with that id already exists.',
+  'accounts.username': 'An account with that username already exists.',
+  'jwt_servers.id': 'A JWT server with that id already exists.',
+  'jwt_servers.name': 'A JWT server with that name already exists.',
+  'jwt_servers.issuer': 'A JWT server with that issuer already exists.',
+};
+
+/** Turns SQLite failures into coded store errors; anything else (a bug) passes through. */
+export function mapSqliteError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof StoreError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') {
+    if (err instanceof TypeError && /database connection is not open/i.test(err.message)) {
+      return new StoreError('STORE_UNAVAILABLE', 'The store is closed.', { cause: err });
+    }
+    return err;
+  }
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const column = /constraint failed: ([\w.]+)/.exec(err.message)?.[1] ?? '';
+    return new StoreError('STORE_CONFLICT', CONFLICT_MESSAGES[column], { cause: err });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreError('STORE_UNAVAILABLE', 'The database stayed locked too long.', {
+      cause: err,
+    });
+  }
+  if (
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_NOTADB') ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_FULL') ||
+    code.startsWith('SQLITE_READONLY')
+  ) {
+    return new StoreError('STORE_UNAVAILABLE', undefined, { cause: err });
+  }
+  return err;
+}
+
+/** A shared connection with a statement cache and async-aware transactions. */
+export class Conn {
+  readonly db: Database.Database;
+  private readonly cache = new Map<string, Database.Statement>();
+  private readonly als = new AsyncLocalStorage<symbol>();
+  private active: { token: symbol; done: Promise<void> } | null = null;
+  private savepoints = 0;
+
+  constructor(
+    db: Database.Database,
+    readonly now: () => number = Date.now,
+  ) {
+    this.db = db;
+  }
+
+  /** Current time as an ISO-8601 string (from the injectable clock). */
+  iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** A cached prepared statement for constant SQL. */
+  stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs synchronous database work once no foreign transaction is open. */
+  async run<T>(fn: (db: Database.Database) => T): Promise<T> {
+    await this.waitForTurn();
+    try {
+      if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
+      return fn(this.db);
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  /** Runs synchronous multi-statement work atomically (a savepoint when nested). */
+  async write<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return this.run((db) => db.transaction(() => fn(db)).immediate());
+  }
+
+  /** Async transaction; see the file comment for the isolation rule. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active && this.als.getStore() === this.active.token) return this.nested(fn);
+    await this.waitForTurn();
+    if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
+    const token = Symbol('tx');
+    let release!: () => void;
+    this.active = { token, done: new Promise<void>((r) => (release = r)) };
+    try {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        throw mapSqliteError(err);
+      }
+      try {
+        const result = await this.als.run(token, fn);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw mapSqliteError(err);
+      }
+    } finally {
+      this.active = null;
+      release();
+    }
+  }
+
+  /** Closes the connection after any open transaction settles. */
+  async close(): Promise<void> {
+    await this.waitForTurn();
+    if (this.db.open) this.db.close();
+    this.cache.clear();
+  }
+
+  private async nested<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `sp${++this.savepoints}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      throw err;
+    }
+  }
+
+  private async waitForTurn(): Promise<void> {
+    while (this.active && this.als.getStore() !== this.active.token) await this.active.done;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The ordered list of schema migrations. SQL lives in TypeScript strings so `dist/` works
+ * without copying assets. Never edit a released migration: add a new one.
+ */
+import { migration001 } from './001-initial.js';
+import { migration002 } from './002-audit.js';
+import { migration003 } from './003-content.js';
+
+/** One forward-only schema step, applied inside its own transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** All migrations, ascending by version. */
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+
+/** The schema version this build writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
