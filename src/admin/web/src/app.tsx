@@ -1,0 +1,164 @@
+/**
+ * The console shell: sign-in gate (with the forced change of the one-time password), session
+ * keep-alive, left navigation and the route table.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './lib/api.js';
+import { Link, match, useRoute } from './lib/router.js';
+import {
+  getSession,
+  onSessionChange,
+  parseExpires,
+  type Session,
+  setSession,
+} from './lib/session.js';
+import type { WhoAmI } from './lib/types.js';
+import { UserContext } from './lib/user.js';
+import { AuditPage } from './pages/audit.js';
+import { ConfigurationDetailPage } from './pages/configuration-detail.js';
+import { ConfigurationFormPage } from './pages/configuration-form.js';
+import { ConfigurationsPage } from './pages/configurations.js';
+import { ContentPage } from './pages/content.js';
+import { ContentDetailPage } from './pages/content-detail.js';
+import { DashboardPage } from './pages/dashboard.js';
+import { SettingsPage } from './pages/settings.js';
+import { ChangePasswordForm, SignInPage } from './pages/sign-in.js';
+import { ToolsPage } from './pages/tools.js';
+
+const NAV = [
+  { href: '/', label: 'Dashboard' },
+  { href: '/configurations', label: 'JWT Configurations' },
+  { href: '/content', label: 'Content' },
+  { href: '/audit', label: 'Audit Log' },
+  { href: '/tools', label: 'Tools' },
+  { href: '/settings', label: 'Settings' },
+];
+
+/** Root component: decides between sign-in, forced password change and the console. */
+export function App() {
+  const [session, setLocal] = useState<Session | null>(getSession());
+  const [me, setMe] = useState<WhoAmI | null>(null);
+  useEffect(() => onSessionChange(setLocal), []);
+  useEffect(() => {
+    setMe(null);
+    if (!session) return;
+    api<WhoAmI>('GET', '/api/v1/auth').then(setMe, () => setSession(null));
+  }, [session?.token]);
+  useKeepAlive(session);
+
+  if (!session) return <SignInPage />;
+  if (!me) return <p class="loading-screen">Loading…</p>;
+  if (me.mustChangePassword) {
+    return (
+      <main class="auth-page">
+        <div class="auth-card">
+          <h1 class="brand-title">Portcullis</h1>
+          <h2>Choose a new password</h2>
+          <p>The one-time password must be replaced before you can continue.</p>
+          <ChangePasswordForm onDone={() => setMe({ ...me, mustChangePassword: false })} />
+        </div>
+      </main>
+    );
+  }
+  return (
+    <UserContext.Provider value={me}>
+      <Shell me={me} />
+    </UserContext.Provider>
+  );
+}
+
+function Shell({ me }: { me: WhoAmI }) {
+  const { path } = useRoute();
+  const signOut = async () => {
+    try {
+      await api('POST', '/api/v1/auth/invalidate-token');
+    } finally {
+      setSession(null);
+    }
+  };
+  const section = `/${path.split('/')[1] ?? ''}`;
+  return (
+    <div class="layout">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav class="sidebar" aria-label="Main">
+        <div class="brand">Portcullis</div>
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.href}>
+              <Link href={item.href} aria-current={section === item.href ? 'page' : undefined}>
+                {item.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <div class="sidebar-foot">
+          <span class="user">
+            {me.username} <span class="muted">({me.role})</span>
+          </span>
+          <button type="button" class="button small ghost" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </nav>
+      <main id="main" class="content" tabIndex={-1}>
+        <Routes path={path} />
+      </main>
+    </div>
+  );
+}
+
+function Routes({ path }: { path: string }) {
+  if (path === '/' || path === '') return <DashboardPage />;
+  if (path === '/configurations') return <ConfigurationsPage />;
+  if (path === '/configurations/new') return <ConfigurationFormPage />;
+  let m = match('/configurations/:id', path);
+  if (m) return <ConfigurationDetailPage id={m.id!} />;
+  if (path === '/content') return <ContentPage />;
+  m = match('/content/:path*', path);
+  if (m) return <ContentDetailPage path={m.path!} />;
+  if (path === '/audit') return <AuditPage />;
+  if (path === '/tools') return <ToolsPage />;
+  if (path === '/settings') return <SettingsPage />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no console page here. <Link href="/">Go to the dashboard</Link>.
+      </p>
+    </section>
+  );
+}
+
+/** Renews the bearer token shortly before it expires, but only for a user who was active. */
+function useKeepAlive(session: Session | null) {
+  useEffect(() => {
+    if (!session) return;
+    let active = false;
+    const mark = () => {
+      active = true;
+    };
+    window.addEventListener('pointerdown', mark);
+    window.addEventListener('keydown', mark);
+    const timer = setInterval(async () => {
+      const current = getSession();
+      if (!current || !active || current.expires - Date.now() > 5 * 60_000) return;
+      active = false;
+      try {
+        const res = await api<{ token: string; expires: unknown }>(
+          'POST',
+          '/api/v1/auth/keep-alive',
+        );
+        setSession({ ...current, token: res.token, expires: parseExpires(res.expires) });
+      } catch {
+        // A failed renewal leaves the old token; the next 401 signs the user out.
+      }
+    }, 30_000);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('pointerdown', mark);
+      window.removeEventListener('keydown', mark);
+    };
+  }, [session?.token]);
+}

@@ -1,0 +1,103 @@
+/**
+ * The only way the console talks to the server: same-origin fetch under /api/v1 with the bearer
+ * token in the Authorization header. Problem+json errors become ApiError with field errors
+ * keyed by form field, so each page can show a message next to the field that caused it.
+ */
+import { getSession, setSession } from './session.js';
+
+/** One entry of problem+json `errors`. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** A refused API call, carrying the problem+json fields. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fieldErrors: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Normalises a problem path (`/key/pem`, `key.pem`, `body.key.pem`) to a dotted field name. */
+export function fieldName(path: string): string {
+  return path
+    .replace(/^\/+/, '')
+    .replace(/\//g, '.')
+    .replace(/^body\./, '');
+}
+
+/** Builds an ApiError from a failed Response (problem+json when available). */
+export async function toApiError(res: Response): Promise<ApiError> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await res.json()) as Record<string, unknown>;
+  } catch {
+    // Not JSON (e.g. a proxy error page): fall back to the status text.
+  }
+  const fields: Record<string, string> = {};
+  if (Array.isArray(body.errors)) {
+    for (const e of body.errors as FieldProblem[]) {
+      const name = fieldName(String(e.path ?? ''));
+      if (!fields[name]) fields[name] = String(e.message ?? 'Invalid value');
+    }
+  }
+  const message = String(
+    body.detail ?? body.title ?? body.message ?? res.statusText ?? 'Request failed',
+  );
+  return new ApiError(res.status, String(body.code ?? `HTTP_${res.status}`), message, fields);
+}
+
+/** Encodes a content path for use inside an API URL, keeping its slashes. */
+export function contentUrl(path: string, suffix = ''): string {
+  return `/api/v1/content/${path.split('/').map(encodeURIComponent).join('/')}${suffix}`;
+}
+
+/** Headers for an authenticated request. */
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const session = getSession();
+  return session ? { ...extra, authorization: `Bearer ${session.token}` } : extra;
+}
+
+/** Options for {@link request}. */
+export interface RequestOptions {
+  body?: unknown;
+  accept?: string;
+  headers?: Record<string, string>;
+}
+
+/** Sends a request and returns the raw Response; throws ApiError when not ok. */
+export async function request(
+  method: string,
+  url: string,
+  opts: RequestOptions = {},
+): Promise<Response> {
+  const headers = authHeaders({ accept: opts.accept ?? 'application/json', ...opts.headers });
+  let body: BodyInit | undefined;
+  if (opts.body instanceof FormData) body = opts.body;
+  else if (opts.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  const res = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store' });
+  if (!res.ok) {
+    const err = await toApiError(res);
+    // An expired or revoked session sends the user back to sign-in.
+    if (res.status === 401 && !url.startsWith('/api/v1/auth/token')) setSession(null);
+    throw err;
+  }
+  return res;
+}
+
+/** JSON request helper: returns the parsed body (undefined for 204). */
+export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await request(method, url, { body });
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get('content-type') ?? '';
+  return (type.includes('json') ? await res.json() : await res.text()) as T;
+}

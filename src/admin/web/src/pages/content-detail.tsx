@@ -1,0 +1,184 @@
+/**
+ * One catalog item: its metadata and the install panel — a signed download link for a chosen
+ * configuration, the itms-services link and QR code (apps), the manifest and MDM command plists.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { CopyField, describedBy, ErrorBanner, Field } from '../components/field.js';
+import { api, contentUrl } from '../lib/api.js';
+import { downloadFile, imageSource } from '../lib/download.js';
+import { formatBytes, formatTime } from '../lib/format.js';
+import { Link } from '../lib/router.js';
+import type { ContentItem, InstallInfo } from '../lib/types.js';
+import { useResource } from '../lib/use-resource.js';
+import { loadConfigurations } from './configurations.js';
+
+const HIDDEN = new Set(['path', 'metadata', 'warnings', 'sha256', 'size', 'kind']);
+
+/** Content detail page. */
+export function ContentDetailPage({ path }: { path: string }) {
+  const item = useResource(() => api<ContentItem>('GET', contentUrl(path)), [path]);
+  const configs = useResource(loadConfigurations, []);
+  const [configId, setConfigId] = useState('');
+  const enabled = (configs.data ?? []).filter((c) => c.enabled);
+  useEffect(() => {
+    if (!configId && enabled[0]) setConfigId(enabled[0].id);
+  }, [configs.data]);
+
+  const data = item.data;
+  const extra = data
+    ? Object.entries({ ...(data.metadata ?? {}), ...data }).filter(
+        ([k, v]) => !HIDDEN.has(k) && v !== null && typeof v !== 'object',
+      )
+    : [];
+  return (
+    <section>
+      <nav class="breadcrumbs" aria-label="Breadcrumb">
+        <Link href="/content">Content</Link> › {path}
+      </nav>
+      <h1 class="mono-title">{path}</h1>
+      <ErrorBanner error={item.error} />
+      {data && (
+        <>
+          <dl class="facts">
+            <dt>Kind</dt>
+            <dd>{data.kind}</dd>
+            <dt>Size</dt>
+            <dd>{formatBytes(data.size)}</dd>
+            <dt>SHA-256</dt>
+            <dd class="mono break">{data.sha256}</dd>
+            {extra.map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{/At$/.test(k) ? formatTime(v as string) : String(v)}</dd>
+              </div>
+            ))}
+          </dl>
+          {(data.warnings?.length ?? 0) > 0 && (
+            <ul class="warnings">
+              {data.warnings!.map((w) => {
+                const text =
+                  typeof w === 'string' ? w : `${w.code}${w.message ? `: ${w.message}` : ''}`;
+                return <li key={text}>⚠ {text}</li>;
+              })}
+            </ul>
+          )}
+        </>
+      )}
+      <div class="panel">
+        <h2>Install</h2>
+        <Field
+          id="install-config"
+          label="JWT configuration"
+          hint="Links are signed with this configuration's key and expiry."
+        >
+          <select
+            id="install-config"
+            value={configId}
+            onChange={(e) => setConfigId(e.currentTarget.value)}
+            {...describedBy('install-config', undefined, true)}
+          >
+            {enabled.length === 0 && <option value="">No enabled configuration</option>}
+            {enabled.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {configId && data && <InstallPanel path={path} configId={configId} />}
+      </div>
+    </section>
+  );
+}
+
+function InstallPanel({ path, configId }: { path: string; configId: string }) {
+  const query = `?config=${encodeURIComponent(configId)}`;
+  const info = useResource(
+    () => api<InstallInfo>('GET', contentUrl(path, `/install${query}`)),
+    [path, configId],
+  );
+  const [qr, setQr] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const i = info.data;
+  useEffect(() => {
+    setQr(null);
+    if (!i?.qrPng && !i?.qrSvg) return;
+    let url: string | null = null;
+    imageSource((i.qrPng ?? i.qrSvg)!).then((src) => {
+      url = src;
+      setQr(src);
+    }, setError);
+    return () => {
+      if (url?.startsWith('blob:')) URL.revokeObjectURL(url);
+    };
+  }, [i]);
+  const name = path.split('/').pop() ?? 'item';
+  const fetchLink = (href: string, file: string, accept: string) => () =>
+    void downloadFile(href, file, accept).catch(setError);
+  if (info.error) return <ErrorBanner error={info.error} />;
+  if (!i) return <p>Preparing links…</p>;
+  return (
+    <div class="install">
+      <ErrorBanner error={error} />
+      <button type="button" class="button small" onClick={() => void info.reload()}>
+        Sign new links
+      </button>
+      <CopyField id="install-download-url" label="Signed download link" value={i.downloadUrl} />
+      {i.manifestUrl && (
+        <CopyField id="install-manifest-url" label="Manifest URL" value={i.manifestUrl} />
+      )}
+      {i.itmsServicesUrl && (
+        <div class="itms">
+          <CopyField id="install-itms-url" label="itms-services link" value={i.itmsServicesUrl} />
+          <a href={i.itmsServicesUrl} class="button">
+            Open install link
+          </a>
+          {qr && (
+            <img
+              class="qr"
+              src={qr}
+              alt={`QR code that installs ${name} on an iOS device`}
+              width={200}
+              height={200}
+            />
+          )}
+        </div>
+      )}
+      <h3>Downloads</h3>
+      <ul class="downloads">
+        {(i.manifestUrl || i.itmsServicesUrl) && (
+          <li>
+            <button
+              type="button"
+              class="button small"
+              onClick={fetchLink(
+                contentUrl(path, `/manifest.plist${query}`),
+                `${name}.manifest.plist`,
+                'application/xml',
+              )}
+            >
+              Manifest plist
+            </button>
+          </li>
+        )}
+        {Object.entries(i.commands ?? {}).map(([command, href]) => (
+          <li key={command}>
+            <button
+              type="button"
+              class="button small"
+              onClick={fetchLink(
+                typeof href === 'string' && href.startsWith('/')
+                  ? href
+                  : contentUrl(path, `/commands/${command}.plist${query}`),
+                `${command}.plist`,
+                'application/xml',
+              )}
+            >
+              {command} command plist
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
