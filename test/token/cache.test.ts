@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { VerificationCache } from '../../src/token/cache.js';
+import { TokenError } from '../../src/token/errors.js';
+import { KeyRing } from '../../src/token/key-ring.js';
+import { createNodeVerifier, nodeSignatureBackend } from '../../src/token/node.js';
+import { signToken } from '../../src/token/sign.js';
+import { type SignatureBackend, TokenVerifier } from '../../src/token/verify.js';
+import { craftJson, jamfClaims, NOW, rsaPair } from './helpers.js';
+
+const a = rsaPair();
+const b = rsaPair();
+
+/** Wraps the node backend and counts RSA verifications, to see what the cache saves. */
+function countingBackend(): SignatureBackend & { calls: number } {
+  const backend = {
+    calls: 0,
+    verify(...args: Parameters<SignatureBackend['verify']>) {
+      backend.calls++;
+      return nodeSignatureBackend.verify(...args);
+    },
+  };
+  return backend;
+}
+
+function verifierWith(ring: KeyRing, maxEntries = 10_000) {
+  const backend = countingBackend();
+  const verifier = new TokenVerifier({ keyRing: ring, backend, cache: { maxEntries } });
+  return { verifier, backend };
+}
+
+describe('verification cache', () => {
+  it('serves a repeated token from cache without RSA work', () => {
+    const { verifier, backend } = verifierWith(new KeyRing([{ key: a.publicKey }]));
+    const token = signToken(a.privateKey, { now: NOW });
+    expect(verifier.verify(token, NOW).cached).toBe(false);
+    const again = verifier.verify(token, NOW + 1);
+    expect(again.cached).toBe(true);
+    expect(again.claims).toEqual(jamfClaims());
+    expect(backend.calls).toBe(1);
+    expect(verifier.cacheStats()).toEqual({ hits: 1, misses: 1, size: 1 });
+  });
+
+  it('still refuses a cached token once it expires (exp + leeway) and evicts it', () => {
+    const { verifier } = verifierWith(new KeyRing([{ key: a.publicKey }]));
+    const token = signToken(a.privateKey, { now: NOW, expiresIn: 60 });
+    verifier.verify(token, NOW);
+    expect(verifier.verify(token, NOW + 119).cached).toBe(true);
+    expect(() => verifier.verify(token, NOW + 120)).toThrow(
+      expect.objectContaining({ code: 'TOKEN_EXPIRED' }),
+    );
+    expect(verifier.cacheStats().size).toBe(0);
+  });
+
+  it('does not serve a cached token before its nbf window', () => {
+    const { verifier } = verifierWith(new KeyRing([{ key: a.publicKey }]));
+    const token = craftJson({ alg: 'RS256' }, jamfClaims({ nbf: NOW }), a.privateKey);
+    verifier.verify(token, NOW);
+    expect(() => verifier.verify(token, NOW - 120)).toThrow(
+      expect.objectContaining({ code: 'TOKEN_NOT_YET_VALID' }),
+    );
+  });
+
+  it('drops cached tokens when a key leaves the ring', () => {
+    const ring = new KeyRing([{ key: a.publicKey }, { key: b.publicKey }]);
+    const { verifier } = verifierWith(ring);
+    const token = signToken(a.privateKey, { now: NOW });
+    verifier.verify(token, NOW);
+    ring.replace([{ key: b.publicKey }]);
+    expect(() => verifier.verify(token, NOW)).toThrow(
+      expect.objectContaining({ code: 'SIGNATURE_INVALID' }),
+    );
+  });
+
+  it('never caches failures', () => {
+    const { verifier, backend } = verifierWith(new KeyRing([{ key: b.publicKey }]));
+    const token = signToken(a.privateKey, { now: NOW });
+    for (let i = 0; i < 3; i++) expect(() => verifier.verify(token, NOW)).toThrow(TokenError);
+    expect(backend.calls).toBe(3);
+    expect(verifier.cacheStats().size).toBe(0);
+  });
+
+  it('is bounded and evicts the least recently used entry', () => {
+    const { verifier, backend } = verifierWith(new KeyRing([{ key: a.publicKey }]), 2);
+    const [t1, t2, t3] = [1, 2, 3].map((n) =>
+      signToken(a.privateKey, { now: NOW, claims: { n } }),
+    ) as [string, string, string];
+    verifier.verify(t1, NOW);
+    verifier.verify(t2, NOW);
+    verifier.verify(t1, NOW); // t1 becomes most recent
+    verifier.verify(t3, NOW); // evicts t2
+    expect(verifier.cacheStats().size).toBe(2);
+    expect(verifier.verify(t1, NOW).cached).toBe(true);
+    expect(verifier.verify(t2, NOW).cached).toBe(false);
+    expect(backend.calls).toBe(4);
+  });
+
+  it('can be switched off', () => {
+    const v = createNodeVerifier([{ key: a.publicKey }], { cache: false });
+    const token = signToken(a.privateKey, { now: NOW });
+    v.verify(token, NOW);
+    expect(v.verify(token, NOW).cached).toBe(false);
+    expect(v.cacheStats()).toEqual({ hits: 0, misses: 0, size: 0 });
+  });
+
+  it('rejects a nonsensical size', () => {
+    expect(() => new VerificationCache(0)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBase64Url, encodeBase64Url } from '../../src/token/base64url.js';
+import { decodeToken, splitToken } from '../../src/token/decode.js';
+import { hasDuplicateMembers, parseJsonObject } from '../../src/token/json.js';
+
+describe('base64url', () => {
+  it('round-trips every length and all byte values', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    for (let n = 0; n <= 10; n++) {
+      const slice = bytes.subarray(0, n);
+      const text = encodeBase64Url(slice);
+      expect(text).toBe(Buffer.from(slice).toString('base64url'));
+      expect(decodeBase64Url(text)).toEqual(slice);
+    }
+    expect(decodeBase64Url(encodeBase64Url(bytes))).toEqual(bytes);
+  });
+
+  it.each([
+    ['padding', 'YQ=='],
+    ['plus', 'a+b_'],
+    ['slash', 'a/b_'],
+    ['space', 'YW Jj'],
+    ['length 1 mod 4', 'YWJjZ'],
+    ['non-zero trailing bits (2-char tail)', 'YR'],
+    ['non-zero trailing bits (3-char tail)', 'YWJ'],
+    ['non-ASCII', 'YWJé'],
+  ])('refuses %s', (_name, text) => {
+    expect(decodeBase64Url(text)).toBeNull();
+  });
+
+  it('accepts the canonical spellings of the same bytes', () => {
+    expect(decodeBase64Url('YQ')).toEqual(new Uint8Array([0x61]));
+    expect(decodeBase64Url('YWI')).toEqual(new Uint8Array([0x61, 0x62]));
+  });
+});
+
+describe('JSON objects', () => {
+  it.each([
+    ['{"a":1,"a":2}', true],
+    ['{"a":1,"b":{"a":2}}', false],
+    ['{"a":{"x":1,"x":2}}', true],
+    ['{"a":[{"x":1},{"x":2}]}', false],
+    ['{"a":"\\"a\\":","a":1}', true],
+    ['{"a\\"":1,"a":2}', false],
+    ['{"\\u0061":1,"a":2}', true],
+    ['{"list":["a","a"]}', false],
+    ['{}', false],
+  ])('%s duplicate=%s', (json, dup) => {
+    expect(hasDuplicateMembers(json)).toBe(dup);
+  });
+
+  it('accepts objects only', () => {
+    expect(parseJsonObject('{"a":1}')).toEqual({ a: 1 });
+    for (const text of ['[]', '"x"', '1', 'null', 'true', '{', ''])
+      expect(parseJsonObject(text)).toBeNull();
+  });
+});
+
+describe('decodeToken', () => {
+  it('returns header, claims, signature bytes and the exact signing input', () => {
+    const token = `${encodeBase64Url('{"alg":"RS256"}')}.${encodeBase64Url('{"exp":1}')}.${encodeBase64Url(new Uint8Array([1, 2, 3]))}`;
+    const d = decodeToken(token);
+    expect(d.header).toEqual({ alg: 'RS256' });
+    expect(d.claims).toEqual({ exp: 1 });
+    expect(d.signature).toEqual(new Uint8Array([1, 2, 3]));
+    expect(d.signingInput).toBe(token.slice(0, token.lastIndexOf('.')));
+  });
+
+  it('refuses the wrong number of segments', () => {
+    expect(() => splitToken('a.b')).toThrow(expect.objectContaining({ code: 'TOKEN_MALFORMED' }));
+    expect(() => splitToken('a.b.c.d')).toThrow(
+      expect.objectContaining({ code: 'TOKEN_MALFORMED' }),
+    );
+    expect(() => splitToken('')).toThrow(expect.objectContaining({ code: 'TOKEN_MISSING' }));
+  });
+});
