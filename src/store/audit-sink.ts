@@ -1,0 +1,128 @@
+/**
+ * An AuditSink that batches download events into the store. `record` never blocks or throws:
+ * events wait in a bounded ring; when it is full the oldest are dropped and counted (a flood
+ * of refused requests must not exhaust memory or stall serving). Flushes every `flushMs`, as
+ * soon as a batch is full, and on close.
+ */
+import type { AuditSink, DownloadEvent } from '../server/types.js';
+import { Ring } from './ring.js';
+import type { AuditEventInput, Store } from './types.js';
+
+/** Minimal logger (pino-compatible) for drop and failure warnings. */
+export interface SinkLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** Options for `storeAuditSink`. */
+export interface StoreAuditSinkOptions {
+  /** Events per insert. Default 200. */
+  batchSize?: number;
+  /** Longest an event waits before being written. Default 1000 ms. */
+  flushMs?: number;
+  /** Most events held in memory. Default 10 000. */
+  maxQueue?: number;
+  logger?: SinkLogger;
+  /** Attribution of an event to a configuration; default: `keyLabel` when it is a UUID. */
+  configurationIdOf?: (event: DownloadEvent) => string | null;
+}
+
+/** The sink plus its counters and an explicit flush (for tests and shutdown). */
+export interface StoreAuditSink extends AuditSink {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** Events dropped because the queue was full or the store kept failing. */
+  readonly dropped: number;
+  /** Events waiting to be written. */
+  readonly pending: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const defaultConfigurationIdOf = (e: DownloadEvent): string | null =>
+  e.keyLabel && UUID.test(e.keyLabel) ? e.keyLabel : null;
+
+/**
+ * Creates a batched, bounded audit sink over `store.audit.insert`.
+ * @example const sink = storeAuditSink(store, { logger }); sink.record(event); await sink.close();
+ */
+export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): StoreAuditSink {
+  const batchSize = opts.batchSize ?? 200;
+  const flushMs = opts.flushMs ?? 1000;
+  const queue = new Ring<AuditEventInput>(opts.maxQueue ?? 10_000);
+  const attribute = opts.configurationIdOf ?? defaultConfigurationIdOf;
+  let dropped = 0;
+  let droppedUnlogged = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  const drop = (n: number, reason: string): void => {
+    dropped += n;
+    droppedUnlogged += n;
+    if (reason !== 'queue full') logDrops(reason);
+  };
+  const logDrops = (reason: string): void => {
+    if (droppedUnlogged === 0) return;
+    opts.logger?.warn(
+      { dropped: droppedUnlogged, total: dropped },
+      `audit events dropped: ${reason}`,
+    );
+    droppedUnlogged = 0;
+  };
+
+  const writeAll = async (): Promise<void> => {
+    logDrops('queue full');
+    while (queue.size > 0) {
+      const batch = queue.take(batchSize);
+      try {
+        await store.audit.insert(batch);
+      } catch (err) {
+        opts.logger?.warn({ err, events: batch.length }, 'audit write failed; will retry');
+        const lost = queue.unshiftAll(batch);
+        if (lost) drop(lost, 'store failing and queue full');
+        return;
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    flushing ??= writeAll().finally(() => {
+      flushing = undefined;
+      if (queue.size > 0 && !closed) schedule(flushMs);
+    });
+    return flushing;
+  };
+
+  const schedule = (ms: number): void => {
+    if (timer || flushing) return;
+    timer = setTimeout(() => void flush(), ms);
+    timer.unref();
+  };
+
+  return {
+    record(event) {
+      try {
+        if (closed) return drop(1, 'sink closed');
+        if (queue.push({ ...event, configurationId: attribute(event) })) drop(1, 'queue full');
+        schedule(queue.size >= batchSize ? 0 : flushMs);
+      } catch {
+        // record must never throw into the request path.
+      }
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+      // A write that failed during close gets one more try; after that the events are lost.
+      if (queue.size > 0) await flush();
+      if (queue.size > 0) drop(queue.take(queue.size).length, 'store unavailable at close');
+    },
+    get dropped() {
+      return dropped;
+    },
+    get pending() {
+      return queue.size;
+    },
+  };
+}

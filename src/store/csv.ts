@@ -1,0 +1,49 @@
+/**
+ * CSV export of audit events (RFC 4180: CRLF rows, fields quoted when they contain a comma,
+ * quote or line break, quotes doubled). Text cells that a spreadsheet would run as a formula
+ * (starting with = + - @, or tab/CR) get a leading single quote — paths and user agents are
+ * attacker-controlled.
+ */
+import type { AuditEventRecord } from './types.js';
+
+/** Column order of the export; the header row uses these names. */
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'time',
+  'method',
+  'path',
+  'status',
+  'outcome',
+  'bytesSent',
+  'clientAddress',
+  'tokenFingerprint',
+  'keyLabel',
+  'kid',
+  'configurationId',
+  'durationMs',
+  'userAgent',
+  'via',
+] as const;
+
+/** Quotes one cell per RFC 4180 and neutralises spreadsheet formulas in text cells. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Renders audit events as CSV with a header row; `time` becomes ISO-8601.
+ * @example reply.type('text/csv').send(auditToCsv(page.items))
+ */
+export function auditToCsv(items: readonly AuditEventRecord[]): string {
+  const rows = [AUDIT_CSV_COLUMNS.join(',')];
+  for (const e of items) {
+    const cells = AUDIT_CSV_COLUMNS.map((c) =>
+      c === 'time' ? new Date(e.time).toISOString() : (e as unknown as Record<string, unknown>)[c],
+    );
+    rows.push(cells.map(csvCell).join(','));
+  }
+  return `${rows.join('\r\n')}\r\n`;
+}

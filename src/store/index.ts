@@ -1,0 +1,27 @@
+/**
+ * Public store API: the Store contract, the SQLite implementation, secrets, passwords,
+ * the store-backed key source and audit sink, retention and CSV export.
+ */
+export { type StoreAuditSink, type StoreAuditSinkOptions, storeAuditSink } from './audit-sink.js';
+export { AUDIT_CSV_COLUMNS, auditToCsv, csvCell } from './csv.js';
+export { STORE_ERRORS, StoreError, type StoreErrorCode } from './errors.js';
+export { ensureFirstAdmin } from './first-admin.js';
+export { type StoreKeySourceOptions, storeKeySource } from './key-source.js';
+export {
+  assertPasswordPolicy,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  verifyPassword,
+} from './passwords.js';
+export {
+  AUDIT_RETENTION_SETTING,
+  auditRetentionDays,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  runRetention,
+  startRetention,
+} from './retention.js';
+export { decryptSecret, encryptSecret, loadOrCreateSecret } from './secret.js';
+export { LATEST_SCHEMA_VERSION } from './sqlite/migrations/index.js';
+export { DB_FILE_NAME, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export type * from './types.js';

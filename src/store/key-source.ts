@@ -1,0 +1,73 @@
+/**
+ * A KeySource over the store's JWT configurations: the public keys of enabled configurations,
+ * labelled with the configuration id. `watch` polls `configurations.generation()` — one tiny
+ * query — so enabling, disabling or rotating in the console (or another process) takes effect
+ * within one poll interval without restarting serve.
+ */
+import { createPublicKey } from 'node:crypto';
+import type { KeySource } from '../server/types.js';
+import type { VerificationKey } from '../token/key-ring.js';
+import type { SinkLogger } from './audit-sink.js';
+import type { Store } from './types.js';
+
+/** Options for `storeKeySource`. */
+export interface StoreKeySourceOptions {
+  /** Poll interval of `watch`. Default 1000 ms. */
+  pollMs?: number;
+  logger?: SinkLogger;
+}
+
+/**
+ * Creates the store-backed KeySource.
+ * @example const keys = storeKeySource(store); const ring = new KeyRing(await keys.load());
+ */
+export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): KeySource {
+  const pollMs = opts.pollMs ?? 1000;
+  // The generation the last load saw: a change between load() and the first poll still fires.
+  let loaded: number | undefined;
+  return {
+    async load(): Promise<VerificationKey[]> {
+      const generation = await store.configurations.generation();
+      const keys: VerificationKey[] = [];
+      for (const c of await store.configurations.list()) {
+        if (!c.enabled) continue;
+        try {
+          keys.push({
+            kid: c.kid,
+            alg: 'RS256',
+            key: createPublicKey(c.publicKeyPem),
+            label: c.id,
+          });
+        } catch (err) {
+          // Skip (fail closed for this key only): one damaged record must not freeze the ring,
+          // or disabling a compromised configuration could never take effect.
+          opts.logger?.warn({ err, configurationId: c.id }, 'configuration public key unreadable');
+        }
+      }
+      loaded = generation;
+      return keys;
+    },
+    watch(onChange: () => void): () => void {
+      let last = loaded;
+      let busy = false;
+      const tick = async (): Promise<void> => {
+        if (busy) return;
+        busy = true;
+        try {
+          const g = await store.configurations.generation();
+          if (last !== undefined && g !== last) onChange();
+          last = g;
+        } catch (err) {
+          opts.logger?.warn({ err }, 'key source poll failed');
+        } finally {
+          busy = false;
+        }
+      };
+      void tick();
+      const timer = setInterval(() => void tick(), pollMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    describe: () => 'store configurations',
+  };
+}
