@@ -1,0 +1,123 @@
+/**
+ * Stable problem codes of the admin API. Every refusal the admin listener sends is one of these
+ * (or a coded error from another module, e.g. a KEY_* code from src/keys, passed through with
+ * its own status). docs/admin-api.md lists the same table; test/admin/errors.test.ts keeps them in step.
+ */
+import { PortcullisError } from '../errors/base.js';
+
+/** One entry of the admin error registry. */
+export interface AdminErrorSpec {
+  status: number;
+  message: string;
+  remedy: string;
+}
+
+/** Registry of admin API problem codes → HTTP status, default message and remedy. */
+export const ADMIN_ERRORS = {
+  VALIDATION_FAILED: {
+    status: 400,
+    message: 'The request does not match the schema.',
+    remedy: 'Fix the fields listed in `errors` and retry; unknown fields are refused.',
+  },
+  MALFORMED_JSON: {
+    status: 400,
+    message: 'The request body is not valid JSON.',
+    remedy: 'Send a well-formed JSON document with Content-Type: application/json.',
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than this endpoint accepts.',
+    remedy: 'Send a smaller body (JSON: 1 MiB; key uploads: 64 KiB).',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'The request Content-Type is not accepted by this endpoint.',
+    remedy: 'Use application/json (or multipart/form-data where documented).',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    message: 'Authentication is required.',
+    remedy:
+      'Obtain a bearer token from POST /api/v1/auth/token and send it as Authorization: Bearer.',
+  },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    message: 'The username or password is wrong.',
+    remedy: 'Check the credentials; repeated failures slow down further attempts.',
+  },
+  TOKEN_INVALIDATED: {
+    status: 401,
+    message: 'The bearer token has been invalidated.',
+    remedy: 'Request a new token from POST /api/v1/auth/token.',
+  },
+  TOKEN_EXPIRED: {
+    status: 401,
+    message: 'The bearer token has expired.',
+    remedy:
+      'Request a new token; call POST /api/v1/auth/keep-alive before expiry to extend a session.',
+  },
+  JWT_SERVER_UNREACHABLE: {
+    status: 401,
+    message: 'The JWKS of the token issuer could not be fetched.',
+    remedy: 'Check that the JWT server jwksUrl is reachable from Portcullis.',
+  },
+  JWT_SERVER_MISCONFIGURED: {
+    status: 401,
+    message: 'The JWT server configured for this issuer cannot verify tokens.',
+    remedy: 'Fix the JWT server entry (jwksUrl or sharedSecret, audience) in /api/v1/jwt-servers.',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed sign-in attempts.',
+    remedy: 'Wait for the number of seconds in Retry-After before trying again.',
+  },
+  PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message: 'This account must change its one-time password first.',
+    remedy: 'Call POST /api/v1/auth/change-password, then request a new token.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    message: 'Your role does not allow this operation.',
+    remedy: 'Ask an administrator; read-only accounts may only use GET.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'No such resource.',
+    remedy: 'Check the URL and identifier.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'The method is not allowed on this resource.',
+    remedy: 'See GET /api/openapi.json for the allowed methods.',
+  },
+  CONFLICT: {
+    status: 409,
+    message: 'The request conflicts with the current state.',
+    remedy: 'Use a different name, or update the existing resource instead.',
+  },
+  CONFIGURATION_DISABLED: {
+    status: 409,
+    message: 'The JWT configuration is disabled.',
+    remedy: 'Enable the configuration before signing URLs with it.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Internal server error.',
+    remedy: 'Check the server log for the request id.',
+  },
+} as const satisfies Record<string, AdminErrorSpec>;
+
+/** A stable admin problem code. */
+export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
+
+/** A coded refusal raised by the admin API; the error handler renders it as problem+json. */
+export class AdminError extends PortcullisError {
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: AdminErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    const spec = ADMIN_ERRORS[code];
+    super(code, spec.status, detail ?? spec.message);
+    this.extra = extra;
+  }
+}

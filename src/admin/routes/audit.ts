@@ -1,0 +1,133 @@
+/**
+ * Audit log, statistics, change log and settings. The audit list answers JSON by default and
+ * CSV when the client asks for `text/csv` (spreadsheet export from the console).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { auditToCsv } from '../../store/csv.js';
+import type { AuditQuery } from '../../store/types.js';
+import { parseDuration } from '../../token/duration.js';
+import {
+  AuditQueryParams,
+  AuditStatsParams,
+  ChangesQueryParams,
+  SettingsBody,
+  SettingsView,
+} from '../schemas.js';
+
+/** Default audit retention when the setting was never written. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+/** Settings key of the audit retention. */
+export const AUDIT_RETENTION_SETTING = 'auditRetentionDays';
+
+/** Reads the audit retention (days) from the store settings. */
+export async function auditRetentionDays(app: Pick<FastifyInstance, 'store'>): Promise<number> {
+  const raw = await app.store.settings.get(AUDIT_RETENTION_SETTING);
+  const days = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isInteger(days) && days > 0 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}
+
+function wantsCsv(accept: string | undefined): boolean {
+  return typeof accept === 'string' && /\btext\/csv\b/i.test(accept);
+}
+
+/** Registers /api/v1/audit, /api/v1/changes and /api/v1/settings. */
+export async function auditRoutes(app: FastifyInstance): Promise<void> {
+  const read = { preHandler: app.requireRole('read-only') };
+  const admin = { preHandler: app.requireRole('admin') };
+
+  app.get(
+    '/api/v1/audit',
+    {
+      ...read,
+      schema: {
+        summary: 'Download decisions (JSON, or CSV with Accept: text/csv)',
+        tags: ['audit'],
+        querystring: AuditQueryParams,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as z.infer<typeof AuditQueryParams>;
+      const query = Object.fromEntries(
+        Object.entries(q).filter(([, v]) => v !== undefined),
+      ) as AuditQuery;
+      const page = await app.store.audit.query(query);
+      if (wantsCsv(request.headers.accept)) {
+        if (page.nextCursor) reply.header('x-next-cursor', page.nextCursor);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="portcullis-audit.csv"')
+          .send(auditToCsv(page.items));
+      }
+      return page;
+    },
+  );
+
+  app.get(
+    '/api/v1/audit/stats',
+    {
+      ...read,
+      schema: { summary: 'Dashboard aggregates', tags: ['audit'], querystring: AuditStatsParams },
+    },
+    async (request) => {
+      const q = request.query as z.infer<typeof AuditStatsParams>;
+      const bucketMs = parseDuration(q.bucket) * 1000;
+      const now = app.adminServices.now();
+      const since =
+        q.since === undefined
+          ? now - 24 * 3600_000
+          : typeof q.since === 'number'
+            ? q.since
+            : Date.parse(q.since);
+      return { since, bucketMs, ...(await app.store.audit.stats({ since, bucketMs })) };
+    },
+  );
+
+  app.get(
+    '/api/v1/changes',
+    {
+      ...read,
+      schema: { summary: 'Who changed what', tags: ['audit'], querystring: ChangesQueryParams },
+    },
+    async (request) => {
+      const q = request.query as z.infer<typeof ChangesQueryParams>;
+      return app.store.changes.query(
+        Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)),
+      );
+    },
+  );
+
+  app.get(
+    '/api/v1/settings',
+    {
+      ...read,
+      schema: { summary: 'Server settings', tags: ['settings'], response: { 200: SettingsView } },
+    },
+    async () => ({
+      auditRetentionDays: await auditRetentionDays(app),
+    }),
+  );
+
+  app.put(
+    '/api/v1/settings',
+    {
+      ...admin,
+      schema: {
+        summary: 'Change server settings',
+        tags: ['settings'],
+        body: SettingsBody,
+        response: { 200: SettingsView },
+      },
+    },
+    async (request) => {
+      const body = request.body as z.infer<typeof SettingsBody>;
+      await app.store.transaction(async () => {
+        if (body.auditRetentionDays !== undefined) {
+          await app.store.settings.set(AUDIT_RETENTION_SETTING, String(body.auditRetentionDays));
+        }
+        await app.recordChange(request, 'settings.update', 'settings', null, body);
+      });
+      return { auditRetentionDays: await auditRetentionDays(app) };
+    },
+  );
+}

@@ -1,0 +1,400 @@
+/**
+ * JWT configurations: the RSA keys Jamf Pro signs download tokens with. Create (JSON or an
+ * uploaded key file), list, read, patch, rotate, delete, certificate/JWK downloads, signed URLs.
+ * All key work happens before the single store transaction, so a refusal leaves no row behind.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { parseDuration } from '../../token/duration.js';
+import {
+  configurationView,
+  type KeyMaterialInput,
+  keyColumns,
+  privateKeyFrom,
+} from '../configuration-material.js';
+import { AdminError } from '../errors.js';
+import {
+  ConfigurationView,
+  CreateConfigurationBody,
+  IdParams,
+  PatchConfigurationBody,
+  RotateBody,
+  SignedUrlBody,
+  SignedUrlView,
+  TOKEN_EXPIRY_BOUNDS,
+  TOKEN_EXPIRY_PRESETS,
+} from '../schemas.js';
+import { acceptsMultipart, SchemaValidationError, toFieldIssues } from '../validation.js';
+
+const BASE = '/api/v1/jwt-configurations';
+const TAGS = ['configurations'];
+
+const MultipartFields = z.strictObject({
+  displayName: z.string().optional(),
+  tokenExpiry: z.string().optional(),
+  enabled: z.enum(['true', 'false']).optional(),
+  passphrase: z.string().max(1024).optional(),
+});
+
+/** Reads a multipart form with one `key` file and text fields. */
+async function readKeyForm(
+  request: FastifyRequest,
+): Promise<{ fields: z.infer<typeof MultipartFields>; file: Buffer | undefined }> {
+  const raw: Record<string, string> = {};
+  let file: Buffer | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'key' || file) {
+        throw new SchemaValidationError('body', [
+          { path: part.fieldname, message: 'unexpected file field (use one file named "key")' },
+        ]);
+      }
+      file = await part.toBuffer();
+    } else {
+      raw[part.fieldname] = String(part.value);
+    }
+  }
+  const parsed = MultipartFields.safeParse(raw);
+  if (!parsed.success) throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
+  return { fields: parsed.data, file };
+}
+
+function requireFile(file: Buffer | undefined): Buffer {
+  if (!file || file.length === 0) {
+    throw new SchemaValidationError('body', [{ path: 'key', message: 'a key file is required' }]);
+  }
+  return file;
+}
+
+interface CreateInput {
+  displayName: string;
+  tokenExpirySeconds: number;
+  enabled: boolean;
+  key: KeyMaterialInput;
+}
+
+async function createInput(request: FastifyRequest): Promise<CreateInput> {
+  if (request.isMultipart()) {
+    const { fields, file } = await readKeyForm(request);
+    const parsed = CreateConfigurationBody.omit({ key: true }).safeParse({
+      displayName: fields.displayName,
+      ...(fields.tokenExpiry === undefined ? {} : { tokenExpiry: fields.tokenExpiry }),
+      ...(fields.enabled === undefined ? {} : { enabled: fields.enabled === 'true' }),
+    });
+    if (!parsed.success)
+      throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
+    const key = { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
+    return { ...parsed.data, tokenExpirySeconds: parsed.data.tokenExpiry, key };
+  }
+  const body = request.body as z.infer<typeof CreateConfigurationBody> | undefined;
+  if (!body)
+    throw new SchemaValidationError('body', [
+      { path: '(root)', message: 'a JSON body is required' },
+    ]);
+  return {
+    displayName: body.displayName,
+    tokenExpirySeconds: body.tokenExpiry,
+    enabled: body.enabled,
+    key: body.key,
+  };
+}
+
+async function rotateInput(request: FastifyRequest): Promise<KeyMaterialInput> {
+  if (request.isMultipart()) {
+    const { fields, file } = await readKeyForm(request);
+    if (
+      fields.displayName !== undefined ||
+      fields.tokenExpiry !== undefined ||
+      fields.enabled !== undefined
+    ) {
+      throw new SchemaValidationError('body', [
+        { path: '(root)', message: 'rotate takes only the key file and passphrase' },
+      ]);
+    }
+    return { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
+  }
+  const body = request.body as z.infer<typeof RotateBody> | undefined;
+  return body?.key ?? { generate: { bits: 2048 } };
+}
+
+/** Joins a content path onto the public URL, percent-encoding each segment; refuses traversal. */
+export function contentUrl(publicUrl: string, path: string): string {
+  const segments = path.replace(/^\/+/, '').split('/');
+  const bad = segments.some(
+    (s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0'),
+  );
+  if (bad)
+    throw new SchemaValidationError('body', [
+      { path: 'path', message: 'must be a relative content path without . or .. segments' },
+    ]);
+  return `${publicUrl}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+async function getOr404(app: FastifyInstance, id: string) {
+  const record = await app.store.configurations.get(id);
+  if (!record) throw new AdminError('NOT_FOUND', 'No JWT configuration with this id.');
+  return record;
+}
+
+/** Registers the /api/v1/jwt-configurations routes. */
+export async function configurationRoutes(app: FastifyInstance): Promise<void> {
+  const { secret, signer, keysChanged } = app.adminServices;
+  const read = { preHandler: app.requireRole('read-only') };
+  const write = { preHandler: app.requireRole('admin') };
+
+  app.get(
+    `${BASE}/presets`,
+    { ...read, schema: { summary: 'Token lifetime presets and bounds', tags: TAGS } },
+    async () => ({
+      presets: TOKEN_EXPIRY_PRESETS.map((p) => ({ label: p, seconds: parseDuration(p) })),
+      minSeconds: TOKEN_EXPIRY_BOUNDS.min,
+      maxSeconds: TOKEN_EXPIRY_BOUNDS.max,
+      default: '15m',
+    }),
+  );
+
+  app.get(
+    BASE,
+    {
+      ...read,
+      schema: {
+        summary: 'List JWT configurations',
+        tags: TAGS,
+        response: { 200: z.object({ items: z.array(ConfigurationView) }) },
+      },
+    },
+    async () => ({
+      items: (await app.store.configurations.list()).map(configurationView),
+    }),
+  );
+
+  app.post(
+    BASE,
+    {
+      ...write,
+      schema: {
+        summary: 'Create a JWT configuration (JSON, or multipart/form-data with a `key` file)',
+        tags: TAGS,
+        multipart: true,
+        body: acceptsMultipart(CreateConfigurationBody),
+        response: { 201: ConfigurationView },
+      },
+    },
+    async (request, reply) => {
+      const input = await createInput(request);
+      const id = randomUUID();
+      const columns = keyColumns(id, await privateKeyFrom(input.key), secret);
+      const record = await app.store.transaction(async () => {
+        const created = await app.store.configurations.create({
+          id,
+          displayName: input.displayName,
+          ...columns,
+          tokenExpirySeconds: input.tokenExpirySeconds,
+          enabled: input.enabled,
+          createdBy: request.principal?.username ?? null,
+        });
+        await app.recordChange(request, 'configuration.create', 'configuration', id, {
+          displayName: created.displayName,
+          fingerprint: created.fingerprint,
+          tokenExpirySeconds: created.tokenExpirySeconds,
+          enabled: created.enabled,
+          keySource: 'generate' in input.key ? 'generated' : 'uploaded',
+        });
+        return created;
+      });
+      await keysChanged();
+      return reply.code(201).header('location', `${BASE}/${id}`).send(configurationView(record));
+    },
+  );
+
+  app.get(
+    `${BASE}/:id`,
+    {
+      ...read,
+      schema: {
+        summary: 'Read a JWT configuration',
+        tags: TAGS,
+        params: IdParams,
+        response: { 200: ConfigurationView },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      return configurationView(await getOr404(app, id));
+    },
+  );
+
+  app.patch(
+    `${BASE}/:id`,
+    {
+      ...write,
+      schema: {
+        summary: 'Change name, token lifetime or enabled',
+        tags: TAGS,
+        params: IdParams,
+        body: PatchConfigurationBody,
+        response: { 200: ConfigurationView },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const body = request.body as z.infer<typeof PatchConfigurationBody>;
+      const patch = {
+        ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
+        ...(body.tokenExpiry === undefined ? {} : { tokenExpirySeconds: body.tokenExpiry }),
+        ...(body.enabled === undefined ? {} : { enabled: body.enabled }),
+      };
+      const record = await app.store.transaction(async () => {
+        const updated = await app.store.configurations.update(id, patch);
+        if (!updated) throw new AdminError('NOT_FOUND', 'No JWT configuration with this id.');
+        await app.recordChange(request, 'configuration.update', 'configuration', id, patch);
+        return updated;
+      });
+      await keysChanged();
+      return configurationView(record);
+    },
+  );
+
+  app.delete(
+    `${BASE}/:id`,
+    { ...write, schema: { summary: 'Delete a JWT configuration', tags: TAGS, params: IdParams } },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      await app.store.transaction(async () => {
+        const existing = await getOr404(app, id);
+        await app.store.configurations.delete(id);
+        await app.recordChange(request, 'configuration.delete', 'configuration', id, {
+          displayName: existing.displayName,
+          fingerprint: existing.fingerprint,
+        });
+      });
+      signer.forget(id);
+      await keysChanged();
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    `${BASE}/:id/rotate`,
+    {
+      ...write,
+      schema: {
+        summary: 'Replace the key (uploaded or generated); the old key stops verifying at once',
+        tags: TAGS,
+        params: IdParams,
+        multipart: true,
+        body: acceptsMultipart(RotateBody),
+        response: { 200: ConfigurationView },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      await getOr404(app, id);
+      const keyInput = await rotateInput(request);
+      const columns = keyColumns(id, await privateKeyFrom(keyInput), secret);
+      const record = await app.store.transaction(async () => {
+        const previous = await getOr404(app, id);
+        const updated = await app.store.configurations.update(id, {
+          ...columns,
+          rotatedAt: new Date(app.adminServices.now()).toISOString(),
+        });
+        if (!updated) throw new AdminError('NOT_FOUND', 'No JWT configuration with this id.');
+        await app.recordChange(request, 'configuration.rotate', 'configuration', id, {
+          previousFingerprint: previous.fingerprint,
+          fingerprint: updated.fingerprint,
+        });
+        return updated;
+      });
+      signer.forget(id);
+      await keysChanged();
+      return configurationView(record);
+    },
+  );
+
+  app.get(
+    `${BASE}/:id/certificate`,
+    {
+      ...read,
+      schema: {
+        summary: 'Download the self-signed certificate (PEM)',
+        tags: TAGS,
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const record = await getOr404(app, id);
+      const pem = record.certificatePem ?? null;
+      if (!pem) throw new AdminError('NOT_FOUND', 'This configuration has no certificate.');
+      return reply
+        .type('application/x-pem-file')
+        .header(
+          'content-disposition',
+          `attachment; filename="${fileStem(record.displayName)}.crt.pem"`,
+        )
+        .send(pem);
+    },
+  );
+
+  app.get(
+    `${BASE}/:id/public-key`,
+    { ...read, schema: { summary: 'Download the public key (PEM)', tags: TAGS, params: IdParams } },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const record = await getOr404(app, id);
+      return reply
+        .type('application/x-pem-file')
+        .header(
+          'content-disposition',
+          `attachment; filename="${fileStem(record.displayName)}.pub.pem"`,
+        )
+        .send(record.publicKeyPem);
+    },
+  );
+
+  app.get(
+    `${BASE}/:id/jwk`,
+    { ...read, schema: { summary: 'The public key as a JWK', tags: TAGS, params: IdParams } },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      return reply
+        .type('application/jwk+json')
+        .send(JSON.stringify(configurationView(await getOr404(app, id)).jwk));
+    },
+  );
+
+  app.post(
+    `${BASE}/:id/signed-urls`,
+    {
+      ...write,
+      schema: {
+        summary: 'Sign a download URL (or a content path under the public URL)',
+        tags: TAGS,
+        params: IdParams,
+        body: SignedUrlBody,
+        response: { 200: SignedUrlView },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof IdParams>;
+      const body = request.body as z.infer<typeof SignedUrlBody>;
+      const target = 'url' in body ? body.url : contentUrl(app.publicUrl, body.path);
+      const signed = await signer.signUrl(id, target);
+      await app.recordChange(request, 'configuration.sign-url', 'configuration', id, {
+        url: target,
+        expiresAt: signed.expiresAt,
+      });
+      return signed;
+    },
+  );
+}
+
+/** A filename stem safe for Content-Disposition (ASCII letters, digits, dash). */
+function fileStem(name: string): string {
+  const stem = name
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return stem || 'configuration';
+}
