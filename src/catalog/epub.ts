@@ -1,0 +1,76 @@
+/**
+ * Metadata of an EPUB book: META-INF/container.xml names the package document (OPF), whose
+ * Dublin Core fields give title, creator, identifier and language. Two bounded zip reads.
+ */
+import { CatalogError } from './errors.js';
+import { childrenNamed, findAll, findFirst, parseXml } from './xml-lite.js';
+import { readZipEntries, type ZipLimits } from './zip.js';
+
+/** Metadata read from an .epub. */
+export interface EpubMetadata {
+  title?: string;
+  author?: string;
+  identifier?: string;
+  language?: string;
+}
+
+const CONTAINER = 'META-INF/container.xml';
+
+/**
+ * Reads the OPF metadata of an EPUB.
+ * @throws CatalogError ZIP_* / XML_INVALID, ZIP_ENTRY_MISSING without container or OPF
+ */
+export async function readEpubMetadata(
+  filePath: string,
+  limits?: ZipLimits,
+): Promise<EpubMetadata> {
+  const first = await readZipEntries(
+    filePath,
+    (n) => (n === CONTAINER ? 'container' : undefined),
+    limits,
+  );
+  const container = first.get('container');
+  if (!container)
+    throw new CatalogError('ZIP_ENTRY_MISSING', 'The book has no META-INF/container.xml.');
+  const rootfile = findFirst(parseXml(new TextDecoder().decode(container)), 'rootfile');
+  const opfPath = rootfile?.attrs['full-path'];
+  if (!opfPath || opfPath.length > 1024)
+    throw new CatalogError('ZIP_ENTRY_MISSING', 'The book names no package document.');
+  const second = await readZipEntries(filePath, (n) => (n === opfPath ? 'opf' : undefined), limits);
+  const opf = second.get('opf');
+  if (!opf)
+    throw new CatalogError(
+      'ZIP_ENTRY_MISSING',
+      'The package document named by container.xml is missing.',
+    );
+  return readOpf(new TextDecoder().decode(opf));
+}
+
+/** Extracts Dublin Core metadata from an OPF package document. */
+export function readOpf(xml: string): EpubMetadata {
+  const root = parseXml(xml, { maxChars: 4 * 1024 * 1024 });
+  const pkg = findFirst(root, 'package');
+  const metadata = pkg ? childrenNamed(pkg, 'metadata')[0] : findFirst(root, 'metadata');
+  if (!metadata) return {};
+  const text = (local: string) => {
+    const el = findAll(metadata, local).find((e) => e.text.trim() !== '');
+    return el ? clip(el.text) : undefined;
+  };
+  const meta: EpubMetadata = {};
+  const title = text('title');
+  if (title) meta.title = title;
+  const author = text('creator');
+  if (author) meta.author = author;
+  const language = text('language');
+  if (language) meta.language = language;
+  // Prefer the identifier the package marks as unique; fall back to the first one.
+  const uid = pkg?.attrs['unique-identifier'];
+  const ids = findAll(metadata, 'identifier');
+  const id = ids.find((e) => uid !== undefined && e.attrs.id === uid) ?? ids[0];
+  if (id?.text.trim()) meta.identifier = clip(id.text);
+  return meta;
+}
+
+function clip(s: string): string {
+  return s.trim().replace(/\s+/g, ' ').slice(0, 512);
+}

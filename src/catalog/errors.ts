@@ -1,0 +1,149 @@
+/**
+ * Stable codes for everything the catalog refuses: hostile or corrupt archives, unsafe content
+ * paths, upload limits and install requests that do not fit the content kind. docs/catalog.md
+ * lists the same table; test/catalog/errors.test.ts keeps code, docs and types in agreement.
+ */
+import { PortcullisError } from '../errors/base.js';
+
+/** One entry of the catalog error registry. */
+export interface CatalogErrorSpec {
+  status: number;
+  message: string;
+  remedy: string;
+}
+
+/** Registry of catalog codes → HTTP status, default message and remedy. */
+export const CATALOG_ERRORS = {
+  PLIST_INVALID: {
+    status: 422,
+    message: 'The property list is malformed.',
+    remedy: 'Rebuild the archive with a valid Info.plist (binary bplist00 or XML).',
+  },
+  PLIST_TOO_COMPLEX: {
+    status: 422,
+    message: 'The property list exceeds the object, depth or size limits.',
+    remedy: 'Info.plist files are small; check the archive was not tampered with.',
+  },
+  XML_INVALID: {
+    status: 422,
+    message: 'An XML document inside the content is malformed or exceeds the limits.',
+    remedy: 'Rebuild the package or book with standard tools.',
+  },
+  ZIP_INVALID: {
+    status: 422,
+    message: 'The file is not a readable zip archive.',
+    remedy: 'Upload a complete, uncorrupted .ipa or .epub.',
+  },
+  ZIP_TOO_MANY_ENTRIES: {
+    status: 422,
+    message: 'The zip archive has more entries than the reader accepts.',
+    remedy: 'Archives are limited to 100000 entries.',
+  },
+  ZIP_ENTRY_TOO_LARGE: {
+    status: 422,
+    message: 'A metadata entry inside the archive is larger than the reader accepts.',
+    remedy: 'Metadata files (Info.plist, container.xml, OPF) are limited to 4 MiB each.',
+  },
+  ZIP_ENTRY_RATIO: {
+    status: 422,
+    message: 'A metadata entry has a suspicious compression ratio (possible zip bomb).',
+    remedy: 'Rebuild the archive with ordinary compression.',
+  },
+  ZIP_ENTRY_MISSING: {
+    status: 422,
+    message: 'A required metadata entry was not found in the archive.',
+    remedy: 'An .ipa needs Payload/<name>.app/Info.plist; an .epub needs META-INF/container.xml.',
+  },
+  XAR_INVALID: {
+    status: 422,
+    message: 'The file is not a readable flat package (xar) archive.',
+    remedy: 'Upload a flat .pkg built by pkgbuild or productbuild.',
+  },
+  XAR_TOO_LARGE: {
+    status: 422,
+    message: 'The package table of contents or metadata entry exceeds the size limit.',
+    remedy: 'Flat package TOCs are limited to 16 MiB and metadata files to 4 MiB.',
+  },
+  PATH_INVALID: {
+    status: 400,
+    message: 'The content path is not acceptable.',
+    remedy:
+      'Use a relative path of plain names separated by "/": no "..", no leading dot, no control characters, at most 1024 bytes.',
+  },
+  CONTENT_NOT_FOUND: {
+    status: 404,
+    message: 'No content at that path.',
+    remedy: 'List the catalog with GET /api/v1/content or run a rescan.',
+  },
+  CONTENT_EXISTS: {
+    status: 412,
+    message: 'Content already exists at that path (If-None-Match: *).',
+    remedy: 'Drop If-None-Match to replace, or send If-Match with the current ETag.',
+  },
+  PRECONDITION_FAILED: {
+    status: 412,
+    message: 'The content changed since you read it (If-Match did not match).',
+    remedy: 'Fetch the current record, then retry with its ETag.',
+  },
+  UPLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The upload exceeds the configured maximum size.',
+    remedy: 'Raise maxUploadBytes or upload a smaller file.',
+  },
+  UPLOAD_INCOMPLETE: {
+    status: 400,
+    message: 'The upload ended before the declared length was received.',
+    remedy: 'Retry the upload; nothing was stored.',
+  },
+  UPLOAD_MISSING_FILE: {
+    status: 400,
+    message: 'The multipart request has no "file" part.',
+    remedy: 'Send the content as a multipart field named "file".',
+  },
+  COMMAND_NOT_APPLICABLE: {
+    status: 409,
+    message: 'That install command does not apply to this kind of content.',
+    remedy:
+      'InstallApplication is for .ipa, InstallEnterpriseApplication for .pkg, InstallMedia for books.',
+  },
+  COMMAND_UNKNOWN: {
+    status: 404,
+    message: 'Unknown install command.',
+    remedy: 'Use InstallApplication, InstallEnterpriseApplication or InstallMedia.',
+  },
+  CONFIGURATION_REQUIRED: {
+    status: 400,
+    message: 'A JWT configuration id is required to sign download URLs.',
+    remedy: 'Add ?config=<configuration id>.',
+  },
+  PUBLIC_URL_REQUIRED: {
+    status: 409,
+    message: 'The server has no public URL, so device links cannot be built.',
+    remedy: 'Start the server with --public-url https://your.host/.',
+  },
+} as const satisfies Record<string, CatalogErrorSpec>;
+
+/** A stable catalog error code. */
+export type CatalogErrorCode = keyof typeof CATALOG_ERRORS;
+
+/** The one error class of the catalog: a refusal with a stable code from CATALOG_ERRORS. */
+export class CatalogError extends PortcullisError {
+  constructor(code: CatalogErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const spec = CATALOG_ERRORS[code];
+    super(code, spec.status, detail ?? spec.message, options);
+  }
+}
+
+/** Non-fatal findings attached to a catalog record (the file is stored, but look at this). */
+export const CATALOG_WARNINGS = {
+  PROFILE_EXPIRED:
+    'The embedded provisioning profile has expired; devices will refuse to launch the app.',
+  PROFILE_EXPIRES_SOON: 'The embedded provisioning profile expires within 30 days.',
+  METADATA_UNREADABLE: 'The file was stored, but its metadata could not be read.',
+} as const;
+
+/** A warning attached to a content record. */
+export interface ContentWarning {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,106 @@
+/**
+ * App manifests: the plist a device fetches (via itms-services or an MDM ManifestURL) to learn
+ * where the software package is and what it is. Shapes follow Apple's Device Management
+ * reference (ManifestURL / InstallEnterpriseApplication Manifest): items → assets + metadata.
+ */
+import { build } from 'plist';
+import type { ChunkHashes } from './hash.js';
+
+/** A manifest software-package asset. */
+export interface ManifestAsset {
+  kind: 'software-package';
+  url: string;
+  'md5-size'?: number;
+  md5s?: string[];
+  'sha256-size'?: number;
+  sha256s?: string[];
+}
+
+/** Manifest item metadata. */
+export interface ManifestMetadata {
+  'bundle-identifier': string;
+  'bundle-version': string;
+  kind: 'software';
+  title: string;
+  'platform-identifier'?: string;
+  items?: Array<{ 'bundle-identifier': string; 'bundle-version': string }>;
+}
+
+/** An app manifest: `{ items: [{ assets, metadata }] }`. */
+export interface AppManifest {
+  items: Array<{ assets: ManifestAsset[]; metadata: ManifestMetadata }>;
+}
+
+/** Inputs shared by both manifest builders. */
+export interface ManifestInput {
+  /** Tokenised download URL of the .ipa or .pkg. */
+  url: string;
+  bundleId: string;
+  bundleVersion: string;
+  title: string;
+}
+
+/**
+ * Manifest for an in-house iOS/iPadOS app (.ipa), used by itms-services and InstallApplication.
+ * @example buildAppManifest({ url, bundleId: 'com.example.app', bundleVersion: '1.2', title: 'App' })
+ */
+export function buildAppManifest(
+  input: ManifestInput & { platformIdentifier?: string },
+): AppManifest {
+  const metadata: ManifestMetadata = {
+    'bundle-identifier': input.bundleId,
+    'bundle-version': input.bundleVersion,
+    kind: 'software',
+    title: input.title,
+  };
+  if (input.platformIdentifier) metadata['platform-identifier'] = input.platformIdentifier;
+  return { items: [{ assets: [{ kind: 'software-package', url: input.url }], metadata }] };
+}
+
+/**
+ * Manifest for a macOS flat package (InstallEnterpriseApplication): the asset carries both
+ * MD5 and SHA-256 chunk lists — macOS 11+ checks sha256s (and ignores md5s when both are
+ * present), older macOS only understands md5s.
+ */
+export function buildPackageManifest(
+  input: ManifestInput & {
+    chunks: ChunkHashes;
+    packages?: Array<{ id: string; version?: string }>;
+  },
+): AppManifest {
+  const asset: ManifestAsset = {
+    kind: 'software-package',
+    url: input.url,
+    'md5-size': input.chunks.chunkSize,
+    md5s: input.chunks.md5s,
+    'sha256-size': input.chunks.chunkSize,
+    sha256s: input.chunks.sha256s,
+  };
+  const metadata: ManifestMetadata = {
+    'bundle-identifier': input.bundleId,
+    'bundle-version': input.bundleVersion,
+    kind: 'software',
+    title: input.title,
+  };
+  const subs = (input.packages ?? []).filter((p) => p.id);
+  if (subs.length > 1) {
+    metadata.items = subs.map((p) => ({
+      'bundle-identifier': p.id,
+      'bundle-version': p.version ?? input.bundleVersion,
+    }));
+  }
+  return { items: [{ assets: [asset], metadata }] };
+}
+
+/** Serialises a manifest or command dictionary as an XML property list. */
+export function renderPlist(value: object): string {
+  return build(value as Parameters<typeof build>[0]);
+}
+
+/**
+ * The itms-services link that makes an iOS device fetch a manifest and offer the install.
+ * The manifest URL (with its token) is percent-encoded as one query value.
+ */
+export function itmsServicesUrl(manifestUrl: string): string {
+  return `itms-services://?action=download-manifest&url=${encodeURIComponent(manifestUrl)}`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Cheap PDF facts: the page count from the page-tree root and the Info dictionary title, when
+ * they sit uncompressed in the first or last MiB. No object streams are inflated; a PDF that
+ * hides these in compressed streams simply gets no title/page count.
+ */
+import { open } from 'node:fs/promises';
+
+/** Metadata read from a PDF. */
+export interface PdfMetadata {
+  title?: string;
+  pageCount?: number;
+}
+
+const WINDOW = 1024 * 1024;
+
+/** Reads title and page count from the head and tail of a PDF (at most 2 MiB read). */
+export async function readPdfMetadata(filePath: string): Promise<PdfMetadata> {
+  const fh = await open(filePath, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(Math.min(WINDOW, size));
+    await fh.read(head, 0, head.length, 0);
+    const tailStart = Math.max(head.length, size - WINDOW);
+    const tail = Buffer.alloc(size - tailStart);
+    if (tail.length > 0) await fh.read(tail, 0, tail.length, tailStart);
+    return scanPdf(Buffer.concat([head, tail]).toString('latin1'));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Scans PDF text (latin1) for the page-tree count and the Info title. */
+export function scanPdf(text: string): PdfMetadata {
+  const meta: PdfMetadata = {};
+  let pages = 0;
+  // The root /Pages node carries the total; intermediate nodes carry subtotals, so take the max.
+  const pagesRe = /\/Type\s*\/Pages\b([\s\S]{0,512}?)>>/g;
+  for (const m of text.matchAll(pagesRe)) {
+    const count = /\/Count\s+(\d{1,7})\b/.exec(m[1] ?? '');
+    if (count) pages = Math.max(pages, Number(count[1]));
+  }
+  const before = /\/Count\s+(\d{1,7})\b[^>]{0,512}?\/Type\s*\/Pages\b/g;
+  for (const m of text.matchAll(before)) pages = Math.max(pages, Number(m[1]));
+  if (pages > 0) meta.pageCount = pages;
+  const title = readTitle(text);
+  if (title) meta.title = title;
+  return meta;
+}
+
+function readTitle(text: string): string | undefined {
+  const at = text.search(/\/Title\s*[(<]/);
+  if (at === -1) return undefined;
+  const start = text.indexOf('/Title', at) + 6;
+  let i = start;
+  while (/\s/.test(text[i] ?? '')) i++;
+  if (text[i] === '<') {
+    const end = text.indexOf('>', i);
+    if (end === -1 || end - i > 2048) return undefined;
+    return decodePdfBytes(Buffer.from(text.slice(i + 1, end).replace(/\s+/g, ''), 'hex'));
+  }
+  return decodePdfBytes(Buffer.from(readLiteral(text, i + 1), 'latin1'));
+}
+
+/** Reads a PDF literal string body (balanced parentheses, backslash escapes), capped at 1 KiB. */
+function readLiteral(text: string, from: number): string {
+  let out = '';
+  let depth = 0;
+  for (let i = from; i < text.length && out.length < 1024; i++) {
+    const c = text[i] as string;
+    if (c === '\\') {
+      const n = text[++i] ?? '';
+      const oct = /^[0-7]{1,3}/.exec(text.slice(i, i + 3));
+      if (oct) {
+        out += String.fromCharCode(Number.parseInt(oct[0], 8) & 0xff);
+        i += oct[0].length - 1;
+      } else
+        out += ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' } as Record<string, string>)[n] ?? n;
+    } else if (c === '(') {
+      depth++;
+      out += c;
+    } else if (c === ')') {
+      if (depth === 0) break;
+      depth--;
+      out += c;
+    } else out += c;
+  }
+  return out;
+}
+
+function decodePdfBytes(bytes: Buffer): string | undefined {
+  let s: string;
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // UTF-16BE with BOM: swap to little-endian (dropping an odd trailing byte) and decode.
+    const body = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    s = body.swap16().toString('utf16le');
+  } else {
+    s = bytes.toString('latin1');
+  }
+  // Control characters in a title would garble one-line CLI and log output.
+  s = Array.from(s, (ch) => ((ch.codePointAt(0) ?? 0) < 0x20 ? ' ' : ch))
+    .join('')
+    .trim();
+  return s ? s.slice(0, 512) : undefined;
+}

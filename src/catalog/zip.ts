@@ -1,0 +1,102 @@
+/**
+ * Bounded reading of a few small entries from a zip archive (.ipa, .epub) without extracting
+ * anything to disk. Caps: entry count, declared and actual uncompressed size per entry, and
+ * compression ratio, so a zip bomb or a lying header costs at most a few MiB of memory.
+ */
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { CatalogError } from './errors.js';
+
+/** Limits for {@link readZipEntries}. */
+export interface ZipLimits {
+  /** Most entries an archive may list (default 100000). */
+  maxEntries?: number;
+  /** Largest uncompressed entry read into memory (default 4 MiB). */
+  maxEntryBytes?: number;
+  /** Largest uncompressed/compressed ratio accepted for entries above 1 MiB (default 100). */
+  maxRatio?: number;
+}
+
+/**
+ * Walks the central directory once; for each entry name `want` returns a key for, reads that
+ * entry (bounded) and stores it under the key. The first entry per key wins.
+ * @throws CatalogError ZIP_INVALID, ZIP_TOO_MANY_ENTRIES, ZIP_ENTRY_TOO_LARGE, ZIP_ENTRY_RATIO
+ */
+export async function readZipEntries(
+  filePath: string,
+  want: (name: string) => string | undefined,
+  limits: ZipLimits = {},
+): Promise<Map<string, Uint8Array>> {
+  const maxEntries = limits.maxEntries ?? 100_000;
+  const zip = await openZip(filePath);
+  const out = new Map<string, Uint8Array>();
+  try {
+    if (zip.entryCount > maxEntries) {
+      throw new CatalogError(
+        'ZIP_TOO_MANY_ENTRIES',
+        `The archive lists ${zip.entryCount} entries; the limit is ${maxEntries}.`,
+      );
+    }
+    for await (const entry of zip.eachEntry()) {
+      const key = want(entry.fileName);
+      if (key === undefined || out.has(key) || entry.fileName.endsWith('/')) continue;
+      out.set(key, await readEntry(zip, entry, limits));
+    }
+  } catch (err) {
+    if (err instanceof CatalogError) throw err;
+    throw new CatalogError('ZIP_INVALID', 'The zip archive is corrupt or truncated.', {
+      cause: err,
+    });
+  } finally {
+    zip.close();
+  }
+  return out;
+}
+
+async function openZip(filePath: string): Promise<ZipFile> {
+  try {
+    return await yauzl.openPromise(filePath, {
+      lazyEntries: true,
+      autoClose: false,
+      validateEntrySizes: true,
+      decodeStrings: true,
+      strictFileNames: false,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
+    throw new CatalogError('ZIP_INVALID', 'The file is not a readable zip archive.', {
+      cause: err,
+    });
+  }
+}
+
+async function readEntry(zip: ZipFile, entry: Entry, limits: ZipLimits): Promise<Uint8Array> {
+  const maxBytes = limits.maxEntryBytes ?? 4 * 1024 * 1024;
+  if (entry.uncompressedSize > maxBytes) {
+    throw new CatalogError(
+      'ZIP_ENTRY_TOO_LARGE',
+      `An archive entry declares ${entry.uncompressedSize} bytes; the limit is ${maxBytes}.`,
+    );
+  }
+  const ratio =
+    entry.compressedSize > 0
+      ? entry.uncompressedSize / entry.compressedSize
+      : Number.POSITIVE_INFINITY;
+  if (entry.uncompressedSize > 1024 * 1024 && ratio > (limits.maxRatio ?? 100)) {
+    throw new CatalogError('ZIP_ENTRY_RATIO');
+  }
+  if (entry.isEncrypted()) throw new CatalogError('ZIP_INVALID', 'The archive entry is encrypted.');
+  const stream = await zip.openReadStreamPromise(entry);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      // validateEntrySizes already stops at the declared size; this is the belt to its braces.
+      if (total > maxBytes) throw new CatalogError('ZIP_ENTRY_TOO_LARGE');
+      chunks.push(chunk);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks, total);
+}
