@@ -1,0 +1,247 @@
+/**
+ * Key files on disk: reading with clear per-file errors, passphrases from a file or a TTY prompt,
+ * and writing private keys with mode 0600 and no silent overwrite. Errors name the file as the
+ * user typed it when relative, and only its base name when absolute (messages never carry an
+ * absolute path).
+ */
+import { Buffer } from 'node:buffer';
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { KeyError } from './errors.js';
+import { jwkThumbprint } from './jwk.js';
+import { promptHidden } from './prompt.js';
+import {
+  MAX_KEY_INPUT_BYTES,
+  type PrivateKeyFormat,
+  type ReadPublicKey,
+  readPrivateKey,
+  readPublicKeys,
+} from './read.js';
+
+/** How to obtain the passphrase of an encrypted key file. */
+export interface PassphraseOptions {
+  /** A file whose first line is the passphrase. */
+  passphraseFile?: string;
+  /** The passphrase itself (for library callers; the CLI never takes it as an argument). */
+  passphrase?: string;
+  /** Ask on the terminal when the key is encrypted, no passphrase was given and stdin is a TTY. */
+  promptPassphrase?: boolean;
+}
+
+/** A verification key as the token key ring takes it (structurally `VerificationKey`). */
+export interface LoadedVerificationKey {
+  kid: string;
+  alg: 'RS256';
+  key: KeyObject;
+  label: string;
+}
+
+const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+
+/** The file name to show in messages: as typed when relative, base name when absolute. */
+export function displayPath(path: string): string {
+  return isAbsolute(path) ? basename(path) : path;
+}
+
+/**
+ * Reads and imports a private key file (any form {@link readPrivateKey} accepts).
+ * @example await loadPrivateKeyFile('key.pem', { passphraseFile: 'pass.txt' })
+ */
+export async function loadPrivateKeyFile(
+  path: string,
+  opts: PassphraseOptions = {},
+): Promise<{ key: KeyObject; format: PrivateKeyFormat }> {
+  const bytes = await readBoundedFile(
+    path,
+    MAX_KEY_INPUT_BYTES,
+    'KEY_FILE_NOT_FOUND',
+    'KEY_FILE_UNREADABLE',
+  );
+  const passphrase = await resolvePassphrase(opts);
+  try {
+    return readPrivateKey(bytes, passphrase === undefined ? {} : { passphrase });
+  } catch (err) {
+    if (needsPrompt(err, passphrase, opts)) {
+      const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
+      return withFile(path, () => readPrivateKey(bytes, { passphrase: typed }));
+    }
+    throw prefixed(err, path);
+  }
+}
+
+/**
+ * Reads every RSA public key in a file (public or private forms, certificates, JWK/JWKS, OpenSSH).
+ * Like {@link loadPrivateKeyFile} it can decrypt an encrypted private key to derive its public half.
+ */
+export async function loadPublicKeysFile(
+  path: string,
+  opts: PassphraseOptions = {},
+): Promise<ReadPublicKey[]> {
+  const bytes = await readBoundedFile(
+    path,
+    MAX_KEY_INPUT_BYTES,
+    'KEY_FILE_NOT_FOUND',
+    'KEY_FILE_UNREADABLE',
+  );
+  const passphrase = await resolvePassphrase(opts);
+  try {
+    return readPublicKeys(bytes, passphrase === undefined ? {} : { passphrase });
+  } catch (err) {
+    if (needsPrompt(err, passphrase, opts)) {
+      const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
+      return withFile(path, () => readPublicKeys(bytes, { passphrase: typed }));
+    }
+    throw prefixed(err, path);
+  }
+}
+
+/**
+ * Loads the keys a verifier trusts from one file. kid = the JWK's kid when present, else the RFC
+ * 7638 thumbprint; label = the file's base name. Encrypted private keys are refused: a verifier
+ * needs only the public key.
+ */
+export async function loadVerificationKeys(path: string): Promise<LoadedVerificationKey[]> {
+  let keys: ReadPublicKey[];
+  try {
+    keys = await loadPublicKeysFile(path);
+  } catch (err) {
+    if (!(err instanceof KeyError && err.code === 'KEY_PASSPHRASE_REQUIRED')) throw err;
+    const hint = `encrypted private key; configure its public key (\`portcullis key show ${displayPath(path)} --pem\`)`;
+    throw new KeyError('KEY_PASSPHRASE_REQUIRED', `${displayPath(path)}: ${hint}`);
+  }
+  const label = basename(path);
+  return keys.map(({ key, kid }) => ({ kid: kid ?? jwkThumbprint(key), alg: 'RS256', key, label }));
+}
+
+/**
+ * Writes a private key PEM with mode 0600. Refuses to replace an existing file unless
+ * `force`; a forced write replaces the file atomically (never leaving a half-written key).
+ */
+export function writePrivateKeyFile(
+  path: string,
+  pem: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  return writeNewFile(path, pem, 0o600, opts.force === true);
+}
+
+/** Writes a public artefact (public key, certificate) with mode 0644, same overwrite rules. */
+export function writePublicFile(
+  path: string,
+  text: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  return writeNewFile(path, text, 0o644, opts.force === true);
+}
+
+/** Refuses early (before slow work) when `path` exists and `force` is not set. */
+export async function assertOutputFree(path: string, force = false): Promise<void> {
+  if (force) return;
+  try {
+    await lstat(path);
+  } catch {
+    return;
+  }
+  throw new KeyError('KEY_FILE_EXISTS', displayPath(path));
+}
+
+async function writeNewFile(
+  path: string,
+  text: string,
+  mode: number,
+  force: boolean,
+): Promise<void> {
+  // O_EXCL also refuses a planted symlink; a forced write goes through a temporary file + rename.
+  const target = force
+    ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+    : path;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(target, 'wx', mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' ? 'KEY_FILE_EXISTS' : 'KEY_FILE_UNWRITABLE';
+    throw new KeyError(reason, displayPath(path), { cause: err });
+  }
+  try {
+    await handle.writeFile(text);
+    await handle.close();
+    if (force) await rename(target, path);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(target).catch(() => undefined);
+    throw new KeyError('KEY_FILE_UNWRITABLE', displayPath(path), { cause: err });
+  }
+}
+
+async function resolvePassphrase(opts: PassphraseOptions): Promise<string | Buffer | undefined> {
+  if (opts.passphrase !== undefined) return opts.passphrase;
+  if (opts.passphraseFile === undefined) return undefined;
+  const path = opts.passphraseFile;
+  const bytes = await readBoundedFile(
+    path,
+    MAX_PASSPHRASE_FILE_BYTES,
+    'KEY_PASSPHRASE_FILE_UNREADABLE',
+    'KEY_PASSPHRASE_FILE_UNREADABLE',
+  );
+  // Like OpenSSL's `-passin file:`, only the first line counts (editors add a final newline).
+  const newline = bytes.indexOf(0x0a);
+  let line = newline === -1 ? bytes : bytes.subarray(0, newline);
+  if (line.at(-1) === 0x0d) line = line.subarray(0, -1);
+  if (line.length === 0) throw new KeyError('KEY_PASSPHRASE_FILE_UNREADABLE', displayPath(path));
+  return Buffer.from(line);
+}
+
+function needsPrompt(err: unknown, passphrase: unknown, opts: PassphraseOptions): boolean {
+  return (
+    err instanceof KeyError &&
+    err.code === 'KEY_PASSPHRASE_REQUIRED' &&
+    passphrase === undefined &&
+    opts.promptPassphrase === true &&
+    process.stdin.isTTY === true
+  );
+}
+
+function withFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw prefixed(err, path);
+  }
+}
+
+function prefixed(err: unknown, path: string): unknown {
+  return err instanceof KeyError ? err.withPrefix(displayPath(path)) : err;
+}
+
+async function readBoundedFile(
+  path: string,
+  limit: number,
+  missing: 'KEY_FILE_NOT_FOUND' | 'KEY_PASSPHRASE_FILE_UNREADABLE',
+  unreadable: 'KEY_FILE_UNREADABLE' | 'KEY_PASSPHRASE_FILE_UNREADABLE',
+): Promise<Buffer> {
+  const shown = displayPath(path);
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_NONBLOCK so a FIFO given by mistake cannot hang the process.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const notFound = code === 'ENOENT' || code === 'ENOTDIR';
+    throw new KeyError(notFound ? missing : unreadable, shown, { cause: err });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new KeyError(unreadable, `${shown} is not a regular file`);
+    if (info.size > limit) throw new KeyError('KEY_INPUT_TOO_LARGE', shown);
+    return await handle.readFile();
+  } catch (err) {
+    if (err instanceof KeyError) throw err;
+    throw new KeyError(unreadable, shown, { cause: err });
+  } finally {
+    await handle.close();
+  }
+}
