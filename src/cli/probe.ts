@@ -3,8 +3,7 @@
  * hostile tokens and one valid token. Exit 0 = every hostile token refused and the valid one served,
  * 1 = the distribution point failed the audit, 2 = usage error.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { loadPrivateKeyFile } from '../keys/index.js';
 import { probeDistributionPoint } from '../server/probe.js';
 import { formatProbeTable } from '../server/probe-format.js';
 import { parseDuration } from '../token/duration.js';
@@ -16,27 +15,6 @@ interface ProbeFlags {
   passphraseFile?: string;
   timeout: string;
   insecure?: boolean;
-}
-
-/** Reads the signing key; the file name is echoed, never its content. */
-async function loadKey(path: string, passphraseFile?: string): Promise<KeyObject> {
-  let pem: string;
-  let passphrase: string | undefined;
-  try {
-    pem = await readFile(path, 'utf8');
-    if (passphraseFile) passphrase = (await readFile(passphraseFile, 'utf8')).replace(/\r?\n$/, '');
-  } catch {
-    throw new CliError(
-      `cannot read key file "${path}"${passphraseFile ? ' or its passphrase file' : ''}`,
-    );
-  }
-  try {
-    return createPrivateKey(passphrase === undefined ? pem : { key: pem, passphrase });
-  } catch {
-    throw new CliError(
-      `"${path}" is not a usable private key (PEM; pass --passphrase-file if it is encrypted)`,
-    );
-  }
 }
 
 function timeoutMs(text: string): number {
@@ -57,7 +35,10 @@ export function register(program: Command): void {
       'Audit a distribution point: hostile tokens must be refused, a valid token must download.',
     )
     .argument('<url>', 'download URL of a real file on the distribution point (without token)')
-    .requiredOption('--key <file>', 'the RSA private key Jamf signs with (PEM)')
+    .requiredOption(
+      '--key <file>',
+      'the RSA private key Jamf signs with (PEM, PKCS#8, OpenSSH or JWK)',
+    )
     .option('--passphrase-file <file>', 'file holding the passphrase of an encrypted key')
     .option('--json', 'print a machine-readable report instead of the table')
     .option('--timeout <duration>', 'per-request timeout', '10s')
@@ -68,7 +49,11 @@ export function register(program: Command): void {
     )
     .action(async (url: string, flags: ProbeFlags) => {
       const ms = timeoutMs(flags.timeout);
-      const key = await loadKey(flags.key, flags.passphraseFile);
+      // Any private key form the keys module reads (PEM, PKCS#8, OpenSSH, JWK); errors name the file.
+      const { key } = await loadPrivateKeyFile(flags.key, {
+        ...(flags.passphraseFile ? { passphraseFile: flags.passphraseFile } : {}),
+        promptPassphrase: true,
+      });
       const report = await probeDistributionPoint(url, key, {
         timeoutMs: ms,
         insecure: flags.insecure ?? false,

@@ -21,7 +21,10 @@ function expectedLabel(r: ProbeResult): string {
 }
 
 function verdictLabel(r: ProbeResult): string {
-  if (r.verdict === 'info') return r.outcome === 'allowed' ? 'info: accepted' : 'info: refused';
+  if (r.verdict === 'info') {
+    if (r.outcome === 'allowed') return 'info: accepted';
+    return r.outcome === 'refused' || r.outcome === 'redirect' ? 'info: refused' : 'info: error';
+  }
   return r.verdict === 'pass' ? 'PASS' : 'FAIL';
 }
 

@@ -1,73 +1,29 @@
 // probeDistributionPoint against small real HTTP servers on 127.0.0.1 that behave like the
 // distribution points found in the wild: strict, wide open, naive (no signature check),
 // redirecting to a login page, leaking content in the error page, crashing on hostile input.
-import { createPublicKey, generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   normaliseProbeUrl,
   type ProbeReport,
   probeDistributionPoint,
 } from '../../src/server/probe.js';
+import {
+  type Behaviour,
+  claimsOnly,
+  FILE,
+  fakeDistributionPoints,
+  type Reply,
+  refuse401,
+  serveFile,
+  strictlyValid,
+} from './probe-fixtures.js';
 
 const { privateKey: key, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const FILE = Buffer.from('PK\u0003\u0004 pretend this is App.ipa, the real bytes of the file');
-
-type Reply = { status: number; headers?: Record<string, string>; body?: Buffer | string };
-type Behaviour = (token: string | null, req: IncomingMessage) => Reply;
-
-function b64json(segment: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString());
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A deliberately small but strict Jamf-token check, standing in for a correct distribution point. */
-function strictlyValid(token: string | null, pub: KeyObject, now = Date.now() / 1000): boolean {
-  const [h, p, s, extra] = token?.split('.') ?? [];
-  if (!h || !p || !s || extra !== undefined) return false;
-  const header = b64json(h);
-  const c = b64json(p);
-  if (!header || !c || JSON.stringify(header) !== '{"alg":"RS256"}') return false;
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), pub, Buffer.from(s, 'base64url'))) return false;
-  if (c.iss !== 'JSS' || c.sub !== 'AppManifest' || typeof c.exp !== 'number') return false;
-  return c.exp > now && (typeof c.nbf !== 'number' || c.nbf <= now);
-}
-
-/** Checks claims only and never the signature: the classic broken validator. */
-function claimsOnly(token: string | null): boolean {
-  const c = b64json(token?.split('.')[1] ?? '');
-  return !!c && c.iss === 'JSS' && c.sub === 'AppManifest' && Number(c.exp) > Date.now() / 1000;
-}
-
-const servers: Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-});
-
-async function fakeDp(behaviour: Behaviour): Promise<string> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const reply = behaviour(url.searchParams.get('token'), req);
-    res.writeHead(reply.status, reply.headers);
-    res.end(reply.body ?? '');
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/apps/App%20One.ipa`;
-}
-
-const refuse401: Reply = {
-  status: 401,
-  headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="x"' },
-  body: '{"error":"invalid_token","code":"TOKEN_REFUSED","message":"no"}',
-};
-const serveFile: Reply = { status: 200, body: FILE };
+const dps = fakeDistributionPoints();
+afterAll(() => dps.closeAll());
+const fakeDp = (b: Behaviour) => dps.start(b);
 
 function probe(url: string): Promise<ProbeReport> {
   return probeDistributionPoint(url, key, { attackerKey, timeoutMs: 5000 });
@@ -165,7 +121,7 @@ describe('probeDistributionPoint', () => {
 
   it('reports a distribution point that cannot be reached instead of throwing', async () => {
     const url = await fakeDp(() => serveFile);
-    await new Promise((r) => servers.pop()!.close(r));
+    await dps.stopLast();
     const report = await probe(url);
     expect(report.ok).toBe(false);
     expect(report.results.every((r) => r.status === null && r.detail === 'ECONNREFUSED')).toBe(

@@ -1,0 +1,87 @@
+// `portcullis probe` through the built binary: exit codes, table and JSON output, usage errors.
+// Needs `npm run build` first (npm test does it).
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeDistributionPoints, refuse401, serveFile, strictlyValid } from './probe-fixtures.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const dps = fakeDistributionPoints();
+let dir = '';
+let keyFile = '';
+
+/** Runs the CLI and collects exit code and output. */
+function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+  dir = await mkdtemp(join(tmpdir(), 'portcullis-probe-cli-'));
+  keyFile = join(dir, 'key.pem');
+  await writeFile(keyFile, privateKey.export({ type: 'pkcs1', format: 'pem' }));
+  await writeFile(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+});
+afterAll(async () => {
+  await dps.closeAll();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('portcullis probe (CLI)', () => {
+  it('exits 0 and prints a PASS table for a strict distribution point', async () => {
+    const url = await dps.start((t) => (strictlyValid(t, publicKey) ? serveFile : refuse401));
+    const { code, out, err } = await runCli(['probe', url, '--key', keyFile]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^alg-none\s+alg "none", empty signature\s+refused\s+401 TOKEN_REFUSED\s+PASS$/m,
+    );
+    expect(out).toMatch(/^valid\s+.*allowed\s+200 content\s+PASS$/m);
+    expect(out).toMatch(/^OK: every hostile token was refused/m);
+    expect(out).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+  });
+
+  it('exits 1 for a file server that checks nothing, with a JSON report', async () => {
+    const url = await dps.start(() => serveFile);
+    const { code, out } = await runCli(['probe', url, '--key', keyFile, '--json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as { ok: boolean; summary: { failed: number } };
+    expect(report.ok).toBe(false);
+    expect(report.summary.failed).toBe(14);
+  });
+
+  it('exits 2 with a one-line message on usage errors', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['probe', 'http://127.0.0.1:1/x'], /required option '--key <file>'/],
+      [['probe', 'ftp://host/x', '--key', keyFile], /PROBE_URL_INVALID/],
+      [['probe', 'http://127.0.0.1:1/x', '--key', join(dir, 'nope.pem')], /nope\.pem/],
+      [['probe', 'http://127.0.0.1:1/x', '--key', join(dir, 'pub.pem')], /portcullis: /],
+      [['probe', 'http://127.0.0.1:1/x', '--key', keyFile, '--timeout', 'soon'], /--timeout/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, err, out } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(err, args.join(' ')).toMatch(message);
+      expect(err).not.toMatch(/\n\s+at /); // no stack trace
+      expect(out).toBe('');
+    }
+  });
+});
