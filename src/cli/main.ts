@@ -4,6 +4,9 @@
  * `src/cli/` and exports `register(program)`; this file only wires them up.
  */
 import { Command } from 'commander';
+import { register as registerCert } from './cert.js';
+import { register as registerKey } from './key.js';
+import { register as registerKeygen } from './keygen.js';
 import { register as registerProbe } from './probe.js';
 import { runCli } from './run.js';
 
@@ -17,5 +20,8 @@ program
 
 // Command registrations (one line per command file).
 registerProbe(program);
+registerKeygen(program);
+registerKey(program);
+registerCert(program);
 
 await runCli(program, process.argv);

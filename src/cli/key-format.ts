@@ -1,0 +1,48 @@
+/**
+ * Human output shared by the key commands (keygen, key, cert): one place decides how a key is
+ * summarised so every command prints the same labels.
+ */
+import type { KeyObject } from 'node:crypto';
+import { describeKey } from '../keys/index.js';
+import { CliError } from './run.js';
+
+/** Human names of the key encodings `readPrivateKey`/`readPublicKeys` report. */
+export const FORMAT_NAMES: Record<string, string> = {
+  pkcs1: 'PKCS#1 private key (BEGIN RSA PRIVATE KEY)',
+  pkcs8: 'PKCS#8 private key (BEGIN PRIVATE KEY)',
+  'pkcs1-encrypted': 'encrypted PKCS#1 private key (Proc-Type/DEK-Info)',
+  'pkcs8-encrypted': 'encrypted PKCS#8 private key (BEGIN ENCRYPTED PRIVATE KEY)',
+  openssh: 'OpenSSH private key',
+  jwk: 'JWK',
+  jwks: 'JWKS member',
+  spki: 'public key (BEGIN PUBLIC KEY)',
+  'pkcs1-public': 'PKCS#1 public key (BEGIN RSA PUBLIC KEY)',
+  x509: 'X.509 certificate',
+  'openssh-public': 'OpenSSH public key',
+};
+
+/** Lines describing a key: type/size, fingerprint, kid. */
+export function keySummaryLines(key: KeyObject, kid?: string): string[] {
+  const d = describeKey(key, kid === undefined ? {} : { kid });
+  return [
+    `Type:        RSA ${d.bits} bits`,
+    `Fingerprint: SHA256 ${d.fingerprint}`,
+    `Key ID:      ${d.kid}${kid === undefined ? ' (RFC 7638 thumbprint)' : ''}`,
+  ];
+}
+
+/** Parses `--format pkcs1|pkcs8`. */
+export function privateFormatOption(value: string): 'pkcs1' | 'pkcs8' {
+  if (value === 'pkcs1' || value === 'pkcs8') return value;
+  throw new CliError(`invalid --format "${value}": use pkcs1 (Jamf-ready, default) or pkcs8`);
+}
+
+/** Passphrase options for `loadPrivateKeyFile`: a file if given, else a TTY prompt. */
+export function passphraseOptions(passphraseFile: string | undefined): {
+  passphraseFile?: string;
+  promptPassphrase: boolean;
+} {
+  return passphraseFile === undefined
+    ? { promptPassphrase: true }
+    : { passphraseFile, promptPassphrase: false };
+}
