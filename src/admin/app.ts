@@ -21,11 +21,13 @@ import { ExternalJwtVerifier, type RemoteJwksOptions } from './auth/external.js'
 import { loadOrCreateSessionKey, type SessionKey } from './auth/session-tokens.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ConfigurationSigner } from './configuration-signer.js';
+import { consoleRoutes } from './console-route.js';
 import { AdminError } from './errors.js';
 import { collectRoutes } from './openapi.js';
 import { installProblemHandlers, sendProblem } from './problem.js';
 import { redactDetails } from './redact.js';
 import { registerAdminRoutes } from './routes/index.js';
+import { toolsRoutes } from './routes/tools.js';
 import { useZodValidation } from './validation.js';
 
 export type { Principal } from './auth/authenticate.js';
@@ -211,6 +213,8 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
     limits: { fileSize: KEY_FILE_LIMIT, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
   });
   await app.register(registerAdminRoutes as FastifyPluginAsync);
+  await app.register(toolsRoutes as FastifyPluginAsync);
+  await app.register(consoleRoutes);
   // Catalog routes: the catalog helper adds `await app.register(contentRoutes);` here
   // (import { contentRoutes } from './routes/content.js').
 }
