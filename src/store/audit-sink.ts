@@ -94,8 +94,15 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     return flushing;
   };
 
+  // A full batch replaces a pending long timer with an immediate one; a running flush
+  // reschedules itself when it finishes.
+  let timerDue = 0;
   const schedule = (ms: number): void => {
-    if (timer || flushing) return;
+    if (flushing) return;
+    const due = Date.now() + ms;
+    if (timer && timerDue <= due) return;
+    if (timer) clearTimeout(timer);
+    timerDue = due;
     timer = setTimeout(() => void flush(), ms);
     timer.unref();
   };

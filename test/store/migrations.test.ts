@@ -1,0 +1,148 @@
+/** Schema migrations: fresh files, upgrades from version 1 with data, refusals, atomic steps. */
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/store/sqlite/migrate.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
+import { DB_FILE_NAME, openSqliteStore } from '../../src/store/sqlite.js';
+import { downloadEvent } from './contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'portcullis-migrate-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => join(root, `d${++n}`);
+
+const versions = (file: string) => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT version, name, applied_at FROM schema_migrations').all() as Array<{
+      version: number;
+      name: string;
+      applied_at: string;
+    }>;
+  } finally {
+    db.close();
+  }
+};
+
+describe('migrations', () => {
+  it('creates a fresh database at the latest version: WAL, 0700 dir, 0600 files', async () => {
+    const dir = freshDir();
+    const store = openSqliteStore({ dataDir: join(dir, 'nested') });
+    await store.settings.set('x', 'y');
+    const file = join(dir, 'nested', DB_FILE_NAME);
+    const applied = versions(file);
+    expect(applied.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(applied.at(-1)!.version).toBe(LATEST_SCHEMA_VERSION);
+    for (const v of applied) expect(Date.parse(v.applied_at)).not.toBeNaN();
+    if (process.platform !== 'win32') {
+      expect(statSync(join(dir, 'nested')).mode & 0o777).toBe(0o700);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+    }
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    await store.close();
+    // Re-opening applies nothing again.
+    await openSqliteStore({ dataDir: join(dir, 'nested') }).close();
+    expect(versions(file)).toEqual(applied);
+  });
+
+  it('upgrades a version-1 database and keeps its data', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE_NAME);
+    const old = new Database(file);
+    runMigrations(old, MIGRATIONS.slice(0, 1));
+    old
+      .prepare(
+        `INSERT INTO configurations (id, display_name, private_key_ciphertext, public_key_pem, kid,
+          fingerprint, key_bits, token_expiry_seconds, enabled, created_at, updated_at)
+         VALUES ('c1', 'Jamf Prod', 'v1:x', 'PEM', 'k1', 'fp', 2048, 300, 1, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO accounts (id, username, password_hash, role, created_at)
+         VALUES ('a1', 'admin', 'scrypt$h', 'admin', '2025-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    old.prepare(`INSERT INTO settings (key, value) VALUES ('auditRetentionDays', '30')`).run();
+    expect(versions(file).map((v) => v.version)).toEqual([1]);
+    old.close();
+
+    const store = openSqliteStore({ file });
+    expect(versions(file).map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(await store.configurations.get('c1')).toMatchObject({
+      displayName: 'Jamf Prod',
+      enabled: true,
+      certificatePem: null,
+      rotatedAt: null,
+    });
+    expect(await store.accounts.getByUsername('ADMIN')).toMatchObject({
+      id: 'a1',
+      disabled: false,
+      mustChangePassword: false,
+    });
+    expect(await store.settings.get('auditRetentionDays')).toBe('30');
+    await store.audit.insert([downloadEvent()]);
+    expect((await store.audit.query({})).items).toHaveLength(1);
+    await store.close();
+  });
+
+  it('refuses a database from a newer schema with STORE_SCHEMA_TOO_NEW, naming no path', async () => {
+    const dir = freshDir();
+    await openSqliteStore({ dataDir: dir }).close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')",
+    ).run();
+    db.close();
+    const err = (() => {
+      try {
+        openSqliteStore({ dataDir: dir });
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+      return undefined;
+    })();
+    expect(err).toMatchObject({ code: 'STORE_SCHEMA_TOO_NEW', status: 500 });
+    expect(err!.message).toContain('99');
+    expect(err!.message).not.toContain(root);
+  });
+
+  it('rolls back a failing migration completely', () => {
+    const db = new Database(join(root, `bad-${++n}.db`));
+    runMigrations(db);
+    const broken = {
+      version: 99,
+      name: 'broken',
+      sql: 'CREATE TABLE half (x); SELECT nope FROM nowhere;',
+    };
+    expect(() => runMigrations(db, [...MIGRATIONS, broken])).toThrow();
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").all();
+    expect(tables).toEqual([]);
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({
+      v: LATEST_SCHEMA_VERSION,
+    });
+    db.close();
+  });
+
+  it('refuses a file that is not a database with STORE_UNAVAILABLE', () => {
+    const file = join(root, `junk-${++n}.db`);
+    writeFileSync(file, 'this is not sqlite '.repeat(100));
+    expect(() => openSqliteStore({ file })).toThrow(
+      expect.objectContaining({ code: 'STORE_UNAVAILABLE' }),
+    );
+  });
+
+  it('declares strictly increasing migration versions', () => {
+    const v = MIGRATIONS.map((m) => m.version);
+    expect(v).toEqual([...v].sort((a, b) => a - b));
+    expect(new Set(v).size).toBe(v.length);
+    expect(v[0]).toBe(1);
+  });
+});
