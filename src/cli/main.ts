@@ -8,6 +8,7 @@ import { register as registerCert } from './cert.js';
 import { register as registerKey } from './key.js';
 import { register as registerKeygen } from './keygen.js';
 import { register as registerProbe } from './probe.js';
+import { register as registerServe } from './serve.js';
 import { runCli } from './run.js';
 
 const program = new Command();
@@ -23,5 +24,6 @@ registerProbe(program);
 registerKeygen(program);
 registerKey(program);
 registerCert(program);
+registerServe(program);
 
 await runCli(program, process.argv);

@@ -103,7 +103,8 @@ export const ServeConfigSchema = z.object({
   idleTimeout: duration(86400).default(120),
   maxHeaderSize: int(1024, 1024 * 1024).default(16 * 1024),
   maxUrlLength: int(256, 1024 * 1024).default(8 * 1024),
-  keyWatchDebounce: duration(60).default(0.25),
+  /** Milliseconds to wait after a key or certificate file changes before reloading. */
+  keyWatchDebounceMs: int(0, 60_000).default(250),
 });
 
 /** Validated serve settings; durations are in seconds. */

@@ -1,0 +1,148 @@
+/**
+ * `portcullis serve`: flags → validated ServeConfig (flags > PORTCULLIS_* > config file) →
+ * startServer, plus signals (SIGHUP reloads keys and TLS; SIGTERM/SIGINT stop gracefully) and
+ * the zero-configuration start. docs/serve.md documents every flag shown here.
+ */
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
+import {
+  prepareZeroConfig,
+  sampleInstructions,
+  type ZeroConfigLayout,
+} from '../server/zero-config.js';
+import { CliError } from './run.js';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+/** Flags given on the command line only (defaults come from ServeConfig, so env and file can apply). */
+function givenFlags(cmd: Command): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(cmd.opts())) {
+    if (cmd.getOptionValueSource(name) === 'cli') out[name] = value;
+  }
+  return out;
+}
+
+/** Registers `portcullis serve`. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Serve files (or proxy an upstream) only to requests carrying a valid JWT; forward-auth at /_portcullis/auth.',
+    )
+    .option('--root <dir>', 'directory of content to serve (default with no keys: <data>/content)')
+    .option(
+      '--upstream <url>',
+      'proxy mode: stream verified requests from this http(s) origin instead of --root',
+    )
+    .option(
+      '--key <file>',
+      'verification key file, any public or private form; repeat for several',
+      collect,
+    )
+    .option(
+      '--config <file>',
+      'YAML or JSON settings file (flags > PORTCULLIS_* env > file > defaults)',
+    )
+    .option(
+      '--data <dir>',
+      'data directory for zero-configuration start (default ./portcullis-data)',
+    )
+    .option(
+      '--host <host>',
+      'content listener address (default 127.0.0.1; use 0.0.0.0 to serve the network)',
+    )
+    .option('--port <port>', 'content listener port (default 8080)')
+    .option('--no-bearer', 'accept the token only as ?token=, not as Authorization: Bearer')
+    .option(
+      '--resume-grace <duration>',
+      'let a token seen before exp resume the same file this long after exp (default 0)',
+    )
+    .option('--tls-cert <file>', 'PEM certificate chain for HTTPS (reloaded when it changes)')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .option(
+      '--admin-host <host>',
+      'admin listener address: metrics and admin API (default 127.0.0.1)',
+    )
+    .option('--admin-port <port>', 'admin listener port (default 8081)')
+    .option('--no-admin', 'do not start the admin listener')
+    .option('--workers <n>', 'content worker processes (default 0 = one per core)')
+    .option(
+      '--shutdown-timeout <duration>',
+      'on SIGTERM/SIGINT let running downloads finish this long (default 30s)',
+    )
+    .option('--public-url <url>', 'public base URL of the content listener (printed URLs, JWKS)')
+    .option('--issuer <iss>', 'accepted iss, comma-separated (default JSS)')
+    .option('--subject <sub>', 'accepted sub, comma-separated (default AppManifest)')
+    .option('--audience <aud>', 'required aud, comma-separated (default: not checked)')
+    .option('--leeway <duration>', 'clock skew allowed for exp/nbf/iat (default 60s)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .addHelpText(
+      'after',
+      '\nEvery setting can also come from PORTCULLIS_<NAME> (e.g. PORTCULLIS_PORT) or the config file.\nSee docs/serve.md and docs/configuration.md.',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      await runServe(givenFlags(cmd));
+    });
+}
+
+async function runServe(flags: Record<string, unknown>): Promise<void> {
+  let config: ServeConfig;
+  try {
+    config = loadServeConfig({ flags, env: process.env });
+  } catch (err) {
+    throw new CliError((err as Error).message.replace(/^portcullis: /, ''));
+  }
+  // Composition: other areas (store-backed keys, audit, admin API, JWKS) add their parts here.
+  const parts: Pick<
+    ServeOptions,
+    'keySource' | 'auditSink' | 'adminExtensions' | 'contentExtensions'
+  > = {};
+  let zero: ZeroConfigLayout | null = null;
+  if (!config.root && !config.upstream && config.keys.length === 0 && !parts.keySource) {
+    zero = await prepareZeroConfig(config.data);
+    config = { ...config, root: zero.root, keys: [zero.publicKeyPath] };
+  } else if (!config.root && !config.upstream) {
+    config = { ...config, root: join(config.data, 'content') };
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...config, ...parts });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
+      throw new CliError(`${(e.message ?? '').replace(/^portcullis: /, '')} (${e.code})`);
+    }
+    throw err;
+  }
+  if (cluster.isWorker) return; // the primary owns signals and the console
+  if (zero) {
+    const base = (config.publicUrl ?? server.url)
+      .replace('//0.0.0.0:', '//127.0.0.1:')
+      .replace('//[::]:', '//[::1]:');
+    process.stderr.write((await sampleInstructions(zero, base)).text);
+  }
+  installSignals(server);
+}
+
+function installSignals(server: RunningServer): void {
+  process.on('SIGHUP', () => {
+    server.reloadKeys().catch(() => {
+      // already logged by the key manager; the previous keys stay in use
+    });
+  });
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

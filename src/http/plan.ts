@@ -1,0 +1,101 @@
+/**
+ * Decides, as pure data, how to answer GET/HEAD for one file: validators → 412 → 304 →
+ * Range with If-Range (206 / 416) → HEAD. The server adapter only writes what this returns.
+ */
+import { type ConditionalHeaders, evaluateConditions, ifRangeAllows } from './conditional.js';
+import { contentTypeFor } from './content-type.js';
+import { type FileIdentity, formatHttpDate, makeEtag } from './etag.js';
+import { parseRange } from './range.js';
+
+/**
+ * Cache-Control for tokenised downloads. `no-store`: every URL carries a different short-lived
+ * token, so no cache (shared or private) should keep a copy that outlives the token.
+ * `no-transform` keeps intermediaries from recompressing signed archives. See docs/decisions.md.
+ */
+export const DOWNLOAD_CACHE_CONTROL = 'private, no-store, no-transform';
+
+/** The request facts the planner needs. */
+export interface FileRequest {
+  method: 'GET' | 'HEAD';
+  headers: ConditionalHeaders & { range?: string };
+}
+
+/** The file facts the planner needs. */
+export interface FileFacts extends FileIdentity {
+  /** File name (for the content type only). */
+  name: string;
+}
+
+/** Planner options. */
+export interface PlanOptions {
+  weakEtag?: boolean;
+  cacheControl?: string;
+  maxRangeSpecs?: number;
+}
+
+/** What to send. `body` is null for HEAD, 304 and errors; offsets are inclusive. */
+export interface FilePlan {
+  status: 200 | 206 | 304 | 412 | 416;
+  outcome: 'OK' | 'NOT_MODIFIED' | 'PRECONDITION_FAILED' | 'RANGE_NOT_SATISFIABLE';
+  headers: Record<string, string>;
+  body: { start: number; end: number } | null;
+}
+
+/**
+ * Plans the response for a verified request on an existing regular file.
+ * @example planFileResponse({ method: 'GET', headers: { range: 'bytes=0-9' } }, facts).status // 206
+ */
+export function planFileResponse(
+  req: FileRequest,
+  file: FileFacts,
+  opts: PlanOptions = {},
+): FilePlan {
+  const etag = makeEtag(file, opts.weakEtag);
+  const validators = { etag, lastModifiedMs: file.mtimeMs };
+  const base: Record<string, string> = {
+    etag,
+    'last-modified': formatHttpDate(file.mtimeMs),
+    'cache-control': opts.cacheControl ?? DOWNLOAD_CACHE_CONTROL,
+    'accept-ranges': 'bytes',
+  };
+  const condition = evaluateConditions(req.method, req.headers, validators);
+  if (condition === 'precondition-failed') {
+    return { status: 412, outcome: 'PRECONDITION_FAILED', headers: base, body: null };
+  }
+  if (condition === 'not-modified') {
+    return { status: 304, outcome: 'NOT_MODIFIED', headers: base, body: null };
+  }
+  const headers = { ...base, 'content-type': contentTypeFor(file.name) };
+  // RFC 9110 §14.2: Range is defined for GET only; HEAD gets the full 200 headers.
+  const useRange = req.method === 'GET' && ifRangeAllows(req.headers['if-range'], validators);
+  const range = useRange
+    ? parseRange(req.headers.range, file.size, opts.maxRangeSpecs)
+    : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable') {
+    return {
+      status: 416,
+      outcome: 'RANGE_NOT_SATISFIABLE',
+      headers: { ...base, 'content-range': `bytes */${file.size}` },
+      body: null,
+    };
+  }
+  const wantBody = req.method === 'GET';
+  if (range.kind === 'partial') {
+    return {
+      status: 206,
+      outcome: 'OK',
+      headers: {
+        ...headers,
+        'content-range': `bytes ${range.start}-${range.end}/${file.size}`,
+        'content-length': String(range.end - range.start + 1),
+      },
+      body: { start: range.start, end: range.end },
+    };
+  }
+  return {
+    status: 200,
+    outcome: 'OK',
+    headers: { ...headers, 'content-length': String(file.size) },
+    body: wantBody && file.size > 0 ? { start: 0, end: file.size - 1 } : null,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The admin listener: a Fastify 5 instance on its own (loopback by default) address with
+ * `/metrics`, `/healthz`, and whatever AdminExtensions register (the admin API, the console).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AdminContext, AdminExtension } from './types.js';
+
+/** What the admin listener needs. */
+export interface AdminListenerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  context: AdminContext;
+  extensions: AdminExtension[];
+  /** Prometheus text and its content type (aggregated across workers in cluster mode). */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** Builds, registers and starts the admin listener; resolves to the instance and its URL. */
+export async function startAdminListener(
+  opts: AdminListenerOptions,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 * 1024 });
+  app.get('/metrics', async (_req, reply) => {
+    const m = await opts.metrics();
+    return reply
+      .header('content-type', m.contentType)
+      .header('cache-control', 'no-store')
+      .send(m.body);
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  for (const ext of opts.extensions) await ext.register(app, opts.context);
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://${formatHost(opts.host)}:${port}`;
+  opts.logger.info({ url }, 'admin listener ready');
+  return { app, url };
+}
+
+/** Brackets IPv6 literals for URLs. */
+export function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -1,0 +1,255 @@
+/**
+ * Cluster mode. The primary forks workers that re-run the entry script (node:cluster's
+ * default), so each worker builds its own key source and extensions; the primary owns what
+ * must be shared: admin listener, audit sink, resume-grace memory, metrics aggregation.
+ * Workers talk to it over IPC only off the hot path (audit events, first sighting of a token,
+ * expired-token grace lookups).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { startAdminListener } from './admin.js';
+import type { ServeConfig } from './config.js';
+import { startContentListener } from './content-listener.js';
+import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
+import { Lru } from './lru.js';
+import { keySourceOf, type RunningServer, type ServeOptions, workerCount } from './serve.js';
+import type { DownloadEvent } from './types.js';
+
+type Message =
+  | { portcullis: 'audit'; event: DownloadEvent }
+  | { portcullis: 'grace-remember'; fingerprint: string; entry: GraceEntry }
+  | { portcullis: 'grace-lookup'; id: number; fingerprint: string; path: string }
+  | { portcullis: 'grace-result'; id: number; entry: GraceEntry | null }
+  | { portcullis: 'reload-keys'; id: number }
+  | { portcullis: 'reload-done'; id: number; ok: boolean; code?: string }
+  | { portcullis: 'shutdown' };
+
+function isMessage(m: unknown): m is Message {
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof (m as { portcullis?: unknown }).portcullis === 'string'
+  );
+}
+
+/** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
+class IpcGraceMemory implements GraceMemory {
+  readonly #sent: Lru<string, true>;
+  readonly #pending = new Map<number, (e: GraceEntry | undefined) => void>();
+  #next = 0;
+
+  constructor(maxEntries: number) {
+    this.#sent = new Lru(maxEntries);
+    process.on('message', (m: unknown) => {
+      if (!isMessage(m) || m.portcullis !== 'grace-result') return;
+      this.#pending.get(m.id)?.(m.entry ?? undefined);
+      this.#pending.delete(m.id);
+    });
+  }
+
+  remember(fingerprint: string, entry: GraceEntry): void {
+    const key = `${fingerprint}\u0000${entry.path}`;
+    if (this.#sent.get(key)) return;
+    this.#sent.set(key, true);
+    process.send?.({ portcullis: 'grace-remember', fingerprint, entry } satisfies Message);
+  }
+
+  lookup(fingerprint: string, path: string): Promise<GraceEntry | undefined> {
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve(undefined); // no answer: no grace (fail closed)
+      }, 2000);
+      this.#pending.set(id, (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      });
+      process.send?.({ portcullis: 'grace-lookup', id, fingerprint, path } satisfies Message);
+    });
+  }
+}
+
+/** Runs inside a cluster worker: content listener only. */
+export async function startClusterWorker(
+  options: ServeOptions,
+  config: ServeConfig,
+  logger: Logger,
+): Promise<RunningServer> {
+  const content = await startContentListener({
+    config,
+    logger,
+    keySource: keySourceOf(options, config),
+    audit: (event) => process.send?.({ portcullis: 'audit', event } satisfies Message),
+    grace: config.resumeGrace > 0 ? new IpcGraceMemory(config.resumeGraceEntries) : null,
+    extensions: options.contentExtensions ?? [],
+  });
+  AggregatorRegistry.setRegistries([content.metrics.registry]);
+  new AggregatorRegistry(); // installs the worker side of metrics aggregation
+  // The terminal's Ctrl-C reaches every process in the group; only the primary decides.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  const shutdown = async () => {
+    await content.close(config.shutdownTimeout * 1000);
+    process.exit(0);
+  };
+  process.on('disconnect', () => void shutdown());
+  process.on('message', (m: unknown) => {
+    if (!isMessage(m)) return;
+    if (m.portcullis === 'shutdown') void shutdown();
+    if (m.portcullis === 'reload-keys') {
+      content.keys.reload().then(
+        () => process.send?.({ portcullis: 'reload-done', id: m.id, ok: true } satisfies Message),
+        (err: { code?: string }) =>
+          process.send?.({
+            portcullis: 'reload-done',
+            id: m.id,
+            ok: false,
+            code: err.code ?? 'KEY_RELOAD_FAILED',
+          } satisfies Message),
+      );
+    }
+  });
+  return {
+    url: content.url,
+    adminUrl: null,
+    config,
+    reloadKeys: () => content.keys.reload(),
+    close: () => content.close(config.shutdownTimeout * 1000),
+  };
+}
+
+/** Runs in the primary: forks workers, serves admin, relays shared state. */
+export async function startClusterPrimary(
+  options: ServeOptions,
+  config: ServeConfig,
+  logger: Logger,
+): Promise<RunningServer> {
+  // Fail fast in the primary on broken keys instead of in N workers.
+  await keySourceOf(options, config).load();
+  const grace = new LocalGraceMemory(config.resumeGraceEntries);
+  const sink = options.auditSink;
+  const aggregator = new AggregatorRegistry();
+  const reloads = new Map<
+    number,
+    { left: number; failed: string | null; done: (err: string | null) => void }
+  >();
+  let nextReload = 0;
+  let closing = false;
+  const count = workerCount(config);
+
+  const onMessage = (worker: Worker, m: unknown) => {
+    if (!isMessage(m)) return;
+    if (m.portcullis === 'audit') sink?.record(m.event);
+    else if (m.portcullis === 'grace-remember') grace.remember(m.fingerprint, m.entry);
+    else if (m.portcullis === 'grace-lookup') {
+      const entry = grace.lookupSync(m.fingerprint, m.path) ?? null;
+      worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+    } else if (m.portcullis === 'reload-done') {
+      const r = reloads.get(m.id);
+      if (!r) return;
+      if (!m.ok) r.failed = m.code ?? 'KEY_RELOAD_FAILED';
+      if (--r.left === 0) {
+        reloads.delete(m.id);
+        r.done(r.failed);
+      }
+    }
+  };
+  cluster.on('message', onMessage);
+  const listening = new Promise<string>((resolve, reject) => {
+    let ready = 0;
+    cluster.on('listening', (_w, address) => {
+      if (++ready === count)
+        resolve(
+          `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`,
+        );
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      if (closing) return;
+      if (ready < count) {
+        reject(new Error('a worker failed to start; see its log'));
+        return;
+      }
+      logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+      cluster.fork();
+    });
+  });
+  for (let i = 0; i < count; i++) cluster.fork();
+  const url = await listening.catch(async (err) => {
+    closing = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    throw err;
+  });
+  const reloadKeys = () =>
+    new Promise<void>((resolve, reject) => {
+      const workers = Object.values(cluster.workers ?? {}).filter(
+        (w): w is Worker => w !== undefined,
+      );
+      const id = nextReload++;
+      reloads.set(id, {
+        left: workers.length,
+        failed: null,
+        done: (failed) =>
+          failed
+            ? reject(
+                Object.assign(new Error('key reload failed; the previous keys stay in use'), {
+                  code: failed,
+                }),
+              )
+            : resolve(),
+      });
+      for (const w of workers) w.send({ portcullis: 'reload-keys', id } satisfies Message);
+    });
+  const admin = config.admin
+    ? await startAdminListener({
+        host: config.adminHost,
+        port: config.adminPort,
+        logger,
+        extensions: options.adminExtensions ?? [],
+        context: {
+          config,
+          keys: { reload: reloadKeys },
+          logger,
+          publicUrl: config.publicUrl ?? url,
+        },
+        metrics: async () => ({
+          contentType: aggregator.contentType,
+          body: await aggregator.clusterMetrics(),
+        }),
+      })
+    : null;
+  logger.info({ url, workers: count }, 'cluster ready');
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    adminUrl: admin?.url ?? null,
+    config,
+    reloadKeys,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const exits = Object.values(cluster.workers ?? {}).map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (!w || w.isDead()) return resolve();
+              const hard = setTimeout(
+                () => w.kill('SIGKILL'),
+                config.shutdownTimeout * 1000 + 5000,
+              );
+              w.once('exit', () => {
+                clearTimeout(hard);
+                resolve();
+              });
+              w.send({ portcullis: 'shutdown' } satisfies Message);
+            }),
+        );
+        await Promise.all(exits);
+        cluster.off('message', onMessage);
+        await admin?.app.close();
+        await sink?.close?.();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Starts one process's content listener: keys, files or upstream, authenticator, metrics and
+ * the node:http(s) server with timeouts suited to multi-gigabyte downloads.
+ */
+import { access, constants } from 'node:fs/promises';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { formatHost } from './admin.js';
+import { Authenticator } from './auth.js';
+import type { ServeConfig } from './config.js';
+import { createContentHandler } from './content.js';
+import type { ContentContext } from './context.js';
+import { ServeError } from './errors.js';
+import { ContentFiles, type FileSystem } from './files.js';
+import type { GraceMemory } from './grace.js';
+import { KeyManager } from './keys.js';
+import { ServeMetrics } from './metrics.js';
+import { UpstreamProxy } from './proxy.js';
+import { readTlsPair, watchTlsPair } from './tls.js';
+import type { ContentExtensionInput, DownloadEvent, KeySource } from './types.js';
+
+/** Inputs of {@link startContentListener}. */
+export interface ContentListenerInit {
+  config: ServeConfig;
+  logger: Logger;
+  keySource: KeySource;
+  audit: (event: DownloadEvent) => void;
+  grace: GraceMemory | null;
+  extensions: ContentExtensionInput[];
+  /** Injected disk access (tests). */
+  fileSystem?: FileSystem;
+  /** Wall clock in ms (tests of expiry and grace). */
+  clock?: () => number;
+}
+
+/** A running content listener. */
+export interface ContentListener {
+  server: Server;
+  url: string;
+  keys: KeyManager;
+  metrics: ServeMetrics;
+  /** Stops accepting, lets running responses finish for up to `timeoutMs`, then cuts the rest. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+function verifyOptionsOf(config: ServeConfig) {
+  return {
+    issuer: config.issuer,
+    subject: config.subject,
+    audience: config.audience,
+    leewaySeconds: config.leeway,
+    maxLifetimeSeconds: config.maxTokenLifetime,
+    cache:
+      config.tokenCacheEntries > 0 ? { maxEntries: config.tokenCacheEntries } : (false as const),
+  };
+}
+
+/** Builds and starts the content listener. Fails with a coded ServeError on bad root, keys or TLS. */
+export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
+  const { config, logger } = init;
+  const keys = new KeyManager(
+    init.keySource,
+    verifyOptionsOf(config),
+    logger,
+    config.keyWatchDebounceMs,
+  );
+  await keys.reload();
+  let files: ContentFiles | null = null;
+  if (config.root) {
+    files = new ContentFiles(config.root, {
+      ...(init.fileSystem ? { fs: init.fileSystem } : {}),
+      smallFileMaxBytes: config.smallFileMaxBytes,
+      smallFileCacheBytes: config.smallFileCacheBytes,
+    });
+    await files.init().catch((cause: unknown) => {
+      throw new ServeError('ROOT_UNAVAILABLE', undefined, { cause });
+    });
+  }
+  const metrics = new ServeMetrics({
+    tokenCache: () => keys.verifier.cacheStats(),
+    fileCache: () => ({ hits: files?.hits ?? 0, misses: files?.misses ?? 0 }),
+  });
+  const auth = new Authenticator(keys, {
+    bearer: config.bearer,
+    resumeGrace: config.resumeGrace,
+    grace: init.grace,
+    observeVerify: (s) => metrics.verifySeconds.observe(s),
+    ...(init.clock ? { clock: init.clock } : {}),
+  });
+  const proxy = config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null;
+  const extensions = await Promise.all(
+    init.extensions.map((e) => (typeof e === 'function' ? e() : e)),
+  );
+  const root = config.root;
+  const ctx: ContentContext = {
+    config,
+    keys,
+    auth,
+    files,
+    proxy,
+    metrics,
+    logger,
+    audit: init.audit,
+    extensions,
+    ready: async () =>
+      root
+        ? access(root, constants.R_OK | constants.X_OK).then(
+            () => true,
+            () => false,
+          )
+        : true,
+  };
+  const handle = createContentHandler(ctx);
+  let closing = false;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // During shutdown: answer, then let the connection go instead of keeping it alive.
+    if (closing) res.setHeader('connection', 'close');
+    handle(req, res);
+  };
+  const tls = config.tlsCert && config.tlsKey ? readTlsPair(config.tlsCert, config.tlsKey) : null;
+  const serverOptions = {
+    maxHeaderSize: config.maxHeaderSize,
+    headersTimeout: config.headersTimeout * 1000,
+    // requestTimeout bounds receiving the request, not sending the response; GETs have no body,
+    // so it is disabled and slow clients are handled by headersTimeout and the idle timeout.
+    requestTimeout: 0,
+    keepAliveTimeout: config.keepAliveTimeout * 1000,
+  };
+  const server = tls
+    ? createHttpsServer({ ...serverOptions, ...tls }, handler)
+    : createHttpServer(serverOptions, handler);
+  // Idle, not total: a 5 GB download that keeps moving is never cut.
+  server.setTimeout(config.idleTimeout * 1000);
+  const stopTls = tls
+    ? watchTlsPair(
+        config.tlsCert!,
+        config.tlsKey!,
+        (pair) => (server as HttpsServer).setSecureContext(pair),
+        logger,
+      )
+    : () => {};
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  server.on('request', (_req, res) => {
+    // A download that finishes during shutdown frees its keep-alive socket at once.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  keys.watch();
+  const { port } = server.address() as AddressInfo;
+  const url = `${tls ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
+  logger.info(
+    { url, keys: init.keySource.describe(), mode: proxy ? 'proxy' : 'files' },
+    'content listener ready',
+  );
+  return {
+    server,
+    url,
+    keys,
+    metrics,
+    async close(timeoutMs: number): Promise<void> {
+      closing = true;
+      keys.stop();
+      stopTls();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        logger.warn({ open: sockets.size }, 'shutdown timeout: closing remaining downloads');
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      }, timeoutMs);
+      await closed;
+      clearTimeout(timer);
+      proxy?.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The per-process state the content listener's routes share, and the per-request record
+ * that becomes one access-log line, one audit event and one metrics sample.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth.js';
+import type { ServeConfig } from './config.js';
+import type { ContentFiles } from './files.js';
+import type { KeyManager } from './keys.js';
+import type { ServeMetrics } from './metrics.js';
+import type { UpstreamProxy } from './proxy.js';
+import { redactUrl } from './redact.js';
+import type { ContentExtension, DownloadEvent, DownloadVia } from './types.js';
+
+/** Shared state of one process's content listener. */
+export interface ContentContext {
+  config: ServeConfig;
+  keys: KeyManager;
+  auth: Authenticator;
+  files: ContentFiles | null;
+  proxy: UpstreamProxy | null;
+  metrics: ServeMetrics;
+  logger: Logger;
+  audit: (event: DownloadEvent) => void;
+  extensions: ContentExtension[];
+  /** Readiness beyond keys: e.g. the root is still readable. */
+  ready: () => Promise<boolean>;
+}
+
+/** What is known about a request as it moves through the routes. */
+export interface RequestRecord {
+  started: number;
+  method: string;
+  /** Decoded content path, or '-' before/if the path check fails. */
+  path: string;
+  outcome: string;
+  via: DownloadVia;
+  /** Whether this request becomes an audit event (content and auth routes only). */
+  audited: boolean;
+  bytesSent: number;
+  fingerprint?: string;
+  keyLabel?: string;
+  kid?: string;
+}
+
+/** Starts a record and arranges for it to be logged, audited and counted when the response ends. */
+export function trackRequest(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): RequestRecord {
+  const rec: RequestRecord = {
+    started: performance.now(),
+    method: req.method ?? 'GET',
+    path: '-',
+    outcome: 'OK',
+    via: 'file',
+    audited: false,
+    bytesSent: 0,
+  };
+  res.once('close', () => finishRequest(ctx, req, res, rec));
+  return rec;
+}
+
+function finishRequest(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RequestRecord,
+): void {
+  const durationMs = Math.round((performance.now() - rec.started) * 1000) / 1000;
+  if (!res.writableFinished && rec.outcome === 'OK') rec.outcome = 'CLIENT_ABORTED';
+  const status = res.statusCode;
+  const userAgent = req.headers['user-agent'];
+  const clientAddress = req.socket.remoteAddress ?? '';
+  ctx.logger.info(
+    {
+      method: rec.method,
+      url: redactUrl(req.url ?? ''),
+      path: rec.path,
+      status,
+      outcome: rec.outcome,
+      bytes: rec.bytesSent,
+      ms: durationMs,
+      client: clientAddress,
+      fp: rec.fingerprint,
+      kid: rec.kid,
+      via: rec.via,
+    },
+    'request',
+  );
+  if (!rec.audited) return;
+  ctx.metrics.requests.inc({ outcome: rec.outcome, via: rec.via });
+  if (rec.bytesSent > 0) ctx.metrics.bytesSent.inc(rec.bytesSent);
+  const event: DownloadEvent = {
+    time: Date.now(),
+    method: rec.method,
+    path: rec.path,
+    status,
+    outcome: rec.outcome,
+    bytesSent: rec.bytesSent,
+    clientAddress,
+    durationMs,
+    via: rec.via,
+    ...(rec.fingerprint === undefined ? {} : { tokenFingerprint: rec.fingerprint }),
+    ...(rec.keyLabel === undefined ? {} : { keyLabel: rec.keyLabel }),
+    ...(rec.kid === undefined ? {} : { kid: rec.kid }),
+    ...(userAgent === undefined ? {} : { userAgent }),
+  };
+  try {
+    ctx.audit(event);
+  } catch (err) {
+    ctx.logger.warn({ err: String(err) }, 'audit sink failed to record an event');
+  }
+}

@@ -1,0 +1,51 @@
+/** A small Map-based LRU bounded by entry count and, optionally, by total weight (bytes). */
+export class Lru<K, V> {
+  readonly #map = new Map<K, { value: V; weight: number }>();
+  #weight = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxWeight = Number.POSITIVE_INFINITY,
+  ) {
+    if (!(maxEntries >= 0)) throw new TypeError('Lru maxEntries must be >= 0');
+  }
+
+  /** Returns the value and marks it most recently used. */
+  get(key: K): V | undefined {
+    const entry = this.#map.get(key);
+    if (entry === undefined) return undefined;
+    this.#map.delete(key);
+    this.#map.set(key, entry);
+    return entry.value;
+  }
+
+  /** Inserts or replaces; evicts least recently used entries to stay within bounds. */
+  set(key: K, value: V, weight = 0): void {
+    if (this.maxEntries === 0 || weight > this.maxWeight) return;
+    this.delete(key);
+    this.#map.set(key, { value, weight });
+    this.#weight += weight;
+    while (this.#map.size > this.maxEntries || this.#weight > this.maxWeight) {
+      const oldest = this.#map.keys().next().value as K;
+      this.delete(oldest);
+    }
+  }
+
+  /** Removes a key if present. */
+  delete(key: K): void {
+    const entry = this.#map.get(key);
+    if (entry === undefined) return;
+    this.#map.delete(key);
+    this.#weight -= entry.weight;
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Total weight of the entries. */
+  get weight(): number {
+    return this.#weight;
+  }
+}
