@@ -139,7 +139,7 @@ export async function startCaddy(site: (port: number) => string | Promise<string
   const port = await freePort();
   const home = join(dir, 'home');
   await mkdir(home);
-  const globals = `{\n\tadmin off\n\tauto_https off\n\tpersist_config off\n\tstorage file_system ${join(dir, 'storage')}\n}\n\n`;
+  const globals = `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${join(dir, 'storage')}\n}\n\n`;
   await writeFile(join(dir, 'Caddyfile'), globals + (await site(port)));
   const env = {
     ...process.env,

@@ -1,37 +1,24 @@
 // `portcullis probe` through the built binary: exit codes, table and JSON output, usage errors.
 // Needs `npm run build` first (npm test does it).
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeDistributionPoints, refuse401, serveFile, strictlyValid } from './probe-fixtures.js';
+import {
+  CLI,
+  fakeDistributionPoints,
+  refuse401,
+  runCli,
+  serveFile,
+  strictlyValid,
+} from './probe-fixtures.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const dps = fakeDistributionPoints();
 let dir = '';
 let keyFile = '';
-
-/** Runs the CLI and collects exit code and output. */
-function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');

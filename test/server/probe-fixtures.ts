@@ -1,8 +1,30 @@
 // Small real HTTP servers on 127.0.0.1 that behave like distribution points found in the wild
 // (strict, wide open, claims-only), shared by the probe library and CLI tests.
+import { spawn } from 'node:child_process';
 import { type KeyObject, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (`npm run build` first; `npm test` does it). */
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Runs the built CLI and collects exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
 
 /** Bytes standing in for App.ipa. */
 export const FILE = Buffer.from(
