@@ -197,11 +197,7 @@ function importPrivateBlock(
       : createPrivateKey(pem);
     return { key, format };
   } catch (err) {
-    if (/UNSUPPORTED/.test(String((err as { code?: unknown }).code))) {
-      throw new KeyError('KEY_FORMAT_UNSUPPORTED', `${what} uses an unsupported cipher`, {
-        cause: err,
-      });
-    }
+    // OpenSSL cannot tell a wrong passphrase from a damaged encrypted key; the message says both.
     throw new KeyError(encrypted ? 'KEY_PASSPHRASE_WRONG' : 'KEY_UNREADABLE', what, { cause: err });
   }
 }
