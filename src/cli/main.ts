@@ -5,11 +5,15 @@
  */
 import { Command } from 'commander';
 import { register as registerCert } from './cert.js';
+import { register as registerInspect } from './inspect.js';
 import { register as registerKey } from './key.js';
 import { register as registerKeygen } from './keygen.js';
 import { register as registerProbe } from './probe.js';
-import { register as registerServe } from './serve.js';
 import { runCli } from './run.js';
+import { register as registerServe } from './serve.js';
+import { register as registerSign } from './sign.js';
+import { register as registerSignUrl } from './sign-url.js';
+import { register as registerVerify } from './verify.js';
 
 const program = new Command();
 program
@@ -20,6 +24,10 @@ program
   .version('0.1.0');
 
 // Command registrations (one line per command file).
+registerSign(program);
+registerSignUrl(program);
+registerVerify(program);
+registerInspect(program);
 registerProbe(program);
 registerKeygen(program);
 registerKey(program);
