@@ -4,6 +4,7 @@
  * only as ciphertext; views carry public material only.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createSelfSignedCertificate } from '../keys/certificate.js';
 import { exportPrivateKeyPem, exportPublicKeyPem } from '../keys/export.js';
 import { keyFingerprint } from '../keys/fingerprint.js';
 import { generateRsaKeyPair } from '../keys/generate.js';
@@ -31,8 +32,30 @@ export async function privateKeyFrom(input: KeyMaterialInput): Promise<KeyObject
   return readPrivateKey(input.pem, opts).key;
 }
 
+/** Validity of the self-signed certificate published for a configuration (about ten years). */
+export const CERTIFICATE_DAYS = 3650;
+
+// Control characters are refused by the certificate builder; the CN is cosmetic, so clean it.
+function commonName(displayName: string): string {
+  const cleaned = [...displayName]
+    .filter((c) => c >= ' ' && c !== '\u007f')
+    .join('')
+    .trim()
+    .slice(0, 64);
+  return cleaned || 'Portcullis';
+}
+
 /** Computes every key column for configuration `id`; the private key is encrypted to that id. */
-export function keyColumns(id: string, privateKey: KeyObject, secret: Uint8Array): KeyColumns {
+export async function keyColumns(
+  id: string,
+  displayName: string,
+  privateKey: KeyObject,
+  secret: Uint8Array,
+): Promise<KeyColumns> {
+  const certificatePem = await createSelfSignedCertificate(privateKey, {
+    commonName: commonName(displayName),
+    days: CERTIFICATE_DAYS,
+  });
   return {
     // PKCS#8 at rest: node reads it without knowing the original upload format.
     privateKeyCiphertext: encryptSecret(
@@ -44,7 +67,7 @@ export function keyColumns(id: string, privateKey: KeyObject, secret: Uint8Array
     kid: jwkThumbprint(privateKey),
     fingerprint: keyFingerprint(privateKey),
     keyBits: privateKey.asymmetricKeyDetails?.modulusLength ?? 0,
-    certificatePem: null,
+    certificatePem,
   };
 }
 

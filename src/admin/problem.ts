@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPortcullisError } from '../errors/base.js';
+import { KEY_ERRORS } from '../keys/errors.js';
 import { ADMIN_ERRORS, AdminError, type AdminErrorCode } from './errors.js';
 import { SchemaValidationError } from './validation.js';
 
@@ -76,6 +77,15 @@ const FASTIFY_CODES: Record<string, AdminErrorCode> = {
   FST_PROTO_VIOLATION: 'MALFORMED_JSON',
 };
 
+// Key errors carry CLI remedies (--passphrase-file) and PEM labels; the API names its own fields.
+function keyDetail(code: keyof typeof KEY_ERRORS): string {
+  const message = KEY_ERRORS[code].message;
+  if (code === 'KEY_PASSPHRASE_REQUIRED' || code === 'KEY_PASSPHRASE_WRONG') {
+    return `${message} Send the passphrase in key.passphrase (or the passphrase form field).`;
+  }
+  return message;
+}
+
 /** Maps any thrown value to `{status, code, detail, extra}` without leaking internals. */
 export function classifyError(err: unknown): {
   status: number;
@@ -104,6 +114,13 @@ export function classifyError(err: unknown): {
     };
   if (err instanceof SyntaxError && fst?.statusCode === 400) {
     return { status: 400, code: 'MALFORMED_JSON', detail: ADMIN_ERRORS.MALFORMED_JSON.message };
+  }
+  if (isPortcullisError(err) && err.code in KEY_ERRORS && err.status < 500) {
+    return {
+      status: err.status,
+      code: err.code,
+      detail: keyDetail(err.code as keyof typeof KEY_ERRORS),
+    };
   }
   if (isPortcullisError(err) && err.code === 'STORE_CONFLICT') {
     return { status: 409, code: 'CONFLICT', detail: err.message };

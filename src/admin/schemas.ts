@@ -243,7 +243,8 @@ export const ChangesQueryParams = z.strictObject({
 
 /** GET/PUT /api/v1/settings */
 export const SettingsBody = z.strictObject({
-  auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+  /** Days of audit history to keep; 0 keeps everything. */
+  auditRetentionDays: z.number().int().min(0).max(3650).optional(),
 });
 
 /** Settings as returned (with defaults filled in). */

@@ -56,7 +56,7 @@ export function useZodValidation(app: FastifyInstance): void {
     if (!isZod(schema)) throw new TypeError(`route schema for ${httpPart} must be a zod schema`);
     const multipart = httpPart === 'body' && multipartBodies.has(schema);
     return (data: unknown) => {
-      if (multipart && data === undefined) return { value: undefined };
+      if (multipart && (data === undefined || data === null)) return { value: undefined };
       const result = schema.safeParse(data ?? (httpPart === 'body' ? undefined : {}));
       if (result.success) return { value: result.data };
       return {

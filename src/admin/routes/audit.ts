@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { auditToCsv } from '../../store/csv.js';
+import { AUDIT_RETENTION_SETTING, auditRetentionDays } from '../../store/retention.js';
 import type { AuditQuery } from '../../store/types.js';
 import { parseDuration } from '../../token/duration.js';
 import {
@@ -14,18 +15,6 @@ import {
   SettingsBody,
   SettingsView,
 } from '../schemas.js';
-
-/** Default audit retention when the setting was never written. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
-/** Settings key of the audit retention. */
-export const AUDIT_RETENTION_SETTING = 'auditRetentionDays';
-
-/** Reads the audit retention (days) from the store settings. */
-export async function auditRetentionDays(app: Pick<FastifyInstance, 'store'>): Promise<number> {
-  const raw = await app.store.settings.get(AUDIT_RETENTION_SETTING);
-  const days = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(days) && days > 0 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
-}
 
 function wantsCsv(accept: string | undefined): boolean {
   return typeof accept === 'string' && /\btext\/csv\b/i.test(accept);
@@ -104,7 +93,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       schema: { summary: 'Server settings', tags: ['settings'], response: { 200: SettingsView } },
     },
     async () => ({
-      auditRetentionDays: await auditRetentionDays(app),
+      auditRetentionDays: await auditRetentionDays(app.store),
     }),
   );
 
@@ -127,7 +116,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         }
         await app.recordChange(request, 'settings.update', 'settings', null, body);
       });
-      return { auditRetentionDays: await auditRetentionDays(app) };
+      return { auditRetentionDays: await auditRetentionDays(app.store) };
     },
   );
 }

@@ -184,7 +184,12 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const input = await createInput(request);
       const id = randomUUID();
-      const columns = keyColumns(id, await privateKeyFrom(input.key), secret);
+      const columns = await keyColumns(
+        id,
+        input.displayName,
+        await privateKeyFrom(input.key),
+        secret,
+      );
       const record = await app.store.transaction(async () => {
         const created = await app.store.configurations.create({
           id,
@@ -290,9 +295,14 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      await getOr404(app, id);
+      const current = await getOr404(app, id);
       const keyInput = await rotateInput(request);
-      const columns = keyColumns(id, await privateKeyFrom(keyInput), secret);
+      const columns = await keyColumns(
+        id,
+        current.displayName,
+        await privateKeyFrom(keyInput),
+        secret,
+      );
       const record = await app.store.transaction(async () => {
         const previous = await getOr404(app, id);
         const updated = await app.store.configurations.update(id, {
