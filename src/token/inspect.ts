@@ -171,13 +171,20 @@ export function explainToken(token: string, init: ExplainInit = {}): TokenExplan
     }
     for (const rule of CLAIM_RULES) {
       const result = rule.check(claims, options, now);
-      if (result === 'ok') out.checks.push({ name: rule.name, ok: true, message: 'ok' });
+      if (result === 'ok')
+        out.checks.push({ name: rule.name, ok: true, message: okMessage(rule.name, out) });
       else if (result === 'skipped') out.checks.push(skip(rule.name, 'not checked'));
       else
         out.checks.push({ name: rule.name, ok: false, code: result.code, message: result.message });
     }
   }
   return finishExplanation(out);
+}
+
+function okMessage(name: string, out: TokenExplanation): string {
+  const time = out.times[name as 'exp' | 'nbf' | 'iat'];
+  if (time === undefined) return 'ok';
+  return name === 'exp' ? `expires ${time.relative}` : `${name} ${time.relative}`;
 }
 
 function finishExplanation(out: TokenExplanation): TokenExplanation {
