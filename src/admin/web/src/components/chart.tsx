@@ -22,7 +22,7 @@ export function ActivityChart({ buckets, label }: { buckets: Bucket[]; label: st
   const step = innerW / Math.max(1, buckets.length);
   const barW = Math.max(1, step * 0.7);
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
-  const ticks = [0, Math.round(max / 2), max];
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
   const total = buckets.reduce((a, b) => ({ ok: a.ok + b.ok, refused: a.refused + b.refused }), {
     ok: 0,

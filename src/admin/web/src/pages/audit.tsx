@@ -93,17 +93,13 @@ export function AuditPage() {
         </button>
       </header>
       <form class="filters" onSubmit={apply} noValidate>
-        <Field
-          id="audit-path"
-          label="Path"
-          error={fields.path}
-          hint="Exact, or a prefix ending in *"
-        >
+        <Field id="audit-path" label="Path (exact, or prefix*)" error={fields.path}>
           <input
             id="audit-path"
             value={draft.path}
+            placeholder="apps/*"
             onInput={set('path')}
-            {...describedBy('audit-path', fields.path, true)}
+            {...describedBy('audit-path', fields.path)}
           />
         </Field>
         <Field id="audit-outcome" label="Outcome" error={fields.outcome}>
@@ -146,7 +142,7 @@ export function AuditPage() {
         </div>
       </form>
       <ErrorBanner error={exportError ?? (fieldShown ? null : page.error)} />
-      <div class="table-wrap">
+      <div class="table-wrap" hidden={items.length === 0}>
         <table class="table">
           <thead>
             <tr>

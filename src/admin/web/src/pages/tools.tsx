@@ -96,7 +96,7 @@ function Inspector({ configurations }: { configurations: ConfigOption[] }) {
       <Field
         id="inspect-config"
         label="Check the signature with"
-        hint="Without a configuration the signature is not checked."
+        hint="With “Any enabled configuration” the signature is checked against every enabled key."
       >
         <select
           id="inspect-config"
