@@ -26,6 +26,7 @@ import { AdminError } from './errors.js';
 import { collectRoutes } from './openapi.js';
 import { installProblemHandlers, sendProblem } from './problem.js';
 import { redactDetails } from './redact.js';
+import { contentRoutes } from './routes/content.js';
 import { registerAdminRoutes } from './routes/index.js';
 import { toolsRoutes } from './routes/tools.js';
 import { useZodValidation } from './validation.js';
@@ -215,8 +216,7 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
   await app.register(registerAdminRoutes as FastifyPluginAsync);
   await app.register(toolsRoutes as FastifyPluginAsync);
   await app.register(consoleRoutes);
-  // Catalog routes: the catalog helper adds `await app.register(contentRoutes);` here
-  // (import { contentRoutes } from './routes/content.js').
+  await app.register(contentRoutes);
 }
 
 /**

@@ -3,7 +3,13 @@
  * KEY_* codes that leave no row behind, multipart uploads, rotation, downloads, signed URLs in
  * Jamf's exact token shape, and the guarantee that no response ever carries private key material.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  verify,
+} from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdminFixture,
@@ -332,9 +338,11 @@ describe('reading, changing and deleting', () => {
     expect(createPublicKey(pub.body).equals(createPublicKey(rsa))).toBe(true);
     const jwk = await call('GET', `${BASE}/${id}/jwk`);
     expect(jwk.headers['content-type']).toContain('application/jwk+json');
-    expect(createPublicKey({ key: jwk.json(), format: 'jwk' }).equals(createPublicKey(rsa))).toBe(
-      true,
-    );
+    expect(
+      createPublicKey({ key: jwk.json() as JsonWebKey, format: 'jwk' }).equals(
+        createPublicKey(rsa),
+      ),
+    ).toBe(true);
   });
 
   it('refuses to sign with a disabled configuration', async () => {
