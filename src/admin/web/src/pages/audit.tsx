@@ -35,7 +35,8 @@ interface Filters {
 
 function queryOf(f: Filters, cursor?: string): string {
   const q = new URLSearchParams();
-  if (f.path) q.set('path', f.path);
+  // Audit paths are URL paths (leading slash); accept them typed either way.
+  if (f.path) q.set('path', f.path.startsWith('/') ? f.path : `/${f.path}`);
   if (f.outcome) q.set('outcome', f.outcome);
   // datetime-local values are local time; the API gets ISO instants.
   if (f.since) q.set('since', new Date(f.since).toISOString());
@@ -97,7 +98,7 @@ export function AuditPage() {
           <input
             id="audit-path"
             value={draft.path}
-            placeholder="apps/*"
+            placeholder="/apps/*"
             onInput={set('path')}
             {...describedBy('audit-path', fields.path)}
           />
