@@ -38,12 +38,13 @@ export const KEY_ERRORS = {
     status: 400,
     message: 'The private key is encrypted and no passphrase was given.',
     remedy:
-      'Pass --passphrase-file FILE (first line is the passphrase) or run in a terminal to be asked.',
+      'Give the passphrase: on the command line with --passphrase-file FILE (first line is the passphrase), or run in a terminal to be asked.',
   },
   KEY_PASSPHRASE_WRONG: {
     status: 400,
     message: 'The passphrase does not decrypt the private key (or the key is damaged).',
-    remedy: 'Check the passphrase file: only its first line is used, without the line break.',
+    remedy:
+      'Check the passphrase; from a file only the first line is used, without its line break.',
   },
   KEY_PASSPHRASE_FILE_UNREADABLE: {
     status: 400,
@@ -105,7 +106,7 @@ export const KEY_ERRORS = {
   KEY_FILE_EXISTS: {
     status: 409,
     message: 'The output file already exists; it was left unchanged.',
-    remedy: 'Choose another --out path, or pass --force to replace the file.',
+    remedy: 'Choose another output path, or replace the file on purpose (CLI: --force).',
   },
   KEY_FILE_UNWRITABLE: {
     status: 400,
