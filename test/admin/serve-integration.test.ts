@@ -1,0 +1,208 @@
+/**
+ * The whole `serve --data` composition over real sockets: store-backed keys, the admin API on the
+ * admin listener, the JWKS on the content listener, audit events landing in the store, and live
+ * effect of creating/disabling a configuration on what the content listener accepts (polled).
+ * Also `portcullis probe`'s library and test-connection against a server keyed from the store,
+ * and the zero-config key imported as configuration "Default".
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
+import { testConnection } from '../../src/cli/test-connection.js';
+import { resolveServeConfig } from '../../src/server/config.js';
+import { probeDistributionPoint } from '../../src/server/probe.js';
+import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { prepareZeroConfig, sampleInstructions } from '../../src/server/zero-config.js';
+import { basic } from './helpers.js';
+
+/** Polls `check` until it returns true (or gives up after `ms`); no fixed sleeps. */
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+async function start(dir: string, zeroConfigKeyPath: string | null = null) {
+  const content = join(dir, 'content');
+  mkdirSync(content, { recursive: true });
+  writeFileSync(join(content, 'hello.txt'), 'hello from portcullis\n');
+  const config = resolveServeConfig({
+    data: join(dir, 'data'),
+    root: content,
+    port: 0,
+    adminPort: 0,
+    workers: 1,
+    logLevel: 'silent',
+  });
+  let banner = '';
+  const composed = await composeAdmin(config, {
+    stderr: (t) => (banner += t),
+    keyPollMs: 100,
+    zeroConfigKeyPath,
+    env: {},
+  });
+  const server = await startServer({ ...composed.config, ...composed.parts });
+  return { composed, server, banner };
+}
+
+describe('serve --data: admin API, store keys, JWKS, audit', () => {
+  let dir: string;
+  let composed: ComposedAdmin;
+  let server: RunningServer;
+  let banner: string;
+  let token: string;
+  let key: KeyObject;
+  let configId: string;
+  let signedUrl: string;
+
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${server.adminUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-serve-admin-'));
+    ({ composed, server, banner } = await start(dir));
+    key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await composed?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the one-time admin password once and forces a change', async () => {
+    const password = /password: (\S+)/.exec(banner)?.[1];
+    expect(password).toBeDefined();
+    expect(composed.firstAdmin?.username).toBe('admin');
+    const login = await fetch(`${server.adminUrl}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { authorization: basic('admin', password!) },
+    });
+    expect(login.status).toBe(200);
+    token = ((await login.json()) as { token: string }).token;
+    expect((await api('GET', '/api/v1/jwt-configurations')).status).toBe(403);
+    const changed = await api('POST', '/api/v1/auth/change-password', {
+      currentPassword: password,
+      newPassword: 'my own long passphrase',
+    });
+    expect(changed.status).toBe(204);
+  });
+
+  it('refuses downloads while no configuration exists', async () => {
+    const res = await fetch(`${server.url}/hello.txt`);
+    expect(res.status).toBe(401);
+  });
+
+  it('a created configuration signs URLs the content listener accepts', async () => {
+    const created = await api('POST', '/api/v1/jwt-configurations', {
+      displayName: 'Jamf',
+      key: { pem: key.export({ type: 'pkcs1', format: 'pem' }).toString() },
+      tokenExpiry: '15m',
+    });
+    expect(created.status).toBe(201);
+    configId = ((await created.json()) as { id: string }).id;
+    const signed = await api('POST', `/api/v1/jwt-configurations/${configId}/signed-urls`, {
+      path: 'hello.txt',
+    });
+    signedUrl = ((await signed.json()) as { url: string }).url;
+    expect(signedUrl.startsWith(`${server.url}/hello.txt?token=`)).toBe(true);
+    expect(await eventually(async () => (await fetch(signedUrl)).status === 200, 2000)).toBe(true);
+    expect(await (await fetch(signedUrl)).text()).toBe('hello from portcullis\n');
+  });
+
+  it('publishes enabled configurations at /.well-known/jwks.json', async () => {
+    const res = await fetch(`${server.url}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    const jwks = (await res.json()) as { keys: Array<{ kid: string; n: string }> };
+    const view = (await (await api('GET', `/api/v1/jwt-configurations/${configId}`)).json()) as {
+      kid: string;
+    };
+    expect(jwks.keys.map((k) => k.kid)).toEqual([view.kid]);
+    expect(JSON.stringify(jwks)).not.toMatch(/"d":/);
+  });
+
+  it('records downloads in the audit log with the configuration id', async () => {
+    const found = await eventually(async () => {
+      const res = await api('GET', `/api/v1/audit?configurationId=${configId}&outcome=OK`);
+      return ((await res.json()) as { items: unknown[] }).items.length > 0;
+    });
+    expect(found).toBe(true);
+  });
+
+  it('passes portcullis probe and test-connection with the store-held key', async () => {
+    const report = await probeDistributionPoint(`${server.url}/hello.txt`, key, {
+      timeoutMs: 5000,
+    });
+    expect(report.results.filter((r) => r.verdict === 'fail').map((r) => r.id)).toEqual([]);
+    expect(report.ok).toBe(true);
+    const checks = await testConnection(`${server.url}/hello.txt`, key, { timeoutMs: 5000 });
+    expect(checks.map((c) => [c.name, c.status, c.ok])).toEqual([
+      ['valid', 200, true],
+      ['tampered', 401, true],
+      ['expired', 401, true],
+    ]);
+  });
+
+  it('disabling the configuration stops the content listener accepting its tokens within ~2 s', async () => {
+    expect(
+      (await api('PATCH', `/api/v1/jwt-configurations/${configId}`, { enabled: false })).status,
+    ).toBe(200);
+    expect(await eventually(async () => (await fetch(signedUrl)).status === 401, 2000)).toBe(true);
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+      keys: unknown[];
+    };
+    expect(jwks.keys).toEqual([]);
+  });
+
+  it('a change made by another process (directly in the store) is picked up by polling', async () => {
+    await composed.store.configurations.update(configId, { enabled: true });
+    expect(await eventually(async () => (await fetch(signedUrl)).status === 200, 2000)).toBe(true);
+  });
+});
+
+describe('serve --data with the zero-config key', () => {
+  it('imports the generated key as configuration "Default" so the sample URL works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-serve-zero-'));
+    const layout = await prepareZeroConfig(join(dir, 'data'));
+    const { composed, server } = await start(dir, layout.privateKeyPath);
+    try {
+      const configs = await composed.store.configurations.list();
+      expect(configs.map((c) => [c.displayName, c.tokenExpirySeconds, c.enabled])).toEqual([
+        ['Default', 900, true],
+      ]);
+      expect(composed.config.keys).toEqual([]);
+      const { signedUrl } = await sampleInstructions(
+        { ...layout, root: join(dir, 'content') },
+        server.url,
+      );
+      const url = signedUrl.replace('welcome.txt', 'hello.txt');
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      await server.close();
+      await composed.close();
+    }
+    // A second start does not import it again.
+    const again = await start(dir, layout.privateKeyPath);
+    try {
+      expect((await again.composed.store.configurations.list()).length).toBe(1);
+      expect(again.composed.firstAdmin).toBeNull();
+    } finally {
+      await again.server.close();
+      await again.composed.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
