@@ -24,10 +24,12 @@ const duration = (max: number) =>
     return z.NEVER;
   });
 
-const int = (min: number, max: number) =>
-  z.coerce.number().refine((n) => Number.isInteger(n) && n >= min && n <= max, {
-    message: `expected an integer ${min}-${max}`,
-  });
+const int = (min: number, max: number) => {
+  const message = `expected an integer ${min}-${max}`;
+  return z.coerce
+    .number({ error: message })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { message });
+};
 
 const bool = z.union([
   z.boolean(),

@@ -8,7 +8,7 @@
 export const REDACTED = '[REDACTED]';
 
 // token= in a query string (also percent-encoded "token%3D" as produced by double encoding).
-const TOKEN_PARAM = /((?:^|[?&;\s"'])token(?:=|%3D))[^&#\s"']*/gi;
+const TOKEN_PARAM = /((?:^|[?&;\s"']|%26|%3F)token(?:=|%3D))[^&#\s"']*/gi;
 // Three base64url segments with a JSON-object header ("eyJ" = base64 of '{"').
 const JWS_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 const BEARER = /(Bearer\s+)[^\s,"']+/gi;

@@ -1,0 +1,132 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envNameOf, loadServeConfig, resolveServeConfig } from '../../src/server/config.js';
+import { removeDir, tempDir } from './serve-helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir();
+});
+afterAll(() => removeDir(dir));
+
+describe('loadServeConfig', () => {
+  it('has safe defaults', () => {
+    const c = loadServeConfig({});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      admin: true,
+      adminHost: '127.0.0.1',
+      adminPort: 8081,
+      bearer: true,
+      resumeGrace: 0,
+      shutdownTimeout: 30,
+      workers: 0,
+      issuer: ['JSS'],
+      subject: ['AppManifest'],
+      audience: null,
+      leeway: 60,
+      root: null,
+      upstream: null,
+      keys: [],
+    });
+  });
+
+  it('applies flags > env > file', async () => {
+    const file = join(dir, 'portcullis.yaml');
+    await writeFile(
+      file,
+      'port: 9000\nadmin-port: 9001\nresume-grace: 10m\nkeys:\n  - a.pem\n  - b.pem\nhost: 0.0.0.0\n',
+    );
+    const c = loadServeConfig({
+      flags: { port: '7000' },
+      env: { PORTCULLIS_ADMIN_PORT: '7001', PORTCULLIS_WORKERS: '3' },
+      file,
+    });
+    expect(c).toMatchObject({
+      port: 7000,
+      adminPort: 7001,
+      resumeGrace: 600,
+      keys: ['a.pem', 'b.pem'],
+      host: '0.0.0.0',
+      workers: 3,
+    });
+  });
+
+  it('reads JSON files and comma-separated env lists', async () => {
+    const file = join(dir, 'portcullis.json');
+    await writeFile(file, JSON.stringify({ root: '/srv/content', issuer: ['JSS', 'Other'] }));
+    const c = loadServeConfig({
+      env: { PORTCULLIS_CONFIG: file, PORTCULLIS_KEYS: 'x.pem, y.pem', PORTCULLIS_ADMIN: 'false' },
+    });
+    expect(c).toMatchObject({
+      root: '/srv/content',
+      issuer: ['JSS', 'Other'],
+      keys: ['x.pem', 'y.pem'],
+      admin: false,
+    });
+  });
+
+  it.each([
+    [
+      { env: { PORTCULLIS_PORT: 'abc' } },
+      'portcullis: invalid setting "port" (from PORTCULLIS_PORT): expected an integer 0-65535',
+    ],
+    [
+      { env: { PORTCULLIS_PORT: '70000' } },
+      'invalid setting "port" (from PORTCULLIS_PORT): expected an integer 0-65535',
+    ],
+    [
+      { flags: { adminPort: '-1' } },
+      'invalid setting "adminPort" (from --admin-port): expected an integer 0-65535',
+    ],
+    [
+      { flags: { resumeGrace: 'forever' } },
+      'invalid setting "resumeGrace" (from --resume-grace): expected a duration',
+    ],
+    [
+      { flags: { upstream: 'ftp://x' } },
+      'invalid setting "upstream" (from --upstream): expected an http:// or https:// URL',
+    ],
+    [{ flags: { root: '/a', upstream: 'http://x' } }, 'give either root or upstream'],
+    [{ flags: { tlsCert: 'c.pem' } }, 'tlsCert and tlsKey must be given together'],
+    [
+      { env: { PORTCULLIS_LOG_LEVEL: 'loud' } },
+      'invalid setting "logLevel" (from PORTCULLIS_LOG_LEVEL)',
+    ],
+  ])('names the setting and source: %j', (input, message) => {
+    expect(() => loadServeConfig(input)).toThrow(message);
+  });
+
+  it('refuses unknown settings and unreadable files', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'prot: 80\n');
+    expect(() => loadServeConfig({ file })).toThrow('unknown setting "prot" (from config file)');
+    expect(() => loadServeConfig({ file: join(dir, 'missing.yaml') })).toThrow(
+      'cannot read the config file',
+    );
+    await writeFile(file, '- a\n- b\n');
+    expect(() => loadServeConfig({ file })).toThrow('must hold a mapping');
+  });
+
+  it('carries error code CONFIG_INVALID and never echoes file paths', () => {
+    try {
+      loadServeConfig({ file: join(dir, 'secret-dir', 'x.yaml') });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('CONFIG_INVALID');
+      expect((err as Error).message).not.toContain(dir);
+    }
+  });
+
+  it('re-validates resolved configs unchanged (startServer path)', () => {
+    const c = loadServeConfig({ flags: { port: '0', resumeGrace: '1h' } });
+    expect(resolveServeConfig(c)).toEqual(c);
+  });
+
+  it('derives env names from settings', () => {
+    expect(envNameOf('adminPort')).toBe('PORTCULLIS_ADMIN_PORT');
+    expect(envNameOf('tlsCert')).toBe('PORTCULLIS_TLS_CERT');
+  });
+});

@@ -1,0 +1,96 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createServeLogger } from '../../src/server/logger.js';
+import { REDACTED, redactError, redactText, redactUrl } from '../../src/server/redact.js';
+import { makeKey, removeDir, sign, startQuiet, tempDir } from './serve-helpers.js';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJBcHBNYW5pZmVzdCJ9.c2lnbmF0dXJl';
+
+describe('redactText / redactUrl', () => {
+  it.each([
+    [`/App.ipa?token=${JWT}`, `/App.ipa?token=${REDACTED}`],
+    [`/App.ipa?a=1&token=${JWT}&b=2`, `/App.ipa?a=1&token=${REDACTED}&b=2`],
+    [`/App.ipa?TOKEN=abc`, `/App.ipa?TOKEN=${REDACTED}`],
+    ['/App.ipa?token=not-a-jwt-but-secret', `/App.ipa?token=${REDACTED}`],
+    [`/App.ipa?x=1%26token%3Dabc`, `/App.ipa?x=1%26token%3D${REDACTED}`],
+    [`Authorization: Bearer ${JWT}`, `Authorization: Bearer ${REDACTED}`],
+    [`bare ${JWT} in text`, `bare ${REDACTED} in text`],
+    ['/App.ipa?mytoken=1', '/App.ipa?mytoken=1'],
+    ['/plain/path.ipa', '/plain/path.ipa'],
+  ])('%s', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+    expect(redactUrl(input)).toBe(expected);
+  });
+
+  it('drops the input Node puts into URL parsing errors', () => {
+    let thrown: unknown;
+    try {
+      new URL(`http://[bad/App.ipa?token=${JWT}`);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(JSON.stringify(thrown)).toContain(JWT); // Node keeps the input on the error…
+    const safe = redactError(thrown);
+    expect(JSON.stringify(safe)).not.toContain(JWT); // …the log-safe view does not.
+    expect(safe.code).toBe('ERR_INVALID_URL');
+  });
+
+  it('redacts messages of errors that embed a URL', () => {
+    const safe = redactError(new Error(`fetch failed for http://x/App.ipa?token=${JWT}`));
+    expect(safe.message).toBe(`fetch failed for http://x/App.ipa?token=${REDACTED}`);
+  });
+});
+
+describe('access log', () => {
+  it('never contains the token or the Authorization header', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const logger = createServeLogger('info', sink);
+    logger.info({ headers: { authorization: `Bearer ${JWT}` } }, 'header dump');
+    const key = makeKey();
+    const dir = await tempDir();
+    await writeFile(join(dir, 'App.ipa'), 'x');
+    const server = await startQuiet({
+      root: dir,
+      logger,
+      keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
+    });
+    try {
+      const token = sign(key);
+      await (await fetch(`${server.url}/App.ipa?token=${token}`)).arrayBuffer();
+      await (
+        await fetch(`${server.url}/App.ipa`, { headers: { authorization: `Bearer ${token}` } })
+      ).arrayBuffer();
+      await (await fetch(`${server.url}/Missing.ipa?token=${sign(makeKey())}`)).arrayBuffer();
+      await (
+        await fetch(`${server.url}/_portcullis/auth`, {
+          headers: { 'x-original-uri': `/App.ipa?token=${token}` },
+        })
+      ).arrayBuffer();
+      const log = lines.join('');
+      expect(log).not.toContain(token);
+      expect(log).not.toContain(token.split('.')[2]);
+      expect(log).not.toContain(JWT);
+      const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+      expect(access).toHaveLength(4);
+      expect(access[0]).toMatchObject({
+        status: 200,
+        outcome: 'OK',
+        path: '/App.ipa',
+        url: `/App.ipa?token=${REDACTED}`,
+      });
+      expect(access[0].fp).toMatch(/^[0-9a-f]{16}$/);
+      expect(access[2]).toMatchObject({ status: 401, outcome: 'SIGNATURE_INVALID' });
+    } finally {
+      await server.close();
+      await removeDir(dir);
+    }
+  });
+});
