@@ -31,7 +31,14 @@ async function verify(r) {
   if (parts.length !== 3 || token.length > 4096) return r.return(401);
   try {
     const header = JSON.parse(b64urlDecode(parts[0]).toString());
-    if (header.alg !== 'RS256' || header.jku || header.jwk || header.x5u || header.x5c || header.crit) {
+    if (
+      header.alg !== 'RS256' ||
+      header.jku ||
+      header.jwk ||
+      header.x5u ||
+      header.x5c ||
+      header.crit
+    ) {
       return r.return(401);
     }
     const key = await crypto.subtle.importKey(
@@ -50,7 +57,8 @@ async function verify(r) {
     if (!ok) return r.return(401);
     const claims = JSON.parse(b64urlDecode(parts[1]).toString());
     return r.return(claimsOk(claims, Date.now() / 1000) ? 204 : 401);
-  } catch (e) {
+  } catch (_err) {
+    // njs 0.7 has no optional catch binding, hence the unused name.
     return r.return(401);
   }
 }

@@ -1,0 +1,88 @@
+// Renders bench/serve.mjs results as a Markdown table with ratios against the goals, and writes it
+// into the "## Serve" section of BENCHMARKS.md (other sections belong to other benchmarks and are
+// left untouched).
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const FILE = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+const MiB = 1024 * 1024;
+
+const fmt = (n, digits = 0) =>
+  n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+function row(label, unit, values, ratio, goal, met) {
+  const cells = ['nginx', 'nginx+njs', 'portcullis'].map((p) =>
+    values[p] === undefined ? '–' : `${fmt(values[p], unit === 'MiB/s' ? 0 : 0)} ${unit}`,
+  );
+  const verdict = met === null ? '–' : met ? 'yes' : '**no**';
+  return `| ${label} | ${cells.join(' | ')} | ${ratio} | ${goal} | ${verdict} |`;
+}
+
+/** Builds the section text (heading included) from the results object. */
+export function renderSection(r) {
+  const run = (k) => r.runs[k];
+  const rps = (s) => ({
+    nginx: run(`${s}:nginx`)?.rps,
+    'nginx+njs': run(`${s}:nginx+njs`)?.rps,
+    portcullis: run(`${s}:portcullis`)?.rps,
+  });
+  const a = rps('a');
+  const b = rps('b');
+  const c = {
+    nginx: run('c:nginx') && run('c:nginx').bytesPerSec / MiB,
+    portcullis: run('c:portcullis') && run('c:portcullis').bytesPerSec / MiB,
+  };
+  const d = run('d:portcullis');
+  const ra = a.portcullis / a.nginx;
+  const rb = b.portcullis / b['nginx+njs'];
+  const rc = c.portcullis / c.nginx;
+  const peak = d ? d.peakRss / MiB : undefined;
+  const loads = Object.entries(r.runs).map(([k, v]) => `${k} ${v.load}`);
+  return `## Serve
+
+\`npm run bench:serve\` (bench/serve.mjs). One run, 127.0.0.1 only, server pinned to core 0
+(\`taskset -c 0\`), load generator to core 1. Peers: nginx serving the same files with no token check;
+nginx + njs verifying RS256 per request in an \`auth_request\` (bench/njs/jwt.js, WebCrypto; njs 0.7 has
+no cross-request cache, so every request imports the key and verifies); \`portcullis serve --workers 1
+--log-level warn\` (nginx runs with \`access_log off\`, so neither writes access logs). wrk 1 thread;
+(a)/(b) 64 connections, (c) 4 connections, ${r.seconds} s per run after a 1 s warm-up.
+(b) uses ${fmt(r.fresh)} pre-signed distinct tokens; the wrk script stops when they run out, so no
+request is answered from a verification cache. (d) ${fmt(r.slowClients)} concurrent downloads of the 100 MiB
+file, each reading 16 KiB every 250 ms; peak RSS is VmHWM from /proc/<pid>/status.
+
+- Date: ${r.facts.date}
+- CPU: ${r.facts.cpu}
+- Node.js ${r.facts.node}, nginx ${r.facts.nginx}, ${r.facts.wrk}
+- Load average during the runs (1/5/15 min): ${loads.join('; ')}
+
+| Scenario | nginx (no check) | nginx + njs | portcullis | ratio | goal | met |
+|---|---|---|---|---|---|---|
+${row('(a) 1 KiB, one token reused', 'req/s', a, `${fmt(ra, 2)}× nginx`, '≥ 0.35× nginx', ra >= 0.35)}
+${row('(b) 1 KiB, fresh token per request', 'req/s', b, `${fmt(rb, 2)}× nginx+njs`, '≥ 2.5× nginx+njs', rb >= 2.5)}
+${row('(c) 100 MiB file', 'MiB/s', c, `${fmt(rc, 2)}× nginx`, '≥ 0.6× nginx', rc >= 0.6)}
+| (d) ${fmt(r.slowClients)} slow downloads, peak RSS | – | – | ${fmt(peak, 1)} MiB (baseline ${fmt(d && d.baselineRss / MiB, 1)} MiB; ${fmt(d?.ok)} of ${fmt(d?.connected)} got 200) | – | < 150 MiB | ${peak === undefined ? '–' : peak < 150 ? 'yes' : '**no**'} |
+`;
+}
+
+/** Replaces (or appends) the "## Serve" section of BENCHMARKS.md; returns the section text. */
+export async function writeResults(results) {
+  const section = renderSection(results);
+  let text;
+  try {
+    text = await readFile(FILE, 'utf8');
+  } catch {
+    text =
+      '# Benchmarks\n\nNumbers from the scripted benchmarks in bench/. Each section says how it was measured.\n';
+  }
+  const start = text.search(/^## Serve\s*$/m);
+  if (start < 0) {
+    text = `${text.trimEnd()}\n\n${section}`;
+  } else {
+    const rest = text.slice(start + 1);
+    const next = rest.search(/^## /m);
+    const end = next < 0 ? text.length : start + 1 + next;
+    text = `${text.slice(0, start)}${section}${next < 0 ? '' : `\n${text.slice(end)}`}`;
+  }
+  await writeFile(FILE, text);
+  return section;
+}
