@@ -12,7 +12,37 @@ import type { ContentItem, InstallInfo } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { loadConfigurations } from './configurations.js';
 
-const HIDDEN = new Set(['path', 'metadata', 'warnings', 'sha256', 'size', 'kind']);
+const HIDDEN = new Set([
+  'path',
+  'metadata',
+  'warnings',
+  'sha256',
+  'size',
+  'kind',
+  'etag',
+  'revision',
+]);
+/** Friendly names for the metadata the catalog reads; other keys are shown humanised. */
+const LABELS: Record<string, string> = {
+  bundleId: 'Bundle ID',
+  version: 'Version',
+  buildVersion: 'Build',
+  title: 'Title',
+  minimumOsVersion: 'Minimum OS',
+  platforms: 'Platforms',
+  profileName: 'Provisioning profile',
+  teamName: 'Team',
+  profileExpiresAt: 'Profile expires',
+  identifier: 'Identifier',
+  author: 'Author',
+  language: 'Language',
+  pageCount: 'Pages',
+  createdAt: 'Added',
+  updatedAt: 'Updated',
+  uploadedBy: 'Uploaded by',
+};
+const labelOf = (key: string) =>
+  LABELS[key] ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
 /** Content detail page. */
 export function ContentDetailPage({ path }: { path: string }) {
@@ -21,7 +51,8 @@ export function ContentDetailPage({ path }: { path: string }) {
   const [configId, setConfigId] = useState('');
   const enabled = (configs.data ?? []).filter((c) => c.enabled);
   useEffect(() => {
-    if (!configId && enabled[0]) setConfigId(enabled[0].id);
+    // Functional update: a choice the user made while the list loaded must win.
+    if (enabled[0]) setConfigId((current) => current || enabled[0]!.id);
   }, [configs.data]);
 
   const data = item.data;
@@ -48,7 +79,7 @@ export function ContentDetailPage({ path }: { path: string }) {
             <dd class="mono break">{data.sha256}</dd>
             {extra.map(([k, v]) => (
               <div key={k}>
-                <dt>{k}</dt>
+                <dt>{labelOf(k)}</dt>
                 <dd>{/At$/.test(k) ? formatTime(v as string) : String(v)}</dd>
               </div>
             ))}
