@@ -53,9 +53,18 @@ export async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, String(body.code ?? `HTTP_${res.status}`), message, fields);
 }
 
-/** Encodes a content path for use inside an API URL, keeping its slashes. */
+/**
+ * Encodes a content path for use inside an API URL, keeping its slashes. Dot segments are refused:
+ * the browser would resolve them (even as %2e%2e) and steer the request out of /api/v1/content.
+ */
 export function contentUrl(path: string, suffix = ''): string {
-  return `/api/v1/content/${path.split('/').map(encodeURIComponent).join('/')}${suffix}`;
+  const segments = path.split('/');
+  if (
+    segments.some((s) => s === '.' || s === '..' || s.toLowerCase().replace(/%2e/g, '.') === '..')
+  ) {
+    throw new TypeError('content path with a dot segment');
+  }
+  return `/api/v1/content/${segments.map(encodeURIComponent).join('/')}${suffix}`;
 }
 
 /** Headers for an authenticated request. */
