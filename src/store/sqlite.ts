@@ -2,7 +2,7 @@
  * The SQLite Store: one file `<dataDir>/portcullis.db` (dir 0700, files 0600), WAL journal,
  * a busy timeout so concurrent processes wait instead of failing, and versioned migrations.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
@@ -29,6 +29,8 @@ export type SqliteStoreOptions = ({ dataDir: string } | { file: string }) & {
   now?: () => number;
 };
 
+let memoryCount = 0;
+
 /** Creates the data directory (0700) and an empty database file (0600) when missing. */
 function prepareFile(opts: SqliteStoreOptions): string {
   let file: string;
@@ -53,8 +55,9 @@ function prepareFile(opts: SqliteStoreOptions): string {
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   let db: Database.Database;
+  const file = prepareFile(opts);
   try {
-    db = new Database(prepareFile(opts), { timeout: opts.busyTimeoutMs ?? 5000 });
+    db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
   } catch (err) {
     const mapped = mapSqliteError(err);
     if (mapped instanceof StoreError) throw mapped;
@@ -73,7 +76,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     db.close();
     throw mapSqliteError(err);
   }
-  return storeOver(new Conn(db, opts.now));
+  const gateKey = file === ':memory:' ? `:memory:${++memoryCount}` : realpathSync(file);
+  return storeOver(new Conn(db, gateKey, opts.now));
 }
 
 function storeOver(conn: Conn): Store {

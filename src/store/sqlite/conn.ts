@@ -1,8 +1,12 @@
 /**
  * One better-sqlite3 connection shared by the repositories of a Store, plus the async
  * transaction discipline: while `transaction(fn)` is open, calls that belong to it (tracked
- * with AsyncLocalStorage) run inside it and every other caller on this Store waits, so an
- * unrelated audit flush can never be rolled back with someone else's failed transaction.
+ * with AsyncLocalStorage) run inside it and every other caller waits, so an unrelated audit
+ * flush can never be rolled back with someone else's failed transaction.
+ *
+ * The gate is shared by every Store on the same file in this process: better-sqlite3 waits
+ * for locks synchronously, so a second in-process connection blocking on a lock held across
+ * an `await` would freeze the event loop and deadlock until the busy timeout.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
@@ -51,19 +55,45 @@ export function mapSqliteError(err: unknown): unknown {
   return err;
 }
 
+/** Transaction state shared by all connections to one file within this process. */
+class Gate {
+  readonly als = new AsyncLocalStorage<symbol>();
+  active: { token: symbol; done: Promise<void> } | null = null;
+  refs = 0;
+}
+
+const gates = new Map<string, Gate>();
+
 /** A shared connection with a statement cache and async-aware transactions. */
 export class Conn {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
-  private readonly als = new AsyncLocalStorage<symbol>();
-  private active: { token: symbol; done: Promise<void> } | null = null;
+  private readonly gate: Gate;
   private savepoints = 0;
+  private released = false;
 
+  /** `gateKey` identifies the database file (resolved path); ':memory:' callers pass a unique key. */
   constructor(
     db: Database.Database,
+    private readonly gateKey: string,
     readonly now: () => number = Date.now,
   ) {
     this.db = db;
+    let gate = gates.get(gateKey);
+    if (!gate) {
+      gate = new Gate();
+      gates.set(gateKey, gate);
+    }
+    gate.refs++;
+    this.gate = gate;
+  }
+
+  private get active() {
+    return this.gate.active;
+  }
+
+  private get als() {
+    return this.gate.als;
   }
 
   /** Current time as an ISO-8601 string (from the injectable clock). */
@@ -83,7 +113,7 @@ export class Conn {
 
   /** Runs synchronous database work once no foreign transaction is open. */
   async run<T>(fn: (db: Database.Database) => T): Promise<T> {
-    await this.waitForTurn();
+    for (let p = this.blocker(); p; p = this.blocker()) await p;
     try {
       if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
       return fn(this.db);
@@ -100,11 +130,11 @@ export class Conn {
   /** Async transaction; see the file comment for the isolation rule. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active && this.als.getStore() === this.active.token) return this.nested(fn);
-    await this.waitForTurn();
+    for (let p = this.blocker(); p; p = this.blocker()) await p;
     if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
     const token = Symbol('tx');
     let release!: () => void;
-    this.active = { token, done: new Promise<void>((r) => (release = r)) };
+    this.gate.active = { token, done: new Promise<void>((r) => (release = r)) };
     try {
       try {
         this.db.exec('BEGIN IMMEDIATE');
@@ -120,16 +150,20 @@ export class Conn {
         throw mapSqliteError(err);
       }
     } finally {
-      this.active = null;
+      this.gate.active = null;
       release();
     }
   }
 
   /** Closes the connection after any open transaction settles. */
   async close(): Promise<void> {
-    await this.waitForTurn();
+    for (let p = this.blocker(); p; p = this.blocker()) await p;
     if (this.db.open) this.db.close();
     this.cache.clear();
+    if (!this.released) {
+      this.released = true;
+      if (--this.gate.refs === 0) gates.delete(this.gateKey);
+    }
   }
 
   private async nested<T>(fn: () => Promise<T>): Promise<T> {
@@ -146,7 +180,13 @@ export class Conn {
     }
   }
 
-  private async waitForTurn(): Promise<void> {
-    while (this.active && this.als.getStore() !== this.active.token) await this.active.done;
+  /**
+   * The transaction callers must wait for, if any. Callers loop `for (let p = …; p; p = …)
+   * await p;` inline, so the check and the database call that follows run in one synchronous
+   * step: an `await waitForTurn()` would leave a gap in which another transaction can begin.
+   */
+  private blocker(): Promise<void> | undefined {
+    const active = this.active;
+    return active && this.als.getStore() !== active.token ? active.done : undefined;
   }
 }
