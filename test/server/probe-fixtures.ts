@@ -2,7 +2,8 @@
 // (strict, wide open, claims-only), shared by the probe library and CLI tests.
 import { spawn } from 'node:child_process';
 import { type KeyObject, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -72,16 +73,19 @@ export function claimsOnly(token: string | null): boolean {
 export function fakeDistributionPoints() {
   const servers: Server[] = [];
   return {
-    async start(behaviour: Behaviour): Promise<string> {
-      const server = createServer((req, res) => {
+    /** Starts one; with `tls` (PEM key + certificate) it speaks HTTPS. Returns a file URL on it. */
+    async start(behaviour: Behaviour, tls?: { key: string; cert: string }): Promise<string> {
+      const handler = (req: IncomingMessage, res: ServerResponse) => {
         const url = new URL(req.url ?? '/', 'http://x');
         const reply = behaviour(url.searchParams.get('token'), req);
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body ?? '');
-      });
+      };
+      const server: Server = tls ? createTlsServer(tls, handler) : createServer(handler);
       servers.push(server);
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/apps/App%20One.ipa`;
+      const scheme = tls ? 'https' : 'http';
+      return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/apps/App%20One.ipa`;
     },
     /** Stops the most recently started server (to test an unreachable distribution point). */
     async stopLast(): Promise<void> {

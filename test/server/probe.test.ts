@@ -3,6 +3,7 @@
 // redirecting to a login page, leaking content in the error page, crashing on hostile input.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSelfSignedCertificate } from '../../src/keys/index.js';
 import {
   normaliseProbeUrl,
   type ProbeReport,
@@ -23,7 +24,7 @@ const { privateKey: key, publicKey } = generateKeyPairSync('rsa', { modulusLengt
 const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const dps = fakeDistributionPoints();
 afterAll(() => dps.closeAll());
-const fakeDp = (b: Behaviour) => dps.start(b);
+const fakeDp = (b: Behaviour, tls?: { key: string; cert: string }) => dps.start(b, tls);
 
 function probe(url: string): Promise<ProbeReport> {
   return probeDistributionPoint(url, key, { attackerKey, timeoutMs: 5000 });
@@ -146,6 +147,20 @@ describe('probeDistributionPoint', () => {
     });
     await probe(url);
     expect(seen.filter(Boolean)).toEqual(['bearer:true']);
+  });
+});
+
+describe('probe over HTTPS', () => {
+  it('refuses an untrusted certificate unless --insecure, and never throws', async () => {
+    const cert = await createSelfSignedCertificate(key, { commonName: '127.0.0.1' });
+    const tls = { key: key.export({ type: 'pkcs8', format: 'pem' }).toString(), cert };
+    const url = await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : refuse401), tls);
+    const strict = await probe(url);
+    expect(strict.ok).toBe(false);
+    expect(strict.results.every((r) => r.status === null && r.outcome === 'error')).toBe(true);
+    expect(strict.results[0]?.detail).toMatch(/CERT|SELF_SIGNED/);
+    const insecure = await probeDistributionPoint(url, key, { attackerKey, insecure: true });
+    expect(insecure.ok).toBe(true);
   });
 });
 
