@@ -4,6 +4,7 @@
  * `src/cli/` and exports `register(program)`; this file only wires them up.
  */
 import { Command } from 'commander';
+import { register as registerAdmin } from './admin.js';
 import { register as registerCert } from './cert.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerKey } from './key.js';
@@ -13,6 +14,7 @@ import { runCli } from './run.js';
 import { register as registerServe } from './serve.js';
 import { register as registerSign } from './sign.js';
 import { register as registerSignUrl } from './sign-url.js';
+import { register as registerTestConnection } from './test-connection.js';
 import { register as registerVerify } from './verify.js';
 
 const program = new Command();
@@ -33,5 +35,7 @@ registerKeygen(program);
 registerKey(program);
 registerCert(program);
 registerServe(program);
+registerTestConnection(program);
+registerAdmin(program);
 
 await runCli(program, process.argv);

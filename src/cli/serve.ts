@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { composeAdmin } from '../admin/compose.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
 import {
@@ -110,6 +111,14 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     config = { ...config, root: zero.root, keys: [zero.publicKeyPath] };
   } else if (!config.root && !config.upstream) {
     config = { ...config, root: join(config.data, 'content') };
+  }
+  // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
+  if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
+    const composed = await composeAdmin(config, {
+      zeroConfigKeyPath: zero?.privateKeyPath ?? null,
+    });
+    config = composed.config;
+    Object.assign(parts, composed.parts);
   }
   let server: RunningServer;
   try {

@@ -1,0 +1,151 @@
+/**
+ * `portcullis test-connection` through the real binary against real servers on 127.0.0.1:
+ * a Portcullis content listener (exit 0), a server that lets every token through (exit 1),
+ * usage errors (exit 2), and an encrypted key read with --passphrase-file.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/server/serve.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+
+function ensureBuilt(): void {
+  const src = join(ROOT, 'src/cli/test-connection.ts');
+  const out = join(ROOT, 'dist/cli/test-connection.js');
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch {
+    // Other areas' type errors do not stop emit; the existence check below decides.
+  }
+  if (!existsSync(out)) throw new Error('dist/cli/test-connection.js was not built');
+}
+
+function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: dir }, (err, stdout, stderr) => {
+      done({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let server: RunningServer;
+let lax: Server;
+let laxUrl: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-test-connection-'));
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+  writeFileSync(
+    join(dir, 'enc.pem'),
+    privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'pass phrase',
+    }),
+  );
+  writeFileSync(join(dir, 'pass.txt'), 'pass phrase\n');
+  writeFileSync(join(dir, 'pub.pem'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+  mkdirSync(join(dir, 'content'));
+  writeFileSync(join(dir, 'content', 'App Name.ipa'), 'IPA');
+  server = await startServer({
+    root: join(dir, 'content'),
+    keys: [join(dir, 'pub.pem')],
+    port: 0,
+    admin: false,
+    workers: 1,
+    logLevel: 'silent',
+  });
+  lax = createServer((_req, res) => res.writeHead(200).end('anything goes'));
+  laxUrl = await new Promise((r) =>
+    lax.listen(0, '127.0.0.1', () =>
+      r(`http://127.0.0.1:${(lax.address() as AddressInfo).port}/a.ipa`),
+    ),
+  );
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+  await new Promise((r) => lax?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('portcullis test-connection', () => {
+  it('exits 0 when the valid token is served and the tampered and expired ones refused', async () => {
+    const r = await cli(
+      'test-connection',
+      '--server',
+      `${server.url}/App%20Name.ipa`,
+      '--key',
+      'key.pem',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/valid\s+accept\s+200\s+ok/);
+    expect(r.stdout).toMatch(/tampered\s+refuse\s+401\s+\S*\s*ok/);
+    expect(r.stdout).toMatch(/expired\s+refuse\s+401\s+\S*\s*ok/);
+    expect(r.stdout).toContain('PASS');
+    expect(r.stdout).not.toContain('eyJ');
+  });
+
+  it('reports JSON with refusal codes and reads encrypted keys with --passphrase-file', async () => {
+    const r = await cli(
+      'test-connection',
+      '--server',
+      `${server.url}/App%20Name.ipa`,
+      '--key',
+      'enc.pem',
+      '--passphrase-file',
+      'pass.txt',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: Array<{ name: string; status: number; ok: boolean; code?: string }>;
+    };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual(['valid', 'tampered', 'expired']);
+    expect(report.checks[2]?.code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('exits 1 for a server that accepts forged and expired tokens', async () => {
+    const r = await cli('test-connection', '--server', laxUrl, '--key', 'key.pem');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/tampered\s+refuse\s+200\s+FAIL/);
+    expect(r.stdout).toContain('FAIL: the server does not enforce tokens');
+  });
+
+  it('exits 1 when the server does not answer', async () => {
+    const r = await cli(
+      'test-connection',
+      '--server',
+      laxUrl.replace(/:\d+\//, ':1/'),
+      '--key',
+      'key.pem',
+      '--timeout',
+      '2s',
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('ECONNREFUSED');
+  });
+
+  it('exits 2 for usage errors', async () => {
+    const runs = await Promise.all([
+      cli('test-connection', '--server', 'ftp://x/a', '--key', 'key.pem'),
+      cli('test-connection', '--server', laxUrl, '--key', 'missing.pem'),
+      cli('test-connection', '--server', laxUrl, '--key', 'enc.pem'),
+      cli('test-connection', '--key', 'key.pem'),
+    ]);
+    expect(runs.map((r) => r.status)).toEqual([2, 2, 2, 2]);
+  });
+});
