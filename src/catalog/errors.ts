@@ -116,6 +116,11 @@ export const CATALOG_ERRORS = {
     message: 'A JWT configuration id is required to sign download URLs.',
     remedy: 'Add ?config=<configuration id>.',
   },
+  CONTENT_ROOT_UNAVAILABLE: {
+    status: 503,
+    message: 'The content root is missing or not a directory; the catalog was left unchanged.',
+    remedy: 'Check that the serve root exists and is mounted, then rescan.',
+  },
   PUBLIC_URL_REQUIRED: {
     status: 409,
     message: 'The server has no public URL, so device links cannot be built.',

@@ -51,9 +51,13 @@ export function bookFormatOfPath(path: string): 'epub' | 'pdf' | 'ibooks' | unde
  */
 export async function readContentMetadata(
   filePath: string,
-  opts: { now?: number } = {},
+  opts: {
+    now?: number /** name to classify by when filePath is a temp file */;
+    name?: string;
+  } = {},
 ): Promise<ContentMetadataResult> {
-  const kind = kindOfPath(filePath);
+  const name = opts.name ?? filePath;
+  const kind = kindOfPath(name);
   const hashes = await hashFile(
     filePath,
     kind === 'package' ? { chunkSize: MANIFEST_CHUNK_BYTES } : {},
@@ -61,7 +65,7 @@ export async function readContentMetadata(
   const warnings: ContentWarning[] = [];
   let metadata: Record<string, unknown> = {};
   try {
-    metadata = { ...(await readKindMetadata(filePath, kind)) };
+    metadata = { ...(await readKindMetadata(filePath, name, kind)) };
   } catch (err) {
     if (!(err instanceof CatalogError)) throw err;
     warnings.push({
@@ -71,7 +75,7 @@ export async function readContentMetadata(
     metadata.unreadableCode = err.code;
   }
   if (hashes.chunks) metadata.chunkHashes = hashes.chunks;
-  const book = bookFormatOfPath(filePath);
+  const book = bookFormatOfPath(name);
   if (kind === 'book' && book) metadata.bookFormat = book;
   const profile = profileExpiryWarning(
     metadata.profileExpiresAt as string | undefined,
@@ -81,14 +85,18 @@ export async function readContentMetadata(
   return { kind, size: hashes.size, sha256: hashes.sha256, metadata, warnings };
 }
 
-async function readKindMetadata(filePath: string, kind: ContentKind): Promise<object> {
+async function readKindMetadata(
+  filePath: string,
+  name: string,
+  kind: ContentKind,
+): Promise<object> {
   switch (kind) {
     case 'app':
       return readIpaMetadata(filePath);
     case 'package':
       return readPkgMetadata(filePath);
     case 'book':
-      return bookFormatOfPath(filePath) === 'pdf'
+      return bookFormatOfPath(name) === 'pdf'
         ? readPdfMetadata(filePath)
         : readEpubMetadata(filePath);
     default:

@@ -1,0 +1,84 @@
+/**
+ * Install helpers of one catalog record: the link bundle (`install`), the manifest, QR codes and
+ * MDM command plists, each signed for the JWT configuration given as `?config=`. Device URLs are
+ * built from the server's public URL (never from the Host header).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { INSTALL_COMMANDS, type InstallCommandName } from '../../catalog/commands.js';
+import { CatalogError } from '../../catalog/errors.js';
+import {
+  commandFor,
+  contentUrl,
+  manifestFor,
+  planInstall,
+  qrTarget,
+} from '../../catalog/install.js';
+import { renderPlist } from '../../catalog/manifest.js';
+import { renderQrPng, renderQrSvg } from '../../catalog/qr.js';
+import type { ContentRecord } from '../../store/types.js';
+
+/** The sub-resources reachable under /api/v1/content/{path}/… */
+export type ContentAction =
+  | { kind: 'install' }
+  | { kind: 'manifest' }
+  | { kind: 'qr'; format: 'png' | 'svg' }
+  | { kind: 'command'; name: string };
+
+const SUFFIX =
+  /^(.+)\/(install|manifest\.plist|qr\.png|qr\.svg|commands\/([A-Za-z]{1,64})\.plist)$/;
+
+/** Splits an encoded tail into a candidate record path and an action, when it has a known suffix. */
+export function splitAction(tail: string): { pathTail: string; action: ContentAction } | null {
+  const m = SUFFIX.exec(tail);
+  if (!m) return null;
+  const [, pathTail = '', suffix = '', command] = m;
+  if (suffix === 'install') return { pathTail, action: { kind: 'install' } };
+  if (suffix === 'manifest.plist') return { pathTail, action: { kind: 'manifest' } };
+  if (suffix === 'qr.png' || suffix === 'qr.svg')
+    return { pathTail, action: { kind: 'qr', format: suffix === 'qr.png' ? 'png' : 'svg' } };
+  return { pathTail, action: { kind: 'command', name: command ?? '' } };
+}
+
+const API_BASE = '/api/v1/content';
+
+/** Answers one install action for a record. */
+export async function sendAction(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  record: ContentRecord,
+  action: ContentAction,
+): Promise<FastifyReply> {
+  const configId = (request.query as { config?: string }).config;
+  if (!configId) throw new CatalogError('CONFIGURATION_REQUIRED');
+  if (!app.publicUrl) throw new CatalogError('PUBLIC_URL_REQUIRED');
+  const signUrl = (url: string) => app.signUrl(configId, url);
+  const ctx = { publicUrl: app.publicUrl, signUrl };
+  reply.header('cache-control', 'private, no-store');
+  switch (action.kind) {
+    case 'install':
+      return reply.send(await planInstall(record, { ...ctx, apiBase: API_BASE, configId }));
+    case 'manifest': {
+      const manifest = manifestFor(record, await signUrl(contentUrl(app.publicUrl, record.path)));
+      return reply.type('application/xml; charset=utf-8').send(renderPlist(manifest));
+    }
+    case 'qr': {
+      const target = qrTarget(await planInstall(record, { ...ctx, apiBase: API_BASE, configId }));
+      if (action.format === 'png') return reply.type('image/png').send(await renderQrPng(target));
+      return reply.type('image/svg+xml; charset=utf-8').send(await renderQrSvg(target));
+    }
+    case 'command': {
+      if (!(INSTALL_COMMANDS as readonly string[]).includes(action.name))
+        throw new CatalogError('COMMAND_UNKNOWN');
+      const flags = (request.query as { managementFlags?: number }).managementFlags;
+      const command = await commandFor(record, action.name as InstallCommandName, {
+        ...ctx,
+        ...(flags === undefined ? {} : { managementFlags: flags }),
+      });
+      return reply
+        .type('application/xml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${action.name}.plist"`)
+        .send(renderPlist(command));
+    }
+  }
+}
