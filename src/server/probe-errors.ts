@@ -30,7 +30,13 @@ export const PROBE_ERRORS: Record<
 export class ProbeError extends PortcullisError {
   declare readonly code: ProbeErrorCode;
 
-  constructor(code: ProbeErrorCode, message = PROBE_ERRORS[code].message) {
-    super(code, PROBE_ERRORS[code].status, message);
+  /** The remedy from the registry, for callers that show it apart from the message. */
+  readonly remedy: string;
+
+  /** The message is the registry message followed by its remedy: the CLI prints one line. */
+  constructor(code: ProbeErrorCode) {
+    const info = PROBE_ERRORS[code];
+    super(code, info.status, `${info.message} ${info.remedy}`);
+    this.remedy = info.remedy;
   }
 }
