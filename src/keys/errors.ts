@@ -46,6 +46,13 @@ export const KEY_ERRORS = {
     remedy:
       'Check the passphrase; from a file only the first line is used, without its line break.',
   },
+  KEY_ENCRYPTION_TOO_COSTLY: {
+    status: 400,
+    message:
+      'The key is encrypted with an unreasonable work factor; decrypting it could take hours.',
+    remedy:
+      'Re-encrypt it with normal settings (openssl pkcs8 -topk8 -v2 aes-256-cbc, or ssh-keygen -p -a 16).',
+  },
   KEY_PASSPHRASE_FILE_UNREADABLE: {
     status: 400,
     message: 'The passphrase file could not be read or is empty.',

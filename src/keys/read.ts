@@ -9,6 +9,7 @@ import { KeyError } from './errors.js';
 import { publicKeyOf } from './export.js';
 import { jwkThumbprint } from './jwk.js';
 import { importJwkText } from './jwk-import.js';
+import { assertOpenSshKdfCost, assertPkcs8KdfCost } from './kdf-cost.js';
 import { importOpenSshPrivateKey, importOpenSshPublicKey, isOpenSshPublicLine } from './openssh.js';
 import { blockToPem, decodeBareBase64, findPemBlocks, hasPemArmor, type PemBlock } from './pem.js';
 
@@ -181,6 +182,7 @@ function importPrivateBlock(
   const kind = PRIVATE_LABELS[block.label];
   if (kind === 'not-rsa') throw new KeyError('KEY_NOT_RSA', `PEM "${block.label}"`);
   if (kind === 'openssh') {
+    if (passphrase !== undefined) assertOpenSshKdfCost(block.der);
     return { key: importOpenSshPrivateKey(blockToPem(block), passphrase), format: 'openssh' };
   }
   const legacyEncrypted = block.headers.some(
@@ -190,6 +192,7 @@ function importPrivateBlock(
   const encrypted = format === 'pkcs1-encrypted' || format === 'pkcs8-encrypted';
   const what = `PEM "${block.label}"`;
   if (encrypted && passphrase === undefined) throw new KeyError('KEY_PASSPHRASE_REQUIRED', what);
+  if (format === 'pkcs8-encrypted') assertPkcs8KdfCost(block.der);
   try {
     const pem = blockToPem(block);
     const key = encrypted
