@@ -171,6 +171,7 @@ export function machineFacts() {
   return {
     date: sh('date -u +"%Y-%m-%d %H:%M:%S UTC"'),
     cpu: `${cpu} (${sh('nproc')} cores)`,
+    cores: Number(sh('nproc')) || 1,
     node: process.version,
     nginx: sh(`${NGINX} -v 2>&1`).replace('nginx version: ', ''),
     wrk: sh('wrk -v 2>&1 | head -1').split(' [')[0],
