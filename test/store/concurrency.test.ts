@@ -8,12 +8,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { configInput, downloadEvent } from './contract.js';
+import { ensureStoreBuilt } from './dist.js';
 
 const root = mkdtempSync(join(tmpdir(), 'portcullis-concurrency-'));
+beforeAll(() => ensureStoreBuilt(), 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ROUNDS = 40;
