@@ -101,7 +101,7 @@ async function main() {
     await page.locator('tr', { hasText: 'apps/FieldNotes.ipa' }).locator('a').click();
     await page.selectOption('#install-config', serve.configId);
     await page.waitForSelector('#install-download-url');
-    await page.waitForTimeout(600);
+    await page.waitForFunction(() => (document.querySelector('img.qr')?.naturalWidth ?? 0) > 0);
     await shot(page, 'content-detail', { fullPage: true });
 
     await traffic(serve, api);

@@ -11,6 +11,7 @@ import { Link } from '../lib/router.js';
 import type { ContentItem, InstallInfo } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { loadConfigurations } from './configurations.js';
+import { KIND_LABEL } from './content.js';
 
 const HIDDEN = new Set([
   'path',
@@ -72,7 +73,7 @@ export function ContentDetailPage({ path }: { path: string }) {
         <>
           <dl class="facts">
             <dt>Kind</dt>
-            <dd>{data.kind}</dd>
+            <dd>{KIND_LABEL[data.kind] ?? data.kind}</dd>
             <dt>Size</dt>
             <dd>{formatBytes(data.size)}</dd>
             <dt>SHA-256</dt>

@@ -10,7 +10,8 @@ import { uploadContent } from '../lib/upload.js';
 import { useResource } from '../lib/use-resource.js';
 import { useCanWrite } from '../lib/user.js';
 
-const KIND_LABEL: Record<string, string> = {
+/** Display names of the catalog's kinds. */
+export const KIND_LABEL: Record<string, string> = {
   app: 'App',
   package: 'Package',
   book: 'Book',
