@@ -25,7 +25,8 @@ const collect = (value: string, previous: string[] | undefined): string[] => [
 function givenFlags(cmd: Command): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(cmd.opts())) {
-    if (cmd.getOptionValueSource(name) === 'cli') out[name] = value;
+    // `--key` is repeatable and feeds the `keys` setting.
+    if (cmd.getOptionValueSource(name) === 'cli') out[name === 'key' ? 'keys' : name] = value;
   }
   return out;
 }
