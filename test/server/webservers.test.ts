@@ -22,6 +22,8 @@ import { runCli } from './probe-fixtures.js';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const FILE = randomBytes(256 * 1024);
 const FILE_PATH = '/apps/App%20One.ipa';
+/** Bytes that must never be served: a dotfile inside the root and a file next to it. */
+const SECRET = Buffer.from('SECRET-BYTES-THAT-MUST-NOT-LEAK');
 let dir = '';
 let portcullis: RunningServer;
 
@@ -30,6 +32,8 @@ beforeAll(async () => {
   const root = join(dir, 'content');
   await mkdir(join(root, 'apps'), { recursive: true });
   await writeFile(join(root, 'apps', 'App One.ipa'), FILE);
+  await writeFile(join(root, 'apps', '.secret.plist'), SECRET);
+  await writeFile(join(dir, 'outside.txt'), SECRET);
   await writeFile(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   portcullis = await startServer({
     root,
@@ -154,6 +158,19 @@ describe.each(fronts)('$name', (front) => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(body.includes(FILE.subarray(0, 16))).toBe(false);
+  });
+
+  run.each([
+    '/apps/.secret.plist',
+    '/apps/%2esecret.plist',
+    '/apps/..%2f..%2foutside.txt',
+    '/apps/%2e%2e/%2e%2e/outside.txt',
+    '/apps/..%5c..%5coutside.txt',
+  ])('a valid token cannot fetch %s through the front server', async (path) => {
+    const { res, body } = await get(`${web.url}${path}?token=${valid()}`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(body.includes(SECRET)).toBe(false);
   });
 
   run('HEAD with a valid token reports the size without a body', async () => {
