@@ -1,0 +1,47 @@
+/**
+ * Keeps STORE_ERRORS, the StoreError class and the docs/store.md table in agreement: a code
+ * added in one place and forgotten in another fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PortcullisError } from '../../src/errors/base.js';
+import { STORE_ERRORS, StoreError, type StoreErrorCode } from '../../src/store/errors.js';
+
+const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/store.md'), 'utf8');
+
+function docTable(): Map<string, { status: number; message: string; remedy: string }> {
+  const rows = new Map<string, { status: number; message: string; remedy: string }>();
+  for (const line of DOC.split('\n')) {
+    const m = /^\| `([A-Z_]+)` +\| (\d{3}) +\| (.*?) *\| (.*?) *\|$/.exec(line);
+    if (m) rows.set(m[1]!, { status: Number(m[2]), message: m[3]!, remedy: m[4]! });
+  }
+  return rows;
+}
+
+describe('STORE_ERRORS', () => {
+  it('matches the docs/store.md table row for row', () => {
+    const doc = docTable();
+    expect([...doc.keys()].sort()).toEqual(Object.keys(STORE_ERRORS).sort());
+    for (const [code, info] of Object.entries(STORE_ERRORS)) expect(doc.get(code)).toEqual(info);
+  });
+
+  it('uses STORE_ codes with sentence messages and remedies', () => {
+    for (const [code, info] of Object.entries(STORE_ERRORS)) {
+      expect(code).toMatch(/^STORE_[A-Z_]+$/);
+      expect(info.message).toMatch(/^[A-Z].*\.$/);
+      expect(info.remedy).toMatch(/^[A-Z].*\.$/);
+      expect([400, 409, 500, 503]).toContain(info.status);
+    }
+  });
+});
+
+describe('StoreError', () => {
+  it('is a PortcullisError carrying code, status and the registry message by default', () => {
+    const code: StoreErrorCode = 'STORE_CONFLICT';
+    const err = new StoreError(code);
+    expect(err).toBeInstanceOf(PortcullisError);
+    expect(err).toMatchObject({ code, status: 409, message: STORE_ERRORS[code].message });
+    expect(new StoreError(code, 'custom').message).toBe('custom');
+  });
+});
