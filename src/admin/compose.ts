@@ -24,6 +24,7 @@ import type { Store } from '../store/types.js';
 import { adminPlugin } from './app.js';
 import { keyColumns } from './configuration-material.js';
 import { jwksExtension } from './jwks-extension.js';
+import { contentManifestExtension } from './routes/content-device.js';
 
 /** Options of {@link composeAdmin}. */
 export interface ComposeOptions {
@@ -160,7 +161,10 @@ export async function composeAdmin(
         keySource,
         auditSink: storeAuditSink(store, logger ? { logger } : {}),
         adminExtensions: [adminExtension(store, secret, config)],
-        contentExtensions: [jwksExtension(store)],
+        contentExtensions: [
+          jwksExtension(store),
+          contentManifestExtension({ store, config, keySource, ...(logger ? { logger } : {}) }),
+        ],
       },
       store,
       secret,

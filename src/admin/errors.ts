@@ -86,11 +86,6 @@ export const ADMIN_ERRORS = {
     message: 'No such resource.',
     remedy: 'Check the URL and identifier.',
   },
-  METHOD_NOT_ALLOWED: {
-    status: 405,
-    message: 'The method is not allowed on this resource.',
-    remedy: 'See GET /api/openapi.json for the allowed methods.',
-  },
   CONFLICT: {
     status: 409,
     message: 'The request conflicts with the current state.',
