@@ -20,8 +20,8 @@ export interface ManifestExtension {
 /** Options of {@link createManifestExtension}. */
 export interface ManifestExtensionOptions {
   store: { content: Pick<ContentRepo, 'get'> };
-  /** Public base URL of the content listener (from `--public-url`). */
-  publicUrl: string;
+  /** Public base URL of the content listener (from `--public-url`), or a getter for it. */
+  publicUrl: string | (() => string);
   /**
    * Verifies a token exactly as downloads are verified. Throw a coded error (or return false)
    * to refuse; the code is sent back, the token never is.
@@ -68,7 +68,8 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
         send(res, req.method, 404, 'NOT_FOUND');
         return true;
       }
-      const download = new URL(contentUrl(opts.publicUrl, record.path));
+      const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
+      const download = new URL(contentUrl(base, record.path));
       download.searchParams.set('token', token);
       const body = renderPlist(manifestFor(record, download.href));
       res.writeHead(200, {
