@@ -8,7 +8,11 @@ const FILE = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const MiB = 1024 * 1024;
 
 const fmt = (n, digits = 0) =>
-  n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  typeof n !== 'number' || !Number.isFinite(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+/** Goal verdict; null (shown as –) when a peer of the ratio was not measured. */
+const meets = (ratio, goal) => (Number.isFinite(ratio) ? ratio >= goal : null);
 
 function row(label, unit, values, ratio, goal, met) {
   const cells = ['nginx', 'nginx+njs', 'portcullis'].map((p) =>
@@ -68,9 +72,9 @@ waiting in each socket's write buffer), not the kernel's socket buffers.
 ${busy}
 | Scenario | nginx (no check) | nginx + njs | portcullis | ratio | goal | met |
 |---|---|---|---|---|---|---|
-${row('(a) 1 KiB, one token reused', 'req/s', a, `${fmt(ra, 2)}× nginx`, '≥ 0.35× nginx', ra >= 0.35)}
-${row('(b) 1 KiB, fresh token per request', 'req/s', b, `${fmt(rb, 2)}× nginx+njs`, '≥ 2.5× nginx+njs', rb >= 2.5)}
-${row('(c) 100 MiB file', 'MiB/s', c, `${fmt(rc, 2)}× nginx`, '≥ 0.6× nginx', rc >= 0.6)}
+${row('(a) 1 KiB, one token reused', 'req/s', a, `${fmt(ra, 2)}× nginx`, '≥ 0.35× nginx', meets(ra, 0.35))}
+${row('(b) 1 KiB, fresh token per request', 'req/s', b, `${fmt(rb, 2)}× nginx+njs`, '≥ 2.5× nginx+njs', meets(rb, 2.5))}
+${row('(c) 100 MiB file', 'MiB/s', c, `${fmt(rc, 2)}× nginx`, '≥ 0.6× nginx', meets(rc, 0.6))}
 | (d) ${fmt(r.slowClients)} slow downloads, peak RSS | – | – | ${fmt(peak, 1)} MiB (baseline ${fmt(d && d.baselineRss / MiB, 1)} MiB; ${fmt(d?.ok)} of ${fmt(d?.connected)} got 200) | – | < 150 MiB | ${peak === undefined ? '–' : peak < 150 ? 'yes' : '**no**'} |
 `;
 }

@@ -5,7 +5,8 @@
 // wrk to core 1. Scenarios: (a) 1 KiB file, one token reused; (b) 1 KiB, a fresh token per request;
 // (c) 100 MiB throughput; (d) peak RSS with 1,000 slow concurrent downloads. Writes the results
 // into the "Serve" section of BENCHMARKS.md. Needs `npm run build` first; builds nothing itself.
-// Knobs: BENCH_SECONDS (default 10), BENCH_FRESH_TOKENS (20000), BENCH_SLOW_CLIENTS (1000).
+// Knobs: BENCH_SECONDS (default 10), BENCH_FRESH_TOKENS (20000), BENCH_SLOW_CLIENTS (1000),
+// BENCH_SCENARIOS (default abcd; a subset prints results without writing BENCHMARKS.md).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -25,7 +26,7 @@ import {
   startPinned,
   writeNginxConf,
 } from './serve-lib.mjs';
-import { writeResults } from './serve-report.mjs';
+import { renderSection, writeResults } from './serve-report.mjs';
 import { jamfToken, signTokens } from './serve-tokens.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -33,6 +34,11 @@ const DIST = join(HERE, '..', 'dist', 'server', 'serve.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
 const SLOW_CLIENTS = Number(process.env.BENCH_SLOW_CLIENTS ?? 1000);
+/** Subset of scenarios, e.g. BENCH_SCENARIOS=d; a partial run prints but does not touch BENCHMARKS.md. */
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'abcd')
+  .split('')
+  .filter((c) => 'abcd'.includes(c));
+const FULL_RUN = ['a', 'b', 'c', 'd'].every((c) => SCENARIOS.includes(c));
 const SMALL = '/small.bin';
 const BIG = '/big.bin';
 const BIG_BYTES = 100 * 1024 * 1024;
@@ -63,9 +69,10 @@ async function prepare(dir) {
   await writeFile(pubFile, publicKey.export({ type: 'spki', format: 'pem' }));
   const exp = Math.floor(Date.now() / 1000) + 6 * 3600;
   const reused = jamfToken(privateKey, exp);
-  process.stderr.write(`signing ${FRESH} fresh tokens…\n`);
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-  const fresh = await signTokens(pem, FRESH, exp + 1);
+  const count = SCENARIOS.includes('b') ? FRESH : 0;
+  if (count) process.stderr.write(`signing ${count} fresh tokens…\n`);
+  const fresh = await signTokens(pem, count, exp + 1);
   const tokensFile = join(dir, 'tokens.txt');
   await writeFile(tokensFile, `${fresh.join('\n')}\n`);
   const spkiBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -138,6 +145,17 @@ async function slowDownloads(peer, token) {
 }
 
 async function main() {
+  const results = await measureAll();
+  if (FULL_RUN) {
+    process.stdout.write(`${await writeResults(results)}\n`);
+  } else {
+    process.stdout.write(
+      `${renderSection(results)}\n(partial run: BENCHMARKS.md left as it was)\n`,
+    );
+  }
+}
+
+async function measureAll() {
   preflight();
   const facts = machineFacts();
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-bench-serve-'));
@@ -155,7 +173,9 @@ async function main() {
       ],
       ['portcullis', () => startPortcullis(ctx.root, ctx.pubFile), ['a', 'b', 'c'], true],
     ];
-    for (const [name, start, scenarios, checks] of plan) {
+    for (const [name, start, all, checks] of plan) {
+      const scenarios = all.filter((c) => SCENARIOS.includes(c));
+      if (scenarios.length === 0) continue;
       const peer = await start();
       peers.push(peer);
       await sanityCheck(peer, ctx.reused, checks);
@@ -167,6 +187,7 @@ async function main() {
       peers.pop();
     }
     // (d) on a fresh process, so VmHWM is the peak of this scenario and not of (c).
+    if (!SCENARIOS.includes('d')) return results;
     process.stderr.write(`portcullis: scenario d (${SLOW_CLIENTS} slow downloads)\n`);
     const fresh = await startPortcullis(ctx.root, ctx.pubFile);
     peers.push(fresh);
@@ -179,8 +200,7 @@ async function main() {
     for (const p of peers) await p.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  const table = await writeResults(results);
-  process.stdout.write(`${table}\n`);
+  return results;
 }
 
 await main().catch((err) => {
