@@ -162,6 +162,41 @@ describe('admin console (e2e)', () => {
     });
   });
 
+  it('rotates a key from the list: the row shows the new fingerprint', async () => {
+    const row = page.locator('tr', { hasText: 'Generated key' });
+    const oldFingerprint = await row.locator('td.mono').getAttribute('title');
+    await row.locator('button:has-text("Rotate")').click();
+    await page.check('#rotate-mode-generate');
+    await page.click('[role=dialog] button:has-text("Rotate key")');
+    await page.locator('[role=dialog]').waitFor({ state: 'detached', timeout: 20_000 });
+    await vi.waitFor(async () =>
+      expect(await row.locator('td.mono').getAttribute('title')).not.toBe(oldFingerprint),
+    );
+  });
+
+  it('labels every form control on every page', async () => {
+    for (const path of [
+      '/configurations/new',
+      '/content',
+      '/audit',
+      '/tools',
+      '/settings',
+      `/configurations/${pastedId}`,
+    ]) {
+      await page.goto(`${serve.adminUrl}/admin${path}`);
+      await page.waitForSelector('main h1');
+      await page.waitForTimeout(300);
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea')]
+          .filter(
+            (el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'),
+          )
+          .map((el) => el.id || el.outerHTML.slice(0, 60)),
+      );
+      expect(unlabelled, path).toEqual([]);
+    }
+  });
+
   it('uploads an .ipa, reads its metadata, and downloads it through the signed link', async () => {
     const ipa = makeIpa(work);
     await page.click('.sidebar >> text=Content');

@@ -3,6 +3,7 @@
  * keep-alive, left navigation and the route table.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { ErrorBoundary } from './components/error-boundary.js';
 import { api } from './lib/api.js';
 import { Link, match, useRoute } from './lib/router.js';
 import {
@@ -103,7 +104,9 @@ function Shell({ me }: { me: WhoAmI }) {
         </div>
       </nav>
       <main id="main" class="content" tabIndex={-1}>
-        <Routes path={path} />
+        <ErrorBoundary resetKey={path}>
+          <Routes path={path} />
+        </ErrorBoundary>
       </main>
     </div>
   );
