@@ -45,17 +45,22 @@ export function splitToken(token: unknown): TokenParts {
   };
 }
 
-/** Decodes one base64url segment holding a JSON object (header or payload). */
-export function decodeJsonSegment(
-  segment: string,
-  what: 'header' | 'payload',
-): Record<string, unknown> {
+/** Decodes a header or payload segment to bytes; throws TOKEN_MALFORMED when not canonical. */
+export function decodeSegmentBytes(segment: string, what: 'header' | 'payload'): Uint8Array {
   const bytes = decodeBase64Url(segment);
   if (bytes === null) {
     throw new TokenError('TOKEN_MALFORMED', {
       message: `The token ${what} is not canonical base64url.`,
     });
   }
+  return bytes;
+}
+
+/** Parses decoded segment bytes as a strict-UTF-8 JSON object without duplicate members. */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+  what: 'header' | 'payload',
+): Record<string, unknown> {
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -69,6 +74,14 @@ export function decodeJsonSegment(
     });
   }
   return value;
+}
+
+/** Decodes one base64url segment holding a JSON object (header or payload). */
+export function decodeJsonSegment(
+  segment: string,
+  what: 'header' | 'payload',
+): Record<string, unknown> {
+  return parseJsonBytes(decodeSegmentBytes(segment, what), what);
 }
 
 /** Decodes the signature segment to bytes. */

@@ -2,6 +2,10 @@
  * JSON object parsing for JOSE headers and claim sets. `JSON.parse` keeps the last of duplicate
  * member names, so `{"alg":"RS256","alg":"none"}` could mean different things to different
  * parsers; RFC 7515 §5.2 lets us refuse such input, and we do, at every nesting level.
+ *
+ * How: JSON.parse collapses duplicates, so the parsed tree has fewer keys than the text has member
+ * names exactly when some object repeats a name. Counting both sides allocates nothing per name,
+ * which keeps this off the per-request profile (see docs/decisions.md).
  */
 
 /** Parses `text` as a JSON object; returns `null` for non-objects, invalid JSON or duplicate names. */
@@ -13,43 +17,59 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
     return null;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  return hasDuplicateMembers(text) ? null : (value as Record<string, unknown>);
+  return countMemberNames(text) === countParsedKeys(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
-/**
- * Scans already-valid JSON for a repeated member name inside any one object. Names are compared
- * after unescaping, so "a" and "\u0061" count as the same name.
- */
+/** True when valid JSON `json` repeats a member name inside any one object (names compared unescaped). */
 export function hasDuplicateMembers(json: string): boolean {
-  // One entry per open container: a Set of names for objects, null for arrays.
-  const stack: Array<Set<string> | null> = [];
+  return countMemberNames(json) !== countParsedKeys(JSON.parse(json));
+}
+
+/** Number of member names written in already-valid JSON text. */
+function countMemberNames(json: string): number {
+  // Per open container: true for objects (a string after '{' or ',' is a name), false for arrays.
+  const inObject: boolean[] = [];
   let expectKey = false;
+  let count = 0;
   for (let i = 0; i < json.length; i++) {
     const ch = json.charCodeAt(i);
     if (ch === 0x22 /* " */) {
-      const end = stringEnd(json, i);
-      const top = stack[stack.length - 1];
-      if (expectKey && top) {
-        const name = JSON.parse(json.slice(i, end + 1)) as string;
-        if (top.has(name)) return true;
-        top.add(name);
+      if (expectKey) {
+        count++;
         expectKey = false;
       }
-      i = end;
+      i = stringEnd(json, i);
     } else if (ch === 0x7b /* { */) {
-      stack.push(new Set());
+      inObject.push(true);
       expectKey = true;
     } else if (ch === 0x5b /* [ */) {
-      stack.push(null);
+      inObject.push(false);
       expectKey = false;
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
-      stack.pop();
+      inObject.pop();
       expectKey = false;
     } else if (ch === 0x2c /* , */) {
-      expectKey = stack[stack.length - 1] != null;
+      expectKey = inObject[inObject.length - 1] === true;
     }
   }
-  return false;
+  return count;
+}
+
+/** Number of own keys over every object in a parsed JSON value. */
+function countParsedKeys(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countParsedKeys(item);
+    return count;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key))
+      count += 1 + countParsedKeys((value as Record<string, unknown>)[key]);
+  }
+  return count;
 }
 
 /** Index of the closing quote of the JSON string that opens at `start`. */

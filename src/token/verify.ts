@@ -5,14 +5,15 @@
  * SIGNATURE_INVALID, and claim JSON is parsed only once the signature holds.
  */
 
-import { decodeBase64Url } from './base64url.js';
+import { asciiBytes } from './base64url.js';
 import { VerificationCache } from './cache.js';
 import { checkClaims, isNumericDate } from './claims.js';
 import {
   decodeJsonSegment,
+  decodeSegmentBytes,
   decodeSignatureSegment,
+  parseJsonBytes,
   splitToken,
-  type TokenParts,
 } from './decode.js';
 import { TokenError } from './errors.js';
 import { checkHeader } from './header.js';
@@ -46,37 +47,75 @@ export interface VerifiedToken {
 }
 
 interface Prepared {
-  parts: TokenParts;
-  header: Record<string, unknown>;
+  payload: Uint8Array;
+  header: Readonly<Record<string, unknown>>;
   alg: string;
   candidates: readonly VerificationKey[];
   signature: Uint8Array;
   input: Uint8Array;
 }
 
-const ENCODER = new TextEncoder();
+/** A header that passed the alg allow-list and header policy. */
+interface CheckedHeaderEntry {
+  header: Readonly<Record<string, unknown>>;
+  alg: string;
+  kid: string | undefined;
+}
+
+/** Checked headers by exact segment text. Jamf sends one header for every token, so this skips
+ * decode + JSON + policy for it; only successes are stored, and options never change per verifier. */
+type HeaderMemo = Map<string, CheckedHeaderEntry>;
+const HEADER_MEMO_MAX = 64;
+
+function checkedHeader(
+  segment: string,
+  options: ResolvedOptions,
+  memo?: HeaderMemo,
+): CheckedHeaderEntry {
+  const hit = memo?.get(segment);
+  if (hit !== undefined) return hit;
+  const header = Object.freeze(decodeJsonSegment(segment, 'header'));
+  const entry = { header, ...checkHeader(header, options) };
+  if (memo !== undefined) {
+    if (memo.size >= HEADER_MEMO_MAX) memo.clear();
+    memo.set(segment, entry);
+  }
+  return entry;
+}
+
+/** Keys to try: matching kid and alg, at most maxKeysTried; allocates only when it must filter. */
+function selectKeys(
+  keyRing: KeyRing,
+  kid: string | undefined,
+  alg: string,
+  max: number,
+): readonly VerificationKey[] {
+  let keys = keyRing.candidates(kid);
+  if (keys.some((k) => k.alg !== undefined && k.alg !== alg)) {
+    keys = keys.filter((k) => k.alg === undefined || k.alg === alg);
+  }
+  return keys.length > max ? keys.slice(0, max) : keys;
+}
 
 /** Steps up to (not including) the signature: all cheap, all structural. */
-function prepare(token: unknown, options: ResolvedOptions, keyRing: KeyRing): Prepared {
+function prepare(
+  token: unknown,
+  options: ResolvedOptions,
+  keyRing: KeyRing,
+  memo?: HeaderMemo,
+): Prepared {
   // Size first: nothing is decoded for an oversized token.
   if (typeof token === 'string' && token.length > options.maxTokenLength) {
     throw new TokenError('TOKEN_TOO_LARGE');
   }
   const parts = splitToken(token);
-  const header = decodeJsonSegment(parts.header, 'header');
-  const { alg, kid } = checkHeader(header, options);
+  const { header, alg, kid } = checkedHeader(parts.header, options, memo);
   const signature = decodeSignatureSegment(parts.signature);
-  if (decodeBase64Url(parts.payload) === null) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: 'The token payload is not canonical base64url.',
-    });
-  }
-  const candidates = keyRing
-    .candidates(kid)
-    .filter((k) => k.alg === undefined || k.alg === alg)
-    .slice(0, options.maxKeysTried);
+  // Payload bytes are checked for canonical base64url now, but parsed as JSON only after the signature.
+  const payload = decodeSegmentBytes(parts.payload, 'payload');
+  const candidates = selectKeys(keyRing, kid, alg, options.maxKeysTried);
   if (candidates.length === 0) throw new TokenError('KEY_NOT_FOUND');
-  return { parts, header, alg, candidates, signature, input: ENCODER.encode(parts.signingInput) };
+  return { payload, header, alg, candidates, signature, input: asciiBytes(parts.signingInput) };
 }
 
 /** Steps after the signature: payload JSON, then claim rules. */
@@ -86,10 +125,10 @@ function finish(
   options: ResolvedOptions,
   now: number,
 ): VerifiedToken {
-  const claims = decodeJsonSegment(prepared.parts.payload, 'payload');
+  const claims = parseJsonBytes(prepared.payload, 'payload');
   checkClaims(claims, options, now);
   return {
-    header: Object.freeze(prepared.header),
+    header: prepared.header,
     claims: Object.freeze(claims),
     key,
     expiresAt: isNumericDate(claims.exp) ? claims.exp : Number.POSITIVE_INFINITY,
@@ -136,6 +175,7 @@ export class TokenVerifier {
   readonly #options: ResolvedOptions;
   readonly #cache: VerificationCache<VerifiedToken> | null;
   readonly #clock: () => number;
+  readonly #headers: HeaderMemo = new Map();
 
   constructor(init: TokenVerifierInit) {
     if (!init?.keyRing || typeof init.backend?.verify !== 'function') {
@@ -163,7 +203,7 @@ export class TokenVerifier {
       const hit = cache.get(token, now, generation);
       if (hit !== undefined) return { ...hit, cached: true };
     }
-    const prepared = prepare(token, options, this.keyRing);
+    const prepared = prepare(token, options, this.keyRing, this.#headers);
     const key = prepared.candidates.find((k) => safeVerify(this.#backend, prepared, k));
     if (key === undefined) throw new TokenError('SIGNATURE_INVALID');
     const result = finish(prepared, key, options, now);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url, encodeBase64Url } from '../../src/token/base64url.js';
+import {
+  decodeBase64Url,
+  decodeBase64UrlPortable,
+  encodeBase64Url,
+  isCanonicalBase64Url,
+} from '../../src/token/base64url.js';
 import { decodeToken, splitToken } from '../../src/token/decode.js';
 import { hasDuplicateMembers, parseJsonObject } from '../../src/token/json.js';
 
@@ -10,9 +15,10 @@ describe('base64url', () => {
       const slice = bytes.subarray(0, n);
       const text = encodeBase64Url(slice);
       expect(text).toBe(Buffer.from(slice).toString('base64url'));
-      expect(decodeBase64Url(text)).toEqual(slice);
+      expect([...decodeBase64Url(text)!]).toEqual([...slice]);
+      expect(decodeBase64UrlPortable(text)).toEqual(slice);
     }
-    expect(decodeBase64Url(encodeBase64Url(bytes))).toEqual(bytes);
+    expect([...decodeBase64Url(encodeBase64Url(bytes))!]).toEqual([...bytes]);
   });
 
   it.each([
@@ -24,13 +30,16 @@ describe('base64url', () => {
     ['non-zero trailing bits (2-char tail)', 'YR'],
     ['non-zero trailing bits (3-char tail)', 'YWJ'],
     ['non-ASCII', 'YWJé'],
-  ])('refuses %s', (_name, text) => {
+  ])('refuses %s (native and portable decoders)', (_name, text) => {
+    expect(isCanonicalBase64Url(text)).toBe(false);
     expect(decodeBase64Url(text)).toBeNull();
+    expect(decodeBase64UrlPortable(text)).toBeNull();
   });
 
   it('accepts the canonical spellings of the same bytes', () => {
-    expect(decodeBase64Url('YQ')).toEqual(new Uint8Array([0x61]));
-    expect(decodeBase64Url('YWI')).toEqual(new Uint8Array([0x61, 0x62]));
+    expect([...decodeBase64Url('YQ')!]).toEqual([0x61]);
+    expect([...decodeBase64Url('YWI')!]).toEqual([0x61, 0x62]);
+    expect(decodeBase64UrlPortable('YWI')).toEqual(new Uint8Array([0x61, 0x62]));
   });
 });
 
@@ -62,7 +71,7 @@ describe('decodeToken', () => {
     const d = decodeToken(token);
     expect(d.header).toEqual({ alg: 'RS256' });
     expect(d.claims).toEqual({ exp: 1 });
-    expect(d.signature).toEqual(new Uint8Array([1, 2, 3]));
+    expect([...d.signature]).toEqual([1, 2, 3]);
     expect(d.signingInput).toBe(token.slice(0, token.lastIndexOf('.')));
   });
 
@@ -72,5 +81,20 @@ describe('decodeToken', () => {
       expect.objectContaining({ code: 'TOKEN_MALFORMED' }),
     );
     expect(() => splitToken('')).toThrow(expect.objectContaining({ code: 'TOKEN_MISSING' }));
+  });
+});
+
+describe('duplicate detection edge cases', () => {
+  it.each([
+    ['{"__proto__":1,"__proto__":2}', true],
+    ['{"__proto__":{"a":1,"a":2}}', true],
+    ['{"a":[[{"b":1,"b":1}]]}', true],
+    ['{"a":[[{"b":1,"c":1}]],"d":{"e":{"f":{}}}}', false],
+    ['{"a":"{\\"x\\":1,\\"x\\":2}"}', false],
+    ['{"": 1, "": 2}', true],
+    [' { "a" : 1 , "b" : [ 1 , { "a" : 2 } ] } ', false],
+  ])('%s duplicate=%s', (json, dup) => {
+    expect(hasDuplicateMembers(json)).toBe(dup);
+    expect(parseJsonObject(json) === null).toBe(dup);
   });
 });
