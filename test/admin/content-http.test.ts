@@ -109,7 +109,7 @@ async function upload(path: string, body: Buffer): Promise<Response> {
   return fetch(`${adminUrl}/api/v1/content/${path}`, {
     method: 'PUT',
     headers: { ...auth, 'content-type': 'application/octet-stream' },
-    body,
+    body: new Uint8Array(body),
   });
 }
 
