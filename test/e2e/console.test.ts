@@ -63,7 +63,7 @@ async function rowCount(): Promise<number> {
   return page.locator('table.table tbody tr').count();
 }
 
-describe('admin console (e2e)', () => {
+describe('admin console (e2e)', { timeout: 60_000 }, () => {
   let pastedId = '';
 
   it('first sign-in forces the one-time password to be replaced', async () => {
