@@ -9,11 +9,12 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { startAdminListener } from './admin.js';
-import type { ServeConfig } from './config.js';
+import { type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
+import { keySourceOf } from './keys.js';
 import { Lru } from './lru.js';
-import { keySourceOf, type RunningServer, type ServeOptions, workerCount } from './serve.js';
+import type { RunningServer, ServeOptions } from './serve.js';
 import type { DownloadEvent } from './types.js';
 
 type Message =
@@ -80,7 +81,7 @@ export async function startClusterWorker(
   const content = await startContentListener({
     config,
     logger,
-    keySource: keySourceOf(options, config),
+    keySource: keySourceOf(options.keySource, config),
     audit: (event) => process.send?.({ portcullis: 'audit', event } satisfies Message),
     grace: config.resumeGrace > 0 ? new IpcGraceMemory(config.resumeGraceEntries) : null,
     extensions: options.contentExtensions ?? [],
@@ -127,7 +128,7 @@ export async function startClusterPrimary(
   logger: Logger,
 ): Promise<RunningServer> {
   // Fail fast in the primary on broken keys instead of in N workers.
-  await keySourceOf(options, config).load();
+  await keySourceOf(options.keySource, config).load();
   const grace = new LocalGraceMemory(config.resumeGraceEntries);
   const sink = options.auditSink;
   const aggregator = new AggregatorRegistry();

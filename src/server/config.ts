@@ -3,6 +3,7 @@
  * validated once at start-up with messages that name the setting and where it came from.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -247,4 +248,9 @@ function validate(raw: Record<string, unknown>, source: Record<string, string>):
 function describeIssue(message: string): string {
   // zod's own wording ("Invalid input: expected string, received number") is fine but starts uppercase.
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** Number of content processes for a config (`workers: 0` = one per core). */
+export function workerCount(config: ServeConfig): number {
+  return config.workers === 0 ? availableParallelism() : config.workers;
 }

@@ -11,6 +11,8 @@ import { KeyRing, type VerificationKey } from '../token/key-ring.js';
 import { createNodeVerifier } from '../token/node.js';
 import type { VerifyOptions } from '../token/policy.js';
 import type { TokenVerifier } from '../token/verify.js';
+import type { ServeConfig } from './config.js';
+import { ServeError } from './errors.js';
 import type { KeySource } from './types.js';
 
 /**
@@ -129,4 +131,14 @@ export class KeyManager {
     this.#unwatch = null;
     if (this.#timer) clearTimeout(this.#timer);
   }
+}
+
+/** The key source to use: an explicit one (store, tests), else the configured key files. */
+export function keySourceOf(explicit: KeySource | undefined, config: ServeConfig): KeySource {
+  if (explicit) return explicit;
+  if (config.keys.length > 0) return fileKeySource(config.keys);
+  throw new ServeError(
+    'NO_KEYS',
+    'portcullis: invalid setting "keys": give at least one --key file',
+  );
 }

@@ -5,16 +5,15 @@
  * (re-running the same entry script, as node:cluster does) serve content.
  */
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { startAdminListener } from './admin.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
-import { resolveServeConfig, type ServeConfig } from './config.js';
+import { resolveServeConfig, type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
 import { ServeError } from './errors.js';
 import type { FileSystem } from './files.js';
 import { LocalGraceMemory } from './grace.js';
-import { fileKeySource } from './keys.js';
+import { keySourceOf } from './keys.js';
 import { createServeLogger } from './logger.js';
 import type { AdminExtension, AuditSink, ContentExtensionInput, KeySource } from './types.js';
 
@@ -49,21 +48,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Resolves the key source from options: an explicit source, else key files. */
-export function keySourceOf(options: ServeOptions, config: ServeConfig): KeySource {
-  if (options.keySource) return options.keySource;
-  if (config.keys.length > 0) return fileKeySource(config.keys);
-  throw new ServeError(
-    'NO_KEYS',
-    'portcullis: invalid setting "keys": give at least one --key file',
-  );
-}
-
-/** Number of content processes for a config (0 = one per core). */
-export function workerCount(config: ServeConfig): number {
-  return config.workers === 0 ? availableParallelism() : config.workers;
-}
-
 /**
  * Starts the content listener (and the admin listener unless disabled).
  * @example const srv = await startServer({ root, keys: ['pub.pem'], port: 0, adminPort: 0, workers: 1 })
@@ -87,7 +71,7 @@ async function startSingle(
   config: ServeConfig,
   logger: Logger,
 ): Promise<RunningServer> {
-  const keySource = keySourceOf(options, config);
+  const keySource = keySourceOf(options.keySource, config);
   const sink = options.auditSink;
   const content = await startContentListener({
     config,

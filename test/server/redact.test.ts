@@ -74,6 +74,14 @@ describe('access log', () => {
           headers: { 'x-original-uri': `/App.ipa?token=${token}` },
         })
       ).arrayBuffer();
+      // The access line is written when the response closes, just after the client has the body.
+      const deadline = Date.now() + 5000;
+      while (
+        lines.filter((l) => l.includes('"msg":"request"')).length < 4 &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       const log = lines.join('');
       expect(log).not.toContain(token);
       expect(log).not.toContain(token.split('.')[2]);

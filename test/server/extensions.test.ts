@@ -1,0 +1,148 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/serve.js';
+import type { AdminContext, DownloadEvent } from '../../src/server/types.js';
+import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
+
+let dir: string;
+let key: TestKey;
+let server: RunningServer;
+let adminCtx: AdminContext | null = null;
+const events: DownloadEvent[] = [];
+let sinkClosed = false;
+
+beforeAll(async () => {
+  key = makeKey();
+  dir = await tempDir();
+  await writeFile(join(dir, 'App.ipa'), 'x'.repeat(1000));
+  server = await startQuiet({
+    root: dir,
+    keySource: {
+      load: async () => [{ key: key.publicKey, kid: 'kid-1', label: 'config-42' }],
+      describe: () => 'k',
+    },
+    auditSink: {
+      record: (e) => events.push(e),
+      close: async () => {
+        sinkClosed = true;
+      },
+    },
+    adminExtensions: [
+      {
+        register(app, ctx) {
+          adminCtx = ctx;
+          app.get('/api/ping', async () => ({ pong: true, publicUrl: ctx.publicUrl }));
+        },
+      },
+    ],
+    contentExtensions: [
+      () => ({
+        handle(_req, res, pathname) {
+          if (pathname !== '/.well-known/jwks.json') return false;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"keys":[]}');
+          return true;
+        },
+      }),
+    ],
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+afterAll(async () => {
+  await server?.close();
+  await removeDir(dir);
+});
+
+describe('extensions', () => {
+  it('registers admin extensions into the admin listener with a context', async () => {
+    const res = await fetch(`${server.adminUrl}/api/ping`);
+    expect(await res.json()).toEqual({ pong: true, publicUrl: server.url });
+    expect(adminCtx?.config.root).toBe(dir);
+    await expect(adminCtx!.keys.reload()).resolves.toBeUndefined();
+  });
+
+  it('lets content extensions (given as factories) answer their paths without a token', async () => {
+    const res = await fetch(`${server.url}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ keys: [] });
+    // …but the dotfile rule still protects content paths nobody claimed.
+    expect((await fetch(`${server.url}/.well-known/other?token=${sign(key)}`)).status).toBe(400);
+  });
+});
+
+describe('audit and metrics', () => {
+  it('records one DownloadEvent per content request, without the token', async () => {
+    events.length = 0;
+    const token = sign(key);
+    await (
+      await fetch(`${server.url}/App.ipa?token=${token}`, {
+        headers: { 'user-agent': 'test-agent', range: 'bytes=0-9' },
+      })
+    ).arrayBuffer();
+    await (await fetch(`${server.url}/App.ipa`)).arrayBuffer();
+    await (
+      await fetch(`${server.url}/_portcullis/auth`, {
+        headers: { 'x-original-uri': `/App.ipa?token=${token}` },
+      })
+    ).arrayBuffer();
+    await (await fetch(`${server.url}/_portcullis/healthz`)).arrayBuffer();
+    await until(() => events.length >= 3); // 'close' fires after the client has the body
+    expect(events).toHaveLength(3);
+    expect(events[0]).toMatchObject({
+      method: 'GET',
+      path: '/App.ipa',
+      status: 206,
+      outcome: 'OK',
+      bytesSent: 10,
+      clientAddress: expect.stringContaining('127.0.0.1'),
+      keyLabel: 'config-42',
+      kid: 'kid-1',
+      userAgent: 'test-agent',
+      via: 'file',
+      tokenFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(events[1]).toMatchObject({ status: 401, outcome: 'TOKEN_MISSING', via: 'file' });
+    expect(events[2]).toMatchObject({ status: 204, outcome: 'OK', via: 'auth', path: '/App.ipa' });
+    expect(JSON.stringify(events)).not.toContain(token);
+  });
+
+  it('exposes Prometheus metrics on the admin listener', async () => {
+    const before = events.length;
+    await (await fetch(`${server.url}/App.ipa?token=${sign(key)}`)).arrayBuffer();
+    await until(() => events.length > before);
+    const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+    expect(text).toMatch(/portcullis_requests_total\{outcome="OK",via="file"\} [1-9]/);
+    expect(text).toMatch(/portcullis_requests_total\{outcome="TOKEN_MISSING",via="file"\} [1-9]/);
+    expect(text).toMatch(/portcullis_bytes_sent_total [1-9]/);
+    expect(text).toContain('portcullis_token_verify_seconds_bucket');
+    expect(text).toMatch(/portcullis_token_cache_lookups\{result="hit"\} \d+/);
+    expect(text).toMatch(/portcullis_file_cache_lookups\{result="miss"\} [1-9]/);
+    expect(text).toContain('portcullis_downloads_in_flight 0');
+  });
+
+  it('closes the audit sink on shutdown', async () => {
+    const other = await startQuiet({
+      root: dir,
+      admin: false,
+      keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
+      auditSink: {
+        record: () => {},
+        close: async () => {
+          sinkClosed = true;
+        },
+      },
+    });
+    expect(other.adminUrl).toBeNull();
+    await other.close();
+    expect(sinkClosed).toBe(true);
+  });
+});
