@@ -42,7 +42,7 @@ describe('portcullis key convert', () => {
       '--out',
       'jamf.pem',
     );
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('OpenSSH private key');
     expect(f.read('jamf.pem')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     expect(statSync(f.path('jamf.pem')).mode & 0o777).toBe(0o600);
@@ -64,14 +64,14 @@ describe('portcullis key convert', () => {
       '--format',
       'pkcs8',
     );
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(f.read('k8.pem')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     expect(r.stdout).toContain(fingerprint);
   });
 
   it('without a passphrase file and without a TTY fails with KEY_PASSPHRASE_REQUIRED, writing nothing', () => {
     const r = portcullis(f.dir, 'key', 'convert', 'enc-pkcs1.pem', '--out', 'never.pem');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain('KEY_PASSPHRASE_REQUIRED');
     expect(r.stderr).toContain('enc-pkcs1.pem');
     expect(existsSync(f.path('never.pem'))).toBe(false);
@@ -88,7 +88,7 @@ describe('portcullis key convert', () => {
       '--out',
       'never.pem',
     );
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain('KEY_PASSPHRASE_WRONG');
     expect(r.stderr).not.toContain('wrong-passphrase');
   });
@@ -99,7 +99,7 @@ describe('portcullis key convert', () => {
     ['an ed25519 key', 'id_ed25519', 'KEY_NOT_RSA'],
   ])('refuses %s, naming the file as typed', (_name, input, code) => {
     const r = portcullis(f.dir, 'key', 'convert', input, '--out', 'never.pem');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`portcullis: ${input}: `);
     expect(r.stderr).toContain(code);
     expect(r.stderr).not.toContain(f.dir);
@@ -107,7 +107,7 @@ describe('portcullis key convert', () => {
 
   it('refuses to overwrite --out without --force', () => {
     const r = portcullis(f.dir, 'key', 'convert', 'pkcs8.pem', '--out', 'other.pem');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain('KEY_FILE_EXISTS');
   });
 });
@@ -115,7 +115,7 @@ describe('portcullis key convert', () => {
 describe('portcullis key show', () => {
   it('summarises a private key without printing it', () => {
     const r = portcullis(f.dir, 'key', 'show', 'pkcs1.pem');
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('PKCS#1 private key');
     expect(r.stdout).toContain('RSA 2048 bits');
     expect(r.stdout).toContain(fingerprint);
@@ -127,7 +127,7 @@ describe('portcullis key show', () => {
     'shows %s with the same fingerprint',
     (file) => {
       const r = portcullis(f.dir, 'key', 'show', file);
-      expect(r.status).toBe(0);
+      expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(fingerprint);
     },
   );
@@ -142,13 +142,13 @@ describe('portcullis key show', () => {
       '--passphrase-file',
       'pass.txt',
     );
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(f.read('spki.pem'));
   });
 
   it('--jwks of a two-key bundle round-trips through show --json', () => {
     const jwks = portcullis(f.dir, 'key', 'show', 'pkcs8.pem', '--jwks');
-    expect(jwks.status).toBe(0);
+    expect(jwks.status, jwks.stderr).toBe(0);
     const set = JSON.parse(jwks.stdout) as { keys: Array<{ kid: string; d?: string }> };
     expect(set.keys).toHaveLength(1);
     expect(set.keys[0]!.d).toBeUndefined();
@@ -171,7 +171,7 @@ describe('portcullis key show', () => {
 
   it('--jwk on a file with two keys is a usage error pointing at --jwks', () => {
     const r = portcullis(f.dir, 'key', 'show', 'bundle.pem', '--jwk');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain('--jwks');
   });
 
@@ -181,14 +181,14 @@ describe('portcullis key show', () => {
 
   it('refuses an ed25519 public key with KEY_NOT_RSA', () => {
     const r = portcullis(f.dir, 'key', 'show', 'id_ed25519.pub');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain('KEY_NOT_RSA');
   });
 
   it('has help with examples for each subcommand', () => {
     for (const sub of ['convert', 'show']) {
       const r = portcullis(f.dir, 'key', sub, '--help');
-      expect(r.status).toBe(0);
+      expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('Examples:');
     }
   });

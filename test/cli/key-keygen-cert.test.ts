@@ -29,7 +29,7 @@ describe('portcullis keygen', () => {
   });
 
   it('writes portcullis-key.pem (PKCS#1, 0600) and portcullis-key.pub.pem in the current directory', () => {
-    expect(first.status).toBe(0);
+    expect(first.status, first.stderr).toBe(0);
     const key = f.path('portcullis-key.pem');
     expect(mode(key)).toBe(0o600);
     expect(readFileSync(key, 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
@@ -51,7 +51,7 @@ describe('portcullis keygen', () => {
   it('refuses to overwrite without --force (exit 2) and leaves the key unchanged', () => {
     const before = f.read('portcullis-key.pem');
     const again = portcullis(f.dir, 'keygen');
-    expect(again.status).toBe(2);
+    expect(again.status, again.stderr).toBe(2);
     expect(again.stderr).toContain('portcullis-key.pem');
     expect(again.stderr).toContain('KEY_FILE_EXISTS');
     expect(f.read('portcullis-key.pem')).toBe(before);
@@ -60,13 +60,14 @@ describe('portcullis keygen', () => {
   it('refuses before generating when only the public file exists', () => {
     f.write('half.pub.pem', 'existing');
     const r = portcullis(f.dir, 'keygen', '--out', 'half.pem');
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(existsSync(f.path('half.pem'))).toBe(false);
   });
 
   it('replaces both files with --force', () => {
     const before = f.read('portcullis-key.pem');
-    expect(portcullis(f.dir, 'keygen', '--force').status).toBe(0);
+    const r = portcullis(f.dir, 'keygen', '--force');
+    expect(r.status, r.stderr).toBe(0);
     expect(f.read('portcullis-key.pem')).not.toBe(before);
     expect(mode(f.path('portcullis-key.pem'))).toBe(0o600);
   });
@@ -82,7 +83,7 @@ describe('portcullis keygen', () => {
       '--format',
       'pkcs8',
     );
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('RSA 3072 bits');
     expect(f.read('big.pem')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
   });
@@ -93,29 +94,34 @@ describe('portcullis keygen', () => {
     ['--format', 'der'],
   ])('refuses %s %s as a usage error', (flag, value) => {
     const r = portcullis(f.dir, 'keygen', '--out', 'never.pem', flag, value);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`invalid ${flag}`);
     expect(existsSync(f.path('never.pem'))).toBe(false);
   });
 
-  it('has help with examples', () => {
+  it('has help with examples (keygen and cert)', () => {
     const r = portcullis(f.dir, 'keygen', '--help');
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('openssl genrsa');
+    const c = portcullis(f.dir, 'cert', '--help');
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toContain('Examples:');
   });
 });
 
 describe('portcullis cert', () => {
+  // Its own key pair, so these tests do not depend on the keygen ones.
   beforeAll(() => {
-    if (!existsSync(f.path('portcullis-key.pem'))) throw new Error('keygen tests must run first');
+    f.genrsa('cert-key.pem');
+    f.openssl('rsa', '-in', '@cert-key.pem', '-pubout', '-out', '@cert-key.pub.pem');
   });
 
   it('writes a self-signed certificate openssl reads, holding the key’s public key', () => {
     const r = portcullis(
       f.dir,
       'cert',
-      'portcullis-key.pem',
+      'cert-key.pem',
       '--out',
       'cert.pem',
       '--cn',
@@ -123,12 +129,12 @@ describe('portcullis cert', () => {
       '--days',
       '30',
     );
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Subject:     CN=Jamf JWT');
     const subject = f.openssl('x509', '-in', '@cert.pem', '-noout', '-subject').toString();
     expect(subject.trim()).toBe('subject=CN = Jamf JWT');
     const pub = f.openssl('x509', '-in', '@cert.pem', '-noout', '-pubkey').toString();
-    expect(pub).toBe(f.read('portcullis-key.pub.pem'));
+    expect(pub).toBe(f.read('cert-key.pub.pem'));
     const fp = f
       .openssl('x509', '-in', '@cert.pem', '-noout', '-fingerprint', '-sha256')
       .toString();
@@ -137,8 +143,8 @@ describe('portcullis cert', () => {
 
   it('refuses to overwrite the certificate without --force', () => {
     writeFileSync(f.path('taken.pem'), 'taken');
-    const r = portcullis(f.dir, 'cert', 'portcullis-key.pem', '--out', 'taken.pem');
-    expect(r.status).toBe(2);
+    const r = portcullis(f.dir, 'cert', 'cert-key.pem', '--out', 'taken.pem');
+    expect(r.status, r.stderr).toBe(2);
     expect(f.read('taken.pem')).toBe('taken');
   });
 
@@ -148,16 +154,16 @@ describe('portcullis cert', () => {
     ['--cn', ''],
     ['--cn', 'two\nlines'],
   ])('refuses %s %j as a usage error', (flag, value) => {
-    const r = portcullis(f.dir, 'cert', 'portcullis-key.pem', '--out', 'bad.pem', flag, value);
-    expect(r.status).toBe(2);
+    const r = portcullis(f.dir, 'cert', 'cert-key.pem', '--out', 'bad.pem', flag, value);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`invalid ${flag}`);
     expect(existsSync(f.path('bad.pem'))).toBe(false);
   });
 
   it('refuses a public key as input, naming the file', () => {
-    const r = portcullis(f.dir, 'cert', 'portcullis-key.pub.pem', '--out', 'pubcert.pem');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('portcullis-key.pub.pem');
+    const r = portcullis(f.dir, 'cert', 'cert-key.pub.pem', '--out', 'pubcert.pem');
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('cert-key.pub.pem');
     expect(r.stderr).toContain('KEY_NOT_PRIVATE');
   });
 });
