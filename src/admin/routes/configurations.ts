@@ -4,15 +4,10 @@
  * All key work happens before the single store transaction, so a refusal leaves no row behind.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDuration } from '../../token/duration.js';
-import {
-  configurationView,
-  type KeyMaterialInput,
-  keyColumns,
-  privateKeyFrom,
-} from '../configuration-material.js';
+import { configurationView, keyColumns, privateKeyFrom } from '../configuration-material.js';
 import { AdminError } from '../errors.js';
 import {
   ConfigurationView,
@@ -25,111 +20,11 @@ import {
   TOKEN_EXPIRY_BOUNDS,
   TOKEN_EXPIRY_PRESETS,
 } from '../schemas.js';
-import { acceptsMultipart, SchemaValidationError, toFieldIssues } from '../validation.js';
+import { acceptsMultipart } from '../validation.js';
+import { contentUrl, createInput, rotateInput } from './configuration-forms.js';
 
 const BASE = '/api/v1/jwt-configurations';
 const TAGS = ['configurations'];
-
-const MultipartFields = z.strictObject({
-  displayName: z.string().optional(),
-  tokenExpiry: z.string().optional(),
-  enabled: z.enum(['true', 'false']).optional(),
-  passphrase: z.string().max(1024).optional(),
-});
-
-/** Reads a multipart form with one `key` file and text fields. */
-async function readKeyForm(
-  request: FastifyRequest,
-): Promise<{ fields: z.infer<typeof MultipartFields>; file: Buffer | undefined }> {
-  const raw: Record<string, string> = {};
-  let file: Buffer | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'key' || file) {
-        throw new SchemaValidationError('body', [
-          { path: part.fieldname, message: 'unexpected file field (use one file named "key")' },
-        ]);
-      }
-      file = await part.toBuffer();
-    } else {
-      raw[part.fieldname] = String(part.value);
-    }
-  }
-  const parsed = MultipartFields.safeParse(raw);
-  if (!parsed.success) throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
-  return { fields: parsed.data, file };
-}
-
-function requireFile(file: Buffer | undefined): Buffer {
-  if (!file || file.length === 0) {
-    throw new SchemaValidationError('body', [{ path: 'key', message: 'a key file is required' }]);
-  }
-  return file;
-}
-
-interface CreateInput {
-  displayName: string;
-  tokenExpirySeconds: number;
-  enabled: boolean;
-  key: KeyMaterialInput;
-}
-
-async function createInput(request: FastifyRequest): Promise<CreateInput> {
-  if (request.isMultipart()) {
-    const { fields, file } = await readKeyForm(request);
-    const parsed = CreateConfigurationBody.omit({ key: true }).safeParse({
-      displayName: fields.displayName,
-      ...(fields.tokenExpiry === undefined ? {} : { tokenExpiry: fields.tokenExpiry }),
-      ...(fields.enabled === undefined ? {} : { enabled: fields.enabled === 'true' }),
-    });
-    if (!parsed.success)
-      throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
-    const key = { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
-    return { ...parsed.data, tokenExpirySeconds: parsed.data.tokenExpiry, key };
-  }
-  const body = request.body as z.infer<typeof CreateConfigurationBody> | undefined;
-  if (!body)
-    throw new SchemaValidationError('body', [
-      { path: '(root)', message: 'a JSON body is required' },
-    ]);
-  return {
-    displayName: body.displayName,
-    tokenExpirySeconds: body.tokenExpiry,
-    enabled: body.enabled,
-    key: body.key,
-  };
-}
-
-async function rotateInput(request: FastifyRequest): Promise<KeyMaterialInput> {
-  if (request.isMultipart()) {
-    const { fields, file } = await readKeyForm(request);
-    if (
-      fields.displayName !== undefined ||
-      fields.tokenExpiry !== undefined ||
-      fields.enabled !== undefined
-    ) {
-      throw new SchemaValidationError('body', [
-        { path: '(root)', message: 'rotate takes only the key file and passphrase' },
-      ]);
-    }
-    return { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
-  }
-  const body = request.body as z.infer<typeof RotateBody> | undefined;
-  return body?.key ?? { generate: { bits: 2048 } };
-}
-
-/** Joins a content path onto the public URL, percent-encoding each segment; refuses traversal. */
-export function contentUrl(publicUrl: string, path: string): string {
-  const segments = path.replace(/^\/+/, '').split('/');
-  const bad = segments.some(
-    (s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0'),
-  );
-  if (bad)
-    throw new SchemaValidationError('body', [
-      { path: 'path', message: 'must be a relative content path without . or .. segments' },
-    ]);
-  return `${publicUrl}/${segments.map(encodeURIComponent).join('/')}`;
-}
 
 async function getOr404(app: FastifyInstance, id: string) {
   const record = await app.store.configurations.get(id);
