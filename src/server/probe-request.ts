@@ -73,6 +73,11 @@ export function fetchPrefix(url: URL, opts: FetchPrefixOptions): Promise<ProbeEx
         contentType: res.headers['content-type'],
       };
       if (typeof opts.maxBytes === 'function') limit = opts.maxBytes(res.statusCode ?? 0);
+      // Headers only: no need to wait for a body that may never come.
+      if (limit <= 0) {
+        finish(head);
+        return;
+      }
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         length += chunk.length;
