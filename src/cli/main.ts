@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { register as registerAdmin } from './admin.js';
 import { register as registerCert } from './cert.js';
+import { register as registerContent } from './content.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerKey } from './key.js';
 import { register as registerKeygen } from './keygen.js';
@@ -37,5 +38,6 @@ registerCert(program);
 registerServe(program);
 registerTestConnection(program);
 registerAdmin(program);
+registerContent(program);
 
 await runCli(program, process.argv);
