@@ -40,6 +40,7 @@ export interface LoadedVerificationKey {
 }
 
 const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+const PROMPT_ATTEMPTS = 3;
 
 /** The file name to show in messages: as typed when relative, base name when absolute. */
 export function displayPath(path: string): string {
@@ -50,36 +51,32 @@ export function displayPath(path: string): string {
  * Reads and imports a private key file (any form {@link readPrivateKey} accepts).
  * @example await loadPrivateKeyFile('key.pem', { passphraseFile: 'pass.txt' })
  */
-export async function loadPrivateKeyFile(
+export function loadPrivateKeyFile(
   path: string,
   opts: PassphraseOptions = {},
 ): Promise<{ key: KeyObject; format: PrivateKeyFormat }> {
-  const bytes = await readBoundedFile(
-    path,
-    MAX_KEY_INPUT_BYTES,
-    'KEY_FILE_NOT_FOUND',
-    'KEY_FILE_UNREADABLE',
-  );
-  const passphrase = await resolvePassphrase(opts);
-  try {
-    return readPrivateKey(bytes, passphrase === undefined ? {} : { passphrase });
-  } catch (err) {
-    if (needsPrompt(err, passphrase, opts)) {
-      const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
-      return withFile(path, () => readPrivateKey(bytes, { passphrase: typed }));
-    }
-    throw prefixed(err, path);
-  }
+  return loadKeyFile(path, opts, readPrivateKey);
 }
 
 /**
  * Reads every RSA public key in a file (public or private forms, certificates, JWK/JWKS, OpenSSH).
  * Like {@link loadPrivateKeyFile} it can decrypt an encrypted private key to derive its public half.
  */
-export async function loadPublicKeysFile(
+export function loadPublicKeysFile(
   path: string,
   opts: PassphraseOptions = {},
 ): Promise<ReadPublicKey[]> {
+  return loadKeyFile(path, opts, readPublicKeys);
+}
+
+type KeyReader<T> = (input: Uint8Array, opts: { passphrase?: string | Uint8Array }) => T;
+
+/** Reads the file, then the key: with the given passphrase, or by asking on the TTY if allowed. */
+async function loadKeyFile<T>(
+  path: string,
+  opts: PassphraseOptions,
+  read: KeyReader<T>,
+): Promise<T> {
   const bytes = await readBoundedFile(
     path,
     MAX_KEY_INPUT_BYTES,
@@ -88,13 +85,20 @@ export async function loadPublicKeysFile(
   );
   const passphrase = await resolvePassphrase(opts);
   try {
-    return readPublicKeys(bytes, passphrase === undefined ? {} : { passphrase });
+    return read(bytes, passphrase === undefined ? {} : { passphrase });
   } catch (err) {
-    if (needsPrompt(err, passphrase, opts)) {
-      const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
-      return withFile(path, () => readPublicKeys(bytes, { passphrase: typed }));
+    if (!needsPrompt(err, passphrase, opts)) throw prefixed(err, path);
+  }
+  // Like ssh and openssl: three attempts at the terminal before giving up.
+  for (let attempt = 1; ; attempt++) {
+    const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
+    try {
+      return read(bytes, { passphrase: typed });
+    } catch (err) {
+      const wrong = err instanceof KeyError && err.code === 'KEY_PASSPHRASE_WRONG';
+      if (!wrong || attempt >= PROMPT_ATTEMPTS) throw prefixed(err, path);
+      process.stderr.write('Wrong passphrase, try again.\n');
     }
-    throw prefixed(err, path);
   }
 }
 
@@ -203,14 +207,6 @@ function needsPrompt(err: unknown, passphrase: unknown, opts: PassphraseOptions)
     opts.promptPassphrase === true &&
     process.stdin.isTTY === true
   );
-}
-
-function withFile<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw prefixed(err, path);
-  }
 }
 
 function prefixed(err: unknown, path: string): unknown {

@@ -52,8 +52,9 @@ export function promptHidden(
         else if (ch >= ' ') chars.push(ch);
       }
     };
-    output.write(question);
+    // Echo goes off before the question appears, so nothing typed after it is ever echoed.
     setRawMode(true);
+    output.write(question);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.resume();
