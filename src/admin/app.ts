@@ -23,6 +23,7 @@ import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ConfigurationSigner } from './configuration-signer.js';
 import { consoleRoutes } from './console-route.js';
 import { AdminError } from './errors.js';
+import { JSON_BODY_LIMIT, KEY_FILE_LIMIT } from './limits.js';
 import { collectRoutes } from './openapi.js';
 import { installProblemHandlers, sendProblem } from './problem.js';
 import { redactDetails } from './redact.js';
@@ -101,10 +102,7 @@ declare module 'fastify' {
   }
 }
 
-/** Upper bound for JSON bodies on the admin API. */
-export const JSON_BODY_LIMIT = 1024 * 1024;
-/** Upper bound for an uploaded key file. */
-export const KEY_FILE_LIMIT = 64 * 1024;
+export { JSON_BODY_LIMIT, KEY_FILE_LIMIT } from './limits.js';
 
 function memoize<T>(fn: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;

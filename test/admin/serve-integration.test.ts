@@ -100,6 +100,12 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
     expect(changed.status).toBe(204);
   });
 
+  it('keeps the 1 MiB JSON limit on the shared admin listener', async () => {
+    const res = await api('PUT', '/api/v1/settings', { pad: 'x'.repeat(1024 * 1024 + 10) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: string }).code).toBe('BODY_TOO_LARGE');
+  });
+
   it('refuses downloads while no configuration exists', async () => {
     const res = await fetch(`${server.url}/hello.txt`);
     expect(res.status).toBe(401);

@@ -3,6 +3,7 @@
  * inherits the admin decorators; the catalog's content routes are registered by app.ts.
  */
 import type { FastifyInstance } from 'fastify';
+import { JSON_BODY_LIMIT } from '../limits.js';
 import { buildOpenApiDocument } from '../openapi.js';
 import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
@@ -14,6 +15,10 @@ const API_VERSION = '1.0.0';
 
 /** Registers all admin API routes on `app`. */
 export async function registerAdminRoutes(app: FastifyInstance): Promise<void> {
+  // The host listener may allow large bodies (content uploads); these JSON routes never need more.
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= JSON_BODY_LIMIT;
+  });
   app.get(
     '/api/openapi.json',
     { config: { public: true }, schema: { summary: 'This OpenAPI 3.1 document', tags: ['meta'] } },
