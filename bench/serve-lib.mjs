@@ -93,6 +93,8 @@ export function parseWrk(text) {
   };
   const transfer = /Transfer\/sec:\s+([\d.]+)([KMGT]?B)/.exec(text);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  // serve-fresh.lua measures its own window (wrk divides by -d even when the script stopped early).
+  const fresh = /fresh-tokens: (\d+) ([\d.]+)/.exec(text);
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     bytesPerSec: transfer ? Number(transfer[1]) * UNITS[transfer[2]] : 0,
@@ -100,6 +102,10 @@ export function parseWrk(text) {
     seconds: num(/requests in ([\d.]+)s/),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     socketErrors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    ...(fresh && Number(fresh[2]) > 0
+      ? { wrkRps: num(/Requests\/sec:\s+([\d.]+)/), rps: (Number(fresh[1]) - 1) / Number(fresh[2]) }
+      : {}),
+    ...(fresh ? { freshResponses: Number(fresh[1]), freshSeconds: Number(fresh[2]) } : {}),
   };
 }
 

@@ -22,6 +22,14 @@ function row(label, unit, values, ratio, goal, met) {
   return `| ${label} | ${cells.join(' | ')} | ${ratio} | ${goal} | ${verdict} |`;
 }
 
+function freshWindows(r) {
+  const parts = ['nginx+njs', 'portcullis']
+    .map((p) => [p, r.runs[`b:${p}`]])
+    .filter(([, v]) => v?.freshSeconds !== undefined)
+    .map(([p, v]) => `${p} ${fmt(v.freshResponses)} in ${fmt(v.freshSeconds, 2)} s`);
+  return parts.length ? parts.join(', ') : 'not measured';
+}
+
 /** Builds the section text (heading included) from the results object. */
 export function renderSection(r) {
   const run = (k) => r.runs[k];
@@ -60,7 +68,8 @@ no cross-request cache, so every request imports the key and verifies); Portcull
 writes access logs. wrk 1 thread;
 (a)/(b) 64 connections, (c) 4 connections, ${r.seconds} s per run after a 1 s warm-up.
 (b) uses ${fmt(r.fresh)} pre-signed distinct tokens; the wrk script stops when they run out, so no
-request is answered from a verification cache. (d) ${fmt(r.slowClients)} concurrent downloads of the 100 MiB
+request is answered from a verification cache, and the rate is responses over the script's own window
+(first to last response: ${freshWindows(r)}). (d) ${fmt(r.slowClients)} concurrent downloads of the 100 MiB
 file, each reading 16 KiB every 250 ms, on a freshly started Portcullis; peak RSS is VmHWM from
 /proc/<pid>/status and counts everything held for the downloads (read-stream buffers, the chunk
 waiting in each socket's write buffer), not the kernel's socket buffers.

@@ -5,7 +5,7 @@
 // wrk to core 1. Scenarios: (a) 1 KiB file, one token reused; (b) 1 KiB, a fresh token per request;
 // (c) 100 MiB throughput; (d) peak RSS with 1,000 slow concurrent downloads. Writes the results
 // into the "Serve" section of BENCHMARKS.md. Needs `npm run build` first; builds nothing itself.
-// Knobs: BENCH_SECONDS (default 10), BENCH_FRESH_TOKENS (20000), BENCH_SLOW_CLIENTS (1000),
+// Knobs: BENCH_SECONDS (default 10), BENCH_FRESH_TOKENS (30000), BENCH_SLOW_CLIENTS (1000),
 // BENCH_SCENARIOS (default abcd; a subset prints results without writing BENCHMARKS.md).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -32,7 +32,7 @@ import { jamfToken, signTokens } from './serve-tokens.mjs';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const DIST = join(HERE, '..', 'dist', 'server', 'serve.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
+const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 30_000);
 const SLOW_CLIENTS = Number(process.env.BENCH_SLOW_CLIENTS ?? 1000);
 /** Subset of scenarios, e.g. BENCH_SCENARIOS=d; a partial run prints but does not touch BENCHMARKS.md. */
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'abcd')
