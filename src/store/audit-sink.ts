@@ -5,6 +5,7 @@
  * soon as a batch is full, and on close.
  */
 import type { AuditSink, DownloadEvent } from '../server/types.js';
+import { StoreError } from './errors.js';
 import { Ring } from './ring.js';
 import type { AuditEventInput, Store } from './types.js';
 
@@ -55,17 +56,16 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
   let flushing: Promise<void> | undefined;
   let closed = false;
 
-  const drop = (n: number, reason: string): void => {
+  // Queue-full drops are logged once per flush (a flood would otherwise flood the log too).
+  const drop = (n: number, reason: string, err?: unknown): void => {
     dropped += n;
     droppedUnlogged += n;
-    if (reason !== 'queue full') logDrops(reason);
+    if (reason !== 'queue full') logDrops(reason, err);
   };
-  const logDrops = (reason: string): void => {
+  const logDrops = (reason: string, err?: unknown): void => {
     if (droppedUnlogged === 0) return;
-    opts.logger?.warn(
-      { dropped: droppedUnlogged, total: dropped },
-      `audit events dropped: ${reason}`,
-    );
+    const fields = { dropped: droppedUnlogged, total: dropped, ...(err ? { err } : {}) };
+    opts.logger?.warn(fields, `audit events dropped: ${reason}`);
     droppedUnlogged = 0;
   };
 
@@ -76,12 +76,29 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       try {
         await store.audit.insert(batch);
       } catch (err) {
-        opts.logger?.warn({ err, events: batch.length }, 'audit write failed; will retry');
-        const lost = queue.unshiftAll(batch);
-        if (lost) drop(lost, 'store failing and queue full');
-        return;
+        if (err instanceof StoreError && err.code === 'STORE_UNAVAILABLE') {
+          opts.logger?.warn({ err, events: batch.length }, 'audit write failed; will retry');
+          const lost = queue.unshiftAll(batch);
+          if (lost) drop(lost, 'store failing and queue full');
+          return;
+        }
+        // Anything else is a bad event, not a bad store: retrying the batch would block the
+        // queue forever, so write the events one by one and drop only those that fail.
+        await writeOneByOne(batch, err);
       }
     }
+  };
+
+  const writeOneByOne = async (batch: AuditEventInput[], cause: unknown): Promise<void> => {
+    let bad = 0;
+    for (const event of batch) {
+      try {
+        await store.audit.insert([event]);
+      } catch {
+        bad++;
+      }
+    }
+    if (bad) drop(bad, 'refused by the store', cause);
   };
 
   const flush = (): Promise<void> => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeAuditSink } from '../../src/store/audit-sink.js';
+import { StoreError } from '../../src/store/errors.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { downloadEvent } from './contract.js';
@@ -79,10 +80,12 @@ describe('storeAuditSink', () => {
     );
   });
 
-  it('never throws from record, keeps events across a failed write, and drops after close', async () => {
+  it('never throws from record, keeps events while the store is unavailable, drops after close', async () => {
     const warn = vi.fn();
     const sink = storeAuditSink(store, { batchSize: 2, flushMs: 60_000, logger: { warn } });
-    const insert = vi.spyOn(store.audit, 'insert').mockRejectedValueOnce(new Error('disk full'));
+    const insert = vi
+      .spyOn(store.audit, 'insert')
+      .mockRejectedValueOnce(new StoreError('STORE_UNAVAILABLE'));
     sink.record(downloadEvent());
     sink.record(downloadEvent());
     await sink.flush();
@@ -93,6 +96,24 @@ describe('storeAuditSink', () => {
     expect(await countAll()).toBe(2);
     sink.record(downloadEvent());
     expect(sink.dropped).toBe(1);
+  });
+
+  it('drops only the events the store refuses, so one bad event cannot block the queue', async () => {
+    const warn = vi.fn();
+    const sink = storeAuditSink(store, { batchSize: 10, flushMs: 60_000, logger: { warn } });
+    sink.record(downloadEvent({ bytesSent: 1 }));
+    sink.record({ ...downloadEvent(), via: undefined } as never);
+    sink.record(downloadEvent({ bytesSent: 3 }));
+    await sink.flush();
+    expect(sink.pending).toBe(0);
+    expect(sink.dropped).toBe(1);
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ dropped: 1 }),
+      expect.stringContaining('refused'),
+    );
+    const { items } = await store.audit.query({});
+    expect(items.map((e) => e.bytesSent)).toEqual([3, 1]);
+    await sink.close();
   });
 
   it('attributes events to a configuration when the key label is a configuration id', async () => {

@@ -115,11 +115,23 @@ export function registerAuditContract(ctx: { store: Store }): void {
       await expectCode(store.audit.stats({ since: 0, bucketMs: 1 }), 'STORE_INVALID_QUERY');
     });
 
-    it('purges events older than a time and reports how many', async () => {
+    it('purges events older than a time and reports how many (also past one chunk)', async () => {
       const { store } = ctx;
       await store.audit.insert([1000, 2000, 3000].map((time) => downloadEvent({ time })));
       expect(await store.audit.purgeOlderThan(2500)).toBe(2);
       expect((await store.audit.query({})).items.map((e) => e.time)).toEqual([3000]);
+      await store.audit.insert(
+        Array.from({ length: 12_000 }, (_, i) => downloadEvent({ time: i })),
+      );
+      expect(await store.audit.purgeOlderThan(11_000)).toBe(11_001);
+      expect((await store.audit.query({ limit: 1000 })).items).toHaveLength(1000);
+      expect((await store.audit.query({ until: 11_000 })).items).toHaveLength(0);
+    });
+
+    it('truncates very long user agents', async () => {
+      const { store } = ctx;
+      await store.audit.insert([downloadEvent({ userAgent: 'A'.repeat(10_000) })]);
+      expect((await store.audit.query({})).items[0]!.userAgent).toHaveLength(512);
     });
   });
 }

@@ -64,7 +64,7 @@ function insertValues(e: AuditEventInput): unknown[] {
     e.keyLabel ?? null,
     e.kid ?? null,
     e.durationMs,
-    e.userAgent ?? null,
+    e.userAgent === undefined ? null : e.userAgent.slice(0, MAX_USER_AGENT),
     e.via,
     e.configurationId ?? null,
   ];
@@ -89,6 +89,11 @@ function filters(q: AuditQuery): Where {
   if (q.configurationId !== undefined) where.add('configuration_id = ?', q.configurationId);
   return where;
 }
+
+/** Rows deleted per step of a retention purge. */
+const PURGE_CHUNK = 5000;
+/** Longest stored user agent: the header is client-chosen and a flood should not bloat the log. */
+const MAX_USER_AGENT = 512;
 
 /** More buckets than this is a mistake (or an attack) rather than a chart. */
 const MAX_BUCKETS = 10_000;
@@ -123,10 +128,19 @@ export function sqliteAudit(conn: Conn): AuditRepo {
         }
         return aggregate(conn, Math.trunc(since), bucketMs, count);
       }),
-    purgeOlderThan: (timeMs) =>
-      conn.run(
-        () => conn.stmt('DELETE FROM audit_events WHERE time < ?').run(Math.trunc(timeMs)).changes,
-      ),
+    purgeOlderThan: async (timeMs) => {
+      // Chunked, yielding between chunks: the first purge after an upgrade or a long pause may
+      // cover millions of rows, and one synchronous DELETE would stall serving meanwhile.
+      const sql = `DELETE FROM audit_events WHERE id IN
+        (SELECT id FROM audit_events WHERE time < ? LIMIT ${PURGE_CHUNK})`;
+      let total = 0;
+      for (;;) {
+        const n = await conn.run(() => conn.stmt(sql).run(Math.trunc(timeMs)).changes);
+        total += n;
+        if (n < PURGE_CHUNK) return total;
+        await new Promise((r) => setImmediate(r));
+      }
+    },
   };
 }
 
