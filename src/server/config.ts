@@ -99,6 +99,8 @@ export const ServeConfigSchema = z.object({
   tokenCacheEntries: int(0, 10_000_000).default(10_000),
   smallFileMaxBytes: int(0, 16 * 1024 * 1024).default(64 * 1024),
   smallFileCacheBytes: int(0, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Milliseconds a small cached file is served without re-checking the disk (0 = check every time). */
+  fileRevalidateMs: int(0, 60_000).default(1000),
   etag: z.enum(['strong', 'weak']).default('strong'),
   headersTimeout: duration(3600).default(30),
   keepAliveTimeout: duration(3600).default(5),

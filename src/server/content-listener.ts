@@ -78,6 +78,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
       ...(init.fileSystem ? { fs: init.fileSystem } : {}),
       smallFileMaxBytes: config.smallFileMaxBytes,
       smallFileCacheBytes: config.smallFileCacheBytes,
+      revalidateMs: config.fileRevalidateMs,
     });
     await files.init().catch((cause: unknown) => {
       throw new ServeError('ROOT_UNAVAILABLE', undefined, { cause });

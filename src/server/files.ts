@@ -38,6 +38,8 @@ export interface ContentFilesOptions {
   fs?: FileSystem;
   smallFileMaxBytes: number;
   smallFileCacheBytes: number;
+  /** How long (ms) a small file's resolution is trusted without touching the disk; 0 = always check. */
+  revalidateMs?: number;
 }
 
 /** Resolves request paths to files under one root. */
@@ -45,6 +47,10 @@ export class ContentFiles {
   readonly #fs: FileSystem;
   readonly #cache: Lru<string, Buffer>;
   readonly #smallMax: number;
+  // Like nginx's open_file_cache_valid: a hot small file is served for up to revalidateMs
+  // without realpath/stat, so a cache hit costs no system call at all.
+  readonly #recent = new Lru<string, { at: number; file: ResolvedFile }>(10_000);
+  readonly #revalidateMs: number;
   #realRoot: string | null = null;
   hits = 0;
   misses = 0;
@@ -56,6 +62,7 @@ export class ContentFiles {
     this.#fs = opts.fs ?? nodeFileSystem;
     this.#smallMax = opts.smallFileCacheBytes > 0 ? opts.smallFileMaxBytes : 0;
     this.#cache = new Lru(100_000, opts.smallFileCacheBytes);
+    this.#revalidateMs = opts.revalidateMs ?? 0;
   }
 
   /** Resolves the root once (it may itself be a symlink). */
@@ -71,6 +78,22 @@ export class ContentFiles {
    */
   async resolve(segments: string[]): Promise<ResolvedFile | null> {
     if (segments.length === 0) return null;
+    if (this.#revalidateMs > 0) {
+      const key = segments.join('/');
+      const recent = this.#recent.get(key);
+      if (recent && performance.now() - recent.at < this.#revalidateMs) {
+        this.hits++;
+        return recent.file;
+      }
+      const file = await this.#resolveOnDisk(segments);
+      if (file?.bytes) this.#recent.set(key, { at: performance.now(), file });
+      else this.#recent.delete(key);
+      return file;
+    }
+    return this.#resolveOnDisk(segments);
+  }
+
+  async #resolveOnDisk(segments: string[]): Promise<ResolvedFile | null> {
     const realRoot = this.#realRoot ?? (await this.#fs.realpath(this.root));
     let real: string;
     try {

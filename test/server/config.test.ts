@@ -130,3 +130,19 @@ describe('loadServeConfig', () => {
     expect(envNameOf('tlsCert')).toBe('PORTCULLIS_TLS_CERT');
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every setting with its environment variable and default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ServeConfigSchema } = await import('../../src/server/config.js');
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/configuration.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('<!-- serve-settings:start -->'), doc.indexOf('<!-- serve-settings:end -->'));
+    const rows = table
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    const names = rows.map((r) => r[1]!.replace(/`/g, ''));
+    expect(names.sort()).toEqual(Object.keys(ServeConfigSchema.shape).sort());
+    for (const r of rows) expect(r[3]).toBe(`\`${envNameOf(r[1]!.replace(/`/g, ''))}\``);
+  });
+});
