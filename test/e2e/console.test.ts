@@ -67,6 +67,16 @@ describe('admin console (e2e)', { timeout: 60_000 }, () => {
   let pastedId = '';
 
   it('first sign-in forces the one-time password to be replaced', async () => {
+    // A wrong current password is an error next to that field, not a sign-out.
+    await page.goto(`${serve.adminUrl}/admin`);
+    await page.fill('#signin-password', serve.oneTimePassword);
+    await page.click('button[type=submit]');
+    await page.fill('#pw-current', 'not-the-password');
+    await page.fill('#pw-new', NEW_PASSWORD);
+    await page.fill('#pw-repeat', NEW_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.locator('#pw-current-error').waitFor();
+    await page.evaluate(() => sessionStorage.clear());
     await signInFirstTime(page, serve.adminUrl, serve.oneTimePassword, NEW_PASSWORD);
     const res = await fetch(`${serve.adminUrl}/api/v1/auth/token`, {
       method: 'POST',

@@ -96,8 +96,15 @@ export async function request(
   const res = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store' });
   if (!res.ok) {
     const err = await toApiError(res);
-    // An expired or revoked session sends the user back to sign-in.
-    if (res.status === 401 && !url.startsWith('/api/v1/auth/token')) setSession(null);
+    // An expired or revoked session sends the user back to sign-in; a wrong password typed into
+    // a form (INVALID_CREDENTIALS, e.g. the current password on change-password) does not.
+    if (
+      res.status === 401 &&
+      err.code !== 'INVALID_CREDENTIALS' &&
+      !url.startsWith('/api/v1/auth/token')
+    ) {
+      setSession(null);
+    }
     throw err;
   }
   return res;
