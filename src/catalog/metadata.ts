@@ -65,7 +65,10 @@ export async function readContentMetadata(
   const warnings: ContentWarning[] = [];
   let metadata: Record<string, unknown> = {};
   try {
-    metadata = { ...(await readKindMetadata(filePath, name, kind)) };
+    metadata = sanitizeMetadata(await readKindMetadata(filePath, name, kind)) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
     if (!(err instanceof CatalogError)) throw err;
     warnings.push({
@@ -102,4 +105,29 @@ async function readKindMetadata(
     default:
       return {};
   }
+}
+
+/**
+ * Strips control characters (C0, DEL, C1) from every string a reader returned: titles and ids
+ * come from untrusted files and end up in terminals, logs and the console.
+ */
+export function sanitizeMetadata(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return stripControls(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => sanitizeMetadata(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '__proto__') continue; // would set the prototype instead of a key
+    out[stripControls(k)] = sanitizeMetadata(v, depth + 1);
+  }
+  return out;
+}
+
+function stripControls(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? ' ' : ch;
+  }
+  return out;
 }

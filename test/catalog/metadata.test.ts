@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogError } from '../../src/catalog/errors.js';
 import { readIpaMetadata } from '../../src/catalog/ipa.js';
-import { kindOfPath, readContentMetadata } from '../../src/catalog/metadata.js';
+import { kindOfPath, readContentMetadata, sanitizeMetadata } from '../../src/catalog/metadata.js';
 import { readPkgMetadata } from '../../src/catalog/pkg.js';
 import { buildXar, packageInfoXml } from '../helpers/xar-writer.js';
 import { type Fixtures, makeFixtures } from './fixtures.js';
@@ -216,6 +216,24 @@ describe('readContentMetadata: books and others', () => {
       sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
       metadata: {},
       warnings: [],
+    });
+  });
+});
+
+describe('sanitizeMetadata', () => {
+  it('replaces terminal escape and other control characters in strings and keys', () => {
+    expect(
+      sanitizeMetadata({
+        title: 'Evil\u001b[2J\u0007App',
+        list: ['a\u0085b'],
+        n: 3,
+        'k\u0000': 'v',
+      }),
+    ).toEqual({
+      title: 'Evil [2J App',
+      list: ['a b'],
+      n: 3,
+      'k ': 'v',
     });
   });
 });
