@@ -2,7 +2,8 @@
  * JWK/JWKS in and out: RFC 7638 thumbprints (the RFC's own example and jose as a peer), export
  * shape, and refusal of JWKS members that cannot verify RS256.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { Buffer } from 'node:buffer';
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -146,5 +147,28 @@ describe('reading JWK input', () => {
       keys: [a.export({ format: 'jwk' }), b.export({ format: 'jwk' })],
     });
     expect(keyErrorOf(() => readPrivateKey(text)).code).toBe('KEY_AMBIGUOUS');
+  });
+});
+
+describe('RSA parameters out of bounds', () => {
+  const jwkWith = (n: Buffer, e: string): string =>
+    JSON.stringify({ kty: 'RSA', n: n.toString('base64url'), e });
+
+  it('refuses a modulus over 8192 bits with KEY_TOO_LARGE', () => {
+    const n = randomBytes(1100);
+    n[0]! |= 0x80;
+    n[n.length - 1]! |= 1;
+    const err = keyErrorOf(() => readPublicKeys(jwkWith(n, 'AQAB')));
+    expect(err.code).toBe('KEY_TOO_LARGE');
+    expect(err.message).toContain('8800-bit');
+  });
+
+  it.each([
+    ['1', 'AQ'],
+    ['2', 'Ag'],
+    ['65536', 'AQAA'],
+  ])('refuses public exponent %s with KEY_INVALID', (_e, e) => {
+    const n = Buffer.from(createPublicKey(a).export({ format: 'jwk' }).n!, 'base64url');
+    expect(keyErrorOf(() => readPublicKeys(jwkWith(n, e))).code).toBe('KEY_INVALID');
   });
 });
