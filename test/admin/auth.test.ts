@@ -62,7 +62,7 @@ describe('bearer tokens', () => {
     }
     for (const authorization of [
       'Basic !!!',
-      'Basic ' + Buffer.from('nocolon').toString('base64'),
+      `Basic ${Buffer.from('nocolon').toString('base64')}`,
       'Bearer abc',
     ]) {
       const res = await post('/api/v1/auth/token', { authorization });
@@ -132,6 +132,28 @@ describe('bearer tokens', () => {
       problemOf(await fx.app.inject({ method: 'GET', url: '/api/v1/auth', headers: bearer(token) }))
         .code,
     ).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('several processes on one data directory', () => {
+  it('accept each other’s tokens (one session key in the store)', async () => {
+    const { buildAdminApp } = await import('../../src/admin/app.js');
+    const twin = await buildAdminApp({
+      store: fx.store,
+      secret: fx.secret,
+      publicUrl: 'https://x.test',
+      contentRoot: fx.dir,
+      now: () => clock,
+    });
+    try {
+      const token = await login(twin, 'alice');
+      expect(
+        (await fx.app.inject({ method: 'GET', url: '/api/v1/auth', headers: bearer(token) }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await twin.close();
+    }
   });
 });
 

@@ -37,8 +37,15 @@ export async function loadOrCreateSessionKey(
   let stored = await store.settings.get(SETTING);
   if (!stored) {
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    await store.settings.set(SETTING, encryptSecret(secret, pem, CONTEXT));
+    const sealed = encryptSecret(
+      secret,
+      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      CONTEXT,
+    );
+    // Check-and-set in one transaction: two processes starting together must end with one key.
+    await store.transaction(async () => {
+      if (!(await store.settings.get(SETTING))) await store.settings.set(SETTING, sealed);
+    });
     stored = await store.settings.get(SETTING);
   }
   const pem = new TextDecoder().decode(decryptSecret(secret, stored ?? '', CONTEXT));
