@@ -31,7 +31,7 @@ export interface ContentListenerInit {
   config: ServeConfig;
   logger: Logger;
   keySource: KeySource;
-  audit: (event: DownloadEvent) => void;
+  audit: ((event: DownloadEvent) => void) | null;
   grace: GraceMemory | null;
   extensions: ContentExtensionInput[];
   /** Injected disk access (tests). */

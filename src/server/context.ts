@@ -22,7 +22,8 @@ export interface ContentContext {
   proxy: UpstreamProxy | null;
   metrics: ServeMetrics;
   logger: Logger;
-  audit: (event: DownloadEvent) => void;
+  /** Receives one event per content request; null when no audit sink is configured. */
+  audit: ((event: DownloadEvent) => void) | null;
   extensions: ContentExtension[];
   /** Readiness beyond keys: e.g. the root is still readable. */
   ready: () => Promise<boolean>;
@@ -74,25 +75,11 @@ function finishRequest(
   const status = res.statusCode;
   const userAgent = req.headers['user-agent'];
   const clientAddress = req.socket.remoteAddress ?? '';
-  ctx.logger.info(
-    {
-      method: rec.method,
-      url: redactUrl(req.url ?? ''),
-      path: rec.path,
-      status,
-      outcome: rec.outcome,
-      bytes: rec.bytesSent,
-      ms: durationMs,
-      client: clientAddress,
-      fp: rec.fingerprint,
-      kid: rec.kid,
-      via: rec.via,
-    },
-    'request',
-  );
+  if (ctx.logger.isLevelEnabled('info')) logAccess(ctx, req, res, rec, durationMs);
   if (!rec.audited) return;
   ctx.metrics.requests.inc({ outcome: rec.outcome, via: rec.via });
   if (rec.bytesSent > 0) ctx.metrics.bytesSent.inc(rec.bytesSent);
+  if (ctx.audit === null) return;
   const event: DownloadEvent = {
     time: Date.now(),
     method: rec.method,
@@ -113,4 +100,29 @@ function finishRequest(
   } catch (err) {
     ctx.logger.warn({ err: String(err) }, 'audit sink failed to record an event');
   }
+}
+
+function logAccess(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RequestRecord,
+  durationMs: number,
+): void {
+  ctx.logger.info(
+    {
+      method: rec.method,
+      url: redactUrl(req.url ?? ''),
+      path: rec.path,
+      status: res.statusCode,
+      outcome: rec.outcome,
+      bytes: rec.bytesSent,
+      ms: durationMs,
+      client: req.socket.remoteAddress ?? '',
+      fp: rec.fingerprint,
+      kid: rec.kid,
+      via: rec.via,
+    },
+    'request',
+  );
 }

@@ -77,7 +77,7 @@ async function startSingle(
     config,
     logger,
     keySource,
-    audit: sink ? (e) => sink.record(e) : () => {},
+    audit: sink ? (e) => sink.record(e) : null,
     grace: config.resumeGrace > 0 ? new LocalGraceMemory(config.resumeGraceEntries) : null,
     extensions: options.contentExtensions ?? [],
     ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
