@@ -123,6 +123,23 @@ describe('concurrent writers', () => {
     await b.close();
   });
 
+  it('refuses (instead of deadlocking) a second in-process Store used inside a transaction', async () => {
+    const file = join(root, 'mixed.db');
+    const a = openSqliteStore({ file });
+    const b = openSqliteStore({ file });
+    await expect(
+      a.transaction(async () => {
+        await a.settings.set('x', '1');
+        await b.settings.set('y', '1');
+      }),
+    ).rejects.toThrow(TypeError);
+    expect(await b.settings.get('x')).toBeUndefined();
+    await b.settings.set('y', '2');
+    expect(await a.settings.get('y')).toBe('2');
+    await a.close();
+    await b.close();
+  });
+
   it('lets several processes open a fresh file at once, migrating it exactly once', async () => {
     const file = join(root, 'fresh.db');
     const opener = `const { openSqliteStore } = await import(process.argv[1]);

@@ -271,6 +271,23 @@ export function runStoreContract(makeStore: () => Store | Promise<Store>): void 
       expect(await store.configurations.list()).toHaveLength(1);
     });
 
+    it('nests: a failing inner transaction rolls back only its own writes', async () => {
+      const { store } = ctx;
+      await store.transaction(async () => {
+        await store.settings.set('outer', '1');
+        await expect(
+          store.transaction(async () => {
+            await store.settings.set('inner', '1');
+            throw new Error('inner failed');
+          }),
+        ).rejects.toThrow('inner failed');
+        await store.settings.set('after', '1');
+      });
+      expect(await store.settings.get('outer')).toBe('1');
+      expect(await store.settings.get('inner')).toBeUndefined();
+      expect(await store.settings.get('after')).toBe('1');
+    });
+
     it('does not roll back unrelated writes made while it was open', async () => {
       const { store } = ctx;
       let release!: () => void;

@@ -58,7 +58,7 @@ export function mapSqliteError(err: unknown): unknown {
 /** Transaction state shared by all connections to one file within this process. */
 class Gate {
   readonly als = new AsyncLocalStorage<symbol>();
-  active: { token: symbol; done: Promise<void> } | null = null;
+  active: { token: symbol; done: Promise<void>; owner: Conn } | null = null;
   refs = 0;
 }
 
@@ -129,12 +129,12 @@ export class Conn {
 
   /** Async transaction; see the file comment for the isolation rule. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active && this.als.getStore() === this.active.token) return this.nested(fn);
     for (let p = this.blocker(); p; p = this.blocker()) await p;
+    if (this.active) return this.nested(fn); // blocker() passed: it is our own transaction
     if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
     const token = Symbol('tx');
     let release!: () => void;
-    this.gate.active = { token, done: new Promise<void>((r) => (release = r)) };
+    this.gate.active = { token, done: new Promise<void>((r) => (release = r)), owner: this };
     try {
       try {
         this.db.exec('BEGIN IMMEDIATE');
@@ -187,6 +187,12 @@ export class Conn {
    */
   private blocker(): Promise<void> | undefined {
     const active = this.active;
-    return active && this.als.getStore() !== active.token ? active.done : undefined;
+    if (!active) return undefined;
+    if (this.als.getStore() !== active.token) return active.done;
+    if (active.owner !== this) {
+      // Its lock is held by the transaction's own connection: waiting here could never end.
+      throw new TypeError('Inside store.transaction(), use the Store that opened the transaction');
+    }
+    return undefined;
   }
 }
