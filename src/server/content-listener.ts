@@ -158,11 +158,6 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
