@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { issuerCertificates } from './chain.js';
 import { KeyError } from './errors.js';
 import { publicKeyOf } from './export.js';
 import { jwkThumbprint } from './jwk.js';
@@ -235,7 +236,9 @@ function publicFromText(text: string, opts: ReadKeyOptions): ReadPublicKey[] {
   }
   if (hasPemArmor(text)) {
     const blocks = findPemBlocks(text).filter((b) => !IGNORED_LABELS.has(b.label));
-    return blocks.map((block) => publicFromBlock(block, opts.passphrase));
+    const issuers = issuerCertificates(blocks);
+    const keyBlocks = blocks.filter((b) => !issuers.has(b));
+    return keyBlocks.map((block) => publicFromBlock(block, opts.passphrase));
   }
   const lines = text.split(/\r?\n/).map((l) => l.trim());
   const keyLines = lines.filter((l) => l.length > 0 && !l.startsWith('#'));

@@ -42,6 +42,22 @@ beforeAll(() => {
     '-out',
     '@pss.pem',
   );
+  // A CA and a leaf certificate it issued (a chain as admins paste it).
+  f.openssl(
+    'req',
+    '-x509',
+    '-key',
+    '@other.pem',
+    '-subj',
+    '/CN=Test CA',
+    '-days',
+    '30',
+    '-out',
+    '@ca.pem',
+  );
+  f.openssl('req', '-new', '-key', '@pkcs8.pem', '-subj', '/CN=leaf', '-out', '@leaf.csr');
+  const signed = ['-CA', '@ca.pem', '-CAkey', '@other.pem', '-set_serial', '7', '-days', '30'];
+  f.openssl('x509', '-req', '-in', '@leaf.csr', ...signed, '-out', '@leaf.pem');
 });
 afterAll(() => f.cleanup());
 
@@ -145,6 +161,23 @@ describe('several keys in one input', () => {
 
   it('lists a key once when its private and public halves are pasted together', () => {
     expect(readPublicKeys(f.read('pkcs1.pem') + f.read('spki.pem'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['leaf then CA', ['leaf.pem', 'ca.pem']],
+    ['CA then leaf', ['ca.pem', 'leaf.pem']],
+  ])(
+    'uses only the leaf key of a certificate chain (%s): a CA key never becomes a token key',
+    (_name, files) => {
+      const keys = readPublicKeys(files.map((file) => f.read(file)).join(''));
+      expect(keys).toHaveLength(1);
+      expect(keyFingerprint(keys[0]!.key)).toBe(expected);
+    },
+  );
+
+  it('keeps every key of unrelated self-signed certificates, and one of a repeated one', () => {
+    expect(readPublicKeys(f.read('cert.pem') + f.read('ca.pem'))).toHaveLength(2);
+    expect(readPublicKeys(f.read('ca.pem') + f.read('ca.pem'))).toHaveLength(1);
   });
 
   it('takes the private key from a key + certificate bundle', () => {
