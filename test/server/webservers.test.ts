@@ -211,6 +211,20 @@ describe('portcullis probe (CLI) against real servers', () => {
     }
   });
 
+  it.skipIf(fronts[1]!.missing !== null)(
+    'passes Caddy + Portcullis forward_auth (exit 0)',
+    async () => {
+      const web = await fronts[1]!.start();
+      try {
+        const { code, out } = await runCli(['probe', `${web.url}${FILE_PATH}`, '--key', keyFile]);
+        expect(out).toMatch(/^hs256-public-key\s.*401 ALG_NOT_ALLOWED\s+PASS$/m);
+        expect(code).toBe(0);
+      } finally {
+        await web.close();
+      }
+    },
+  );
+
   it.skipIf(nginxMissing !== null)(
     'fails plain nginx serving files unchecked (exit 1)',
     async () => {
