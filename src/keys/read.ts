@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
 import { issuerCertificates } from './chain.js';
+import { privateFromDer, publicFromDer } from './der.js';
 import { KeyError } from './errors.js';
 import { publicKeyOf } from './export.js';
 import { jwkThumbprint } from './jwk.js';
@@ -206,25 +207,6 @@ function importPrivateBlock(
   }
 }
 
-function privateFromDer(der: Buffer): { key: KeyObject; format: PrivateKeyFormat } {
-  const found = tryPrivateDer(der);
-  if (found) return found;
-  if (tryPublicDer(der)) throw new KeyError('KEY_NOT_PRIVATE', 'DER input');
-  throw new KeyError('KEY_UNREADABLE', 'DER input');
-}
-
-// Private encodings are tried first: createPublicKey would also accept a private DER key.
-function tryPrivateDer(der: Buffer): { key: KeyObject; format: PrivateKeyFormat } | undefined {
-  for (const type of ['pkcs8', 'pkcs1'] as const) {
-    try {
-      return { key: createPrivateKey({ key: der, format: 'der', type }), format: type };
-    } catch {
-      // not this encoding; try the next
-    }
-  }
-  return undefined;
-}
-
 function publicFromText(text: string, opts: ReadKeyOptions): ReadPublicKey[] {
   if (text.length === 0) throw new KeyError('KEY_UNREADABLE', 'the input is empty');
   if (text.startsWith('{')) {
@@ -274,28 +256,4 @@ function publicLabelFormat(label: string): 'spki' | 'pkcs1-public' | 'x509' {
   const format = PUBLIC_LABELS[label];
   if (!format) throw new KeyError('KEY_FORMAT_UNSUPPORTED', `PEM "${label}"`);
   return format;
-}
-
-function publicFromDer(der: Buffer): ReadPublicKey {
-  const found = tryPrivateDer(der);
-  if (found) return { key: publicKeyOf(found.key), format: found.format };
-  const pub = tryPublicDer(der);
-  if (pub) return pub;
-  throw new KeyError('KEY_UNREADABLE', 'DER input');
-}
-
-function tryPublicDer(der: Buffer): ReadPublicKey | undefined {
-  for (const type of ['spki', 'pkcs1'] as const) {
-    try {
-      const key = createPublicKey({ key: der, format: 'der', type });
-      return { key, format: type === 'spki' ? 'spki' : 'pkcs1-public' };
-    } catch {
-      // not this encoding; try the next
-    }
-  }
-  try {
-    return { key: new X509Certificate(der).publicKey, format: 'x509' };
-  } catch {
-    return undefined;
-  }
 }
