@@ -59,9 +59,17 @@ async function createKeyFile(file: string): Promise<Uint8Array> {
     await chmod(file, 0o600);
     return new Uint8Array(key);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(err);
     return parseKeyFile((await readFile(file, 'utf8')) ?? '');
   }
+}
+
+/** fs errors name absolute paths; the coded error keeps only the errno code. */
+function unwritable(err: unknown): StoreError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return new StoreError('STORE_SECRET_INVALID', `The secret files cannot be written (${code}).`, {
+    cause: err,
+  });
 }
 
 function parseKeyFile(text: string): Uint8Array {
@@ -80,7 +88,7 @@ async function verifyOrWriteCheck(dataDir: string, secret: Uint8Array): Promise<
       await writeFile(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(err);
       return verifyOrWriteCheck(dataDir, secret);
     }
   }
@@ -104,7 +112,15 @@ export async function loadOrCreateSecret(
   dataDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Uint8Array> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    throw new StoreError(
+      'STORE_SECRET_INVALID',
+      `The data directory cannot be created (${err.code}).`,
+      {
+        cause: err,
+      },
+    );
+  });
   let secret: Uint8Array;
   if (env.PORTCULLIS_SECRET) {
     secret = secretFromEnvValue(env.PORTCULLIS_SECRET);

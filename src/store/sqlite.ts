@@ -33,18 +33,22 @@ let memoryCount = 0;
 
 /** Creates the data directory (0700) and an empty database file (0600) when missing. */
 function prepareFile(opts: SqliteStoreOptions): string {
-  let file: string;
-  if ('dataDir' in opts) {
-    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    file = join(opts.dataDir, DB_FILE_NAME);
-  } else {
-    file = opts.file;
-  }
-  if (file !== ':memory:' && !existsSync(file)) {
-    // Created here, not by SQLite, so it never exists with umask-default permissions;
-    // SQLite gives the -wal and -shm files the same mode as the database file.
-    closeSync(openSync(file, 'a', 0o600));
-    chmodSync(file, 0o600);
+  const file = 'dataDir' in opts ? join(opts.dataDir, DB_FILE_NAME) : opts.file;
+  try {
+    if ('dataDir' in opts) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    if (file !== ':memory:' && !existsSync(file)) {
+      // Created here, not by SQLite, so it never exists with umask-default permissions;
+      // SQLite gives the -wal and -shm files the same mode as the database file.
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
+    }
+  } catch (err) {
+    // fs messages carry absolute paths; ours must not.
+    throw new StoreError(
+      'STORE_UNAVAILABLE',
+      `The data directory or database file cannot be created (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the --data path and its permissions.`,
+      { cause: err },
+    );
   }
   return file;
 }

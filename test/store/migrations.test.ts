@@ -139,6 +139,21 @@ describe('migrations', () => {
     );
   });
 
+  it('refuses a data directory that cannot be created, naming no absolute path', () => {
+    const blocker = join(root, `file-${++n}`);
+    writeFileSync(blocker, 'x');
+    const err = (() => {
+      try {
+        openSqliteStore({ dataDir: join(blocker, 'data') });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(err!.message).not.toContain(root);
+  });
+
   it('declares strictly increasing migration versions', () => {
     const v = MIGRATIONS.map((m) => m.version);
     expect(v).toEqual([...v].sort((a, b) => a - b));

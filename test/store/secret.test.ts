@@ -77,6 +77,14 @@ describe('loadOrCreateSecret', () => {
     });
   });
 
+  it('refuses a data directory that cannot be created, naming no absolute path', async () => {
+    const blocker = join(root, `file-${++n}`);
+    writeFileSync(blocker, 'x');
+    const err = await loadOrCreateSecret(join(blocker, 'data'), {}).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'STORE_SECRET_INVALID' });
+    expect((err as Error).message).not.toContain(root);
+  });
+
   it('refuses a too-short PORTCULLIS_SECRET passphrase', async () => {
     await expect(
       loadOrCreateSecret(freshDir(), { PORTCULLIS_SECRET: 'short' }),
