@@ -1,4 +1,4 @@
-/** Runs the shared Store contract against the SQLite implementation on real temp files. */
+/** Runs the shared Store contract against the SQLite implementation: real temp files and :memory:. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,10 @@ let n = 0;
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('SQLite store contract', () => {
+describe('SQLite store contract (file in a data directory)', () => {
   runStoreContract(() => openSqliteStore({ dataDir: join(root, `d${++n}`) }));
+});
+
+describe('SQLite store contract (:memory:)', () => {
+  runStoreContract(() => openSqliteStore({ file: ':memory:' }));
 });
