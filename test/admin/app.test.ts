@@ -18,6 +18,10 @@ describe('admin app: problem+json and plumbing', () => {
 
   beforeAll(async () => {
     fx = await adminFixture();
+    // A route that fails unexpectedly, registered before the app is ready.
+    fx.app.get('/api/v1/test-boom', async () => {
+      throw new Error('disk /var/lib/portcullis/secret.key exploded');
+    });
     await addAccount(fx.store, 'alice', 'admin');
     token = await login(fx.app, 'alice');
   });
@@ -33,6 +37,13 @@ describe('admin app: problem+json and plumbing', () => {
       instance: '/api/v1/nope',
     });
     expect(res.body).not.toContain('secret-ish');
+  });
+
+  it('answers unexpected failures with 500 INTERNAL_ERROR and no internals', async () => {
+    const res = await fx.app.inject({ method: 'GET', url: '/api/v1/test-boom' });
+    expect(problemOf(res)).toEqual({ status: 500, code: 'INTERNAL_ERROR', type: PROBLEM });
+    expect(res.body).not.toContain('/var/lib');
+    expect(res.body).not.toContain('exploded');
   });
 
   it('requires a bearer token (401 UNAUTHENTICATED with WWW-Authenticate)', async () => {

@@ -9,6 +9,7 @@ import {
   type JsonWebKey,
   type KeyObject,
   verify,
+  X509Certificate,
 } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -220,6 +221,22 @@ describe('creating configurations', () => {
     expect(problemOf(top).code).toBe('VALIDATION_FAILED');
   });
 
+  it('handles awkward display names: blank and overlong refused, control characters kept out of the certificate', async () => {
+    for (const displayName of ['', '   ', 'x'.repeat(101)]) {
+      const res = await call('POST', BASE, { displayName });
+      expect(problemOf(res).code, JSON.stringify(displayName)).toBe('VALIDATION_FAILED');
+    }
+    const res = await call('POST', BASE, { displayName: 'Ünïcode \u0007 bell / "quotes" ../..' });
+    expect(res.statusCode).toBe(201);
+    const cert = await call('GET', `${BASE}/${res.json().id}/certificate`);
+    expect(cert.headers['content-disposition']).toBe(
+      'attachment; filename="n-code-bell-quotes.crt.pem"',
+    );
+    const subject = new X509Certificate(cert.body).subject;
+    expect(subject).toContain('bell');
+    expect(subject).not.toContain('\u0007');
+  });
+
   it('answers a duplicate display name with 409 CONFLICT and writes nothing', async () => {
     const before = (await fx.store.configurations.list()).length;
     const res = await call('POST', BASE, { displayName: 'Jamf prod', tokenExpiry: '15m' });
@@ -412,6 +429,34 @@ describe('reading, changing and deleting', () => {
         Buffer.from(s, 'base64url'),
       ),
     ).toBe(true);
+  });
+
+  it('rotates to an uploaded key file (multipart) and refuses other form fields', async () => {
+    const form = multipart(
+      {},
+      { name: 'key', content: rsa2.export({ type: 'pkcs1', format: 'pem' }) },
+    );
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: `${BASE}/${id}/rotate`,
+      headers: { ...bearer(token), ...form.headers },
+      payload: form.payload,
+    });
+    bodies.push(res.body);
+    expect(res.statusCode).toBe(200);
+    expect(createPublicKey(res.json().publicKeyPem).equals(createPublicKey(rsa2))).toBe(true);
+    const extra = multipart(
+      { displayName: 'renamed' },
+      { name: 'key', content: rsa.export({ type: 'pkcs1', format: 'pem' }) },
+    );
+    const bad = await fx.app.inject({
+      method: 'POST',
+      url: `${BASE}/${id}/rotate`,
+      headers: { ...bearer(token), ...extra.headers },
+      payload: extra.payload,
+    });
+    expect(problemOf(bad).code).toBe('VALIDATION_FAILED');
+    expect((await fx.store.configurations.get(id))?.displayName).toBe('Lifecycle 2');
   });
 
   it('deletes, then answers 404 for the id', async () => {

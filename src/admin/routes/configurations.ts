@@ -298,7 +298,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
 /** A filename stem safe for Content-Disposition (ASCII letters, digits, dash). */
 function fileStem(name: string): string {
   const stem = name
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
   return stem || 'configuration';
