@@ -11,6 +11,8 @@ import {
   SECRET_CHECK_FILE,
   SECRET_FILE,
 } from '../../src/store/secret.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { configInput } from './contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'portcullis-secret-'));
 let n = 0;
@@ -143,5 +145,35 @@ describe('encryptSecret / decryptSecret', () => {
     return loadOrCreateSecret(dir, {}).then(() => {
       expect(readFileSync(join(dir, SECRET_FILE), 'utf8').trim()).toMatch(/^[A-Za-z0-9+/]+=*$/);
     });
+  });
+});
+
+describe('secrets stored in configurations', () => {
+  it('cannot be swapped between two stored configurations', async () => {
+    const dir = freshDir();
+    const secret = await loadOrCreateSecret(dir, {});
+    const store = openSqliteStore({ dataDir: dir });
+    try {
+      const [a, b] = [configInput(), configInput()];
+      for (const c of [a, b]) {
+        c.privateKeyCiphertext = encryptSecret(
+          secret,
+          `private key of ${c.id}`,
+          `configuration:${c.id}`,
+        );
+        await store.configurations.create(c);
+      }
+      // An attacker with write access to the database copies a's key onto b.
+      await store.configurations.update(b.id, { privateKeyCiphertext: a.privateKeyCiphertext });
+      const stored = (await store.configurations.get(b.id))!;
+      expect(() =>
+        decryptSecret(secret, stored.privateKeyCiphertext, `configuration:${b.id}`),
+      ).toThrow(expect.objectContaining({ code: 'STORE_SECRET_MISMATCH' }));
+      const own = (await store.configurations.get(a.id))!;
+      const plain = decryptSecret(secret, own.privateKeyCiphertext, `configuration:${a.id}`);
+      expect(Buffer.from(plain).toString()).toBe(`private key of ${a.id}`);
+    } finally {
+      await store.close();
+    }
   });
 });
