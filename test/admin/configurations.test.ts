@@ -3,6 +3,7 @@
  * KEY_* codes that leave no row behind, multipart uploads, rotation, downloads, signed URLs in
  * Jamf's exact token shape, and the guarantee that no response ever carries private key material.
  */
+import { execFileSync } from 'node:child_process';
 import {
   createPublicKey,
   generateKeyPairSync,
@@ -11,6 +12,9 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdminFixture,
@@ -132,6 +136,37 @@ describe('creating configurations', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.json().tokenExpirySeconds).toBe(900);
+  });
+
+  it('accepts a JWK and an OpenSSH private key (ssh-keygen)', async () => {
+    const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const fromJwk = await call('POST', BASE, {
+      displayName: 'From JWK',
+      key: { pem: JSON.stringify(jwk.export({ format: 'jwk' })) },
+    });
+    expect(fromJwk.statusCode).toBe(201);
+    expect(createPublicKey(fromJwk.json().publicKeyPem).equals(createPublicKey(jwk))).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-ssh-'));
+    try {
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'rsa',
+        '-b',
+        '2048',
+        '-N',
+        '',
+        '-f',
+        join(dir, 'id_rsa'),
+      ]);
+      const pem = readFileSync(join(dir, 'id_rsa'), 'utf8');
+      expect(pem).toContain('OPENSSH PRIVATE KEY');
+      const res = await call('POST', BASE, { displayName: 'From OpenSSH', key: { pem } });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().keyBits).toBe(2048);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an encrypted key without or with a wrong passphrase, leaving no row', async () => {
