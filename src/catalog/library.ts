@@ -89,8 +89,13 @@ export class ContentLibrary {
     } = {},
   ): Promise<{ record: ContentRecord; created: boolean }> {
     const path = normalizeContentPath(rawPath);
+    const maxBytes = opts.maxBytes ?? this.maxUploadBytes;
+    // A declared length over the limit is refused before a byte is written.
+    if (opts.expectedLength !== undefined && opts.expectedLength > maxBytes) {
+      throw new CatalogError('UPLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`);
+    }
     const temp = await writeTempUpload(this.root, source, {
-      maxBytes: opts.maxBytes ?? this.maxUploadBytes,
+      maxBytes,
       ...(opts.expectedLength !== undefined ? { expectedLength: opts.expectedLength } : {}),
     });
     try {

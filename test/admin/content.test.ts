@@ -140,6 +140,26 @@ describe('uploading', () => {
     expect(readdirSync(join(root, '.portcullis-tmp'))).toEqual([]);
   });
 
+  it('refuses an oversized multipart upload with the same code', async () => {
+    const boundary = '----big';
+    const payload = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`,
+      ),
+      Buffer.alloc(1024 * 1024 + 10),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: C,
+      headers: { ...admin, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    expect(problemOf(res)).toMatchObject({ status: 413, code: 'UPLOAD_TOO_LARGE' });
+    expect(existsSync(join(root, 'big.bin'))).toBe(false);
+    expect(readdirSync(join(root, '.portcullis-tmp'))).toEqual([]);
+  });
+
   it('accepts multipart uploads with a path field', async () => {
     const boundary = '----portcullis';
     const pkg = readFileSync(files.path('product.pkg'));

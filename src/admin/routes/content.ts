@@ -124,8 +124,9 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
     async (request, reply) => {
       if (!request.isMultipart()) throw new CatalogError('UPLOAD_MISSING_FILE');
       const limit = await maxUploadBytes();
+      // One byte of slack so the library's own meter (UPLOAD_TOO_LARGE) fires before busboy's cut-off.
       const part = await request.file({
-        limits: { fileSize: limit, files: 1, fields: 5, fieldSize: 4096 },
+        limits: { fileSize: limit + 1, files: 1, fields: 5, fieldSize: 4096 },
       });
       if (!part) throw new CatalogError('UPLOAD_MISSING_FILE');
       const field = part.fields.path;

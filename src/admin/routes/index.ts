@@ -19,6 +19,8 @@ export async function registerAdminRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= JSON_BODY_LIMIT;
   });
+  // JSON (and multipart where declared) only: a text/plain body is a client mistake, say so (415).
+  app.removeContentTypeParser('text/plain');
   app.get(
     '/api/openapi.json',
     { config: { public: true }, schema: { summary: 'This OpenAPI 3.1 document', tags: ['meta'] } },
