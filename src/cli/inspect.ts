@@ -12,6 +12,7 @@ import {
   loadKeys,
   type PolicyFlags,
   policyFromFlags,
+  printable,
   readTokenArgument,
 } from './verify.js';
 
@@ -19,7 +20,10 @@ const MARK = { true: '✓', false: '✗', null: '–' } as const;
 
 function formatObject(value: Record<string, unknown> | null): string[] {
   if (value === null) return ['  (not decodable)'];
-  return Object.entries(value).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
+  // JSON.stringify escapes control characters in values; names need the same care.
+  return Object.entries(value).map(
+    ([k, v]) => `  ${printable(k)}: ${printable(JSON.stringify(v))}`,
+  );
 }
 
 /** Human rendering of an explanation. */

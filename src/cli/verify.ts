@@ -42,6 +42,19 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--json', 'machine-readable output');
 }
 
+/**
+ * Text from a token made safe for a terminal: control characters (ESC sequences could rewrite the
+ * screen) and bidi overrides (could disguise a value) are shown as \u escapes.
+ */
+export function printable(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Reads the TOKEN_OR_URL argument; `-` reads stdin. */
 export async function readTokenArgument(arg: string): Promise<string> {
   let text = arg;
@@ -91,8 +104,8 @@ function printValid(claims: Record<string, unknown>, key: VerificationKey, now: 
   const lines = [
     '✓ valid token',
     `  key      ${key.label ?? '(unnamed)'}${key.kid ? ` (kid ${key.kid})` : ''}`,
-    `  sub      ${String(claims.sub)}`,
-    `  iss      ${String(claims.iss)}`,
+    `  sub      ${printable(claims.sub)}`,
+    `  iss      ${printable(claims.iss)}`,
   ];
   if (exp !== undefined) {
     lines.push(`  expires  ${new Date(exp * 1000).toISOString()} (${relativeTime(exp, now)})`);

@@ -311,6 +311,19 @@ describe('portcullis inspect', () => {
     expect(e.times.exp.relative).toMatch(/ago$/);
   });
 
+  it('never writes terminal control sequences taken from a token', () => {
+    const esc = '\u001b[2J\u001b]0;pwned\u0007';
+    const token = mint({ subject: `App${esc}`, claims: { [`k${esc}`]: esc } });
+    const v = run(['verify', token, '--key', 'pub.pem', '--sub', '*']);
+    expect(v.code).toBe(0);
+    const i = run(['inspect', token]);
+    expect(i.stdout).toContain('\\u001b[2J');
+    for (const out of [v.stdout, i.stdout]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+  });
+
   it('explains a malformed token instead of failing', () => {
     const r = run(['inspect', 'eyJhbGciOiJSUzI1NiJ9.eyJ']);
     expect(r.code).toBe(1);

@@ -1,0 +1,38 @@
+/**
+ * The verify path must run where node:crypto does not exist (WebCrypto runtimes), and src/token
+ * imports nothing else of ours except the error base. Biome enforces this at lint time; this test
+ * keeps it true for anyone who runs only the tests.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const DIR = resolve(import.meta.dirname, '../../src/token');
+const NODE_ALLOWED = new Set(['node.ts', 'sign.ts', 'index.ts']);
+const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(DIR, file), 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+}
+
+describe('src/token boundaries', () => {
+  it.each(files)('%s imports only allowed modules', (file) => {
+    for (const spec of importsOf(file)) {
+      if (spec.startsWith('node:'))
+        expect(NODE_ALLOWED.has(file), `${file} imports ${spec}`).toBe(true);
+      else
+        expect(
+          spec === '../errors/base.js' || /^\.\/[a-z0-9-]+\.js$/.test(spec),
+          `${file} imports ${spec}`,
+        ).toBe(true);
+    }
+  });
+
+  it('found the verify pipeline files (the scan is not empty)', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['verify.ts', 'decode.ts', 'claims.ts', 'base64url.ts']),
+    );
+    expect(importsOf('verify.ts')).toContain('./decode.js');
+  });
+});
