@@ -101,6 +101,13 @@ describe('admin app: problem+json and plumbing', () => {
       payload: '<settings/>',
     });
     expect(problemOf(res)).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', type: PROBLEM });
+    const text = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: { ...bearer(token), 'content-type': 'text/plain' },
+      payload: '{"auditRetentionDays":5}',
+    });
+    expect(problemOf(text).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('refuses oversized bodies with 413 BODY_TOO_LARGE', async () => {
