@@ -63,6 +63,8 @@ export class ExternalJwtVerifier {
       issuer: server.issuer,
       audience: server.audience,
       currentDate: now,
+      // IdP and Portcullis clocks drift; a minute matches the content listener's default leeway.
+      clockTolerance: 60,
       requiredClaims: ['exp'],
     };
     let payload: JWTPayload;
