@@ -188,17 +188,29 @@ export async function startClusterPrimary(
         (w): w is Worker => w !== undefined,
       );
       const id = nextReload++;
+      // A worker that dies mid-reload never answers: fail after 10 s instead of hanging.
+      const timer = setTimeout(() => {
+        reloads.delete(id);
+        reject(
+          Object.assign(new Error('key reload did not finish in every worker'), {
+            code: 'KEY_RELOAD_TIMEOUT',
+          }),
+        );
+      }, 10_000);
+      timer.unref();
       reloads.set(id, {
         left: workers.length,
         failed: null,
-        done: (failed) =>
-          failed
-            ? reject(
-                Object.assign(new Error('key reload failed; the previous keys stay in use'), {
-                  code: failed,
-                }),
-              )
-            : resolve(),
+        done: (failed) => {
+          clearTimeout(timer);
+          if (failed)
+            reject(
+              Object.assign(new Error('key reload failed; the previous keys stay in use'), {
+                code: failed,
+              }),
+            );
+          else resolve();
+        },
       });
       for (const w of workers) w.send({ portcullis: 'reload-keys', id } satisfies Message);
     });

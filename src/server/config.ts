@@ -88,7 +88,14 @@ export const ServeConfigSchema = z.object({
   shutdownTimeout: duration(86400).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public base URL of the content listener, used in printed and generated URLs. */
-  publicUrl: optionalString,
+  publicUrl: z
+    .string()
+    .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .nullable()
+    .default(null),
   issuer: optionalList.default(['JSS']),
   subject: optionalList.default(['AppManifest']),
   audience: optionalList,

@@ -136,7 +136,10 @@ describe('docs/configuration.md', () => {
     const { readFileSync } = await import('node:fs');
     const { ServeConfigSchema } = await import('../../src/server/config.js');
     const doc = readFileSync(join(import.meta.dirname, '../../docs/configuration.md'), 'utf8');
-    const table = doc.slice(doc.indexOf('<!-- serve-settings:start -->'), doc.indexOf('<!-- serve-settings:end -->'));
+    const table = doc.slice(
+      doc.indexOf('<!-- serve-settings:start -->'),
+      doc.indexOf('<!-- serve-settings:end -->'),
+    );
     const rows = table
       .split('\n')
       .filter((l) => l.startsWith('| `'))
