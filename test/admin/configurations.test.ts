@@ -272,6 +272,22 @@ describe('creating configurations', () => {
     expect(subject).not.toContain('\u0007');
   });
 
+  it('rolls back the row when recording the change fails (nothing half-written)', async () => {
+    const before = (await fx.store.configurations.list()).length;
+    const changes = fx.store.changes as { record: typeof fx.store.changes.record };
+    const original = changes.record;
+    changes.record = async () => {
+      throw new Error('disk full');
+    };
+    try {
+      const res = await call('POST', BASE, { displayName: 'Half written' });
+      expect(problemOf(res)).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    } finally {
+      changes.record = original;
+    }
+    expect((await fx.store.configurations.list()).length).toBe(before);
+  });
+
   it('answers a duplicate display name with 409 CONFLICT and writes nothing', async () => {
     const before = (await fx.store.configurations.list()).length;
     const res = await call('POST', BASE, { displayName: 'Jamf prod', tokenExpiry: '15m' });
