@@ -89,8 +89,20 @@ export function defaultConsoleDir(): string | null {
   return null;
 }
 
-/** Reads a built console directory into memory; a missing directory gives an empty bundle. */
+/**
+ * Reads a built console directory into memory. A missing or unreadable directory (e.g. caught in
+ * the middle of a rebuild) gives an empty bundle — /admin then answers 503 — and never fails the
+ * admin API's start.
+ */
 export async function loadConsoleBundle(dir: string | null): Promise<ConsoleBundle> {
+  try {
+    return await readBundle(dir);
+  } catch {
+    return { index: null, assets: new Map() };
+  }
+}
+
+async function readBundle(dir: string | null): Promise<ConsoleBundle> {
   const bundle: ConsoleBundle = { index: null, assets: new Map() };
   if (!dir || !existsSync(join(dir, 'index.html'))) return bundle;
   bundle.index = asset(await readFile(join(dir, 'index.html')), 'index.html');

@@ -117,6 +117,21 @@ describe('console route', () => {
     expect(res.statusCode).toBe(404);
   });
 
+  it('an unreadable build (index.html is a directory) gives 503, never a failed start', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'portcullis-console-broken-'));
+    try {
+      mkdirSync(join(broken, 'index.html'));
+      const bundle = await loadConsoleBundle(broken);
+      expect(planConsoleResponse(bundle, '/admin').status).toBe(503);
+      const other = Fastify();
+      await other.register(consoleRoutes, { dir: broken });
+      expect((await other.inject({ method: 'GET', url: '/admin' })).statusCode).toBe(503);
+      await other.close();
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
   it('answers 503 with a fix when the console was not built', async () => {
     const empty = await loadConsoleBundle(join(dir, 'nope'));
     const plan = planConsoleResponse(empty, '/admin');

@@ -1,10 +1,10 @@
 /** One JWT configuration: identity of its key (fingerprint, kid, public key, JWK, certificate), edit, rotate, delete. */
 import { useState } from 'preact/hooks';
+import { EditForm, SignedUrlForm } from '../components/configuration-forms.js';
 import { ConfirmDialog } from '../components/dialog.js';
-import { EXPIRY_PRESETS, ExpiryInput } from '../components/expiry-input.js';
-import { CopyField, describedBy, ErrorBanner, Field } from '../components/field.js';
+import { CopyField, ErrorBanner } from '../components/field.js';
 import { RotateDialog } from '../components/rotate-dialog.js';
-import { type ApiError, api } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { downloadFile, saveText } from '../lib/download.js';
 import { formatSeconds, formatTime } from '../lib/format.js';
 import { Link, navigate } from '../lib/router.js';
@@ -35,8 +35,6 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
     );
   }
   if (!c) return <p>Loading…</p>;
-  const base = slug(c.displayName);
-  const jwkText = JSON.stringify(c.jwk, null, 2);
   const remove = async () => {
     setDialog(null);
     try {
@@ -84,39 +82,7 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
         <dd>{c.rotatedAt ? formatTime(c.rotatedAt) : 'never'}</dd>
       </dl>
       {canWrite && <EditForm configuration={c} url={url} onSaved={() => void res.reload()} />}
-      <h2>Key identity</h2>
-      <CopyField id="cfg-fingerprint" label="Fingerprint (SHA-256)" value={c.fingerprint} />
-      <CopyField id="cfg-kid" label="Key ID (kid)" value={c.kid} />
-      <CopyField id="cfg-public-key" label="Public key" value={c.publicKeyPem} multiline />
-      <button
-        type="button"
-        class="button"
-        onClick={() => saveText(c.publicKeyPem, `${base}.pub.pem`, 'application/x-pem-file')}
-      >
-        Download public key
-      </button>
-      <CopyField id="cfg-jwk" label="JWK" value={jwkText} multiline />
-      <button
-        type="button"
-        class="button"
-        onClick={() => saveText(jwkText, `${base}.jwk.json`, 'application/json')}
-      >
-        Download JWK
-      </button>
-      {c.certificatePem && (
-        <>
-          <CopyField id="cfg-certificate" label="Certificate" value={c.certificatePem} multiline />
-          <button
-            type="button"
-            class="button"
-            onClick={() =>
-              void downloadFile(`${url}/certificate`, `${base}.crt.pem`).catch(setError)
-            }
-          >
-            Download certificate
-          </button>
-        </>
-      )}
+      <KeyIdentity configuration={c} url={url} onError={setError} />
       <SignedUrlForm id={c.id} />
       {dialog === 'rotate' && (
         <RotateDialog
@@ -144,128 +110,53 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
   );
 }
 
-function EditForm({
-  configuration,
+/** Fingerprint, kid, public key, JWK and certificate, each with Copy and a download. */
+function KeyIdentity({
+  configuration: c,
   url,
-  onSaved,
+  onError,
 }: {
   configuration: Configuration;
   url: string;
-  onSaved: () => void;
+  onError: (err: Error) => void;
 }) {
-  const presetFor = EXPIRY_PRESETS.find(
-    ([, label]) => label === formatSeconds(configuration.tokenExpirySeconds),
-  )?.[0];
-  const [name, setName] = useState(configuration.displayName);
-  const [expiry, setExpiry] = useState(presetFor ?? configuration.tokenExpiry);
-  const [enabled, setEnabled] = useState(configuration.enabled);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [saved, setSaved] = useState(false);
-  const fields = error?.fieldErrors ?? {};
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setSaved(false);
-    try {
-      await api('PATCH', url, { displayName: name, tokenExpiry: expiry, enabled });
-      setSaved(true);
-      onSaved();
-    } catch (err) {
-      setError(err as ApiError);
-    }
-  };
+  const base = slug(c.displayName);
+  const jwkText = JSON.stringify(c.jwk, null, 2);
   return (
-    <details class="panel">
-      <summary>Edit</summary>
-      <form onSubmit={submit} noValidate>
-        <ErrorBanner error={error && !fields.displayName && !fields.tokenExpiry ? error : null} />
-        <Field id="edit-name" label="Display Name" error={fields.displayName}>
-          <input
-            id="edit-name"
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-            {...describedBy('edit-name', fields.displayName)}
-          />
-        </Field>
-        <ExpiryInput
-          idPrefix="edit"
-          value={expiry}
-          onChange={setExpiry}
-          error={fields.tokenExpiry}
-        />
-        <div class="field checkbox">
-          <input
-            id="edit-enabled"
-            type="checkbox"
-            checked={enabled}
-            onChange={(e) => setEnabled(e.currentTarget.checked)}
-          />
-          <label for="edit-enabled">Enabled</label>
-        </div>
-        <div class="actions">
-          {saved && (
-            <span class="saved" role="status">
-              Saved.
-            </span>
-          )}
-          <button type="submit" class="button primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </details>
-  );
-}
-
-/** Signs a URL (or a content path) with this configuration, for testing a distribution point. */
-function SignedUrlForm({ id }: { id: string }) {
-  const [target, setTarget] = useState('');
-  const [result, setResult] = useState<{ url: string; expiresAt: unknown } | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setResult(null);
-    const body = /^https?:\/\//i.test(target)
-      ? { url: target }
-      : { path: target.replace(/^\/+/, '') };
-    try {
-      setResult(
-        await api('POST', `/api/v1/jwt-configurations/${encodeURIComponent(id)}/signed-urls`, body),
-      );
-    } catch (err) {
-      setError(err as ApiError);
-    }
-  };
-  const fieldError = error
-    ? (error.fieldErrors.url ?? error.fieldErrors.path ?? `${error.message} (${error.code})`)
-    : undefined;
-  return (
-    <form class="panel" onSubmit={submit} noValidate>
-      <h2>Signed URL</h2>
-      <Field
-        id="sign-target"
-        label="URL or content path"
-        error={fieldError}
-        hint="e.g. apps/MyApp.ipa or https://dp.example.com/apps/MyApp.ipa"
+    <>
+      <h2>Key identity</h2>
+      <CopyField id="cfg-fingerprint" label="Fingerprint (SHA-256)" value={c.fingerprint} />
+      <CopyField id="cfg-kid" label="Key ID (kid)" value={c.kid} />
+      <CopyField id="cfg-public-key" label="Public key" value={c.publicKeyPem} multiline />
+      <button
+        type="button"
+        class="button"
+        onClick={() => saveText(c.publicKeyPem, `${base}.pub.pem`, 'application/x-pem-file')}
       >
-        <input
-          id="sign-target"
-          value={target}
-          onInput={(e) => setTarget(e.currentTarget.value)}
-          {...describedBy('sign-target', fieldError, true)}
-        />
-      </Field>
-      <button type="submit" class="button">
-        Sign
+        Download public key
       </button>
-      {result && (
-        <CopyField
-          id="signed-url"
-          label={`Signed URL (expires ${formatTime(result.expiresAt as string)})`}
-          value={result.url}
-        />
+      <CopyField id="cfg-jwk" label="JWK" value={jwkText} multiline />
+      <button
+        type="button"
+        class="button"
+        onClick={() => saveText(jwkText, `${base}.jwk.json`, 'application/json')}
+      >
+        Download JWK
+      </button>
+      {c.certificatePem && (
+        <>
+          <CopyField id="cfg-certificate" label="Certificate" value={c.certificatePem} multiline />
+          <button
+            type="button"
+            class="button"
+            onClick={() =>
+              void downloadFile(`${url}/certificate`, `${base}.crt.pem`).catch(onError)
+            }
+          >
+            Download certificate
+          </button>
+        </>
       )}
-    </form>
+    </>
   );
 }
