@@ -284,6 +284,42 @@ describe('admin console (e2e)', { timeout: 60_000 }, () => {
     await page.locator('.pill', { hasText: /^invalid$/ }).waitFor();
   });
 
+  it('a read-only account sees the data but no control that changes it', async () => {
+    const created = await fetch(`${serve.adminUrl}/api/v1/accounts`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await sessionToken()}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        username: 'auditor',
+        password: 'auditor-password-2026',
+        role: 'read-only',
+        mustChangePassword: false,
+      }),
+    });
+    expect(created.status).toBe(201);
+    const reader = await ui.context.newPage(); // its own sessionStorage: a separate session
+    try {
+      await reader.goto(`${serve.adminUrl}/admin/configurations`);
+      await reader.fill('#signin-username', 'auditor');
+      await reader.fill('#signin-password', 'auditor-password-2026');
+      await reader.click('button[type=submit]');
+      await reader.waitForSelector('table.table tbody tr');
+      expect(await reader.locator('text=+ New').count()).toBe(0);
+      expect(await reader.locator('button:has-text("Delete")').count()).toBe(0);
+      expect(await reader.locator('input.switch:not([disabled])').count()).toBe(0);
+      await reader.click('.sidebar >> text=Content');
+      await reader.waitForSelector('table.table tbody tr');
+      expect(await reader.locator('#upload-file').count()).toBe(0);
+      await reader.click('.sidebar >> text=Tools');
+      await reader.waitForSelector('#inspect-input');
+      expect(await reader.locator('#probe-url').count()).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('kept every promise: no CSP violation, nothing requested outside 127.0.0.1', () => {
     expect(ui.cspViolations).toEqual([]);
     expect(ui.foreignRequests).toEqual([]);
