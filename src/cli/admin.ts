@@ -1,12 +1,14 @@
 /**
- * `portcullis admin create|list|reset-password|delete`: manage console/admin-API accounts in
- * the data directory's store, offline or while serve runs (SQLite WAL allows both at once).
+ * `portcullis admin create|list|reset-password|delete|backup`: manage console/admin-API accounts
+ * in the data directory's store and back it up, offline or while serve runs (SQLite WAL allows
+ * both at once).
  * Passwords come from a file (first line) or stdin (`-`), never from argv, where other users
  * of the machine could read them in the process list.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../store/passwords.js';
+import { backupSqliteStore } from '../store/sqlite/backup.js';
 import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
 import type { AccountRecord, AccountRole, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
@@ -54,6 +56,22 @@ export function register(program: Command): void {
     .requiredOption('--username <name>', 'the account')
     .option('--force', 'allow deleting the last enabled admin')
     .action((flags: Flags) => withStore(flags, false, (s) => remove(s, flags)));
+  data(admin.command('backup'))
+    .description('Write a consistent copy of the database (safe while serve runs).')
+    .requiredOption('--out <file>', 'backup file to create (mode 0600)')
+    .option('--force', 'replace <file> if it exists')
+    .action((flags: Flags & { out: string }) => backup(flags));
+}
+
+async function backup(flags: Flags & { out: string }): Promise<void> {
+  if (!existsSync(join(flags.data, DB_FILE_NAME))) {
+    throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
+  }
+  const { pages } = await backupSqliteStore(flags.data, flags.out, { force: flags.force === true });
+  process.stdout.write(
+    `Wrote ${flags.out} (${pages} pages). It does not contain the secret: back up ` +
+      `${join(flags.data, 'secret.key')} (or PORTCULLIS_SECRET) separately.\n`,
+  );
 }
 
 async function withStore(

@@ -22,6 +22,7 @@ export {
   startRetention,
 } from './retention.js';
 export { decryptSecret, encryptSecret, loadOrCreateSecret } from './secret.js';
+export { backupSqliteStore } from './sqlite/backup.js';
 export { LATEST_SCHEMA_VERSION } from './sqlite/migrations/index.js';
 export { DB_FILE_NAME, openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export type * from './types.js';

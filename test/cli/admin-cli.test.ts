@@ -134,6 +134,18 @@ describe('portcullis admin', () => {
     expect(unknown.status).toBe(2);
   });
 
+  it('backs up the database to a 0600 file, refusing to overwrite without --force', async () => {
+    const r = admin(withData('backup', '--out', 'backup.db'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('does not contain the secret');
+    expect(statSync(join(dir, 'backup.db')).mode & 0o777).toBe(0o600);
+    const copy = openSqliteStore({ file: join(dir, 'backup.db') });
+    expect((await copy.accounts.list()).map((a) => a.username)).toEqual(['alice', 'viewer']);
+    await copy.close();
+    expect(admin(withData('backup', '--out', 'backup.db')).status).toBe(2);
+    expect(admin(withData('backup', '--out', 'backup.db', '--force')).status).toBe(0);
+  });
+
   it('refuses to delete the last enabled admin unless forced; records changes', async () => {
     expect(admin(withData('delete', '--username', 'viewer')).status).toBe(0);
     const refused = admin(withData('delete', '--username', 'alice'));
