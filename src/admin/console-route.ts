@@ -165,7 +165,7 @@ export interface ConsoleRoutesOptions {
 
 /**
  * Fastify plugin: GET/HEAD /admin and /admin/* serve the console (no authentication: the page
- * itself holds no data; every API call it makes carries a bearer token).
+ * itself holds no data; every API call it makes carries a bearer token); `/` redirects to /admin.
  * @example await app.register(consoleRoutes)
  */
 export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (app, opts) => {
@@ -181,4 +181,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
   const config = { public: true };
   app.get('/admin', { config }, handler);
   app.get('/admin/*', { config }, handler);
+  // The admin listener's root leads to the console, so typing host:8081 in a browser just works.
+  app.get('/', { config }, async (_request, reply) =>
+    reply.code(302).headers(CONSOLE_SECURITY_HEADERS).header('location', '/admin').send(),
+  );
 };

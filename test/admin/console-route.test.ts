@@ -105,6 +105,12 @@ describe('console route', () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('redirects the listener root to the console', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/admin');
+  });
+
   it('supports HEAD without a body', async () => {
     const res = await app.inject({ method: 'HEAD', url: '/admin/tools' });
     expect(res.statusCode).toBe(200);
