@@ -126,7 +126,8 @@ export function sqliteAudit(conn: Conn): AuditRepo {
         if (count > MAX_BUCKETS) {
           throw new StoreError('STORE_INVALID_QUERY', 'Too many buckets; widen bucketMs.');
         }
-        return aggregate(conn, Math.trunc(since), bucketMs, count);
+        // One read transaction: the three aggregates see the same snapshot of the table.
+        return conn.db.transaction(() => aggregate(conn, Math.trunc(since), bucketMs, count))();
       }),
     purgeOlderThan: async (timeMs) => {
       // Chunked, yielding between chunks: the first purge after an upgrade or a long pause may
