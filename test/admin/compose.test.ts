@@ -1,0 +1,68 @@
+/**
+ * composeAdmin without a server: --key files are combined with store keys, the banner is
+ * printed once, and a data directory with a different secret is refused without leaving
+ * anything open.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeAdmin } from '../../src/admin/compose.js';
+import { keyColumns } from '../../src/admin/configuration-material.js';
+import { resolveServeConfig } from '../../src/server/config.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-compose-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('composeAdmin', () => {
+  it('combines --key files with enabled store configurations', async () => {
+    const fileKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    writeFileSync(join(dir, 'extra.pub.pem'), fileKey.export({ type: 'spki', format: 'pem' }));
+    const config = resolveServeConfig({
+      data: join(dir, 'data'),
+      root: dir,
+      keys: [join(dir, 'extra.pub.pem')],
+      logLevel: 'silent',
+    });
+    const printed: string[] = [];
+    const composed = await composeAdmin(config, { stderr: (t) => printed.push(t), env: {} });
+    try {
+      expect(printed).toHaveLength(1);
+      expect(printed[0]).toContain('username: admin');
+      expect(composed.config.keys).toEqual(config.keys);
+      const stored = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const id = '00000000-0000-4000-8000-000000000001';
+      await composed.store.configurations.create({
+        id,
+        displayName: 'Stored',
+        ...(await keyColumns(id, 'Stored', stored, composed.secret)),
+        tokenExpirySeconds: 900,
+        enabled: true,
+        createdBy: null,
+      });
+      const keys = await composed.parts.keySource.load();
+      expect(keys.map((k) => k.label)).toEqual(['extra.pub.pem', id]);
+      expect(composed.parts.keySource.describe()).toContain('1 key file');
+    } finally {
+      await composed.close();
+    }
+    // Second start: no banner, same secret.
+    const again = await composeAdmin(config, { stderr: (t) => printed.push(t), env: {} });
+    await again.close();
+    expect(printed).toHaveLength(1);
+  });
+
+  it('refuses a data directory encrypted with another secret and closes the store', async () => {
+    const config = resolveServeConfig({ data: join(dir, 'data'), root: dir, logLevel: 'silent' });
+    await expect(
+      composeAdmin(config, {
+        env: { PORTCULLIS_SECRET: 'a completely different secret value' },
+        stderr: () => {},
+      }),
+    ).rejects.toMatchObject({ code: 'STORE_SECRET_MISMATCH' });
+  });
+});
