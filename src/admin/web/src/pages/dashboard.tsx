@@ -12,7 +12,8 @@ import { useResource } from '../lib/use-resource.js';
 import { loadConfigurations } from './configurations.js';
 
 const POLL_MS = 10_000;
-const SERVED = new Set(['OK', 'NOT_MODIFIED', 'PARTIAL']);
+// Outcomes that are not refusals (served files and health answers, if the sink records them).
+const SERVED = new Set(['OK', 'NOT_MODIFIED', 'PARTIAL', 'READY', 'HEALTH']);
 const DEFAULT_ROTATION_DAYS = 365;
 
 /** Server readiness as reported by the content listener's readyz. */
