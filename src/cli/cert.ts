@@ -9,7 +9,7 @@ import {
   readCertificateInfo,
   writePublicFile,
 } from '../keys/index.js';
-import { keySummaryLines, passphraseOptions } from './key-format.js';
+import { keySummaryLines, passphraseOptions, warnIfExposed } from './key-format.js';
 import { CliError, type Command } from './run.js';
 
 interface CertFlags {
@@ -58,7 +58,11 @@ Check it with: openssl x509 -in portcullis-cert.pem -noout -text. See docs/keys.
       const days = daysOption(flags.days);
       const commonName = cnOption(flags.cn);
       await assertOutputFree(flags.out, flags.force);
-      const { key } = await loadPrivateKeyFile(input, passphraseOptions(flags.passphraseFile));
+      const { key, format } = await loadPrivateKeyFile(
+        input,
+        passphraseOptions(flags.passphraseFile),
+      );
+      warnIfExposed(input, format);
       const pem = await createSelfSignedCertificate(key, { commonName, days });
       await writePublicFile(flags.out, pem, { force: flags.force === true });
       const info = readCertificateInfo(pem);

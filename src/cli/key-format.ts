@@ -3,6 +3,7 @@
  * summarised so every command prints the same labels.
  */
 import type { KeyObject } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { describeKey } from '../keys/index.js';
 import { CliError } from './run.js';
 
@@ -45,4 +46,32 @@ export function passphraseOptions(passphraseFile: string | undefined): {
   return passphraseFile === undefined
     ? { promptPassphrase: true }
     : { passphraseFile, promptPassphrase: false };
+}
+
+// Forms that can only hold a private key (a JWK may hold either, so it is not listed).
+const PRIVATE_FORMATS = new Set([
+  'pkcs1',
+  'pkcs8',
+  'pkcs1-encrypted',
+  'pkcs8-encrypted',
+  'openssh',
+]);
+
+/**
+ * Warns on stderr, like ssh does, when a private key file is readable by group or others.
+ * Only a warning: the command still runs, since the key is already exposed either way.
+ */
+export function warnIfExposed(path: string, format: string): void {
+  if (!PRIVATE_FORMATS.has(format)) return;
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) === 0) return;
+  const octal = mode.toString(8).padStart(4, '0');
+  process.stderr.write(
+    `warning: ${path} holds a private key and other users can read it (mode ${octal}); fix: chmod 600 ${path}\n`,
+  );
 }

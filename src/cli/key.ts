@@ -18,6 +18,7 @@ import {
   keySummaryLines,
   passphraseOptions,
   privateFormatOption,
+  warnIfExposed,
 } from './key-format.js';
 import { CliError, type Command } from './run.js';
 
@@ -70,6 +71,7 @@ The output is NOT encrypted (Jamf Pro needs the plain key): keep it secret. See 
     .action(async (input: string, flags: ConvertFlags) => {
       const format = privateFormatOption(flags.format);
       const read = await loadPrivateKeyFile(input, passphraseOptions(flags.passphraseFile));
+      warnIfExposed(input, read.format);
       const force = { force: flags.force === true };
       await writePrivateKeyFile(flags.out, exportPrivateKeyPem(read.key, format), force);
       const lines = [
@@ -110,6 +112,7 @@ Fingerprint = SHA-256 of the DER public key; compare with
       const modes = (['jwk', 'jwks', 'json', 'pem'] as const).filter((m) => flags[m] === true);
       if (modes.length > 1) throw new CliError('choose one of --jwk, --jwks, --json, --pem');
       const keys = await loadPublicKeysFile(input, passphraseOptions(flags.passphraseFile));
+      warnIfExposed(input, keys[0]?.format ?? '');
       process.stdout.write(renderShow(input, keys, modes[0]));
     });
 }

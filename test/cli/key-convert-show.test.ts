@@ -3,7 +3,7 @@
  * openssl and ssh-keygen: conversion to Jamf-ready PEM, passphrase handling without a TTY, and
  * every output mode of `show`.
  */
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixtureDir, makeRsaForms, PASSPHRASE, run } from '../keys/fixtures.js';
 import { ensureBuilt, portcullis } from './key-build.js';
@@ -167,6 +167,19 @@ describe('portcullis key show', () => {
       fingerprint,
       kid: set.keys[0]!.kid,
     });
+  });
+
+  it('warns on stderr when a private key file is readable by others, and not when it is 0600', () => {
+    const loose = f.write('loose.pem', f.read('pkcs1.pem'));
+    chmodSync(loose, 0o644);
+    const r = portcullis(f.dir, 'key', 'show', 'loose.pem');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: loose.pem holds a private key');
+    expect(r.stderr).toContain('chmod 600 loose.pem');
+    chmodSync(loose, 0o600);
+    expect(portcullis(f.dir, 'key', 'show', 'loose.pem').stderr).toBe('');
+    chmodSync(f.path('spki.pem'), 0o644);
+    expect(portcullis(f.dir, 'key', 'show', 'spki.pem').stderr).toBe('');
   });
 
   it('--jwk on a file with two keys is a usage error pointing at --jwks', () => {
