@@ -121,6 +121,8 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     config = composed.config;
     Object.assign(parts, composed.parts);
   }
+  // Workers ignore signals (the primary decides); everyone else handles them from now on.
+  const serverStarted = cluster.isWorker ? () => {} : installSignals();
   let server: RunningServer;
   try {
     server = await startServer({ ...config, ...parts });
@@ -132,27 +134,37 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     throw err;
   }
   if (cluster.isWorker) return; // the primary owns signals and the console
+  serverStarted(server);
   if (zero) {
     const base = (config.publicUrl ?? server.url)
       .replace('//0.0.0.0:', '//127.0.0.1:')
       .replace('//[::]:', '//[::1]:');
     process.stderr.write((await sampleInstructions(zero, base)).text);
   }
-  installSignals(server);
 }
 
-function installSignals(server: RunningServer): void {
+/**
+ * Signal handling, installed before the server starts so that an early SIGHUP (e.g. from a
+ * deployment tool) cannot kill the process with the default action: before the server is up,
+ * SIGHUP is ignored and SIGTERM/SIGINT exit at once.
+ */
+function installSignals(): (server: RunningServer) => void {
+  let current: RunningServer | null = null;
   process.on('SIGHUP', () => {
-    server.reloadKeys().catch(() => {
+    current?.reloadKeys().catch(() => {
       // already logged by the key manager; the previous keys stay in use
     });
   });
   const stop = () => {
-    server.close().then(
+    if (!current) process.exit(0);
+    current.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  return (server) => {
+    current = server;
+  };
 }
