@@ -11,7 +11,7 @@ import { KeyError } from './errors.js';
 export const MAX_PBKDF2_ITERATIONS = 5_000_000;
 /** Highest bcrypt-pbkdf round count accepted (ssh-keygen's default is 16; guides suggest 100). */
 export const MAX_BCRYPT_ROUNDS = 256;
-// scrypt: 128·N·r bytes of memory; OpenSSL refuses over 32 MiB itself, this keeps the same bound.
+// scrypt memory, as OpenSSL counts it; OpenSSL refuses over 32 MiB too, but as a generic failure.
 const MAX_SCRYPT_MEMORY = 32 * 1024 * 1024;
 
 const OID_PBES2 = '2a864886f70d01050d';
@@ -41,7 +41,7 @@ export function assertPkcs8KdfCost(der: Buffer): void {
     if (!kdfOid || !kdfParams) return;
     const values = children(kdfParams).map((t) => (t.tag === 0x02 ? integer(der, t) : undefined));
     if (hex(kdfOid) === OID_PBKDF2) checkPbkdf2(values[1]);
-    if (hex(kdfOid) === OID_SCRYPT) checkScrypt(values[1], values[2]);
+    if (hex(kdfOid) === OID_SCRYPT) checkScrypt(values[1], values[2], values[3]);
     return;
   }
   // PBES1 and PKCS#12 PBE: params = SEQUENCE { salt OCTET STRING, iterations INTEGER }.
@@ -83,8 +83,9 @@ function checkPbkdf2(iterations: number | undefined): void {
   }
 }
 
-function checkScrypt(n: number | undefined, r: number | undefined): void {
-  if (n !== undefined && r !== undefined && 128 * n * r > MAX_SCRYPT_MEMORY) {
+function checkScrypt(n: number | undefined, r: number | undefined, p = 1): void {
+  // OpenSSL's own accounting (crypto/evp/pbe_scrypt.c): 128·r·(N + 2 + p) bytes.
+  if (n !== undefined && r !== undefined && 128 * r * (n + 2 + p) > MAX_SCRYPT_MEMORY) {
     throw new KeyError('KEY_ENCRYPTION_TOO_COSTLY', 'scrypt parameters');
   }
 }

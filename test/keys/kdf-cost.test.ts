@@ -37,6 +37,20 @@ beforeAll(() => {
     );
   }
   f.sshKeygen('id_rsa', 'rsa', PASSPHRASE, '-a', '16');
+  // scrypt with OpenSSL's defaults: N = 16384, r = 8 (16 MiB).
+  f.openssl(
+    'pkcs8',
+    '-topk8',
+    '-scrypt',
+    '-in',
+    '@key.pem',
+    '-passout',
+    pass,
+    '-outform',
+    'DER',
+    '-out',
+    '@scrypt.der',
+  );
 });
 afterAll(() => f.cleanup());
 
@@ -77,6 +91,21 @@ describe('KDF work factor caps', () => {
     const err = keyErrorOf(() => readPrivateKey(pem, { passphrase: PASSPHRASE }));
     expect(err.code).toBe('KEY_ENCRYPTION_TOO_COSTLY');
     expect(err.message).toContain('8388607 iterations');
+  });
+
+  it('reads scrypt with OpenSSL defaults and refuses it patched to need over 32 MiB', () => {
+    const der = readFileSync(f.path('scrypt.der'));
+    expect(
+      readPrivateKey(toPem('ENCRYPTED PRIVATE KEY', der), { passphrase: PASSPHRASE }).format,
+    ).toBe('pkcs8-encrypted');
+    const at = der.subarray(0, 100).indexOf(Buffer.from([0x02, 0x02, 0x40, 0x00])); // N = 16384
+    expect(at).toBeGreaterThan(0);
+    const patched = Buffer.from(der);
+    patched.set([0x7f, 0xff], at + 2); // N = 32767: 128·r·(N+2+p) just over 32 MiB
+    const pem = toPem('ENCRYPTED PRIVATE KEY', patched);
+    expect(keyErrorOf(() => readPrivateKey(pem, { passphrase: PASSPHRASE })).code).toBe(
+      'KEY_ENCRYPTION_TOO_COSTLY',
+    );
   });
 
   it('refuses an OpenSSH key patched to 2^31-1 bcrypt rounds', () => {
