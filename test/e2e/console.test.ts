@@ -197,7 +197,7 @@ describe('admin console (e2e)', { timeout: 60_000 }, () => {
       await page.waitForSelector('main h1');
       await page.waitForTimeout(300);
       const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea')]
+        Array.from(document.querySelectorAll('input, select, textarea'))
           .filter(
             (el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'),
           )
@@ -222,6 +222,28 @@ describe('admin console (e2e)', { timeout: 60_000 }, () => {
     const res = await fetch(link);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(ipa))).toBe(true);
+  });
+
+  it('uploads by drag and drop onto the content page', async () => {
+    await page.click('.sidebar >> text=Content');
+    await page.fill('#upload-folder', 'books');
+    const zone = await page.locator('.dropzone').elementHandle();
+    await page.evaluate((el) => {
+      const data = new DataTransfer();
+      data.items.add(
+        new File(['%PDF-1.4\n% dropped\n%%EOF\n'], 'Guide.pdf', { type: 'application/pdf' }),
+      );
+      el!.dispatchEvent(
+        new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+      el!.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+    }, zone);
+    await page.locator('tr', { hasText: 'books/Guide.pdf' }).waitFor();
+    // Back to the app for the next test.
+    await page.locator('tr', { hasText: 'apps/FieldNotes.ipa' }).locator('a').click();
+    await page.selectOption('#install-config', pastedId);
   });
 
   it('shows the install QR code and downloads the manifest through a blob: URL', async () => {
