@@ -37,11 +37,11 @@ interface Spawned {
 }
 
 /** Spawns `portcullis serve` and waits for its ready log line (port 0 → real port from the log). */
-function serve(args: string[], cwd = dir): Promise<Spawned> {
+function serve(args: string[], cwd = dir, env: Record<string, string> = {}): Promise<Spawned> {
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--port', '0', '--admin-port', '0', ...args],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   children.push(child);
   let out = '';
