@@ -62,8 +62,8 @@ function verifyOptionsOf(config: ServeConfig) {
   };
 }
 
-/** Builds and starts the content listener. Fails with a coded ServeError on bad root, keys or TLS. */
-export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
+/** Builds keys, files or upstream, metrics, authenticator and extensions of one process. */
+async function buildContext(init: ContentListenerInit): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
     init.keySource,
@@ -95,17 +95,16 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
     observeVerify: (s) => metrics.verifySeconds.observe(s),
     ...(init.clock ? { clock: init.clock } : {}),
   });
-  const proxy = config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null;
   const extensions = await Promise.all(
     init.extensions.map((e) => (typeof e === 'function' ? e() : e)),
   );
   const root = config.root;
-  const ctx: ContentContext = {
+  return {
     config,
     keys,
     auth,
     files,
-    proxy,
+    proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
     metrics,
     logger,
     audit: init.audit,
@@ -118,13 +117,14 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
           )
         : true,
   };
-  const handle = createContentHandler(ctx);
-  let closing = false;
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    // During shutdown: answer, then let the connection go instead of keeping it alive.
-    if (closing) res.setHeader('connection', 'close');
-    handle(req, res);
-  };
+}
+
+/** node:http(s) server with timeouts suited to multi-gigabyte downloads, and TLS reloading. */
+function createNodeServer(
+  config: ServeConfig,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  logger: Logger,
+): { server: Server; secure: boolean; stopTls: () => void } {
   const tls = config.tlsCert && config.tlsKey ? readTlsPair(config.tlsCert, config.tlsKey) : null;
   const serverOptions = {
     maxHeaderSize: config.maxHeaderSize,
@@ -147,50 +147,81 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
         logger,
       )
     : () => {};
+  return { server, secure: tls !== null, stopTls };
+}
+
+/**
+ * Graceful stop for a server: track sockets, answer with `Connection: close` once closing, free
+ * keep-alive sockets as their responses finish, and cut what is left after the timeout.
+ */
+function gracefulStop(server: Server, logger: Logger, state: { closing: boolean }) {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  server.on('request', (_req, res) => {
-    // A download that finishes during shutdown frees its keep-alive socket at once.
+  server.on('request', (_req, res: ServerResponse) => {
     res.once('finish', () => {
-      if (closing) setImmediate(() => server.closeIdleConnections());
+      if (state.closing) setImmediate(() => server.closeIdleConnections());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  return async (timeoutMs: number): Promise<void> => {
+    state.closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      logger.warn({ open: sockets.size }, 'shutdown timeout: closing remaining downloads');
+      server.closeAllConnections();
+      for (const s of sockets) s.destroy();
+    }, timeoutMs);
+    await closed;
+    clearTimeout(timer);
+  };
+}
+
+/** Builds and starts the content listener. Fails with a coded ServeError on bad root, keys or TLS. */
+export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
+  const { config, logger } = init;
+  const ctx = await buildContext(init);
+  const handle = createContentHandler(ctx);
+  const state = { closing: false };
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // During shutdown: answer, then let the connection go instead of keeping it alive.
+    if (state.closing) res.setHeader('connection', 'close');
+    handle(req, res);
+  };
+  const { server, secure, stopTls } = createNodeServer(config, handler, logger);
+  const stop = gracefulStop(server, logger, state);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  keys.watch();
+  } catch (err) {
+    stopTls();
+    ctx.proxy?.close();
+    throw err;
+  }
+  ctx.keys.watch();
   const { port } = server.address() as AddressInfo;
-  const url = `${tls ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
+  const url = `${secure ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
   logger.info(
-    { url, keys: init.keySource.describe(), mode: proxy ? 'proxy' : 'files' },
+    { url, keys: init.keySource.describe(), mode: ctx.proxy ? 'proxy' : 'files' },
     'content listener ready',
   );
   return {
     server,
     url,
-    keys,
-    metrics,
+    keys: ctx.keys,
+    metrics: ctx.metrics,
     async close(timeoutMs: number): Promise<void> {
-      closing = true;
-      keys.stop();
+      ctx.keys.stop();
       stopTls();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => {
-        logger.warn({ open: sockets.size }, 'shutdown timeout: closing remaining downloads');
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      }, timeoutMs);
-      await closed;
-      clearTimeout(timer);
-      proxy?.close();
+      await stop(timeoutMs);
+      ctx.proxy?.close();
     },
   };
 }
