@@ -8,14 +8,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { startAdminListener } from './admin.js';
+import { formatHost, startAdminListener } from './admin.js';
 import { type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
 import { keySourceOf } from './keys.js';
 import { Lru } from './lru.js';
 import type { RunningServer, ServeOptions } from './serve.js';
-import type { DownloadEvent } from './types.js';
+import type { AuditSink, DownloadEvent } from './types.js';
 
 type Message =
   | { portcullis: 'audit'; event: DownloadEvent }
@@ -121,6 +121,111 @@ export async function startClusterWorker(
   };
 }
 
+type PendingReload = { left: number; failed: string | null; done: (failed: string | null) => void };
+
+const liveWorkers = (): Worker[] =>
+  Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+
+/** The primary's side of the IPC protocol: audit relay, shared grace memory, key reload fan-out. */
+class PrimaryRelay {
+  readonly #grace: LocalGraceMemory;
+  readonly #reloads = new Map<number, PendingReload>();
+  #next = 0;
+
+  constructor(
+    graceEntries: number,
+    private readonly sink: AuditSink | undefined,
+  ) {
+    this.#grace = new LocalGraceMemory(graceEntries);
+  }
+
+  readonly onMessage = (worker: Worker, m: unknown): void => {
+    if (!isMessage(m)) return;
+    if (m.portcullis === 'audit') this.sink?.record(m.event);
+    else if (m.portcullis === 'grace-remember') this.#grace.remember(m.fingerprint, m.entry);
+    else if (m.portcullis === 'grace-lookup') {
+      const entry = this.#grace.lookupSync(m.fingerprint, m.path) ?? null;
+      worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+    } else if (m.portcullis === 'reload-done') {
+      const r = this.#reloads.get(m.id);
+      if (!r) return;
+      if (!m.ok) r.failed = m.code ?? 'KEY_RELOAD_FAILED';
+      if (--r.left === 0) {
+        this.#reloads.delete(m.id);
+        r.done(r.failed);
+      }
+    }
+  };
+
+  /** Asks every worker to reload; rejects if any fails, or after 10 s if one never answers. */
+  reloadKeys(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const workers = liveWorkers();
+      const id = this.#next++;
+      const fail = (message: string, code: string) =>
+        reject(Object.assign(new Error(message), { code }));
+      const timer = setTimeout(() => {
+        this.#reloads.delete(id);
+        fail('key reload did not finish in every worker', 'KEY_RELOAD_TIMEOUT');
+      }, 10_000);
+      timer.unref();
+      this.#reloads.set(id, {
+        left: workers.length,
+        failed: null,
+        done: (failed) => {
+          clearTimeout(timer);
+          if (failed) fail('key reload failed; the previous keys stay in use', failed);
+          else resolve();
+        },
+      });
+      for (const w of workers) w.send({ portcullis: 'reload-keys', id } satisfies Message);
+    });
+  }
+}
+
+/** Forks the workers and resolves with the shared content URL once all listen; re-forks crashes. */
+function forkWorkers(
+  config: ServeConfig,
+  logger: Logger,
+  isClosing: () => boolean,
+): Promise<string> {
+  const count = workerCount(config);
+  return new Promise<string>((resolve, reject) => {
+    let ready = 0;
+    cluster.on('listening', (_w, address) => {
+      if (++ready === count) {
+        resolve(
+          `${config.tlsCert ? 'https' : 'http'}://${formatHost(config.host)}:${address.port}`,
+        );
+      }
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      if (isClosing()) return;
+      if (ready < count) return reject(new Error('a worker failed to start; see its log'));
+      logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+      cluster.fork();
+    });
+    for (let i = 0; i < count; i++) cluster.fork();
+  });
+}
+
+/** Sends every worker the shutdown message and waits for it to exit (SIGKILL as a last resort). */
+function stopWorkers(graceMs: number): Promise<void> {
+  const exits = liveWorkers().map(
+    (w) =>
+      new Promise<void>((resolve) => {
+        if (w.isDead()) return resolve();
+        const hard = setTimeout(() => w.kill('SIGKILL'), graceMs + 5000);
+        w.once('exit', () => {
+          clearTimeout(hard);
+          resolve();
+        });
+        w.send({ portcullis: 'shutdown' } satisfies Message);
+      }),
+  );
+  return Promise.all(exits).then(() => {});
+}
+
 /** Runs in the primary: forks workers, serves admin, relays shared state. */
 export async function startClusterPrimary(
   options: ServeOptions,
@@ -129,93 +234,18 @@ export async function startClusterPrimary(
 ): Promise<RunningServer> {
   // Fail fast in the primary on broken keys instead of in N workers.
   await keySourceOf(options.keySource, config).load();
-  const grace = new LocalGraceMemory(config.resumeGraceEntries);
   const sink = options.auditSink;
+  const relay = new PrimaryRelay(config.resumeGraceEntries, sink);
   const aggregator = new AggregatorRegistry();
-  const reloads = new Map<
-    number,
-    { left: number; failed: string | null; done: (err: string | null) => void }
-  >();
-  let nextReload = 0;
   let closing = false;
-  const count = workerCount(config);
-
-  const onMessage = (worker: Worker, m: unknown) => {
-    if (!isMessage(m)) return;
-    if (m.portcullis === 'audit') sink?.record(m.event);
-    else if (m.portcullis === 'grace-remember') grace.remember(m.fingerprint, m.entry);
-    else if (m.portcullis === 'grace-lookup') {
-      const entry = grace.lookupSync(m.fingerprint, m.path) ?? null;
-      worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
-    } else if (m.portcullis === 'reload-done') {
-      const r = reloads.get(m.id);
-      if (!r) return;
-      if (!m.ok) r.failed = m.code ?? 'KEY_RELOAD_FAILED';
-      if (--r.left === 0) {
-        reloads.delete(m.id);
-        r.done(r.failed);
-      }
-    }
-  };
-  cluster.on('message', onMessage);
-  const listening = new Promise<string>((resolve, reject) => {
-    let ready = 0;
-    cluster.on('listening', (_w, address) => {
-      if (++ready === count)
-        resolve(
-          `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`,
-        );
-    });
-    cluster.on('exit', (worker, code, signal) => {
-      if (closing) return;
-      if (ready < count) {
-        reject(new Error('a worker failed to start; see its log'));
-        return;
-      }
-      logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
-      cluster.fork();
-    });
-  });
-  for (let i = 0; i < count; i++) cluster.fork();
-  const url = await listening.catch(async (err) => {
-    closing = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
-    throw err;
-  });
-  const reloadKeys = () =>
-    new Promise<void>((resolve, reject) => {
-      const workers = Object.values(cluster.workers ?? {}).filter(
-        (w): w is Worker => w !== undefined,
-      );
-      const id = nextReload++;
-      // A worker that dies mid-reload never answers: fail after 10 s instead of hanging.
-      const timer = setTimeout(() => {
-        reloads.delete(id);
-        reject(
-          Object.assign(new Error('key reload did not finish in every worker'), {
-            code: 'KEY_RELOAD_TIMEOUT',
-          }),
-        );
-      }, 10_000);
-      timer.unref();
-      reloads.set(id, {
-        left: workers.length,
-        failed: null,
-        done: (failed) => {
-          clearTimeout(timer);
-          if (failed)
-            reject(
-              Object.assign(new Error('key reload failed; the previous keys stay in use'), {
-                code: failed,
-              }),
-            );
-          else resolve();
-        },
-      });
-      for (const w of workers) w.send({ portcullis: 'reload-keys', id } satisfies Message);
-    });
-  const admin = config.admin
-    ? await startAdminListener({
+  cluster.on('message', relay.onMessage);
+  const reloadKeys = () => relay.reloadKeys();
+  let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
+  let url: string;
+  try {
+    url = await forkWorkers(config, logger, () => closing);
+    if (config.admin) {
+      admin = await startAdminListener({
         host: config.adminHost,
         port: config.adminPort,
         logger,
@@ -230,9 +260,15 @@ export async function startClusterPrimary(
           contentType: aggregator.contentType,
           body: await aggregator.clusterMetrics(),
         }),
-      })
-    : null;
-  logger.info({ url, workers: count }, 'cluster ready');
+      });
+    }
+  } catch (err) {
+    closing = true;
+    for (const w of liveWorkers()) w.kill();
+    cluster.off('message', relay.onMessage);
+    throw err;
+  }
+  logger.info({ url, workers: workerCount(config) }, 'cluster ready');
   let closed: Promise<void> | null = null;
   return {
     url,
@@ -242,23 +278,8 @@ export async function startClusterPrimary(
     close() {
       closed ??= (async () => {
         closing = true;
-        const exits = Object.values(cluster.workers ?? {}).map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              if (!w || w.isDead()) return resolve();
-              const hard = setTimeout(
-                () => w.kill('SIGKILL'),
-                config.shutdownTimeout * 1000 + 5000,
-              );
-              w.once('exit', () => {
-                clearTimeout(hard);
-                resolve();
-              });
-              w.send({ portcullis: 'shutdown' } satisfies Message);
-            }),
-        );
-        await Promise.all(exits);
-        cluster.off('message', onMessage);
+        await stopWorkers(config.shutdownTimeout * 1000);
+        cluster.off('message', relay.onMessage);
         await admin?.app.close();
         await sink?.close?.();
       })();
