@@ -96,3 +96,12 @@ describe('relativeTime', () => {
     expect(relativeTime(t, NOW)).toBe(text);
   });
 });
+
+describe('explainToken display', () => {
+  it('still shows header and claims when only the signature segment is malformed', () => {
+    const [h, p] = signToken(a.privateKey, { now: NOW }).split('.');
+    const e = explainToken(`${h}.${p}.not+base64`, { now: NOW });
+    expect(e.claims).toEqual(jamfClaims());
+    expect(e.checks[0]).toMatchObject({ name: 'structure', ok: false, code: 'TOKEN_MALFORMED' });
+  });
+});
