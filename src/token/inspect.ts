@@ -147,8 +147,8 @@ export function explainToken(token: string, init: ExplainInit = {}): TokenExplan
           throw new TokenError('TOKEN_TOO_LARGE');
         parts = splitToken(token);
         out.header = decodeJsonSegment(parts.header, 'header');
-        decodeSignatureSegment(parts.signature);
         out.claims = decodeJsonSegment(parts.payload, 'payload');
+        decodeSignatureSegment(parts.signature);
       },
       'three canonical segments, JSON objects',
     ),
