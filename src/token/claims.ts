@@ -85,8 +85,11 @@ export const CLAIM_RULES: readonly ClaimRule[] = [
     check(claims, options) {
       if (options.audience === null) return 'skipped';
       const aud = claims.aud;
-      const list = Array.isArray(aud) ? aud : [aud];
-      const ok = list.some((a) => typeof a === 'string' && options.audience!.includes(a));
+      const list: unknown[] = Array.isArray(aud) ? aud : [aud];
+      // RFC 7519: a string or an array of strings; a mixed array is malformed, not "partly valid".
+      const ok =
+        list.every((a) => typeof a === 'string') &&
+        list.some((a) => options.audience!.includes(a as string));
       return ok ? 'ok' : invalid('aud');
     },
   },

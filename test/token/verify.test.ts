@@ -136,6 +136,8 @@ describe('claims policy', () => {
     expect(check(jamfClaims({ aud: 'dp1' }), { audience: 'dp1' })).toBe('none');
     expect(check(jamfClaims({ aud: ['x', 'dp1'] }), { audience: ['dp1', 'dp2'] })).toBe('none');
     expect(check(jamfClaims({ aud: ['x'] }), { audience: 'dp1' })).toBe('CLAIM_INVALID');
+    expect(check(jamfClaims({ aud: ['dp1', 7] }), { audience: 'dp1' })).toBe('CLAIM_INVALID');
+    expect(check(jamfClaims({ aud: [] }), { audience: 'dp1' })).toBe('CLAIM_INVALID');
   });
 
   it('exp may be absent when requireExp is false', () => {
