@@ -214,7 +214,7 @@ describe('signals and key files', () => {
 });
 
 describe('cluster mode', () => {
-  it('serves from 2 workers, shares resume grace through the primary, and aggregates metrics', async () => {
+  it('serves from 2 workers, shares resume grace through the primary, aggregates metrics, replaces a crashed worker', async () => {
     const keyFile = join(dir, 'cluster.pub.pem');
     await writeFile(keyFile, key.publicPem);
     await writeFile(join(dir, 'Big.pkg'), Buffer.alloc(200_000, 7));
@@ -251,6 +251,12 @@ describe('cluster mode', () => {
         metrics.body,
       );
       expect(Number(okCount?.[1])).toBe(10);
+      // A crashed worker is replaced and the service keeps answering.
+      process.kill(Number([...pids][0]), 'SIGKILL');
+      await eventually(async () => s.stdout().includes('worker died; starting a new one'));
+      await eventually(async () => s.stdout().split('content listener ready').length - 1 >= 3);
+      for (let i = 0; i < 4; i++)
+        expect((await get(`${s.url}/Big.pkg?token=${sign(key)}`)).status).toBe(200);
     } finally {
       s.child.kill('SIGTERM');
       expect(await s.exit).toBe(0);
