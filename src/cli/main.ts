@@ -2,21 +2,32 @@
 /**
  * The `portcullis` command line. Each command lives in its own file under
  * `src/cli/` and exports `register(program)`; this file only wires them up.
+ *
+ * Command modules are imported lazily: a run of `portcullis verify` loads the token
+ * code, not the admin API, SQLite and the catalog readers (start-up time matters to
+ * scripts that call the CLI in a loop). `--help` and unknown commands load them all.
  */
+import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
-import { register as registerAdmin } from './admin.js';
-import { register as registerCert } from './cert.js';
-import { register as registerContent } from './content.js';
-import { register as registerInspect } from './inspect.js';
-import { register as registerKey } from './key.js';
-import { register as registerKeygen } from './keygen.js';
-import { register as registerProbe } from './probe.js';
 import { runCli } from './run.js';
-import { register as registerServe } from './serve.js';
-import { register as registerSign } from './sign.js';
-import { register as registerSignUrl } from './sign-url.js';
-import { register as registerTestConnection } from './test-connection.js';
-import { register as registerVerify } from './verify.js';
+
+type Registrar = (program: CommandType) => void;
+
+/** Command name → its module, in the order `--help` lists them. */
+const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
+  sign: () => import('./sign.js'),
+  'sign-url': () => import('./sign-url.js'),
+  verify: () => import('./verify.js'),
+  inspect: () => import('./inspect.js'),
+  probe: () => import('./probe.js'),
+  keygen: () => import('./keygen.js'),
+  key: () => import('./key.js'),
+  cert: () => import('./cert.js'),
+  serve: () => import('./serve.js'),
+  'test-connection': () => import('./test-connection.js'),
+  admin: () => import('./admin.js'),
+  content: () => import('./content.js'),
+};
 
 const program = new Command();
 program
@@ -26,18 +37,12 @@ program
   )
   .version('0.1.0');
 
-// Command registrations (one line per command file).
-registerSign(program);
-registerSignUrl(program);
-registerVerify(program);
-registerInspect(program);
-registerProbe(program);
-registerKeygen(program);
-registerKey(program);
-registerCert(program);
-registerServe(program);
-registerTestConnection(program);
-registerAdmin(program);
-registerContent(program);
+const requested = process.argv[2];
+const names =
+  requested !== undefined && Object.hasOwn(COMMANDS, requested)
+    ? [requested]
+    : Object.keys(COMMANDS);
+const modules = await Promise.all(names.map((name) => COMMANDS[name]!()));
+for (const mod of modules) mod.register(program);
 
 await runCli(program, process.argv);
