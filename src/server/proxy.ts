@@ -121,11 +121,19 @@ export class UpstreamProxy {
       };
       upstreamReq.on('timeout', () => upstreamReq.destroy(new Error('upstream timeout')));
       upstreamReq.on('error', fail);
+      let upstreamDone = false;
       upstreamReq.on('response', (up) => {
+        up.once('end', () => {
+          upstreamDone = true;
+        });
         this.#relay(up, res, rec);
         resolve();
       });
-      res.once('close', () => upstreamReq.destroy());
+      // Client gone mid-transfer: stop the upstream too. A finished exchange is left alone so
+      // its keep-alive socket can go back to the pool.
+      res.once('close', () => {
+        if (!upstreamDone) upstreamReq.destroy();
+      });
       upstreamReq.end();
     });
   }

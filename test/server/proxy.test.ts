@@ -12,6 +12,7 @@ let upstreamUrl: string;
 let key: TestKey;
 let server: RunningServer;
 let token: string;
+let slowClosed = false;
 
 beforeAll(async () => {
   key = makeKey();
@@ -26,6 +27,17 @@ beforeAll(async () => {
     if (path === '/base/boom.ipa') {
       res.writeHead(500);
       res.end('stack trace at upstream');
+      return;
+    }
+    if (path === '/base/slow.ipa') {
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': '1000000',
+      });
+      res.write(Buffer.alloc(1000, 1)); // then never finish
+      res.once('close', () => {
+        slowClosed = true;
+      });
       return;
     }
     if (path === '/base/reset.ipa') {
@@ -158,6 +170,27 @@ describe('proxy mode', () => {
     const traversal = await fetch(`${server.url}/apps/%2e%2e%2fsecret`);
     expect(traversal.status).toBe(400);
     expect(seen.length).toBe(before);
+  });
+});
+
+describe('proxy mode and client aborts', () => {
+  it('stops the upstream transfer when the client goes away', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/slow.ipa?token=${token}`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (!slowClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(slowClosed).toBe(true);
+  });
+
+  it('keeps working over reused upstream connections', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${server.url}/apps/App.ipa?token=${token}`);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(BODY);
+    }
   });
 });
 
