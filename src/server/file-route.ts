@@ -56,6 +56,16 @@ export async function serveFile(
   streamFile(ctx, res, rec, file, start, end);
 }
 
+/**
+ * Read-ahead per download. Large buffers make few fast downloads quick; with many slow
+ * downloads each one holds about a read buffer plus a chunk queued on its socket, so past
+ * {@link BUSY_STREAMS} concurrent streams new downloads read in small chunks (bench:serve (d)).
+ */
+const FAST_READ_BYTES = 256 * 1024;
+const BUSY_READ_BYTES = 16 * 1024;
+const BUSY_STREAMS = 16;
+let openStreams = 0;
+
 function streamFile(
   ctx: ContentContext,
   res: ServerResponse,
@@ -68,10 +78,12 @@ function streamFile(
     start,
     end,
     autoClose: true,
-    highWaterMark: 256 * 1024,
+    highWaterMark: openStreams < BUSY_STREAMS ? FAST_READ_BYTES : BUSY_READ_BYTES,
   });
+  openStreams++;
   ctx.metrics.inFlight.inc();
   pipeline(stream, res, (err) => {
+    openStreams--;
     ctx.metrics.inFlight.dec();
     rec.bytesSent = stream.bytesRead;
     if (err && rec.outcome === 'OK') rec.outcome = res.writableEnded ? 'OK' : 'CLIENT_ABORTED';
