@@ -24,7 +24,12 @@ import { KeyManager } from './keys.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { readTlsPair, watchTlsPair } from './tls.js';
-import type { ContentExtensionInput, DownloadEvent, KeySource } from './types.js';
+import type {
+  ContentExtensionContext,
+  ContentExtensionInput,
+  DownloadEvent,
+  KeySource,
+} from './types.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {
@@ -63,7 +68,10 @@ function verifyOptionsOf(config: ServeConfig) {
 }
 
 /** Builds keys, files or upstream, metrics, authenticator and extensions of one process. */
-async function buildContext(init: ContentListenerInit): Promise<ContentContext> {
+async function buildContext(
+  init: ContentListenerInit,
+  extensionContext: ContentExtensionContext,
+): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
     init.keySource,
@@ -96,7 +104,7 @@ async function buildContext(init: ContentListenerInit): Promise<ContentContext> 
     ...(init.clock ? { clock: init.clock } : {}),
   });
   const extensions = await Promise.all(
-    init.extensions.map((e) => (typeof e === 'function' ? e() : e)),
+    init.extensions.map((e) => (typeof e === 'function' ? e(extensionContext) : e)),
   );
   const root = config.root;
   return {
@@ -182,7 +190,8 @@ function gracefulStop(server: Server, logger: Logger, state: { closing: boolean 
 /** Builds and starts the content listener. Fails with a coded ServeError on bad root, keys or TLS. */
 export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
   const { config, logger } = init;
-  const ctx = await buildContext(init);
+  let listening = '';
+  const ctx = await buildContext(init, { publicUrl: () => config.publicUrl ?? listening });
   const handle = createContentHandler(ctx);
   const state = { closing: false };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -208,6 +217,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   ctx.keys.watch();
   const { port } = server.address() as AddressInfo;
   const url = `${secure ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
+  listening = url;
   logger.info(
     { url, keys: init.keySource.describe(), mode: ctx.proxy ? 'proxy' : 'files' },
     'content listener ready',

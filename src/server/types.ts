@@ -72,10 +72,19 @@ export interface ContentExtension {
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean | Promise<boolean>;
 }
 
+/** What a content-extension factory learns about the listener it serves on. */
+export interface ContentExtensionContext {
+  /**
+   * Base URL devices reach this listener at: `--public-url` when set, else the listener's own
+   * scheme, host and port (known once it listens). Never derived from a request's Host header.
+   */
+  publicUrl(): string;
+}
+
 /**
  * In cluster mode each worker builds its own extensions, so they may be given as factories.
  * A factory runs once per process that serves content.
  */
 export type ContentExtensionInput =
   | ContentExtension
-  | (() => ContentExtension | Promise<ContentExtension>);
+  | ((ctx: ContentExtensionContext) => ContentExtension | Promise<ContentExtension>);

@@ -1,7 +1,7 @@
 /**
  * The serve --data wiring of the device manifest route (contentManifestExtension): it verifies
  * tokens with the store's keys and serve's claim rules, builds package URLs from publicUrl only,
- * and answers 503 when no public URL is configured.
+ * and without one uses the content listener's own URL (from the serve context), never Host.
  */
 
 import { readFileSync } from 'node:fs';
@@ -64,7 +64,8 @@ afterAll(async () => {
   files?.cleanup();
 });
 
-function extension(publicUrl?: string) {
+/** Builds the extension as the content listener does: publicUrl() is --public-url or its own URL. */
+function extension(publicUrl?: string, listenerUrl = 'http://192.0.2.10:8080') {
   const config = resolveServeConfig({
     root: fx.dir,
     data: fx.dir,
@@ -74,7 +75,7 @@ function extension(publicUrl?: string) {
     store: fx.store,
     config,
     keySource: storeKeySource(fx.store),
-  })();
+  })({ publicUrl: () => config.publicUrl ?? listenerUrl });
 }
 
 describe('contentManifestExtension', () => {
@@ -104,10 +105,14 @@ describe('contentManifestExtension', () => {
     expect((await fetch(`${base}/mac/Agent.pkg?token=${token}`)).status).toBe(404);
   });
 
-  it('answers 503 PUBLIC_URL_REQUIRED without a public URL instead of trusting Host', async () => {
-    const base = await serveExtension(await extension());
-    const res = await fetch(`${base}${manifestUrl.pathname}${manifestUrl.search}`);
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { code: string }).code).toBe('PUBLIC_URL_REQUIRED');
+  it('without --public-url builds the package URL from the listener, not from Host', async () => {
+    const base = await serveExtension(await extension(undefined, 'http://192.0.2.10:8080'));
+    const res = await fetch(`${base}${manifestUrl.pathname}${manifestUrl.search}`, {
+      headers: { host: 'evil.example' },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('<string>http://192.0.2.10:8080/mac/Agent.pkg?token=');
+    expect(body).not.toContain('evil.example');
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../catalog/manifest-extension.js';
 import type { ServeConfig } from '../../server/config.js';
 import { KeyManager } from '../../server/keys.js';
-import type { KeySource } from '../../server/types.js';
+import type { ContentExtensionContext, KeySource } from '../../server/types.js';
 import type { Store } from '../../store/types.js';
 
 /** Options of {@link contentManifestExtension}. */
@@ -25,14 +25,14 @@ export interface ContentManifestExtensionOptions {
 
 /**
  * A content-extension factory serving app manifests to devices with a download token.
- * Without `publicUrl` in the config it answers 503 PUBLIC_URL_REQUIRED: download URLs are never
- * derived from the Host header.
+ * The download URL inside a manifest is built from `--public-url`, or else the content
+ * listener's own scheme, host and port; never from the Host header.
  * @example contentExtensions: [jwksExtension(store), contentManifestExtension({ store, config, keySource, logger })]
  */
 export function contentManifestExtension(
   opts: ContentManifestExtensionOptions,
-): () => Promise<ManifestExtension> {
-  return async () => {
+): (ctx: ContentExtensionContext) => Promise<ManifestExtension> {
+  return async (ctx) => {
     const { config } = opts;
     const keys = new KeyManager(
       opts.keySource,
@@ -49,32 +49,13 @@ export function contentManifestExtension(
     );
     await keys.reload().catch(() => {}); // the content listener reports key problems itself
     keys.watch();
-    if (!config.publicUrl) return unavailable();
     return createManifestExtension({
       store: opts.store,
-      publicUrl: config.publicUrl,
+      publicUrl: () => ctx.publicUrl(),
       verifyToken: (token) => {
         keys.verifier.verify(token);
         return true;
       },
     });
-  };
-}
-
-function unavailable(): ManifestExtension {
-  return {
-    async handle(req, res, pathname) {
-      if (!pathname.startsWith('/.portcullis/manifest/')) return false;
-      res.writeHead(503, {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-      });
-      res.end(
-        req.method === 'HEAD'
-          ? undefined
-          : JSON.stringify({ error: 'public_url_required', code: 'PUBLIC_URL_REQUIRED' }),
-      );
-      return true;
-    },
   };
 }
