@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/store/passwords.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { ensureStoreBuilt, ROOT } from '../store/dist.js';
+import { ensureBuilt as ensureStoreBuilt, ROOT } from '../helpers/dist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-admin-cli-'));
 const data = join(dir, 'data dir ü');

@@ -2,27 +2,13 @@
  * `portcullis content` through the built binary: add (with metadata and warnings), list, show,
  * rescan, remove, and refusals with exit code 2 and no stack trace.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixtures, makeFixtures } from '../catalog/fixtures.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-
-function ensureBuilt(): void {
-  const src = join(ROOT, 'src/cli/content.ts');
-  const out = join(ROOT, 'dist/cli/content.js');
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-  } catch {
-    // Other areas' type errors do not stop emit; the existence check below decides.
-  }
-  if (!existsSync(out)) throw new Error('dist/cli/content.js was not built');
-}
+import { CLI, ensureBuilt } from '../helpers/dist.js';
 
 let dir: string;
 let files: Fixtures;

@@ -3,30 +3,16 @@
  * a Portcullis content listener (exit 0), a server that lets every token through (exit 1),
  * usage errors (exit 2), and an encrypted key read with --passphrase-file.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-
-function ensureBuilt(): void {
-  const src = join(ROOT, 'src/cli/test-connection.ts');
-  const out = join(ROOT, 'dist/cli/test-connection.js');
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-  } catch {
-    // Other areas' type errors do not stop emit; the existence check below decides.
-  }
-  if (!existsSync(out)) throw new Error('dist/cli/test-connection.js was not built');
-}
+import { CLI, ensureBuilt } from '../helpers/dist.js';
 
 function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

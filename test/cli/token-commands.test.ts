@@ -12,7 +12,7 @@ import { encodeBase64Url } from '../../src/token/base64url.js';
 import { decodeToken } from '../../src/token/decode.js';
 import { createNodeVerifier } from '../../src/token/node.js';
 import { type SignOptions, signToken } from '../../src/token/sign.js';
-import { CLI, ensureBuilt } from './token-build.js';
+import { CLI, ensureBuilt } from '../helpers/dist.js';
 
 let dir: string;
 

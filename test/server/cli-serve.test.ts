@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureServeBuilt, ROOT } from './cli-build.js';
+import { CLI, ensureBuilt as ensureServeBuilt, ROOT } from '../helpers/dist.js';
 import { makeKey, removeDir, sign, type TestKey, tempDir } from './serve-helpers.js';
 
 let dir: string;

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
+import { ensureBuilt as ensureStoreBuilt } from '../helpers/dist.js';
 import { configInput, downloadEvent } from './contract.js';
-import { ensureStoreBuilt } from './dist.js';
 
 const root = mkdtempSync(join(tmpdir(), 'portcullis-concurrency-'));
 beforeAll(() => ensureStoreBuilt(), 120_000);

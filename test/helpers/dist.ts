@@ -1,9 +1,9 @@
 /**
  * Tests that run compiled code (the CLI binary, child-process writers) need dist/ to match
- * src/. This rebuilds once when a store or CLI file it depends on is missing or older than its
- * source; tsc still emits while other areas have type errors in progress, so freshness is
- * checked rather than tsc's exit status. Test files run in parallel, so a lock directory keeps
- * two of them from rebuilding at once (a child process could import a half-written file).
+ * src/. `npm test` builds first, so in CI this is a check; when a single test file is run by
+ * hand after editing src/, it rebuilds once. tsc still emits while a file has type errors, so
+ * freshness is checked rather than tsc's exit status. Test files run in parallel, so a lock
+ * directory keeps two of them from rebuilding at once (a child could import a half-written file).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,23 +11,19 @@ import { join, resolve } from 'node:path';
 
 /** Repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
-const LOCK = join(ROOT, '.tmp', 'store-build.lock');
+/** The built CLI entry point. */
+export const CLI = join(ROOT, 'dist/cli/main.js');
+const LOCK = join(ROOT, '.tmp', 'build.lock');
 
-function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, 'src', dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join(dir, f));
+/** Every TypeScript source tsc compiles (the console under src/admin/web is built by Vite). */
+function sources(): string[] {
+  return readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith(join('admin', 'web')),
+  );
 }
 
 function stale(): boolean {
-  const files = [
-    ...sources('store'),
-    'cli/admin.ts',
-    'cli/main.ts',
-    'cli/run.ts',
-    'errors/base.ts',
-  ];
-  return files.some((f) => {
+  return sources().some((f) => {
     const out = join(ROOT, 'dist', f.replace(/\.ts$/, '.js'));
     return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, 'src', f)).mtimeMs;
   });
@@ -50,8 +46,8 @@ function lock(): void {
   }
 }
 
-/** Builds dist/ when the store or admin CLI sources are newer than their output. */
-export function ensureStoreBuilt(): void {
+/** Builds dist/ when any source is newer than its output. */
+export function ensureBuilt(): void {
   if (!stale()) return;
   lock();
   try {
