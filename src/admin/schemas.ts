@@ -245,7 +245,16 @@ export const ChangesQueryParams = z.strictObject({
 export const SettingsBody = z.strictObject({
   /** Days of audit history to keep; 0 keeps everything. */
   auditRetentionDays: z.number().int().min(0).max(3650).optional(),
+  /** Age in days after which the console flags a configuration's key for rotation. */
+  keyRotationDays: z.number().int().min(1).max(3650).optional(),
 });
 
 /** Settings as returned (with defaults filled in). */
-export const SettingsView = z.object({ auditRetentionDays: z.number() });
+export const SettingsView = z.object({
+  auditRetentionDays: z.number(),
+  keyRotationDays: z.number(),
+});
+
+/** Setting name and default of the key rotation age the dashboard warns about. */
+export const KEY_ROTATION_SETTING = 'keyRotationDays';
+export const DEFAULT_KEY_ROTATION_DAYS = 365;

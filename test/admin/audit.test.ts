@@ -160,15 +160,29 @@ describe('stats, changes and settings', () => {
       (
         await fx.app.inject({ method: 'GET', url: '/api/v1/settings', headers: bearer(reader) })
       ).json(),
-    ).toEqual({ auditRetentionDays: 90 });
+    ).toEqual({ auditRetentionDays: 90, keyRotationDays: 365 });
     const put = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
       headers: bearer(admin),
       payload: { auditRetentionDays: 30 },
     });
-    expect(put.json()).toEqual({ auditRetentionDays: 30 });
+    expect(put.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 365 });
     expect(await fx.store.settings.get('auditRetentionDays')).toBe('30');
+    const rotation = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(admin),
+      payload: { keyRotationDays: 180 },
+    });
+    expect(rotation.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 180 });
+    const zero = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(admin),
+      payload: { keyRotationDays: 0 },
+    });
+    expect(problemOf(zero).code).toBe('VALIDATION_FAILED');
     const bad = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
@@ -181,10 +195,11 @@ describe('stats, changes and settings', () => {
       url: '/api/v1/changes?action=settings.update',
       headers: bearer(reader),
     });
-    expect(changes.json().items[0]).toMatchObject({
+    expect(changes.json().items[1]).toMatchObject({
       actor: 'alice',
       action: 'settings.update',
       details: { auditRetentionDays: 30 },
     });
+    expect(changes.json().items[0]).toMatchObject({ details: { keyRotationDays: 180 } });
   });
 });

@@ -12,6 +12,8 @@ import {
   AuditQueryParams,
   AuditStatsParams,
   ChangesQueryParams,
+  DEFAULT_KEY_ROTATION_DAYS,
+  KEY_ROTATION_SETTING,
   SettingsBody,
   SettingsView,
 } from '../schemas.js';
@@ -92,9 +94,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       ...read,
       schema: { summary: 'Server settings', tags: ['settings'], response: { 200: SettingsView } },
     },
-    async () => ({
-      auditRetentionDays: await auditRetentionDays(app.store),
-    }),
+    async () => settingsView(app),
   );
 
   app.put(
@@ -114,9 +114,22 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         if (body.auditRetentionDays !== undefined) {
           await app.store.settings.set(AUDIT_RETENTION_SETTING, String(body.auditRetentionDays));
         }
+        if (body.keyRotationDays !== undefined) {
+          await app.store.settings.set(KEY_ROTATION_SETTING, String(body.keyRotationDays));
+        }
         await app.recordChange(request, 'settings.update', 'settings', null, body);
       });
-      return { auditRetentionDays: await auditRetentionDays(app.store) };
+      return settingsView(app);
     },
   );
+}
+
+/** Settings with defaults filled in. */
+async function settingsView(app: FastifyInstance): Promise<z.infer<typeof SettingsView>> {
+  const rotation = Number(await app.store.settings.get(KEY_ROTATION_SETTING));
+  return {
+    auditRetentionDays: await auditRetentionDays(app.store),
+    keyRotationDays:
+      Number.isInteger(rotation) && rotation > 0 ? rotation : DEFAULT_KEY_ROTATION_DAYS,
+  };
 }

@@ -107,9 +107,7 @@ export function DashboardPage() {
 }
 
 function rotationDays(settings: Record<string, unknown>): number {
-  const v = Number(
-    settings.keyRotationDays ?? settings.rotationAgeDays ?? settings.keyRotationAgeDays,
-  );
+  const v = Number(settings.keyRotationDays);
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_ROTATION_DAYS;
 }
 
