@@ -35,7 +35,13 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' && err instanceof Error) {
+    if (
+      err &&
+      typeof err === 'object' &&
+      'code' in err &&
+      typeof err.code === 'string' &&
+      err instanceof Error
+    ) {
       // Coded library errors (token, key) are user-facing by design.
       process.stderr.write(`portcullis: ${err.message} (${err.code})\n`);
       process.exitCode = 2;
