@@ -17,7 +17,17 @@ export function makeEtag(file: FileIdentity, weak = false): string {
   return weak ? `W/${body}` : body;
 }
 
-/** `Last-Modified` value (HTTP-date, second precision). */
+const httpDates = new Map<number, string>();
+const HTTP_DATE_MEMO_MAX = 1024;
+
+/** `Last-Modified` value (HTTP-date, second precision); memoised, since files rarely change. */
 export function formatHttpDate(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toUTCString();
+  const seconds = Math.floor(ms / 1000);
+  let text = httpDates.get(seconds);
+  if (text === undefined) {
+    if (httpDates.size >= HTTP_DATE_MEMO_MAX) httpDates.clear();
+    text = new Date(seconds * 1000).toUTCString();
+    httpDates.set(seconds, text);
+  }
+  return text;
 }

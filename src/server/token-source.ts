@@ -15,7 +15,7 @@ export function extractRequestToken(
 ): string | null | TokenError {
   let fromQuery: string | null = null;
   if (query !== '' && query.includes('token')) {
-    const values = new URLSearchParams(query).getAll('token');
+    const values = tokenParams(query);
     if (values.length > 1) return new TokenError('TOKEN_MALFORMED');
     if (values.length === 1 && values[0] !== '') fromQuery = values[0]!;
   }
@@ -26,4 +26,21 @@ export function extractRequestToken(
   }
   if (fromQuery !== null && fromHeader !== null) return new TokenError('TOKEN_MALFORMED');
   return fromQuery ?? fromHeader;
+}
+
+/**
+ * Values of every `token` parameter. Without `%` or `+` nothing needs decoding, and a split on
+ * `&` and the first `=` gives exactly what URLSearchParams would (it is the hot path: Jamf
+ * tokens are plain base64url); anything else goes through URLSearchParams.
+ */
+function tokenParams(query: string): string[] {
+  if (query.includes('%') || query.includes('+')) return new URLSearchParams(query).getAll('token');
+  const values: string[] = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if ((eq === -1 ? pair : pair.slice(0, eq)) === 'token') {
+      values.push(eq === -1 ? '' : pair.slice(eq + 1));
+    }
+  }
+  return values;
 }
