@@ -2,23 +2,12 @@
  * Keeps KEY_ERRORS, the KeyError class and the docs/keys.md table in agreement (the fastify
  * habit): a code added in one place and forgotten in another fails here.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PortcullisError } from '../../src/errors/base.js';
 import { KEY_ERRORS, KeyError, type KeyErrorCode } from '../../src/keys/index.js';
+import { docErrorTable } from '../helpers/doc-table.js';
 
-const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/keys.md'), 'utf8');
-
-function docTable(): Map<string, { status: number; message: string; remedy: string }> {
-  const rows = new Map<string, { status: number; message: string; remedy: string }>();
-  for (const line of DOC.split('\n')) {
-    // Cells may be padded (Biome aligns Markdown tables).
-    const m = /^\| `([A-Z_]+)` +\| (\d{3}) +\| (.*?) *\| (.*?) *\|$/.exec(line);
-    if (m) rows.set(m[1]!, { status: Number(m[2]), message: m[3]!, remedy: m[4]! });
-  }
-  return rows;
-}
+const docTable = () => docErrorTable('keys.md');
 
 describe('KEY_ERRORS', () => {
   it('matches the docs/keys.md table row for row', () => {

@@ -1,21 +1,11 @@
 // Keeps PROBE_ERRORS, the ProbeError class and the docs/probe.md table in agreement: a code added
 // in one place and forgotten in another fails here.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PortcullisError } from '../../src/errors/base.js';
 import { PROBE_ERRORS, ProbeError, type ProbeErrorCode } from '../../src/server/probe-errors.js';
+import { docErrorTable } from '../helpers/doc-table.js';
 
-const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/probe.md'), 'utf8');
-
-function docTable() {
-  const rows = new Map<string, { status: number; message: string; remedy: string }>();
-  for (const line of DOC.split('\n')) {
-    const m = /^\| `(PROBE_[A-Z_]+)` +\| (\d{3}) +\| (.*?) *\| (.*?) *\|$/.exec(line);
-    if (m) rows.set(m[1]!, { status: Number(m[2]), message: m[3]!, remedy: m[4]! });
-  }
-  return rows;
-}
+const docTable = () => docErrorTable('probe.md', 'PROBE_');
 
 describe('PROBE_ERRORS', () => {
   it('matches the docs/probe.md table row for row', () => {

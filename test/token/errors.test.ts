@@ -2,22 +2,12 @@
  * Keeps the error registry, the TokenErrorCode type and the docs/tokens.md table in agreement
  * (the fastify habit): a code added in one place and forgotten in another fails here.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { PortcullisError } from '../../src/errors/base.js';
 import { TOKEN_ERRORS, TokenError, type TokenErrorCode } from '../../src/token/errors.js';
+import { docErrorTable } from '../helpers/doc-table.js';
 
-const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/tokens.md'), 'utf8');
-
-function docTable(): Map<string, { status: number; message: string; remedy: string }> {
-  const rows = new Map<string, { status: number; message: string; remedy: string }>();
-  for (const line of DOC.split('\n')) {
-    const m = /^\| `([A-Z_]+)` \| (\d{3}) \| (.*?) \| (.*?) \|$/.exec(line);
-    if (m) rows.set(m[1]!, { status: Number(m[2]), message: m[3]!, remedy: m[4]! });
-  }
-  return rows;
-}
+const docTable = () => docErrorTable('tokens.md');
 
 describe('TOKEN_ERRORS', () => {
   it('matches the docs/tokens.md table row for row', () => {
