@@ -32,6 +32,7 @@ export function jwksExtension(store: Store): ContentExtension {
     return cached;
   };
   return {
+    prefix: JWKS_PATH,
     async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
       if (pathname !== JWKS_PATH) return false;
       if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -14,6 +14,7 @@ import { renderPlist } from './manifest.js';
 
 /** Structurally a serve ContentExtension (src/server/types.ts). */
 export interface ManifestExtension {
+  readonly prefix: string;
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
 }
 
@@ -35,6 +36,7 @@ export interface ManifestExtensionOptions {
  */
 export function createManifestExtension(opts: ManifestExtensionOptions): ManifestExtension {
   return {
+    prefix: MANIFEST_ROUTE_PREFIX,
     async handle(req, res, pathname) {
       if (!pathname.startsWith(MANIFEST_ROUTE_PREFIX)) return false;
       if (req.method !== 'GET' && req.method !== 'HEAD') {

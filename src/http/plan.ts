@@ -42,6 +42,21 @@ export interface FilePlan {
 }
 
 /**
+ * True when the request has none of the headers that can change a 200: no Range and no
+ * precondition. Its answer is then the same for every request on an unchanged file.
+ */
+export function isPlainRequest(headers: FileRequest['headers']): boolean {
+  return (
+    headers.range === undefined &&
+    headers['if-match'] === undefined &&
+    headers['if-none-match'] === undefined &&
+    headers['if-modified-since'] === undefined &&
+    headers['if-unmodified-since'] === undefined &&
+    headers['if-range'] === undefined
+  );
+}
+
+/**
  * Plans the response for a verified request on an existing regular file.
  * @example planFileResponse({ method: 'GET', headers: { range: 'bytes=0-9' } }, facts).status // 206
  */

@@ -5,37 +5,61 @@
  * token verifies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkRequestPath } from '../http/path.js';
+import { checkRequestPath, type PathCheck } from '../http/path.js';
+import type { AuthResult } from './auth.js';
 import { type ContentContext, type RequestRecord, trackRequest } from './context.js';
 import { serveFile } from './file-route.js';
 import { handleForwardAuth } from './forward-auth.js';
 import { redactError } from './redact.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
+import type { ContentExtension } from './types.js';
 
 /** Paths under this prefix belong to Portcullis itself, never to content. */
 export const RESERVED_PREFIX = '/_portcullis/';
+
+/** Paths already checked: devices ask for the same few files again and again. */
+const PATH_MEMO_MAX = 10_000;
 
 /** Builds the `(req, res)` handler of the content listener. */
 export function createContentHandler(
   ctx: ContentContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const paths = new Map<string, PathCheck>();
+  const checkPath = (rawPath: string): PathCheck => {
+    let checked = paths.get(rawPath);
+    if (checked === undefined) {
+      if (paths.size >= PATH_MEMO_MAX) paths.clear();
+      checked = checkRequestPath(rawPath);
+      paths.set(rawPath, checked);
+    }
+    return checked;
+  };
   return (req, res) => {
     const rec = trackRequest(ctx, req, res);
-    route(ctx, req, res, rec).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       ctx.logger.error({ err: redactError(err) }, 'request failed');
       rec.outcome = 'INTERNAL_ERROR';
       if (!res.headersSent) sendRefusal(res, req.method, serveRefusal('INTERNAL_ERROR'));
       else res.destroy();
-    });
+    };
+    // Synchronous from the first byte to res.end() when the token and the file are cached;
+    // a promise appears only where the disk, the upstream or an extension is involved.
+    try {
+      const pending = route(ctx, req, res, rec, checkPath);
+      if (pending !== undefined) pending.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 
-async function route(
+function route(
   ctx: ContentContext,
   req: IncomingMessage,
   res: ServerResponse,
   rec: RequestRecord,
-): Promise<void> {
+  checkPath: (rawPath: string) => PathCheck,
+): void | Promise<void> {
   const url = req.url ?? '/';
   if (url.length > ctx.config.maxUrlLength) {
     rec.outcome = 'URI_TOO_LONG';
@@ -46,12 +70,36 @@ async function route(
   const rawPath = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
   if (rawPath.startsWith(RESERVED_PREFIX)) return reserved(ctx, req, res, rec, rawPath);
-  for (const ext of ctx.extensions) {
-    if (await ext.handle(req, res, rawPath)) {
-      rec.outcome = 'EXTENSION';
-      return;
-    }
+  const claims = (ext: ContentExtension) =>
+    ext.prefix === undefined || rawPath.startsWith(ext.prefix);
+  if (ctx.extensions.some(claims)) {
+    return tryExtensions(ctx.extensions.filter(claims), req, res, rawPath).then((handled) => {
+      if (handled) rec.outcome = 'EXTENSION';
+      else return content(ctx, req, res, rec, checkPath(rawPath), query);
+    });
   }
+  return content(ctx, req, res, rec, checkPath(rawPath), query);
+}
+
+async function tryExtensions(
+  extensions: ContentExtension[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawPath: string,
+): Promise<boolean> {
+  for (const ext of extensions) if (await ext.handle(req, res, rawPath)) return true;
+  return false;
+}
+
+/** A content request: method, path, token, then the file or the upstream. */
+function content(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RequestRecord,
+  checked: PathCheck,
+  query: string,
+): void | Promise<void> {
   rec.audited = true;
   rec.via = ctx.proxy ? 'proxy' : 'file';
   if (rec.method !== 'GET' && rec.method !== 'HEAD') {
@@ -60,20 +108,33 @@ async function route(
     return;
   }
   // The path check is pure (no disk), so refusing here reveals nothing about the content.
-  const checked = checkRequestPath(rawPath);
   if (!checked.ok) {
     rec.outcome = 'PATH_REJECTED';
     sendRefusal(res, req.method, serveRefusal('PATH_REJECTED'));
     return;
   }
   rec.path = checked.path;
-  const authorization = req.headers.authorization;
-  const result = await ctx.auth.authenticate({
+  const result = ctx.auth.authenticate({
     query,
-    authorization,
+    authorization: req.headers.authorization,
     path: checked.path,
     isRange: rec.method === 'GET' && req.headers.range !== undefined,
   });
+  if (result instanceof Promise) {
+    return result.then((r) => authorized(ctx, req, res, rec, checked, query, r));
+  }
+  return authorized(ctx, req, res, rec, checked, query, result);
+}
+
+function authorized(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RequestRecord,
+  checked: PathCheck & { ok: true },
+  query: string,
+  result: AuthResult,
+): void | Promise<void> {
   if (result.fingerprint !== undefined) rec.fingerprint = result.fingerprint;
   if (!result.ok) {
     rec.outcome = result.code;
@@ -88,7 +149,7 @@ async function route(
     return;
   }
   if (ctx.proxy) return ctx.proxy.forward(req, res, rec, checked.segments, query);
-  return serveFile(ctx, req, res, rec, checked.segments);
+  return serveFile(ctx, req, res, rec, checked.segments, checked.path);
 }
 
 async function reserved(

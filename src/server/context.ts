@@ -60,7 +60,8 @@ export function trackRequest(
     audited: false,
     bytesSent: 0,
   };
-  res.once('close', () => finishRequest(ctx, req, res, rec));
+  // 'close' fires exactly once per response (finished or aborted), so `on` needs no once-wrapper.
+  res.on('close', () => finishRequest(ctx, req, res, rec));
   return rec;
 }
 
@@ -72,22 +73,19 @@ function finishRequest(
 ): void {
   const durationMs = Math.round((performance.now() - rec.started) * 1000) / 1000;
   if (!res.writableFinished && rec.outcome === 'OK') rec.outcome = 'CLIENT_ABORTED';
-  const status = res.statusCode;
-  const userAgent = req.headers['user-agent'];
-  const clientAddress = req.socket.remoteAddress ?? '';
   if (ctx.logger.isLevelEnabled('info')) logAccess(ctx, req, res, rec, durationMs);
   if (!rec.audited) return;
-  ctx.metrics.requests.inc({ outcome: rec.outcome, via: rec.via });
-  if (rec.bytesSent > 0) ctx.metrics.bytesSent.inc(rec.bytesSent);
+  ctx.metrics.countRequest(rec.outcome, rec.via, rec.bytesSent);
   if (ctx.audit === null) return;
+  const userAgent = req.headers['user-agent'];
   const event: DownloadEvent = {
     time: Date.now(),
     method: rec.method,
     path: rec.path,
-    status,
+    status: res.statusCode,
     outcome: rec.outcome,
     bytesSent: rec.bytesSent,
-    clientAddress,
+    clientAddress: req.socket.remoteAddress ?? '',
     durationMs,
     via: rec.via,
     ...(rec.fingerprint === undefined ? {} : { tokenFingerprint: rec.fingerprint }),

@@ -4,48 +4,71 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { type FileRequest, planFileResponse } from '../http/plan.js';
+import { type FileRequest, isPlainRequest, planFileResponse } from '../http/plan.js';
 import type { ContentContext, RequestRecord } from './context.js';
 import type { ResolvedFile } from './files.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
 
-/** Serves a file for already-checked segments after the token verified. */
-export async function serveFile(
+/**
+ * Serves a file for already-checked segments after the token verified. `key` is the decoded
+ * path. Returns a promise only when the disk has to be consulted.
+ */
+export function serveFile(
   ctx: ContentContext,
   req: IncomingMessage,
   res: ServerResponse,
   rec: RequestRecord,
   segments: string[],
-): Promise<void> {
-  const files = ctx.files!;
-  const file = await files.resolve(segments);
+  key: string,
+): void | Promise<void> {
+  const file = ctx.files!.resolve(segments, key);
+  if (file instanceof Promise) return file.then((f) => sendFile(ctx, req, res, rec, f));
+  return sendFile(ctx, req, res, rec, file);
+}
+
+function sendFile(
+  ctx: ContentContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RequestRecord,
+  file: ResolvedFile | null,
+): void | Promise<void> {
   if (file === null) {
     rec.outcome = 'NOT_FOUND';
     sendRefusal(res, rec.method, serveRefusal('NOT_FOUND'));
     return;
   }
+  const weakEtag = ctx.config.etag === 'weak';
+  // The common case, a whole small file from memory: headers made once per cached file.
+  if (file.bytes && isPlainRequest(req.headers)) {
+    file.fullResponseHeaders ??= fullResponseHeaders(file, weakEtag);
+    res.writeHead(200, file.fullResponseHeaders);
+    if (rec.method === 'HEAD' || file.size === 0) {
+      res.end();
+      return;
+    }
+    rec.bytesSent = file.size;
+    res.end(file.bytes);
+    return;
+  }
   const plan = planFileResponse(
     { method: rec.method as FileRequest['method'], headers: req.headers },
     file,
-    {
-      weakEtag: ctx.config.etag === 'weak',
-    },
+    { weakEtag },
   );
   rec.outcome = plan.outcome;
   if (plan.status === 412 || plan.status === 416) {
-    await closeFile(file);
     sendRefusal(
       res,
       rec.method,
       serveRefusal(plan.outcome as 'PRECONDITION_FAILED' | 'RANGE_NOT_SATISFIABLE', plan.headers),
     );
-    return;
+    return closeFile(file);
   }
   res.writeHead(plan.status, { ...COMMON_HEADERS, ...plan.headers });
   if (plan.body === null) {
-    await closeFile(file);
     res.end();
-    return;
+    return closeFile(file);
   }
   const { start, end } = plan.body;
   if (file.bytes) {
@@ -54,6 +77,12 @@ export async function serveFile(
     return;
   }
   streamFile(ctx, res, rec, file, start, end);
+}
+
+/** The 200 headers for a plain GET/HEAD, exactly as the planner makes them. */
+function fullResponseHeaders(file: ResolvedFile, weakEtag: boolean): Record<string, string> {
+  const plan = planFileResponse({ method: 'GET', headers: {} }, file, { weakEtag });
+  return Object.freeze({ ...COMMON_HEADERS, ...plan.headers });
 }
 
 /**

@@ -31,6 +31,11 @@ export interface ResolvedFile {
   ino: number;
   bytes?: Buffer;
   handle?: FileHandle;
+  /**
+   * Response headers of a plain full GET/HEAD for cached bytes, filled in by the file route on
+   * first use; the same object is returned while the file stays resolved.
+   */
+  fullResponseHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Options for {@link ContentFiles}. */
@@ -74,23 +79,26 @@ export class ContentFiles {
 
   /**
    * Finds a regular file for already-checked, decoded segments; null means 404 (missing,
-   * directory, special file, or a symlink leading outside the root).
+   * directory, special file, or a symlink leading outside the root). A small file resolved
+   * within `revalidateMs` comes back synchronously (no promise, no system call); `key` is the
+   * decoded path the caller already has, defaulting to the segments joined.
    */
-  async resolve(segments: string[]): Promise<ResolvedFile | null> {
+  resolve(
+    segments: string[],
+    key = segments.join('/'),
+  ): ResolvedFile | null | Promise<ResolvedFile | null> {
     if (segments.length === 0) return null;
-    if (this.#revalidateMs > 0) {
-      const key = segments.join('/');
-      const recent = this.#recent.get(key);
-      if (recent && performance.now() - recent.at < this.#revalidateMs) {
-        this.hits++;
-        return recent.file;
-      }
-      const file = await this.#resolveOnDisk(segments);
+    if (this.#revalidateMs <= 0) return this.#resolveOnDisk(segments);
+    const recent = this.#recent.get(key);
+    if (recent && performance.now() - recent.at < this.#revalidateMs) {
+      this.hits++;
+      return recent.file;
+    }
+    return this.#resolveOnDisk(segments).then((file) => {
       if (file?.bytes) this.#recent.set(key, { at: performance.now(), file });
       else this.#recent.delete(key);
       return file;
-    }
-    return this.#resolveOnDisk(segments);
+    });
   }
 
   async #resolveOnDisk(segments: string[]): Promise<ResolvedFile | null> {

@@ -29,18 +29,27 @@ export function extractRequestToken(
 }
 
 /**
- * Values of every `token` parameter. Without `%` or `+` nothing needs decoding, and a split on
- * `&` and the first `=` gives exactly what URLSearchParams would (it is the hot path: Jamf
- * tokens are plain base64url); anything else goes through URLSearchParams.
+ * Values of every `token` parameter. Without `%` or `+` nothing needs decoding, and cutting the
+ * query at each `&` and the first `=` gives exactly what URLSearchParams would (it is the hot
+ * path: Jamf tokens are plain base64url); anything else goes through URLSearchParams.
  */
 function tokenParams(query: string): string[] {
   if (query.includes('%') || query.includes('+')) return new URLSearchParams(query).getAll('token');
   const values: string[] = [];
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    if ((eq === -1 ? pair : pair.slice(0, eq)) === 'token') {
-      values.push(eq === -1 ? '' : pair.slice(eq + 1));
+  for (let start = 0; start < query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    const nameEnd = start + NAME.length;
+    if (
+      query.startsWith(NAME, start) &&
+      (nameEnd === end || query.charCodeAt(nameEnd) === EQUALS)
+    ) {
+      values.push(nameEnd === end ? '' : query.slice(nameEnd + 1, end));
     }
+    start = end + 1;
   }
   return values;
 }
+
+const NAME = 'token';
+const EQUALS = 0x3d;

@@ -69,6 +69,11 @@ export interface AdminExtension {
  * Consulted before token checks for paths it claims; return true when the response was handled.
  */
 export interface ContentExtension {
+  /**
+   * The path prefix the extension serves, e.g. `/.well-known/`. When set, `handle` is asked only
+   * for paths that start with it, so other requests never wait on the extension.
+   */
+  readonly prefix?: string;
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean | Promise<boolean>;
 }
 

@@ -9,6 +9,8 @@ interface Entry<T> {
   validFrom: number;
   validUntil: number;
   generation: number;
+  /** Placement number when the entry last moved to the recent end. */
+  placed: number;
 }
 
 /** Hit/miss counters plus current size. */
@@ -18,10 +20,17 @@ export interface CacheStats {
   size: number;
 }
 
-/** LRU cache of verification results (a Map keeps insertion order; re-insert on hit = most recent). */
+/**
+ * LRU cache of verification results (a Map keeps insertion order; re-insert = most recent).
+ * A hit re-inserts only an entry placed more than half the cache's size ago: a hot token is
+ * then moved at least once per max/2 placements, long before it could reach the old end, and a
+ * token reused on every request (a resuming device) costs one lookup instead of a delete and an
+ * insert each time.
+ */
 export class VerificationCache<T> {
   readonly #max: number;
   readonly #map = new Map<string, Entry<T>>();
+  #placements = 0;
   #generation = -1;
   #hits = 0;
   #misses = 0;
@@ -46,8 +55,11 @@ export class VerificationCache<T> {
       this.#misses++;
       return undefined;
     }
-    this.#map.delete(token);
-    this.#map.set(token, entry);
+    if (this.#placements - entry.placed >= this.#max / 2) {
+      this.#map.delete(token);
+      this.#map.set(token, entry);
+      entry.placed = ++this.#placements;
+    }
     this.#hits++;
     return entry.value;
   }
@@ -63,7 +75,7 @@ export class VerificationCache<T> {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);
     }
-    this.#map.set(token, { value, validFrom, validUntil, generation });
+    this.#map.set(token, { value, validFrom, validUntil, generation, placed: ++this.#placements });
   }
 
   /** Drops every entry. */

@@ -200,8 +200,9 @@ export class TokenVerifier {
     const cache = this.#cache;
     const generation = this.keyRing.generation;
     if (cache !== null && typeof token === 'string' && token.length <= options.maxTokenLength) {
+      // Stored already marked `cached: true` and frozen, so a hit allocates nothing.
       const hit = cache.get(token, now, generation);
-      if (hit !== undefined) return { ...hit, cached: true };
+      if (hit !== undefined) return hit;
     }
     const prepared = prepare(token, options, this.keyRing, this.#headers);
     const key = prepared.candidates.find((k) => safeVerify(this.#backend, prepared, k));
@@ -211,7 +212,7 @@ export class TokenVerifier {
       const until = result.expiresAt + options.leewaySeconds;
       cache.set(
         token as string,
-        result,
+        Object.freeze({ ...result, cached: true }),
         validFrom(result.claims, options.leewaySeconds),
         until,
         generation,

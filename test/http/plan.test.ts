@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { contentTypeFor } from '../../src/http/content-type.js';
 import { makeEtag } from '../../src/http/etag.js';
-import { DOWNLOAD_CACHE_CONTROL, type FileRequest, planFileResponse } from '../../src/http/plan.js';
+import {
+  DOWNLOAD_CACHE_CONTROL,
+  type FileRequest,
+  isPlainRequest,
+  planFileResponse,
+} from '../../src/http/plan.js';
 
 const FILE = { name: 'App.ipa', size: 1000, mtimeMs: Date.UTC(2025, 5, 1), ino: 77 };
 const ETAG = makeEtag(FILE);
@@ -69,6 +74,26 @@ describe('planFileResponse', () => {
   it('makes weak etags on request and changes the tag when the inode changes', () => {
     expect(planFileResponse(get(), FILE, { weakEtag: true }).headers.etag).toBe(`W/${ETAG}`);
     expect(makeEtag({ ...FILE, ino: 78 })).not.toBe(ETAG);
+  });
+});
+
+describe('isPlainRequest', () => {
+  it('is true only without Range and every precondition header', () => {
+    expect(isPlainRequest({})).toBe(true);
+    for (const name of [
+      'range',
+      'if-match',
+      'if-none-match',
+      'if-modified-since',
+      'if-unmodified-since',
+      'if-range',
+    ] as const) {
+      expect(isPlainRequest({ [name]: 'x' }), name).toBe(false);
+    }
+  });
+
+  it('agrees with the planner: a plain request is a 200 whatever the validators', () => {
+    expect(planFileResponse(get(), FILE).status).toBe(200);
   });
 });
 

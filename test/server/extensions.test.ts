@@ -11,6 +11,7 @@ let server: RunningServer;
 let adminCtx: AdminContext | null = null;
 const events: DownloadEvent[] = [];
 let sinkClosed = false;
+const prefixedAsked: string[] = [];
 
 beforeAll(async () => {
   key = makeKey();
@@ -37,6 +38,15 @@ beforeAll(async () => {
       },
     ],
     contentExtensions: [
+      {
+        prefix: '/.portcullis/probe-ext/',
+        handle(req, res, pathname) {
+          prefixedAsked.push(pathname);
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(req.method === 'HEAD' ? undefined : 'ext');
+          return true;
+        },
+      },
       () => ({
         handle(_req, res, pathname) {
           if (pathname !== '/.well-known/jwks.json') return false;
@@ -76,6 +86,16 @@ describe('extensions', () => {
     expect(await res.json()).toEqual({ keys: [] });
     // …but the dotfile rule still protects content paths nobody claimed.
     expect((await fetch(`${server.url}/.well-known/other?token=${sign(key)}`)).status).toBe(400);
+  });
+
+  it('asks an extension with a prefix only about paths under that prefix', async () => {
+    prefixedAsked.length = 0;
+    await (await fetch(`${server.url}/App.ipa?token=${sign(key)}`)).arrayBuffer();
+    await (await fetch(`${server.url}/.well-known/jwks.json`)).arrayBuffer();
+    expect(prefixedAsked).toEqual([]);
+    const res = await fetch(`${server.url}/.portcullis/probe-ext/x`);
+    expect(await res.text()).toBe('ext');
+    expect(prefixedAsked).toEqual(['/.portcullis/probe-ext/x']);
   });
 });
 

@@ -91,6 +91,19 @@ describe('GET and HEAD with a valid token', () => {
     expect(res.headers.get('last-modified')).toMatch(/GMT$/);
   });
 
+  it('answers repeat requests from memory with exactly the headers the planner gives', async () => {
+    // The first two fill the small-file cache; the third is answered from it. A request with
+    // a precondition that holds always goes through the planner: the headers must not differ.
+    for (let i = 0; i < 3; i++) await (await fetch(url('/apps/App.ipa'))).arrayBuffer();
+    const cached = await fetch(url('/apps/App.ipa'));
+    const planned = await fetch(url('/apps/App.ipa'), { headers: { 'if-none-match': '"other"' } });
+    expect(planned.status).toBe(200);
+    expect(stableHeaders(cached)).toEqual(stableHeaders(planned));
+    expect(await cached.text()).toBe(await planned.text());
+    const head = await fetch(url('/apps/App.ipa'), { method: 'HEAD' });
+    expect(stableHeaders(head)).toEqual(stableHeaders(planned));
+  });
+
   it('answers HEAD with the same headers and no body', async () => {
     const res = await fetch(url('/apps/App.ipa'), { method: 'HEAD' });
     expect(res.status).toBe(200);

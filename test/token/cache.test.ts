@@ -94,6 +94,21 @@ describe('verification cache', () => {
     expect(backend.calls).toBe(4);
   });
 
+  it('keeps a token in use while a fleet of others passes through, and evicts the idle ones', () => {
+    const cache = new VerificationCache<string>(8);
+    const put = (t: string) => cache.set(t, t, 0, 100, 1);
+    put('resuming');
+    put('idle');
+    for (let i = 0; i < 100; i++) {
+      put(`fleet-${i}`);
+      // A resuming device asks again every few requests of the fleet.
+      if (i % 3 === 0) expect(cache.get('resuming', 1, 1)).toBe('resuming');
+    }
+    expect(cache.get('resuming', 1, 1)).toBe('resuming');
+    expect(cache.get('idle', 1, 1)).toBeUndefined();
+    expect(cache.stats().size).toBe(8);
+  });
+
   it('can be switched off', () => {
     const v = createNodeVerifier([{ key: a.publicKey }], { cache: false });
     const token = signToken(a.privateKey, { now: NOW });
