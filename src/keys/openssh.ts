@@ -6,8 +6,16 @@
 
 import { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
+import type sshpkModule from 'sshpk';
 import { KeyError } from './errors.js';
+
+let loaded: typeof sshpkModule | undefined;
+/** sshpk on first use: it is ~8 MiB of resident memory that PEM-only servers never need. */
+function sshpk(): typeof sshpkModule {
+  loaded ??= createRequire(import.meta.url)('sshpk') as typeof sshpkModule;
+  return loaded;
+}
 
 // Public key line types ssh-keygen can write; anything but ssh-rsa is refused as not RSA.
 const SSH_PUBLIC_LINE = /^(ssh-rsa|ssh-ed25519|ssh-dss|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/=]+/;
@@ -22,10 +30,10 @@ export function isOpenSshPublicLine(line: string): boolean {
  * @throws KeyError KEY_PASSPHRASE_REQUIRED, KEY_PASSPHRASE_WRONG, KEY_NOT_RSA, KEY_UNREADABLE
  */
 export function importOpenSshPrivateKey(pem: string, passphrase?: string | Uint8Array): KeyObject {
-  let parsed: sshpk.PrivateKey;
+  let parsed: sshpkModule.PrivateKey;
   try {
     const options = passphrase === undefined ? {} : { passphrase: Buffer.from(passphrase) };
-    parsed = sshpk.parsePrivateKey(pem, 'openssh', options);
+    parsed = sshpk().parsePrivateKey(pem, 'openssh', options);
   } catch (err) {
     throw mapSshpkError(err, 'OpenSSH private key');
   }
@@ -48,9 +56,9 @@ export function importOpenSshPublicKey(line: string): KeyObject {
   if (type !== undefined && type !== 'ssh-rsa') {
     throw new KeyError('KEY_NOT_RSA', `OpenSSH ${type} public key`);
   }
-  let parsed: sshpk.Key;
+  let parsed: sshpkModule.Key;
   try {
-    parsed = sshpk.parseKey(line, 'ssh');
+    parsed = sshpk().parseKey(line, 'ssh');
   } catch (err) {
     throw mapSshpkError(err, 'OpenSSH public key');
   }

@@ -2,7 +2,7 @@
  * The admin listener: a Fastify 5 instance on its own (loopback by default) address with
  * `/metrics`, `/healthz`, and whatever AdminExtensions register (the admin API, the console).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AdminContext, AdminExtension } from './types.js';
 
@@ -21,6 +21,8 @@ export interface AdminListenerOptions {
 export async function startAdminListener(
   opts: AdminListenerOptions,
 ): Promise<{ app: FastifyInstance; url: string }> {
+  // Loaded here, not at the top: cluster workers and `--no-admin` never pay for Fastify's memory.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 * 1024 });
   app.get('/metrics', async (_req, reply) => {
     const m = await opts.metrics();

@@ -3,9 +3,10 @@
  * validated once at start-up with messages that name the setting and where it came from.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type { parse } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../token/duration.js';
 import { ServeError } from './errors.js';
@@ -142,6 +143,12 @@ export interface LoadServeConfigInput {
   env?: Record<string, string | undefined>;
   /** Config file (YAML or JSON); defaults to flags.config or PORTCULLIS_CONFIG. */
   file?: string;
+}
+
+/** The YAML parser, loaded only when a YAML config file is read (it is resident memory otherwise). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as { parse: typeof parse };
+  return yaml.parse(text);
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

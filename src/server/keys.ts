@@ -6,7 +6,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { loadVerificationKeys } from '../keys/index.js';
+import { loadVerificationKeys } from '../keys/files.js';
 import { KeyRing, type VerificationKey } from '../token/key-ring.js';
 import { createNodeVerifier } from '../token/node.js';
 import type { VerifyOptions } from '../token/policy.js';
