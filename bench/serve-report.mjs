@@ -22,40 +22,74 @@ function row(label, unit, values, ratio, goal, met) {
   return `| ${label} | ${cells.join(' | ')} | ${ratio} | ${goal} | ${verdict} |`;
 }
 
+const median = (values) => {
+  const v = values.filter(Number.isFinite).sort((x, y) => x - y);
+  if (v.length === 0) return undefined;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/** One number of one peer in every round (rps, or MiB/s for (c)). */
+function perRound(r, scenario, peer) {
+  return r.rounds.map((runs) => {
+    const run = runs[`${scenario}:${peer}`];
+    if (!run) return undefined;
+    return scenario === 'c' ? run.bytesPerSec / MiB : run.rps;
+  });
+}
+
+/** Ratio portcullis / peer in each round where both ran. */
+function roundRatios(r, scenario, peer) {
+  const ours = perRound(r, scenario, 'portcullis');
+  return perRound(r, scenario, peer)
+    .map((theirs, i) => ours[i] / theirs)
+    .filter(Number.isFinite);
+}
+
 function freshWindows(r) {
   const parts = ['nginx+njs', 'portcullis']
-    .map((p) => [p, r.runs[`b:${p}`]])
-    .filter(([, v]) => v?.freshSeconds !== undefined)
-    .map(([p, v]) => `${p} ${fmt(v.freshResponses)} in ${fmt(v.freshSeconds, 2)} s`);
-  return parts.length ? parts.join(', ') : 'not measured';
+    .map((p) => [p, r.rounds.map((runs) => runs[`b:${p}`]).filter((v) => v?.freshSeconds)])
+    .filter(([, v]) => v.length > 0)
+    .map(
+      ([p, v]) =>
+        `${p} ${v.map((x) => `${fmt(x.freshResponses)} in ${fmt(x.freshSeconds, 2)} s`).join(', ')}`,
+    );
+  return parts.length ? parts.join('; ') : 'not measured';
 }
 
 /** Builds the section text (heading included) from the results object. */
 export function renderSection(r) {
   const run = (k) => r.runs[k];
-  const rps = (s) => ({
-    nginx: run(`${s}:nginx`)?.rps,
-    'nginx+njs': run(`${s}:nginx+njs`)?.rps,
-    portcullis: run(`${s}:portcullis`)?.rps,
+  const med = (s) => ({
+    nginx: median(perRound(r, s, 'nginx')),
+    'nginx+njs': median(perRound(r, s, 'nginx+njs')),
+    portcullis: median(perRound(r, s, 'portcullis')),
   });
-  const a = rps('a');
-  const b = rps('b');
-  const c = {
-    nginx: run('c:nginx') && run('c:nginx').bytesPerSec / MiB,
-    portcullis: run('c:portcullis') && run('c:portcullis').bytesPerSec / MiB,
+  const a = med('a');
+  const b = med('b');
+  const c = med('c');
+  const ratios = {
+    a: roundRatios(r, 'a', 'nginx'),
+    b: roundRatios(r, 'b', 'nginx+njs'),
+    c: roundRatios(r, 'c', 'nginx'),
   };
+  const ra = median(ratios.a);
+  const rb = median(ratios.b);
+  const rc = median(ratios.c);
+  const spread = Object.entries(ratios)
+    .filter(([, v]) => v.length > 0)
+    .map(([k, v]) => `(${k}) ${v.map((x) => fmt(x, 2)).join(', ')}`)
+    .join('; ');
   const d = run('d:portcullis');
-  const ra = a.portcullis / a.nginx;
-  const rb = b.portcullis / b['nginx+njs'];
-  const rc = c.portcullis / c.nginx;
   const peak = d ? d.peakRss / MiB : undefined;
-  const loads = Object.entries(r.runs).map(([k, v]) => `${k} ${v.load}`);
-  const peakLoad = Math.max(...Object.values(r.runs).map((v) => Number.parseFloat(v.load) || 0));
+  const allRuns = [...r.rounds.flatMap((runs) => Object.values(runs)), ...Object.values(r.runs)];
+  const loads = allRuns.map((v) => Number.parseFloat(v.load) || 0);
+  const peakLoad = Math.max(...loads);
   const busy =
     peakLoad > r.facts.cores
       ? `\n> **Measured on a busy machine** (1-min load average up to ${peakLoad} on ${r.facts.cores} cores:
-> other jobs competed for both pinned cores). Peers were measured one after another, so the ratios
-> below are not trustworthy; re-run \`npm run bench:serve\` on a quiet machine.\n`
+> other jobs competed for both pinned cores), so the ratios below are not trustworthy; re-run
+> \`npm run bench:serve\` on a quiet machine.\n`
       : '';
   return `## Serve
 
@@ -66,18 +100,22 @@ no cross-request cache, so every request imports the key and verifies); Portcull
 \`startServer\` (bench/serve-portcullis.mjs: the content listener of \`portcullis serve --workers 1 --no-admin
 --log-level warn\`, without the CLI's store/admin parts). nginx runs with \`access_log off\`, so neither
 writes access logs. wrk 1 thread;
-(a)/(b) 64 connections, (c) 4 connections, ${r.seconds} s per run after a 1 s warm-up.
+(a)/(b) 64 connections, (c) 4 connections, ${r.seconds} s per run after a 1 s warm-up. In each round every
+peer is started afresh and runs its scenarios; the table gives the median over rounds of each
+number, and the ratio is the median of the per-round ratios (peers measured minutes apart on a
+shared machine drift; within a round they are seconds apart).
 (b) uses ${fmt(r.fresh)} pre-signed distinct tokens; the wrk script stops when they run out, so no
 request is answered from a verification cache, and the rate is responses over the script's own window
 (first to last response: ${freshWindows(r)}). (d) ${fmt(r.slowClients)} concurrent downloads of the 100 MiB
 file, each reading 16 KiB every 250 ms, on a freshly started Portcullis; peak RSS is VmHWM from
-/proc/<pid>/status and counts everything held for the downloads (read-stream buffers, the chunk
-waiting in each socket's write buffer), not the kernel's socket buffers.
+/proc/<pid>/status and counts everything held for the downloads (each download's file buffer and
+connection state), not the kernel's socket buffers.
 
 - Date: ${r.facts.date}
 - CPU: ${r.facts.cpu}
 - Node.js ${r.facts.node}, nginx ${r.facts.nginx}, ${r.facts.wrk}
-- Load average during the runs (1/5/15 min): ${loads.join('; ')}
+- 1-min load average during the runs: ${fmt(Math.min(...loads), 2)} to ${fmt(peakLoad, 2)}
+- Per-round ratios: ${spread || 'not measured'}
 ${busy}
 | Scenario | nginx (no check) | nginx + njs | portcullis | ratio | goal | met |
 |---|---|---|---|---|---|---|
