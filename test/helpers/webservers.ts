@@ -1,7 +1,7 @@
 // Starts Debian's real nginx and caddy on ephemeral 127.0.0.1 ports from the very config files
 // shipped in docs/examples/, so the guides cannot drift from what the tests prove.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 export const CADDY_BIN = '/usr/bin/caddy';
+export const APACHE_BIN = '/usr/sbin/apache2';
+const APACHE_MODULES = '/usr/lib/apache2/modules';
 export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
 const EXAMPLES = fileURLToPath(new URL('../../docs/examples/', import.meta.url));
 
@@ -25,7 +27,7 @@ export interface RunningWebServer {
 /** Why a binary cannot be used, or null when it can. In CI a missing binary is a failure, not a skip. */
 export function missingBinary(path: string): string | null {
   if (existsSync(path)) return null;
-  const reason = `${path} is not installed (apt-get install nginx libnginx-mod-http-js caddy)`;
+  const reason = `${path} is not installed (apt-get install nginx libnginx-mod-http-js caddy apache2)`;
   if (process.env.CI) throw new Error(`CI must run the web-server tests: ${reason}`);
   return reason;
 }
@@ -70,6 +72,7 @@ async function launch(
   dir: string,
   port: number,
   env: NodeJS.ProcessEnv = process.env,
+  logFile?: string,
 ): Promise<RunningWebServer> {
   const child = spawn(bin, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -79,7 +82,14 @@ async function launch(
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const logs = () => output;
+  const logs = () => {
+    if (logFile === undefined) return output;
+    try {
+      return output + readFileSync(logFile, 'utf8');
+    } catch {
+      return output;
+    }
+  };
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -149,4 +159,40 @@ export async function startCaddy(site: (port: number) => string | Promise<string
   };
   const args = ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'];
   return launch(CADDY_BIN, args, dir, port, env);
+}
+
+/**
+ * Starts Debian's apache2 (event MPM, one process, `-X`) with the given virtual host, loading Debian's
+ * default modules that the configs use plus those docs/apache.md asks for. Its error log is a file (stderr is a socket it cannot open). As root (CI) the process drops to www-data after reading
+ * its configuration, certificates and log files, as a packaged Apache does.
+ */
+export async function startApache(
+  site: (port: number, dir: string) => string | Promise<string>,
+): Promise<RunningWebServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-apache-'));
+  const port = await freePort();
+  const siteFile = join(dir, 'site.conf');
+  await writeFile(siteFile, await site(port, dir));
+  // Debian enables mpm_event, authz_core, authz_host and mime by default; the rest are what
+  // docs/apache.md tells the admin to enable.
+  const enabled = ['mpm_event', 'authz_core', 'authz_host', 'mime'];
+  const modules = [...enabled, 'proxy', 'proxy_http', 'headers', 'ssl'].map(
+    (m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`,
+  );
+  const user = process.getuid?.() === 0 ? 'User www-data\nGroup www-data' : '';
+  const conf = `${modules.join('\n')}
+ServerRoot ${dir}
+ServerName 127.0.0.1
+Listen 127.0.0.1:${port}
+PidFile ${join(dir, 'httpd.pid')}
+Mutex file:${dir} default
+TypesConfig /etc/mime.types
+ErrorLog ${join(dir, 'error.log')}
+LogLevel warn
+${user}
+Include ${siteFile}
+`;
+  await writeFile(join(dir, 'httpd.conf'), conf);
+  const args = ['-X', '-f', join(dir, 'httpd.conf')];
+  return launch(APACHE_BIN, args, dir, port, process.env, join(dir, 'error.log'));
 }

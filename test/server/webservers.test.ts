@@ -1,19 +1,23 @@
-// Real nginx (auth_request) and caddy (forward_auth) in front of an in-process Portcullis, using
-// the exact config files from docs/examples/. Locally a missing binary skips with a reason; in CI
+// Real nginx (auth_request), caddy (forward_auth) and Apache httpd (TLS reverse proxy) in front of
+// an in-process Portcullis, using the exact config files from docs/examples/. Locally a missing binary skips with a reason; in CI
 // (process.env.CI) it fails, so the suite can never pass without having run these.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { signToken } from '../../src/token/sign.js';
 import {
+  APACHE_BIN,
   CADDY_BIN,
   missingBinary,
   NGINX_BIN,
   type RunningWebServer,
   renderExample,
+  startApache,
   startCaddy,
   startNginx,
 } from '../helpers/webservers.js';
@@ -54,48 +58,152 @@ const portcullisAddress = () => new URL(portcullis.url).host;
 const valid = () => signToken(privateKey, { expiresIn: '5m' });
 const expired = () => signToken(privateKey, { now: Math.floor(Date.now() / 1000) - 7200 });
 
+/** What the tests read of an answer: status, headers and the whole body. */
+interface Answer {
+  res: { status: number; headers: Headers };
+  body: Buffer;
+}
+type Get = (url: string, init?: RequestInit) => Promise<Answer>;
+
+async function fetchGet(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, { redirect: 'manual', ...init });
+  return { res, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A GET/HEAD/POST over HTTPS that trusts exactly `ca` (fetch cannot be given a CA per call). */
+function httpsGet(ca: string): Get {
+  return (url, init = {}) =>
+    new Promise((resolve, reject) => {
+      const headers = (init.headers ?? {}) as Record<string, string>;
+      const req = httpsRequest(url, { method: init.method ?? 'GET', headers, ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const out = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          resolve({
+            res: { status: res.statusCode ?? 0, headers: out },
+            body: Buffer.concat(chunks),
+          });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(typeof init.body === 'string' ? init.body : undefined);
+    });
+}
+
+/** A started front server: where it listens, how to talk to it, and what it logged. */
+interface StartedFront {
+  web: RunningWebServer;
+  get: Get;
+  /** The front's own access log, when the example config writes one. */
+  accessLog?: () => Promise<string>;
+}
+
 interface Front {
   name: string;
   missing: string | null;
-  start(): Promise<RunningWebServer>;
+  /** The example config writes an access log (nginx's and Caddy's examples write none). */
+  accessLog?: true;
+  start(): Promise<StartedFront>;
+}
+
+/** A self-signed certificate for 127.0.0.1 (iOS needs HTTPS; the Apache example terminates TLS). */
+function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'tls-cert.pem');
+  const key = join(dir, 'tls-key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
 }
 
 const fronts: Front[] = [
   {
     name: 'nginx auth_request (docs/examples/nginx-auth-request.conf)',
     missing: missingBinary(NGINX_BIN),
-    start: () =>
-      startNginx((port) =>
+    start: async () => ({
+      get: fetchGet,
+      web: await startNginx((port) =>
         renderExample('nginx-auth-request.conf', {
           LISTEN: `127.0.0.1:${port}`,
           PORTCULLIS: portcullisAddress(),
           CONTENT_ROOT: join(dir, 'content'),
         }),
       ),
+    }),
   },
   {
     name: 'caddy forward_auth (docs/examples/Caddyfile)',
     missing: missingBinary(CADDY_BIN),
-    start: () =>
-      startCaddy((port) =>
+    start: async () => ({
+      get: fetchGet,
+      web: await startCaddy((port) =>
         renderExample('Caddyfile', {
           SITE: `http://127.0.0.1:${port}`,
           PORTCULLIS: portcullisAddress(),
           CONTENT_ROOT: join(dir, 'content'),
         }),
       ),
+    }),
+  },
+  {
+    name: 'Apache httpd TLS reverse proxy (docs/examples/apache-reverse-proxy.conf)',
+    missing: missingBinary(APACHE_BIN),
+    accessLog: true,
+    start: async () => {
+      let tls = { cert: '', key: '' };
+      let logDir = '';
+      const web = await startApache((port, apacheDir) => {
+        tls = selfSignedCertificate(apacheDir);
+        logDir = apacheDir;
+        return renderExample('apache-reverse-proxy.conf', {
+          LISTEN: `127.0.0.1:${port}`,
+          SERVER_NAME: '127.0.0.1',
+          TLS_CERT: tls.cert,
+          TLS_KEY: tls.key,
+          PORTCULLIS: portcullisAddress(),
+          LOG_DIR: apacheDir,
+        });
+      });
+      return {
+        web: { ...web, url: web.url.replace('http:', 'https:') },
+        get: httpsGet(await readFile(tls.cert, 'utf8')),
+        accessLog: () => readFile(join(logDir, 'dp-access.log'), 'utf8'),
+      };
+    },
   },
 ];
 
-async function get(url: string, init: RequestInit = {}) {
-  const res = await fetch(url, { redirect: 'manual', ...init });
-  return { res, body: Buffer.from(await res.arrayBuffer()) };
-}
-
 describe.each(fronts)('$name', (front) => {
   let web: RunningWebServer;
+  let get: Get;
+  let started: StartedFront;
   beforeAll(async () => {
-    if (!front.missing) web = await front.start();
+    if (front.missing) return;
+    started = await front.start();
+    ({ web, get } = started);
   });
   afterAll(async () => {
     await web?.close();
@@ -179,6 +287,126 @@ describe.each(fronts)('$name', (front) => {
     expect(res.headers.get('content-length')).toBe(String(FILE.length));
     expect(body.length).toBe(0);
   });
+
+  it.skipIf(front.missing !== null || !front.accessLog)(
+    'keeps tokens out of its access log',
+    async () => {
+      const readLog = started.accessLog!;
+      const token = valid();
+      await get(`${web.url}${FILE_PATH}?token=${token}`);
+      // Apache writes the line once the response is done; give it a moment.
+      let log = '';
+      const line = /\/apps\/App(%20| )One\.ipa/;
+      for (let i = 0; i < 50 && !line.test(log); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        log = await readLog().catch(() => '');
+      }
+      expect(log).toMatch(line);
+      expect(log).not.toContain(token);
+      expect(log).not.toContain('token=');
+    },
+  );
+});
+
+describe('Portcullis proxy mode in front of Apache serving files (docs/examples/apache-files-upstream.conf)', () => {
+  const missing = missingBinary(APACHE_BIN);
+  const run = it.skipIf(missing !== null);
+  if (missing) it.skip(`skipped: ${missing}`, () => {});
+  let files = '';
+  let apache: RunningWebServer;
+  let proxy: RunningServer;
+  let apacheLog = '';
+  const get = fetchGet;
+
+  beforeAll(async () => {
+    if (missing) return;
+    // Apache's worker runs as www-data (in CI, as root, it drops to it): the files must be readable.
+    files = await mkdtemp(join(tmpdir(), 'portcullis-apache-files-'));
+    await mkdir(join(files, 'apps'));
+    await writeFile(join(files, 'apps', 'App One.ipa'), FILE);
+    await writeFile(join(files, 'apps', '.secret.plist'), SECRET);
+    for (const d of [files, join(files, 'apps')]) await chmod(d, 0o755);
+    // Apache makes a weak ETag for a file modified within the last second (which If-Range then
+    // never matches); content on a distribution point is older than that.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(files, 'apps', 'App One.ipa'), anHourAgo, anHourAgo);
+    apache = await startApache((port, apacheDir) => {
+      apacheLog = join(apacheDir, 'files-access.log');
+      return renderExample('apache-files-upstream.conf', {
+        LISTEN: `127.0.0.1:${port}`,
+        CONTENT_ROOT: files,
+        LOG_DIR: apacheDir,
+      });
+    });
+    proxy = await startServer({
+      upstream: apache.url,
+      keys: [join(dir, 'pub.pem')],
+      host: '127.0.0.1',
+      port: 0,
+      admin: false,
+      workers: 1,
+      logLevel: 'silent',
+    });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await apache?.close();
+    if (files) await rm(files, { recursive: true, force: true });
+  });
+
+  run('streams the file from Apache to a valid token, and ranges with If-Range', async () => {
+    const whole = await get(`${proxy.url}${FILE_PATH}?token=${valid()}`);
+    expect(whole.res.status).toBe(200);
+    expect(whole.body.equals(FILE)).toBe(true);
+    const etag = whole.res.headers.get('etag');
+    expect(etag).toMatch(/^"/); // Apache's own strong ETag, passed through
+    const part = await get(`${proxy.url}${FILE_PATH}?token=${valid()}`, {
+      headers: { range: 'bytes=100-199', 'if-range': etag! },
+    });
+    expect(part.res.status).toBe(206);
+    expect(part.body.equals(FILE.subarray(100, 200))).toBe(true);
+    // A resume against a file that changed since (another ETag) must restart from byte 0.
+    const stale = await get(`${proxy.url}${FILE_PATH}?token=${valid()}`, {
+      headers: { range: 'bytes=100-199', 'if-range': '"not-this-version"' },
+    });
+    expect(stale.res.status).toBe(200);
+    expect(stale.body.equals(FILE)).toBe(true);
+  });
+
+  run(
+    'answers with Portcullis refusals, never Apache pages, and never asks Apache first',
+    async () => {
+      const before = await readFile(apacheLog, 'utf8').catch(() => '');
+      const noToken = await get(`${proxy.url}${FILE_PATH}`);
+      expect(noToken.res.status).toBe(401);
+      expect(JSON.parse(noToken.body.toString())).toMatchObject({ code: 'TOKEN_MISSING' });
+      const dotfile = await get(`${proxy.url}/apps/.secret.plist?token=${valid()}`);
+      expect(dotfile.res.status).toBe(400);
+      expect(dotfile.body.includes(SECRET)).toBe(false);
+      expect(await readFile(apacheLog, 'utf8').catch(() => '')).toBe(before);
+      const missingFile = await get(`${proxy.url}/apps/Nope.ipa?token=${valid()}`);
+      expect(missingFile.res.status).toBe(404);
+      expect(JSON.parse(missingFile.body.toString())).toMatchObject({ code: 'NOT_FOUND' });
+      expect(missingFile.body.toString()).not.toMatch(/apache|<html/i);
+    },
+  );
+
+  run('keeps the token out of Apache’s access log, which logs the whole request line', async () => {
+    const token = valid();
+    await get(`${proxy.url}${FILE_PATH}?token=${token}`);
+    let log = '';
+    for (
+      let i = 0;
+      i < 50 && !log.includes(token.slice(0, 10)) && !log.includes('App%20One');
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = await readFile(apacheLog, 'utf8').catch(() => '');
+    }
+    expect(log).toContain('GET /apps/App%20One.ipa HTTP/1.1');
+    expect(log).not.toContain('token');
+    expect(log).not.toContain(token.slice(0, 20));
+  });
 });
 
 describe('portcullis probe (CLI) against real servers', () => {
@@ -201,7 +429,7 @@ describe('portcullis probe (CLI) against real servers', () => {
   });
 
   it.skipIf(nginxMissing !== null)('passes nginx + Portcullis auth_request (exit 0)', async () => {
-    const web = await fronts[0]!.start();
+    const { web } = await fronts[0]!.start();
     try {
       const { code, out } = await runCli(['probe', `${web.url}${FILE_PATH}`, '--key', keyFile]);
       expect(out).toMatch(/^jku-header\s.*401 HEADER_NOT_ALLOWED\s+PASS$/m);
@@ -214,7 +442,7 @@ describe('portcullis probe (CLI) against real servers', () => {
   it.skipIf(fronts[1]!.missing !== null)(
     'passes Caddy + Portcullis forward_auth (exit 0)',
     async () => {
-      const web = await fronts[1]!.start();
+      const { web } = await fronts[1]!.start();
       try {
         const { code, out } = await runCli(['probe', `${web.url}${FILE_PATH}`, '--key', keyFile]);
         expect(out).toMatch(/^hs256-public-key\s.*401 ALG_NOT_ALLOWED\s+PASS$/m);
