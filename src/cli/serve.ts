@@ -114,12 +114,14 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     config = { ...config, root: join(config.data, 'content') };
   }
   // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
+  let closeStore: () => Promise<void> = async () => {};
   if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
     const composed = await composeAdmin(config, {
       zeroConfigKeyPath: zero?.privateKeyPath ?? null,
     });
     config = composed.config;
     Object.assign(parts, composed.parts);
+    closeStore = () => composed.close();
   }
   // Workers ignore signals (the primary decides); everyone else handles them from now on.
   const serverStarted = cluster.isWorker ? () => {} : installSignals();
@@ -134,7 +136,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     throw err;
   }
   if (cluster.isWorker) return; // the primary owns signals and the console
-  serverStarted(server);
+  // After the listeners stop (running downloads finished, audit flushed), the store closes too:
+  // retention stops and SQLite checkpoints its WAL, so the data directory is left tidy.
+  serverStarted(server, closeStore);
   if (zero) {
     const base = (config.publicUrl ?? server.url)
       .replace('//0.0.0.0:', '//127.0.0.1:')
@@ -148,8 +152,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
  * deployment tool) cannot kill the process with the default action: before the server is up,
  * SIGHUP is ignored and SIGTERM/SIGINT exit at once.
  */
-function installSignals(): (server: RunningServer) => void {
+function installSignals(): (server: RunningServer, afterClose: () => Promise<void>) => void {
   let current: RunningServer | null = null;
+  let cleanup: () => Promise<void> = async () => {};
   process.on('SIGHUP', () => {
     current?.reloadKeys().catch(() => {
       // already logged by the key manager; the previous keys stay in use
@@ -157,14 +162,18 @@ function installSignals(): (server: RunningServer) => void {
   });
   const stop = () => {
     if (!current) process.exit(0);
-    current.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    current
+      .close()
+      .then(cleanup)
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  return (server) => {
+  return (server, afterClose) => {
     current = server;
+    cleanup = afterClose;
   };
 }

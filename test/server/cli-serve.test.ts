@@ -4,7 +4,7 @@
  * shares resume grace and metrics, SIGTERM exits cleanly, bad settings exit 2 naming the setting.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -126,8 +126,13 @@ describe('zero-configuration start', () => {
       expect(
         statSync(join(cwd, 'portcullis-data', 'keys', 'portcullis-key.pem')).mode & 0o777,
       ).toBe(0o600);
+      const data = join(cwd, 'portcullis-data');
+      expect(existsSync(join(data, 'portcullis.db-wal'))).toBe(true);
       s.child.kill('SIGTERM');
       expect(await s.exit).toBe(0);
+      // The store closed after the listeners: SQLite checkpointed and removed its write-ahead log.
+      expect(existsSync(join(data, 'portcullis.db'))).toBe(true);
+      expect(existsSync(join(data, 'portcullis.db-wal'))).toBe(false);
     } finally {
       await removeDir(cwd);
     }
