@@ -161,10 +161,7 @@ export async function composeAdmin(
         keySource,
         auditSink: storeAuditSink(store, logger ? { logger } : {}),
         adminExtensions: [adminExtension(store, secret, config)],
-        contentExtensions: [
-          jwksExtension(store),
-          contentManifestExtension({ store, config, keySource, ...(logger ? { logger } : {}) }),
-        ],
+        contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
       },
       store,
       secret,

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentRepo } from '../store/types.js';
+import { isTokenErrorCode, type TokenErrorCode, tokenChallenge } from '../token/errors.js';
 import { normalizeEncodedContentPath } from './content-path.js';
 import { contentUrl, hasManifest, MANIFEST_ROUTE_PREFIX, manifestFor } from './install.js';
 import { renderPlist } from './manifest.js';
@@ -15,7 +16,30 @@ import { renderPlist } from './manifest.js';
 /** Structurally a serve ContentExtension (src/server/types.ts). */
 export interface ManifestExtension {
   readonly prefix: string;
-  handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    report?: (outcome: ManifestReport) => void,
+  ): Promise<boolean>;
+}
+
+/** Who a verified token is (structurally serve's TokenIdentity). */
+export interface ManifestTokenIdentity {
+  fingerprint: string;
+  keyLabel: string | undefined;
+  kid: string | undefined;
+}
+
+/** What the route reports for the audit trail (structurally serve's ExtensionOutcome). */
+export interface ManifestReport {
+  via: 'manifest';
+  outcome: string;
+  /** Content path the manifest is for (leading `/`, as downloads are audited), or '-'. */
+  path: string;
+  identity?: ManifestTokenIdentity;
+  /** The token of a refused request, for its fingerprint only. */
+  refusedToken?: string;
 }
 
 /** Options of {@link createManifestExtension}. */
@@ -25,55 +49,68 @@ export interface ManifestExtensionOptions {
   publicUrl: string | (() => string);
   /**
    * Verifies a token exactly as downloads are verified. Throw a coded error (or return false)
-   * to refuse; the code is sent back, the token never is.
+   * to refuse; the code is sent back, the token never is. Returning the token's identity puts
+   * it into the audit trail.
    */
-  verifyToken(token: string): boolean | Promise<boolean>;
+  verifyToken(
+    token: string,
+  ): boolean | ManifestTokenIdentity | Promise<boolean | ManifestTokenIdentity>;
 }
 
 /**
  * Builds the manifest route for `startServer({ contentExtensions: [...] })`.
- * @example createManifestExtension({ store, publicUrl, verifyToken: (t) => !!verifier.verify(t) })
+ * @example createManifestExtension({ store, publicUrl, verifyToken: (t) => ctx.verifyToken(t) })
  */
 export function createManifestExtension(opts: ManifestExtensionOptions): ManifestExtension {
   return {
     prefix: MANIFEST_ROUTE_PREFIX,
-    async handle(req, res, pathname) {
+    async handle(req, res, pathname, report = () => {}) {
       if (!pathname.startsWith(MANIFEST_ROUTE_PREFIX)) return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, req.method, 405, 'METHOD_NOT_ALLOWED', { allow: 'GET, HEAD' });
+      const refuse = (status: number, code: string, extra: Partial<ManifestReport> = {}) => {
+        report({ via: 'manifest', outcome: code, path: '-', ...extra });
+        if (isTokenErrorCode(code)) {
+          // Exactly the 401 a download gets for the same token.
+          const { body, wwwAuthenticate } = tokenChallenge(code);
+          send(res, req.method, status, body, { 'www-authenticate': wwwAuthenticate });
+        } else {
+          const body = JSON.stringify({ error: code.toLowerCase(), code });
+          send(res, req.method, status, body, status === 405 ? { allow: 'GET, HEAD' } : {});
+        }
         return true;
-      }
+      };
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, 'METHOD_NOT_ALLOWED');
       const url = req.url ?? '';
       const q = url.indexOf('?');
       const tokens = q < 0 ? [] : new URLSearchParams(url.slice(q + 1)).getAll('token');
       if (tokens.length !== 1 || !tokens[0]) {
-        send(res, req.method, 401, tokens.length > 1 ? 'TOKEN_MALFORMED' : 'TOKEN_MISSING');
-        return true;
+        return refuse(401, tokens.length > 1 ? 'TOKEN_MALFORMED' : 'TOKEN_MISSING');
       }
       const token = tokens[0];
-      const refused = await checkToken(opts, token);
-      if (refused) {
-        send(res, req.method, 401, refused);
-        return true;
-      }
+      const checked = await checkToken(opts, token);
+      if (typeof checked === 'string') return refuse(401, checked, { refusedToken: token });
+      const identity = checked ?? undefined;
       const tail = pathname.slice(MANIFEST_ROUTE_PREFIX.length);
       let path: string;
       try {
         if (!tail.endsWith('.plist')) throw new Error('not a manifest');
         path = normalizeEncodedContentPath(tail.slice(0, -'.plist'.length));
       } catch {
-        send(res, req.method, 404, 'NOT_FOUND');
-        return true;
+        return refuse(404, 'NOT_FOUND', identity ? { identity } : {});
       }
       const record = await opts.store.content.get(path);
       if (!record || !hasManifest(record)) {
-        send(res, req.method, 404, 'NOT_FOUND');
-        return true;
+        return refuse(404, 'NOT_FOUND', { path: `/${path}`, ...(identity ? { identity } : {}) });
       }
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
       const download = new URL(contentUrl(base, record.path));
       download.searchParams.set('token', token);
       const body = renderPlist(manifestFor(record, download.href));
+      report({
+        via: 'manifest',
+        outcome: 'OK',
+        path: `/${path}`,
+        ...(identity ? { identity } : {}),
+      });
       res.writeHead(200, {
         'content-type': 'application/xml; charset=utf-8',
         'content-length': Buffer.byteLength(body),
@@ -85,12 +122,22 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
   };
 }
 
-async function checkToken(opts: ManifestExtensionOptions, token: string): Promise<string | null> {
+/**
+ * A token refusal code, or the identity (null when the verifier only said yes). A verifier that
+ * returns false refuses as SIGNATURE_INVALID; one that throws without a token code, as
+ * TOKEN_MALFORMED (what downloads answer for a token the verifier cannot make sense of).
+ */
+async function checkToken(
+  opts: ManifestExtensionOptions,
+  token: string,
+): Promise<TokenErrorCode | ManifestTokenIdentity | null> {
   try {
-    return (await opts.verifyToken(token)) ? null : 'TOKEN_INVALID';
+    const verdict = await opts.verifyToken(token);
+    if (verdict === false) return 'SIGNATURE_INVALID';
+    return verdict === true ? null : verdict;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && /^TOKEN_[A-Z_]+$/.test(code) ? code : 'TOKEN_INVALID';
+    return isTokenErrorCode(code) ? code : 'TOKEN_MALFORMED';
   }
 }
 
@@ -98,14 +145,13 @@ function send(
   res: ServerResponse,
   method: string | undefined,
   status: number,
-  code: string,
-  headers: Record<string, string> = {},
+  body: string,
+  headers: Record<string, string>,
 ): void {
-  const body = JSON.stringify({ error: code.toLowerCase(), code });
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
-    ...(status === 401 ? { 'www-authenticate': 'Bearer realm="portcullis"' } : {}),
+    'x-content-type-options': 'nosniff',
     ...headers,
   });
   res.end(method === 'HEAD' ? undefined : body);

@@ -9,6 +9,7 @@ import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
 import type { KeyManager } from './keys.js';
 import { extractRequestToken } from './token-source.js';
+import type { TokenIdentity } from './types.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */
 export type AuthResult =
@@ -75,7 +76,7 @@ export class Authenticator {
     }
     // Cache hits are counted by the cache gauge; the histogram times real verifications only.
     if (!verified.cached) this.opts.observeVerify?.((performance.now() - started) / 1000);
-    const fingerprint = this.#fingerprint(token);
+    const fingerprint = this.fingerprint(token);
     const { label: keyLabel, kid } = verified.key;
     if (this.opts.grace && this.opts.resumeGrace > 0) {
       const entry: GraceEntry = { exp: verified.expiresAt, path: req.path };
@@ -86,6 +87,27 @@ export class Authenticator {
     return { ok: true, fingerprint, exp: verified.expiresAt, graced: false, keyLabel, kid };
   }
 
+  /**
+   * Verifies a token outside a download (content extensions such as the manifest route): same
+   * keys, claim rules, cache and metrics. Throws TokenError on refusal; no resume grace.
+   */
+  identify(token: string): TokenIdentity {
+    const started = performance.now();
+    let verified: VerifiedToken;
+    try {
+      verified = this.keys.verifier.verify(token, (this.opts.clock ?? Date.now)() / 1000);
+    } catch (err) {
+      this.opts.observeVerify?.((performance.now() - started) / 1000);
+      throw err;
+    }
+    if (!verified.cached) this.opts.observeVerify?.((performance.now() - started) / 1000);
+    return {
+      fingerprint: this.fingerprint(token),
+      keyLabel: verified.key.label,
+      kid: verified.key.kid,
+    };
+  }
+
   /** A refusal, unless an expired token may continue under resume grace. */
   #refused(
     err: unknown,
@@ -94,7 +116,7 @@ export class Authenticator {
     now: number,
   ): AuthResult | Promise<AuthResult> {
     if (!(err instanceof TokenError)) return { ok: false, code: 'TOKEN_MALFORMED' };
-    const fingerprint = this.#fingerprint(token);
+    const fingerprint = this.fingerprint(token);
     // TOKEN_EXPIRED is only reported after the signature verified (signature before claims).
     const grace = this.opts.grace;
     if (err.code !== 'TOKEN_EXPIRED' || !grace || this.opts.resumeGrace <= 0 || !req.isRange) {
@@ -115,7 +137,8 @@ export class Authenticator {
     });
   }
 
-  #fingerprint(token: string): string {
+  /** The token's short fingerprint (memoised: a resuming device sends the same token often). */
+  fingerprint(token: string): string {
     let fp = this.#fingerprints.get(token);
     if (fp === undefined) {
       if (this.#fingerprints.size >= FINGERPRINT_MEMO_MAX) this.#fingerprints.clear();

@@ -70,7 +70,7 @@ function verifyOptionsOf(config: ServeConfig) {
 /** Builds keys, files or upstream, metrics, authenticator and extensions of one process. */
 async function buildContext(
   init: ContentListenerInit,
-  extensionContext: ContentExtensionContext,
+  publicUrl: () => string,
 ): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
@@ -103,6 +103,10 @@ async function buildContext(
     observeVerify: (s) => metrics.verifySeconds.observe(s),
     ...(init.clock ? { clock: init.clock } : {}),
   });
+  const extensionContext: ContentExtensionContext = {
+    publicUrl,
+    verifyToken: (token) => auth.identify(token),
+  };
   const extensions = await Promise.all(
     init.extensions.map((e) => (typeof e === 'function' ? e(extensionContext) : e)),
   );
@@ -193,7 +197,7 @@ const IDLE_SWEEP_MS = 50;
 export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
   const { config, logger } = init;
   let listening = '';
-  const ctx = await buildContext(init, { publicUrl: () => config.publicUrl ?? listening });
+  const ctx = await buildContext(init, () => config.publicUrl ?? listening);
   const handle = createContentHandler(ctx);
   const state = { closing: false };
   const handler = (req: IncomingMessage, res: ServerResponse) => {

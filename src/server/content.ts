@@ -12,7 +12,7 @@ import { serveFile } from './file-route.js';
 import { handleForwardAuth } from './forward-auth.js';
 import { redactError } from './redact.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
-import type { ContentExtension } from './types.js';
+import type { ContentExtension, ExtensionOutcome } from './types.js';
 
 /** Paths under this prefix belong to Portcullis itself, never to content. */
 export const RESERVED_PREFIX = '/_portcullis/';
@@ -73,10 +73,14 @@ function route(
   const claims = (ext: ContentExtension) =>
     ext.prefix === undefined || rawPath.startsWith(ext.prefix);
   if (ctx.extensions.some(claims)) {
-    return tryExtensions(ctx.extensions.filter(claims), req, res, rawPath).then((handled) => {
-      if (handled) rec.outcome = 'EXTENSION';
-      else return content(ctx, req, res, rec, checkPath(rawPath), query);
-    });
+    const report = (r: ExtensionOutcome) => recordExtension(ctx, rec, r);
+    return tryExtensions(ctx.extensions.filter(claims), req, res, rawPath, report).then(
+      (handled) => {
+        if (handled) {
+          if (!rec.audited) rec.outcome = 'EXTENSION';
+        } else return content(ctx, req, res, rec, checkPath(rawPath), query);
+      },
+    );
   }
   return content(ctx, req, res, rec, checkPath(rawPath), query);
 }
@@ -86,9 +90,25 @@ async function tryExtensions(
   req: IncomingMessage,
   res: ServerResponse,
   rawPath: string,
+  report: (r: ExtensionOutcome) => void,
 ): Promise<boolean> {
-  for (const ext of extensions) if (await ext.handle(req, res, rawPath)) return true;
+  for (const ext of extensions) if (await ext.handle(req, res, rawPath, report)) return true;
   return false;
+}
+
+/** An extension's report becomes the request's record: audited, counted and logged like a download. */
+function recordExtension(ctx: ContentContext, rec: RequestRecord, r: ExtensionOutcome): void {
+  rec.audited = true;
+  rec.via = r.via;
+  rec.outcome = r.outcome;
+  rec.path = r.path;
+  if (r.identity) {
+    rec.fingerprint = r.identity.fingerprint;
+    if (r.identity.keyLabel !== undefined) rec.keyLabel = r.identity.keyLabel;
+    if (r.identity.kid !== undefined) rec.kid = r.identity.kid;
+  } else if (r.refusedToken) {
+    rec.fingerprint = ctx.auth.fingerprint(r.refusedToken);
+  }
 }
 
 /** A content request: method, path, token, then the file or the upstream. */

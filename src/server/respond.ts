@@ -4,20 +4,13 @@
  * missing file.
  */
 import type { ServerResponse } from 'node:http';
-import { TOKEN_ERRORS, type TokenErrorCode } from '../token/errors.js';
+import { TOKEN_ERRORS, type TokenErrorCode, tokenChallenge } from '../token/errors.js';
 import { SERVE_ERRORS, type ServeErrorCode } from './errors.js';
 
 /** Headers every content-listener response carries. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
-
-/** `WWW-Authenticate` per RFC 6750 §3: no error attributes when no token was sent (§3.1). */
-export function wwwAuthenticate(code: TokenErrorCode): string {
-  if (code === 'TOKEN_MISSING') return 'Bearer realm="portcullis"';
-  const description = TOKEN_ERRORS[code].message.replace(/["\\]/g, '');
-  return `Bearer realm="portcullis", error="invalid_token", error_description="${description}"`;
-}
 
 /** A prepared refusal: status, headers and body bytes. */
 export interface Refusal {
@@ -54,9 +47,19 @@ export function tokenRefusal(code: TokenErrorCode): Refusal {
   const key = `t:${code}`;
   let r = cache.get(key);
   if (!r) {
-    r = build(401, 'invalid_token', code, TOKEN_ERRORS[code].message, {
-      'www-authenticate': wwwAuthenticate(code),
-    });
+    const challenge = tokenChallenge(code);
+    const body = Buffer.from(challenge.body);
+    r = {
+      status: TOKEN_ERRORS[code].status,
+      headers: {
+        ...COMMON_HEADERS,
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-length': String(body.length),
+        'www-authenticate': challenge.wwwAuthenticate,
+      },
+      body,
+    };
     cache.set(key, r);
   }
   return r;

@@ -20,8 +20,9 @@ export interface KeySource {
   describe(): string;
 }
 
-/** How a request through the content listener ended. */
-export type DownloadVia = 'file' | 'auth' | 'proxy';
+/** Which route answered a content-listener request: a download, forward-auth, proxy mode, or a
+ * device fetching an app manifest (`/.portcullis/manifest/…`). */
+export type DownloadVia = 'file' | 'auth' | 'proxy' | 'manifest';
 
 /** One audited request. Never carries the token itself, only its fingerprint. */
 export interface DownloadEvent {
@@ -74,7 +75,38 @@ export interface ContentExtension {
    * for paths that start with it, so other requests never wait on the extension.
    */
   readonly prefix?: string;
-  handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean | Promise<boolean>;
+  /**
+   * Answers the request, or returns false to let the listener handle it. `report` puts the request
+   * into the audit trail, the metrics and the access log like a download; call it once, before
+   * the response ends, for requests that carry a token (public data such as a JWKS needs none).
+   */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    report: (outcome: ExtensionOutcome) => void,
+  ): boolean | Promise<boolean>;
+}
+
+/** What an extension reports about a request it answered (never the token itself). */
+export interface ExtensionOutcome {
+  via: DownloadVia;
+  /** 'OK' or a stable error code (a token code, 'NOT_FOUND', 'METHOD_NOT_ALLOWED', ...). */
+  outcome: string;
+  /** Decoded content path the request was about, or '-' when it named none. */
+  path: string;
+  /** The identity {@link ContentExtensionContext.verifyToken} returned, when the token verified. */
+  identity?: TokenIdentity;
+  /** The request's token when it did not verify, so the audit can still fingerprint it. */
+  refusedToken?: string;
+}
+
+/** Who a verified token is, as far as logs and the audit trail may tell. */
+export interface TokenIdentity {
+  /** Short sha256 fingerprint of the token (never the token). */
+  fingerprint: string;
+  keyLabel: string | undefined;
+  kid: string | undefined;
 }
 
 /** What a content-extension factory learns about the listener it serves on. */
@@ -84,6 +116,11 @@ export interface ContentExtensionContext {
    * scheme, host and port (known once it listens). Never derived from a request's Host header.
    */
   publicUrl(): string;
+  /**
+   * Verifies a token exactly as downloads are verified: the listener's own key ring (reloaded with
+   * it), claim rules and verified-token cache. Throws a TokenError (stable `code`) on refusal.
+   */
+  verifyToken(token: string): TokenIdentity;
 }
 
 /**

@@ -107,3 +107,24 @@ export class TokenError extends PortcullisError {
 export function isTokenError(value: unknown): value is TokenError {
   return value instanceof TokenError;
 }
+
+/** Whether `code` is one of the token refusal codes. */
+export function isTokenErrorCode(code: unknown): code is TokenErrorCode {
+  return typeof code === 'string' && Object.hasOwn(TOKEN_ERRORS, code);
+}
+
+/**
+ * The HTTP answer to a refused token, for every route that takes one: the JSON body and the
+ * `WWW-Authenticate` challenge of RFC 6750 §3 (no error attributes when no token was sent, §3.1).
+ */
+export function tokenChallenge(code: TokenErrorCode): { wwwAuthenticate: string; body: string } {
+  const { message } = TOKEN_ERRORS[code];
+  const wwwAuthenticate =
+    code === 'TOKEN_MISSING'
+      ? 'Bearer realm="portcullis"'
+      : `Bearer realm="portcullis", error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"`;
+  return {
+    wwwAuthenticate,
+    body: `${JSON.stringify({ error: 'invalid_token', code, message })}\n`,
+  };
+}

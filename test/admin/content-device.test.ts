@@ -1,16 +1,15 @@
 /**
- * The serve --data wiring of the device manifest route (contentManifestExtension): it verifies
- * tokens with the store's keys and serve's claim rules, builds package URLs from publicUrl only,
- * and without one uses the content listener's own URL (from the serve context), never Host.
+ * The serve --data wiring of the device manifest route (contentManifestExtension) on a real
+ * content listener: tokens are verified by the listener itself (the store's keys, serve's claim
+ * rules, one key ring), package URLs come from publicUrl or the listener's own URL, never Host,
+ * refusals are the very 401s downloads get, and every manifest fetch is audited without its token.
  */
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentManifestExtension } from '../../src/admin/routes/content-device.js';
-import type { ManifestExtension } from '../../src/catalog/manifest-extension.js';
-import { resolveServeConfig } from '../../src/server/config.js';
+import { type RunningServer, startServer } from '../../src/server/serve.js';
+import type { DownloadEvent } from '../../src/server/types.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { type Fixtures, makeFixtures } from '../catalog/fixtures.js';
 import { type AdminFixture, addAccount, adminFixture, bearer, login } from './helpers.js';
@@ -18,18 +17,34 @@ import { type AdminFixture, addAccount, adminFixture, bearer, login } from './he
 let fx: AdminFixture;
 let files: Fixtures;
 let manifestUrl: URL;
-const servers: Server[] = [];
+let configurationId = '';
+const servers: RunningServer[] = [];
+const events: DownloadEvent[] = [];
 
-async function serveExtension(ext: ManifestExtension): Promise<string> {
-  const server = createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    void Promise.resolve(ext.handle(req, res, pathname)).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
+/** A content listener with the store's keys and the manifest route, as `serve --data` builds it. */
+async function listener(publicUrl?: string): Promise<RunningServer> {
+  const server = await startServer({
+    root: fx.dir,
+    keySource: storeKeySource(fx.store),
+    contentExtensions: [contentManifestExtension({ store: fx.store })],
+    auditSink: { record: (e) => events.push(e) },
+    ...(publicUrl ? { publicUrl } : {}),
+    host: '127.0.0.1',
+    port: 0,
+    admin: false,
+    workers: 1,
+    logLevel: 'silent',
   });
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return server;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 beforeAll(async () => {
@@ -43,6 +58,7 @@ beforeAll(async () => {
     headers: h,
     payload: { displayName: 'Jamf' },
   });
+  configurationId = cfg.json().id;
   const put = await fx.app.inject({
     method: 'PUT',
     url: '/api/v1/content/mac/Agent.pkg',
@@ -59,29 +75,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const s of servers) await s.close();
   await fx?.close();
   files?.cleanup();
 });
 
-/** Builds the extension as the content listener does: publicUrl() is --public-url or its own URL. */
-function extension(publicUrl?: string, listenerUrl = 'http://192.0.2.10:8080') {
-  const config = resolveServeConfig({
-    root: fx.dir,
-    data: fx.dir,
-    ...(publicUrl ? { publicUrl } : {}),
-  });
-  return contentManifestExtension({
-    store: fx.store,
-    config,
-    keySource: storeKeySource(fx.store),
-  })({ publicUrl: () => config.publicUrl ?? listenerUrl });
-}
-
 describe('contentManifestExtension', () => {
   it('serves the package manifest for a store-signed token, with URLs from publicUrl', async () => {
-    const ext = await extension('https://dist.example.test');
-    const base = await serveExtension(ext);
+    const base = (await listener('https://dist.example.test')).url;
+    events.length = 0;
     const res = await fetch(`${base}${manifestUrl.pathname}${manifestUrl.search}`, {
       headers: { host: 'evil.example' },
     });
@@ -93,26 +95,61 @@ describe('contentManifestExtension', () => {
     );
     expect(body).toMatch(/<key>sha256s<\/key>/);
     expect(body).not.toContain('evil.example');
+    await until(() => events.length > 0);
+    expect(events[0]).toMatchObject({
+      via: 'manifest',
+      outcome: 'OK',
+      status: 200,
+      path: '/mac/Agent.pkg',
+      keyLabel: configurationId,
+      tokenFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(JSON.stringify(events)).not.toContain(token);
   });
 
-  it('refuses a tampered token and paths outside the manifest prefix are not claimed', async () => {
-    const base = await serveExtension(await extension('https://dist.example.test'));
+  it('refuses a tampered token with the same 401 a download gets, audited without the token', async () => {
+    const base = (await listener('https://dist.example.test')).url;
     const token = manifestUrl.searchParams.get('token') ?? '';
     const tampered = `${token.slice(0, -4)}AAAA`;
+    events.length = 0;
     const res = await fetch(`${base}${manifestUrl.pathname}?token=${tampered}`);
+    const download = await fetch(`${base}/mac/Agent.pkg?token=${tampered}`);
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { code: string }).code).toMatch(/^TOKEN_/);
-    expect((await fetch(`${base}/mac/Agent.pkg?token=${token}`)).status).toBe(404);
+    expect(download.status).toBe(401);
+    expect(await res.text()).toBe(await download.text());
+    expect(res.headers.get('www-authenticate')).toBe(download.headers.get('www-authenticate'));
+    expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    await until(() => events.length >= 2);
+    expect(events[0]).toMatchObject({ via: 'manifest', outcome: 'SIGNATURE_INVALID' });
+    expect(events[0]!.tokenFingerprint).toBe(events[1]!.tokenFingerprint);
+    expect(JSON.stringify(events)).not.toContain(tampered);
+  });
+
+  it('audits a fetch for content that has no manifest as NOT_FOUND, after the token verified', async () => {
+    const base = (await listener()).url;
+    const token = manifestUrl.searchParams.get('token') ?? '';
+    events.length = 0;
+    const missing = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist?token=${token}`);
+    expect(missing.status).toBe(404);
+    const noToken = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist`);
+    expect(noToken.status).toBe(401);
+    await until(() => events.length >= 2);
+    expect(events[0]).toMatchObject({
+      via: 'manifest',
+      outcome: 'NOT_FOUND',
+      path: '/mac/Nope.pkg',
+    });
+    expect(events[1]).toMatchObject({ via: 'manifest', outcome: 'TOKEN_MISSING', path: '-' });
   });
 
   it('without --public-url builds the package URL from the listener, not from Host', async () => {
-    const base = await serveExtension(await extension(undefined, 'http://192.0.2.10:8080'));
-    const res = await fetch(`${base}${manifestUrl.pathname}${manifestUrl.search}`, {
+    const server = await listener();
+    const res = await fetch(`${server.url}${manifestUrl.pathname}${manifestUrl.search}`, {
       headers: { host: 'evil.example' },
     });
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(body).toContain('<string>http://192.0.2.10:8080/mac/Agent.pkg?token=');
+    expect(body).toContain(`<string>${server.url}/mac/Agent.pkg?token=`);
     expect(body).not.toContain('evil.example');
   });
 });

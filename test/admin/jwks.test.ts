@@ -19,7 +19,12 @@ beforeAll(async () => {
   token = await login(fx.app, 'alice');
   const ext = jwksExtension(fx.store);
   server = createServer(async (req, res) => {
-    const handled = await ext.handle(req, res, new URL(req.url ?? '/', 'http://x').pathname);
+    const handled = await ext.handle(
+      req,
+      res,
+      new URL(req.url ?? '/', 'http://x').pathname,
+      () => {},
+    );
     if (!handled) res.writeHead(418).end('not mine');
   });
   base = await new Promise((r) =>
