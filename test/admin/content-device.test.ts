@@ -12,6 +12,7 @@ import { type RunningServer, startServer } from '../../src/server/serve.js';
 import type { DownloadEvent } from '../../src/server/types.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { type Fixtures, makeFixtures } from '../catalog/fixtures.js';
+import { eventually } from '../helpers/wait.js';
 import { type AdminFixture, addAccount, adminFixture, bearer, login } from './helpers.js';
 
 let fx: AdminFixture;
@@ -37,14 +38,6 @@ async function listener(publicUrl?: string): Promise<RunningServer> {
   });
   servers.push(server);
   return server;
-}
-
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 beforeAll(async () => {
@@ -95,7 +88,7 @@ describe('contentManifestExtension', () => {
     );
     expect(body).toMatch(/<key>sha256s<\/key>/);
     expect(body).not.toContain('evil.example');
-    await until(() => events.length > 0);
+    await eventually(() => events.length > 0);
     expect(events[0]).toMatchObject({
       via: 'manifest',
       outcome: 'OK',
@@ -119,7 +112,7 @@ describe('contentManifestExtension', () => {
     expect(await res.text()).toBe(await download.text());
     expect(res.headers.get('www-authenticate')).toBe(download.headers.get('www-authenticate'));
     expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-    await until(() => events.length >= 2);
+    await eventually(() => events.length >= 2);
     expect(events[0]).toMatchObject({ via: 'manifest', outcome: 'SIGNATURE_INVALID' });
     expect(events[0]!.tokenFingerprint).toBe(events[1]!.tokenFingerprint);
     expect(JSON.stringify(events)).not.toContain(tampered);
@@ -133,7 +126,7 @@ describe('contentManifestExtension', () => {
     expect(missing.status).toBe(404);
     const noToken = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist`);
     expect(noToken.status).toBe(401);
-    await until(() => events.length >= 2);
+    await eventually(() => events.length >= 2);
     expect(events[0]).toMatchObject({
       via: 'manifest',
       outcome: 'NOT_FOUND',

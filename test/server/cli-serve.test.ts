@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt as ensureServeBuilt, ROOT } from '../helpers/dist.js';
+import { eventually as waitFor } from '../helpers/wait.js';
 import { makeKey, removeDir, sign, type TestKey, tempDir } from './serve-helpers.js';
 
 let dir: string;
@@ -86,13 +87,8 @@ function get(
   });
 }
 
-async function eventually(check: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** A child process needs longer than in-process servers (start-up, cluster forks). */
+const eventually = (check: () => Promise<boolean>) => waitFor(check, 8000);
 
 describe('portcullis serve --help', () => {
   it('lists exactly the flags documented in docs/serve.md', () => {

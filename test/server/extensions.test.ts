@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/serve.js';
 import type { AdminContext, DownloadEvent } from '../../src/server/types.js';
+import { eventually } from '../helpers/wait.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
 
 let dir: string;
@@ -59,14 +60,6 @@ beforeAll(async () => {
   });
 });
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 afterAll(async () => {
   await server?.close();
   await removeDir(dir);
@@ -115,7 +108,7 @@ describe('audit and metrics', () => {
       })
     ).arrayBuffer();
     await (await fetch(`${server.url}/_portcullis/healthz`)).arrayBuffer();
-    await until(() => events.length >= 3); // 'close' fires after the client has the body
+    await eventually(() => events.length >= 3); // 'close' fires after the client has the body
     expect(events).toHaveLength(3);
     expect(events[0]).toMatchObject({
       method: 'GET',
@@ -138,7 +131,7 @@ describe('audit and metrics', () => {
   it('exposes Prometheus metrics on the admin listener', async () => {
     const before = events.length;
     await (await fetch(`${server.url}/App.ipa?token=${sign(key)}`)).arrayBuffer();
-    await until(() => events.length > before);
+    await eventually(() => events.length > before);
     const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
     expect(text).toMatch(/portcullis_requests_total\{outcome="OK",via="file"\} [1-9]/);
     expect(text).toMatch(/portcullis_requests_total\{outcome="TOKEN_MISSING",via="file"\} [1-9]/);

@@ -7,11 +7,20 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
-import { Agent, type IncomingMessage, request } from 'node:http';
+import { Agent, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/serve.js';
-import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
+import { eventually } from '../helpers/wait.js';
+import {
+  openDownload as get,
+  makeKey,
+  removeDir,
+  sign,
+  startQuiet,
+  type TestKey,
+  tempDir,
+} from './serve-helpers.js';
 
 const SIZE = 8 * 1024 * 1024;
 const CONCURRENT = 40;
@@ -40,18 +49,6 @@ afterAll(async () => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const openFds = () => readdirSync('/proc/self/fd').length;
 
-function get(
-  url: string,
-  headers: Record<string, string> = {},
-  agent: Agent | false = false,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function body(res: IncomingMessage): Promise<{ bytes: Buffer; complete: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -59,14 +56,6 @@ function body(res: IncomingMessage): Promise<{ bytes: Buffer; complete: boolean 
     res.on('close', () => resolve({ bytes: Buffer.concat(chunks), complete: res.complete }));
     res.resume();
   });
-}
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('many concurrent downloads', () => {

@@ -4,6 +4,8 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/serve.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
+import { eventually } from '../helpers/wait.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
 
 let dir: string;
@@ -17,16 +19,6 @@ beforeAll(async () => {
   await writeFile(join(dir, 'App.ipa'), 'app');
 });
 afterAll(() => removeDir(dir));
-
-/** Polls until `check` is true (file watching is asynchronous); fails after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('key reload', () => {
   let server: RunningServer;
@@ -77,27 +69,7 @@ describe('key reload', () => {
 });
 
 describe('TLS', () => {
-  const makeCert = (name: string) => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, `${name}.key`),
-        '-out',
-        join(dir, `${name}.crt`),
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${name}`,
-      ],
-      { stdio: 'ignore' },
-    );
-  };
+  const makeCert = (name: string) => selfSignedCertificate(dir, name);
   const peerCn = (url: string) =>
     new Promise<string>((resolve, reject) => {
       const req = request(

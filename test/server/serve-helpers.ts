@@ -1,6 +1,7 @@
 /** Shared fixtures for the serve tests: keys made once per file, temp roots, a quiet server. */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type Agent, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, type ServeOptions, startServer } from '../../src/server/serve.js';
@@ -60,6 +61,22 @@ export function removeDir(dir: string): Promise<void> {
 }
 
 /** Response headers as a plain object without the ones that vary per response (Date). */
+/**
+ * Sends a GET (no connection pooling unless `agent` is given) and resolves with the response as
+ * soon as its headers arrive, body unread: for tests that hold downloads open or abort them.
+ */
+export function openDownload(
+  url: string,
+  headers: Record<string, string> = {},
+  agent: Agent | false = false,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export function stableHeaders(res: Response): Record<string, string> {
   const out: Record<string, string> = {};
   res.headers.forEach((v, k) => {

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
+import { eventually } from '../helpers/wait.js';
+import {
+  openDownload as get,
+  makeKey,
+  removeDir,
+  sign,
+  startQuiet,
+  type TestKey,
+  tempDir,
+} from './serve-helpers.js';
 
 const SIZE = 32 * 1024 * 1024;
 let dir: string;
@@ -23,22 +31,6 @@ afterAll(() => removeDir(dir));
 
 const keySource = () => ({ load: async () => [{ key: key.publicKey }], describe: () => 'k' });
 const openFds = () => readdirSync('/proc/self/fd').length;
-
-function get(url: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('client aborts', () => {
   it('leak no file descriptors after many aborted downloads', async () => {

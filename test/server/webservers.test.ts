@@ -1,7 +1,6 @@
 // Real nginx (auth_request), caddy (forward_auth) and Apache httpd (TLS reverse proxy) in front of
 // an in-process Portcullis, using the exact config files from docs/examples/. Locally a missing binary skips with a reason; in CI
 // (process.env.CI) it fails, so the suite can never pass without having run these.
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { signToken } from '../../src/token/sign.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 import {
   APACHE_BIN,
   CADDY_BIN,
@@ -39,8 +39,13 @@ beforeAll(async () => {
   await writeFile(join(root, 'apps', '.secret.plist'), SECRET);
   await writeFile(join(dir, 'outside.txt'), SECRET);
   await writeFile(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
-  portcullis = await startServer({
-    root,
+  portcullis = await startPortcullis({ root });
+});
+
+/** Portcullis on loopback with the test key: serving `root`, or in proxy mode for `upstream`. */
+function startPortcullis(source: { root: string } | { upstream: string }): Promise<RunningServer> {
+  return startServer({
+    ...source,
     keys: [join(dir, 'pub.pem')],
     host: '127.0.0.1',
     port: 0,
@@ -48,7 +53,7 @@ beforeAll(async () => {
     workers: 1,
     logLevel: 'silent',
   });
-});
+}
 afterAll(async () => {
   await portcullis?.close();
   await rm(dir, { recursive: true, force: true });
@@ -111,34 +116,6 @@ interface Front {
   start(): Promise<StartedFront>;
 }
 
-/** A self-signed certificate for 127.0.0.1 (iOS needs HTTPS; the Apache example terminates TLS). */
-function selfSignedCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'tls-cert.pem');
-  const key = join(dir, 'tls-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
-
 const fronts: Front[] = [
   {
     name: 'nginx auth_request (docs/examples/nginx-auth-request.conf)',
@@ -176,7 +153,7 @@ const fronts: Front[] = [
       let tls = { cert: '', key: '' };
       let logDir = '';
       const web = await startApache((port, apacheDir) => {
-        tls = selfSignedCertificate(apacheDir);
+        tls = selfSignedCertificate(apacheDir, 'tls', { ip: '127.0.0.1' });
         logDir = apacheDir;
         return renderExample('apache-reverse-proxy.conf', {
           LISTEN: `127.0.0.1:${port}`,
@@ -338,15 +315,7 @@ describe('Portcullis proxy mode in front of Apache serving files (docs/examples/
         LOG_DIR: apacheDir,
       });
     });
-    proxy = await startServer({
-      upstream: apache.url,
-      keys: [join(dir, 'pub.pem')],
-      host: '127.0.0.1',
-      port: 0,
-      admin: false,
-      workers: 1,
-      logLevel: 'silent',
-    });
+    proxy = await startPortcullis({ upstream: apache.url });
   });
   afterAll(async () => {
     await proxy?.close();
