@@ -36,6 +36,11 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Poll interval of the store key source (ms). */
   keyPollMs?: number;
+  /**
+   * Run the audit-retention job in this process (default true). Cluster workers open the store
+   * too (their key source and extensions read it); one retention job, in the primary, is enough.
+   */
+  retention?: boolean;
 }
 
 /** What the serve command spreads into startServer, plus handles for shutdown and tests. */
@@ -154,7 +159,10 @@ export async function composeAdmin(
     });
     const keySource =
       keys.length > 0 ? combinedKeySource([fileKeySource(keys), fromStore]) : fromStore;
-    const retention = startRetention(store, logger ? { logger } : {});
+    const retention =
+      opts.retention === false
+        ? { stop: () => {}, idle: async () => {} }
+        : startRetention(store, logger ? { logger } : {});
     return {
       config: { ...config, keys },
       parts: {

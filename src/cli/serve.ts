@@ -118,6 +118,7 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
     const composed = await composeAdmin(config, {
       zeroConfigKeyPath: zero?.privateKeyPath ?? null,
+      retention: !cluster.isWorker,
     });
     config = composed.config;
     Object.assign(parts, composed.parts);

@@ -56,6 +56,43 @@ describe('composeAdmin', () => {
     expect(printed).toHaveLength(1);
   });
 
+  it('runs audit retention unless told not to (cluster workers leave it to the primary)', async () => {
+    const config = resolveServeConfig({ data: join(dir, 'data'), root: dir, logLevel: 'silent' });
+    const old = {
+      time: Date.now() - 400 * 86_400_000, // older than the default 90 days
+      method: 'GET',
+      path: '/old.ipa',
+      status: 200,
+      outcome: 'OK',
+      bytesSent: 1,
+      clientAddress: '127.0.0.1',
+      durationMs: 1,
+      via: 'file' as const,
+    };
+    const count = async (c: Awaited<ReturnType<typeof composeAdmin>>) =>
+      (await c.store.audit.query({ path: '/old.ipa' })).items.length;
+    const worker = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    try {
+      await worker.store.audit.insert([old]);
+    } finally {
+      await worker.close();
+    }
+    const again = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    try {
+      expect(await count(again)).toBe(1);
+    } finally {
+      await again.close();
+    }
+    const primary = await composeAdmin(config, { env: {}, stderr: () => {} });
+    await primary.close(); // close() waits for the retention pass that started with it
+    const check = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    try {
+      expect(await count(check)).toBe(0);
+    } finally {
+      await check.close();
+    }
+  });
+
   it('refuses a data directory encrypted with another secret and closes the store', async () => {
     const config = resolveServeConfig({ data: join(dir, 'data'), root: dir, logLevel: 'silent' });
     await expect(
