@@ -93,7 +93,7 @@ export function renderSection(r) {
       : '';
   return `## Serve
 
-\`npm run bench:serve\` (bench/serve.mjs). One run, 127.0.0.1 only, server pinned to core 0
+\`npm run bench:serve\` (bench/serve.mjs). One run of ${r.rounds.length} round${r.rounds.length === 1 ? '' : 's'}, 127.0.0.1 only, server pinned to core 0
 (\`taskset -c 0\`), load generator to core 1. Peers: nginx serving the same files with no token check;
 nginx + njs verifying RS256 per request in an \`auth_request\` (bench/njs/jwt.js, WebCrypto; njs 0.7 has
 no cross-request cache, so every request imports the key and verifies); Portcullis started through
