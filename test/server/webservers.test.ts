@@ -265,9 +265,9 @@ describe.each(fronts)('$name', (front) => {
     expect(body.length).toBe(0);
   });
 
-  it.skipIf(front.missing !== null || !front.accessLog)(
-    'keeps tokens out of its access log',
-    async () => {
+  // Only the fronts whose example config writes an access log get this test.
+  if (front.accessLog)
+    run('keeps tokens out of its access log', async () => {
       const readLog = started.accessLog!;
       const token = valid();
       await get(`${web.url}${FILE_PATH}?token=${token}`);
@@ -281,8 +281,7 @@ describe.each(fronts)('$name', (front) => {
       expect(log).toMatch(line);
       expect(log).not.toContain(token);
       expect(log).not.toContain('token=');
-    },
-  );
+    });
 });
 
 describe('Portcullis proxy mode in front of Apache serving files (docs/examples/apache-files-upstream.conf)', () => {
