@@ -88,29 +88,25 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
       const token = tokens[0];
       const checked = await checkToken(opts, token);
       if (typeof checked === 'string') return refuse(401, checked, { refusedToken: token });
-      const identity = checked ?? undefined;
+      // Who the token is, for every report from here on (absent when the verifier only said yes).
+      const who: Partial<ManifestReport> = checked ? { identity: checked } : {};
       const tail = pathname.slice(MANIFEST_ROUTE_PREFIX.length);
       let path: string;
       try {
         if (!tail.endsWith('.plist')) throw new Error('not a manifest');
         path = normalizeEncodedContentPath(tail.slice(0, -'.plist'.length));
       } catch {
-        return refuse(404, 'NOT_FOUND', identity ? { identity } : {});
+        return refuse(404, 'NOT_FOUND', who);
       }
       const record = await opts.store.content.get(path);
       if (!record || !hasManifest(record)) {
-        return refuse(404, 'NOT_FOUND', { path: `/${path}`, ...(identity ? { identity } : {}) });
+        return refuse(404, 'NOT_FOUND', { ...who, path: `/${path}` });
       }
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
       const download = new URL(contentUrl(base, record.path));
       download.searchParams.set('token', token);
       const body = renderPlist(manifestFor(record, download.href));
-      report({
-        via: 'manifest',
-        outcome: 'OK',
-        path: `/${path}`,
-        ...(identity ? { identity } : {}),
-      });
+      report({ via: 'manifest', outcome: 'OK', ...who, path: `/${path}` });
       res.writeHead(200, {
         'content-type': 'application/xml; charset=utf-8',
         'content-length': Buffer.byteLength(body),

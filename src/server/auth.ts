@@ -8,6 +8,7 @@ import { tokenFingerprint } from '../token/node.js';
 import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
 import type { KeyManager } from './keys.js';
+import { memoize } from './lru.js';
 import { extractRequestToken } from './token-source.js';
 import type { TokenIdentity } from './types.js';
 
@@ -49,7 +50,8 @@ const FINGERPRINT_MEMO_MAX = 10_000;
 
 /** Verifies request tokens against the current key ring. */
 export class Authenticator {
-  readonly #fingerprints = new Map<string, string>();
+  /** The token's short fingerprint (memoised: a resuming device sends the same token often). */
+  readonly fingerprint: (token: string) => string = memoize(FINGERPRINT_MEMO_MAX, tokenFingerprint);
 
   constructor(
     private readonly keys: KeyManager,
@@ -64,18 +66,13 @@ export class Authenticator {
     const token = extractRequestToken(req.query, req.authorization, this.opts.bearer);
     if (token instanceof TokenError) return { ok: false, code: token.code };
     if (token === null) return { ok: false, code: 'TOKEN_MISSING' };
-    const now = (this.opts.clock ?? Date.now)() / 1000;
-    const verifier = this.keys.verifier;
-    const started = performance.now();
+    const now = this.#now();
     let verified: VerifiedToken;
     try {
-      verified = verifier.verify(token, now);
+      verified = this.#verify(token, now);
     } catch (err) {
-      this.opts.observeVerify?.((performance.now() - started) / 1000);
       return this.#refused(err, token, req, now);
     }
-    // Cache hits are counted by the cache gauge; the histogram times real verifications only.
-    if (!verified.cached) this.opts.observeVerify?.((performance.now() - started) / 1000);
     const fingerprint = this.fingerprint(token);
     const { label: keyLabel, kid } = verified.key;
     if (this.opts.grace && this.opts.resumeGrace > 0) {
@@ -92,20 +89,34 @@ export class Authenticator {
    * keys, claim rules, cache and metrics. Throws TokenError on refusal; no resume grace.
    */
   identify(token: string): TokenIdentity {
-    const started = performance.now();
-    let verified: VerifiedToken;
-    try {
-      verified = this.keys.verifier.verify(token, (this.opts.clock ?? Date.now)() / 1000);
-    } catch (err) {
-      this.opts.observeVerify?.((performance.now() - started) / 1000);
-      throw err;
-    }
-    if (!verified.cached) this.opts.observeVerify?.((performance.now() - started) / 1000);
+    const verified = this.#verify(token, this.#now());
     return {
       fingerprint: this.fingerprint(token),
       keyLabel: verified.key.label,
       kid: verified.key.kid,
     };
+  }
+
+  /** Current time in seconds. */
+  #now(): number {
+    return (this.opts.clock ?? Date.now)() / 1000;
+  }
+
+  /**
+   * One verification against the current key ring, timed for the histogram unless it was a
+   * cache hit (hits are counted by the cache gauge). Throws what the verifier throws.
+   */
+  #verify(token: string, now: number): VerifiedToken {
+    const started = performance.now();
+    let verified: VerifiedToken;
+    try {
+      verified = this.keys.verifier.verify(token, now);
+    } catch (err) {
+      this.opts.observeVerify?.((performance.now() - started) / 1000);
+      throw err;
+    }
+    if (!verified.cached) this.opts.observeVerify?.((performance.now() - started) / 1000);
+    return verified;
   }
 
   /** A refusal, unless an expired token may continue under resume grace. */
@@ -135,16 +146,5 @@ export class Authenticator {
         kid: entry.kid,
       };
     });
-  }
-
-  /** The token's short fingerprint (memoised: a resuming device sends the same token often). */
-  fingerprint(token: string): string {
-    let fp = this.#fingerprints.get(token);
-    if (fp === undefined) {
-      if (this.#fingerprints.size >= FINGERPRINT_MEMO_MAX) this.#fingerprints.clear();
-      fp = tokenFingerprint(token);
-      this.#fingerprints.set(token, fp);
-    }
-    return fp;
   }
 }

@@ -10,6 +10,7 @@ import type { AuthResult } from './auth.js';
 import { type ContentContext, type RequestRecord, trackRequest } from './context.js';
 import { serveFile } from './file-route.js';
 import { handleForwardAuth } from './forward-auth.js';
+import { memoize } from './lru.js';
 import { redactError } from './redact.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
 import type { ContentExtension, ExtensionOutcome } from './types.js';
@@ -24,16 +25,7 @@ const PATH_MEMO_MAX = 10_000;
 export function createContentHandler(
   ctx: ContentContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const paths = new Map<string, PathCheck>();
-  const checkPath = (rawPath: string): PathCheck => {
-    let checked = paths.get(rawPath);
-    if (checked === undefined) {
-      if (paths.size >= PATH_MEMO_MAX) paths.clear();
-      checked = checkRequestPath(rawPath);
-      paths.set(rawPath, checked);
-    }
-    return checked;
-  };
+  const checkPath = memoize(PATH_MEMO_MAX, checkRequestPath);
   return (req, res) => {
     const rec = trackRequest(ctx, req, res);
     const fail = (err: unknown) => {

@@ -115,7 +115,7 @@ function streamFile(
     openStreams--;
     ctx.metrics.inFlight.dec();
     rec.bytesSent = pump.sent;
-    file.handle!.close().catch(() => {});
+    void closeFile(file);
   });
   pump.start();
 }

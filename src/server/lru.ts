@@ -1,3 +1,21 @@
+/**
+ * Memoises a pure function of a string in a Map that is emptied once it holds `max` entries:
+ * cheaper per hit than an LRU (no reordering), for values that are cheap to recompute and asked
+ * for again and again (checked request paths, token fingerprints).
+ */
+export function memoize<T>(max: number, compute: (key: string) => T): (key: string) => T {
+  const memo = new Map<string, T>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined) {
+      if (memo.size >= max) memo.clear();
+      value = compute(key);
+      memo.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** A small Map-based LRU bounded by entry count and, optionally, by total weight (bytes). */
 export class Lru<K, V> {
   readonly #map = new Map<K, { value: V; weight: number }>();

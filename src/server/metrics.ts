@@ -24,7 +24,7 @@ export class ServeMetrics {
     const pendingRequests = this.#pendingRequests;
     this.requests = new Counter({
       name: 'portcullis_requests_total',
-      help: 'Content listener requests by outcome code and route (file, auth, proxy).',
+      help: 'Content listener requests by outcome code and route (file, auth, proxy, manifest).',
       labelNames: ['outcome', 'via'],
       registers,
       collect() {

@@ -21,14 +21,9 @@ export interface Refusal {
 
 const cache = new Map<string, Refusal>();
 
-function build(
-  status: number,
-  error: string,
-  code: string,
-  message: string,
-  extra: Record<string, string>,
-): Refusal {
-  const body = Buffer.from(`${JSON.stringify({ error, code, message })}\n`);
+/** A JSON refusal with the headers every refusal carries, plus `extra`. */
+function build(status: number, text: string, extra: Record<string, string>): Refusal {
+  const body = Buffer.from(text);
   return {
     status,
     headers: {
@@ -47,19 +42,8 @@ export function tokenRefusal(code: TokenErrorCode): Refusal {
   const key = `t:${code}`;
   let r = cache.get(key);
   if (!r) {
-    const challenge = tokenChallenge(code);
-    const body = Buffer.from(challenge.body);
-    r = {
-      status: TOKEN_ERRORS[code].status,
-      headers: {
-        ...COMMON_HEADERS,
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        'content-length': String(body.length),
-        'www-authenticate': challenge.wwwAuthenticate,
-      },
-      body,
-    };
+    const { body, wwwAuthenticate } = tokenChallenge(code);
+    r = build(TOKEN_ERRORS[code].status, body, { 'www-authenticate': wwwAuthenticate });
     cache.set(key, r);
   }
   return r;
@@ -72,7 +56,8 @@ export function serveRefusal(
   status?: number,
 ): Refusal {
   const info = SERVE_ERRORS[code];
-  return build(status ?? info.status, code.toLowerCase(), code, info.message, extra);
+  const text = `${JSON.stringify({ error: code.toLowerCase(), code, message: info.message })}\n`;
+  return build(status ?? info.status, text, extra);
 }
 
 /** Writes a refusal; HEAD gets the headers only. */
