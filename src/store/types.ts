@@ -39,6 +39,11 @@ export interface AccountRecord {
   mustChangePassword: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /**
+   * Session epoch: admin session tokens carry it and are refused once it moved on. `update`
+   * increments it whenever the password, role or disabled flag changes; it starts at 0.
+   */
+  sessionEpoch: number;
 }
 
 /** A trusted external JWT issuer for admin-API logins (JWKS URL or shared secret). */
@@ -162,14 +167,18 @@ export interface AccountRepo {
   get(id: string): Promise<AccountRecord | undefined>;
   /** `id` defaults to a random UUID. Throws STORE_CONFLICT on a duplicate username. */
   create(
-    r: Omit<AccountRecord, 'id' | 'createdAt' | 'lastLoginAt'> & {
+    r: Omit<AccountRecord, 'id' | 'createdAt' | 'lastLoginAt' | 'sessionEpoch'> & {
       id?: string;
       lastLoginAt?: string | null;
     },
   ): Promise<AccountRecord>;
+  /**
+   * Applies `patch`; when it sets a password, changes the role or flips `disabled`, the same
+   * write increments `sessionEpoch` (ending earlier sessions). Undefined for an unknown id.
+   */
   update(
     id: string,
-    patch: Partial<Omit<AccountRecord, 'id' | 'createdAt'>>,
+    patch: Partial<Omit<AccountRecord, 'id' | 'createdAt' | 'sessionEpoch'>>,
   ): Promise<AccountRecord | undefined>;
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;

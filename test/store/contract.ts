@@ -137,6 +137,42 @@ export function runStoreContract(makeStore: () => Store | Promise<Store>): void 
       expect(await store.accounts.count()).toBe(0);
       expect(await store.accounts.update(a.id, { disabled: true })).toBeUndefined();
     });
+
+    it('bumps the session epoch on a password, role or disabled change, not on other fields', async () => {
+      const { store } = ctx;
+      const a = await store.accounts.create({
+        username: 'bob',
+        passwordHash: 'scrypt$one',
+        role: 'admin',
+        disabled: false,
+        mustChangePassword: false,
+      });
+      expect(a.sessionEpoch).toBe(0);
+      const epochAfter = async (patch: Parameters<typeof store.accounts.update>[1]) =>
+        (await store.accounts.update(a.id, patch))!.sessionEpoch;
+      // Bookkeeping and no-op changes keep sessions alive.
+      expect(await epochAfter({ lastLoginAt: new Date().toISOString() })).toBe(0);
+      expect(await epochAfter({ role: 'admin', disabled: false, mustChangePassword: true })).toBe(
+        0,
+      );
+      // Each change of what a session was granted on ends the sessions issued before it.
+      expect(await epochAfter({ passwordHash: 'scrypt$two' })).toBe(1);
+      expect(await epochAfter({ role: 'read-only' })).toBe(2);
+      expect(await epochAfter({ disabled: true })).toBe(3);
+      expect(await epochAfter({ disabled: false, passwordHash: 'scrypt$three' })).toBe(4);
+      expect((await store.accounts.get(a.id))!.sessionEpoch).toBe(4);
+      // A re-created username is a new account: new id, epoch from the start.
+      await store.accounts.delete(a.id);
+      const b = await store.accounts.create({
+        username: 'BOB',
+        passwordHash: 'scrypt$x',
+        role: 'admin',
+        disabled: false,
+        mustChangePassword: false,
+      });
+      expect(b.id).not.toBe(a.id);
+      expect(b.sessionEpoch).toBe(0);
+    });
   });
 
   describe('revokedTokens', () => {

@@ -75,7 +75,7 @@ describe('migrations', () => {
     old.close();
 
     const store = openSqliteStore({ file });
-    expect(versions(file).map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(versions(file).map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await store.configurations.get('c1')).toMatchObject({
       displayName: 'Jamf Prod',
       enabled: true,
@@ -86,6 +86,7 @@ describe('migrations', () => {
       id: 'a1',
       disabled: false,
       mustChangePassword: false,
+      sessionEpoch: 0,
     });
     expect(await store.settings.get('auditRetentionDays')).toBe('30');
     await store.audit.insert([downloadEvent()]);

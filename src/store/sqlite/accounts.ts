@@ -13,6 +13,7 @@ interface Row {
   must_change_password: number;
   created_at: string;
   last_login_at: string | null;
+  session_epoch: number;
 }
 
 const COLUMNS: ColumnMap<AccountRecord> = {
@@ -34,7 +35,20 @@ function fromRow(r: Row): AccountRecord {
     mustChangePassword: r.must_change_password === 1,
     createdAt: r.created_at,
     lastLoginAt: r.last_login_at,
+    sessionEpoch: r.session_epoch,
   };
+}
+
+/**
+ * True when `patch` changes what a session was granted on: a new password (always a new hash),
+ * another role, or the disabled flag. Such a change ends every earlier session of the account.
+ */
+function endsSessions(current: Row, patch: Partial<AccountRecord>): boolean {
+  return (
+    patch.passwordHash !== undefined ||
+    (patch.role !== undefined && patch.role !== current.role) ||
+    (patch.disabled !== undefined && toBit(patch.disabled) !== current.disabled)
+  );
 }
 
 /** Builds the accounts repository over a shared connection. */
@@ -80,11 +94,17 @@ export function sqliteAccounts(conn: Conn): AccountRepo {
       }),
     update: (id, patch) =>
       conn.write((db) => {
-        if (!byId(id)) return undefined;
+        const current = byId(id);
+        if (!current) return undefined;
         const set = buildSet(COLUMNS, patch);
-        if (set.sql) {
-          db.prepare(`UPDATE accounts SET ${set.sql} WHERE id = ?`).run(...set.values, id);
-        }
+        // Bumped in the same statement, so no caller can change a password and forget the sessions.
+        const parts = [
+          set.sql,
+          endsSessions(current, patch) ? 'session_epoch = session_epoch + 1' : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        if (parts) db.prepare(`UPDATE accounts SET ${parts} WHERE id = ?`).run(...set.values, id);
         return fromRow(byId(id)!);
       }),
     delete: (id) =>
