@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_INVALID_QUERY'
   | 'STORE_PASSWORD_TOO_SHORT'
-  | 'STORE_PASSWORD_TOO_LONG';
+  | 'STORE_PASSWORD_TOO_LONG'
+  | 'STORE_PASSWORD_HASHER_BUSY';
 
 /** Registry entry shape shared by every `<AREA>_ERRORS` table. */
 export interface StoreErrorInfo {
@@ -73,6 +74,11 @@ export const STORE_ERRORS: Record<StoreErrorCode, StoreErrorInfo> = {
     status: 400,
     message: 'Passwords must be at most 1024 characters long.',
     remedy: 'Choose a shorter password.',
+  },
+  STORE_PASSWORD_HASHER_BUSY: {
+    status: 503,
+    message: 'Too many passwords are being checked or hashed right now.',
+    remedy: 'Retry in a second; the hasher runs one scrypt at a time with a short bounded queue.',
   },
 };
 

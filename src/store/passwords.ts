@@ -1,10 +1,12 @@
 /**
  * Password hashing with scrypt (N=2^15, r=8, p=1, 16-byte salt, 32-byte hash), stored as the
  * self-describing string 'scrypt$N$r$p$salt$hash' (base64url parts) so parameters can be
- * raised later without breaking existing hashes.
+ * raised later without breaking existing hashes. The work runs in the dedicated hasher thread
+ * (password-hasher.ts), never on libuv's pool, with a bounded queue.
  */
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { StoreError } from './errors.js';
+import { passwordHasher } from './password-hasher.js';
 
 /** Minimum and maximum password length, in Unicode code points. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -16,10 +18,14 @@ const KEY_LENGTH = 32;
 const MAX_N = 2 ** 20;
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, len: number) {
-  return new Promise<Buffer>((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, len, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
+  return passwordHasher.derive({
+    password: password.normalize('NFC'),
+    salt,
+    N,
+    r,
+    p,
+    keyLength: len,
+    maxmem: 256 * N * r,
   });
 }
 
@@ -37,7 +43,7 @@ export function assertPasswordPolicy(password: string): void {
 }
 
 /**
- * Hashes a password that satisfies the policy.
+ * Hashes a password that satisfies the policy (STORE_PASSWORD_HASHER_BUSY when the queue is full).
  * @example const hash = await hashPassword('correct horse battery staple');
  */
 export async function hashPassword(password: string): Promise<string> {
@@ -54,7 +60,10 @@ export async function hashPassword(password: string): Promise<string> {
   ].join('$');
 }
 
-/** True when `password` matches `hash`; false for a wrong password or a malformed hash. */
+/**
+ * True when `password` matches `hash`; false for a wrong password or a malformed hash.
+ * Rejects with STORE_PASSWORD_HASHER_BUSY when too many checks are already queued.
+ */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   if (typeof password !== 'string' || typeof hash !== 'string') return false;
   const m =
