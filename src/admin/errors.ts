@@ -66,10 +66,27 @@ export const ADMIN_ERRORS = {
     message: 'The JWT server configured for this issuer cannot verify tokens.',
     remedy: 'Fix the JWT server entry (jwksUrl or sharedSecret, audience) in /api/v1/jwt-servers.',
   },
+  SESSION_ENDED: {
+    status: 401,
+    message:
+      'The session was ended: the password, role or status of its account changed since sign-in.',
+    remedy: 'Sign in again with POST /api/v1/auth/token; keep-alive cannot revive the session.',
+  },
+  SESSION_LIFETIME_EXCEEDED: {
+    status: 401,
+    message: 'The session has reached its absolute lifetime.',
+    remedy:
+      'Sign in again with POST /api/v1/auth/token; keep-alive renews a session only up to the sessionMaxHours setting.',
+  },
   TOO_MANY_ATTEMPTS: {
     status: 429,
-    message: 'Too many failed sign-in attempts.',
+    message: 'Too many sign-in attempts for this username or from this address.',
     remedy: 'Wait for the number of seconds in Retry-After before trying again.',
+  },
+  PASSWORD_HASHING_BUSY: {
+    status: 503,
+    message: 'Too many passwords are being checked or set right now.',
+    remedy: 'Retry after the number of seconds in Retry-After.',
   },
   PASSWORD_CHANGE_REQUIRED: {
     status: 403,

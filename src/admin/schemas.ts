@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../token/duration.js';
+import { MAX_SESSION_MAX_HOURS, MIN_SESSION_MAX_HOURS } from './auth/session-lifetime.js';
 
 /** Token lifetime presets offered by the console (Jamf-friendly values). */
 export const TOKEN_EXPIRY_PRESETS = ['5m', '15m', '30m', '1h', '4h', '12h', '1d', '1w'] as const;
@@ -247,12 +248,20 @@ export const SettingsBody = z.strictObject({
   auditRetentionDays: z.number().int().min(0).max(3650).optional(),
   /** Age in days after which the console flags a configuration's key for rotation. */
   keyRotationDays: z.number().int().min(1).max(3650).optional(),
+  /** Absolute lifetime of an admin session in hours: keep-alive never renews past it. */
+  sessionMaxHours: z
+    .number()
+    .int()
+    .min(MIN_SESSION_MAX_HOURS)
+    .max(MAX_SESSION_MAX_HOURS)
+    .optional(),
 });
 
 /** Settings as returned (with defaults filled in). */
 export const SettingsView = z.object({
   auditRetentionDays: z.number(),
   keyRotationDays: z.number(),
+  sessionMaxHours: z.number(),
 });
 
 /** Setting name and default of the key rotation age the dashboard warns about. */

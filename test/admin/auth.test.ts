@@ -31,15 +31,19 @@ const post = (url: string, headers: Record<string, string>, payload?: object) =>
   fx.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
 
 describe('bearer tokens', () => {
-  it('issues a 30-minute RS256 token with sub, role, jti, iss and aud', async () => {
+  it('issues a 30-minute RS256 token bound to the account id and its session epoch', async () => {
     const res = await post('/api/v1/auth/token', { authorization: basic('alice', PASSWORD) });
     expect(res.statusCode).toBe(200);
     const { token, expires } = res.json() as { token: string; expires: string };
     expect(Date.parse(expires)).toBe(clock + 30 * 60_000);
     const claims = decodeJwt(token);
+    const alice = await fx.store.accounts.getByUsername('alice');
     expect(claims).toMatchObject({
-      sub: 'alice',
+      sub: alice!.id,
+      name: 'alice',
       role: 'admin',
+      ep: alice!.sessionEpoch,
+      auth_time: clock / 1000,
       iss: 'portcullis-admin',
       aud: 'portcullis-admin-api',
     });
@@ -158,7 +162,7 @@ describe('several processes on one data directory', () => {
 });
 
 describe('brute-force backoff', () => {
-  it('answers 429 with Retry-After after repeated failures, per username and IP', async () => {
+  it('answers 429 with Retry-After after repeated failures, per username from any address', async () => {
     await addAccount(fx.store, 'bob', 'read-only');
     const wrong = { authorization: basic('bob', 'definitely wrong') };
     for (let i = 0; i < 3; i++)
@@ -166,15 +170,15 @@ describe('brute-force backoff', () => {
     const locked = await post('/api/v1/auth/token', { authorization: basic('bob', PASSWORD) });
     expect(problemOf(locked)).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
     expect(locked.headers['retry-after']).toBe('2');
-    // Another IP is not locked out by this one.
+    // Another address does not get a fresh budget for the same username.
     const elsewhere = await fx.app.inject({
       method: 'POST',
       url: '/api/v1/auth/token',
       remoteAddress: '10.9.8.7',
       headers: { authorization: basic('bob', PASSWORD) },
     });
-    expect(elsewhere.statusCode).toBe(200);
-    // After the wait the right password works and resets the counter.
+    expect(problemOf(elsewhere)).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
+    // After the wait the right password works and resets the username's counter.
     clock += 2_000;
     expect(
       (await post('/api/v1/auth/token', { authorization: basic('bob', PASSWORD) })).statusCode,
@@ -219,11 +223,18 @@ describe('one-time passwords', () => {
       currentPassword: PASSWORD,
       newPassword: 'a brand new passphrase',
     });
-    expect(ok.statusCode).toBe(204);
-    const allowed = await fx.app.inject({
+    expect(ok.statusCode).toBe(200);
+    // The change ends the old session; the caller continues with the token it got back.
+    const old = await fx.app.inject({
       method: 'GET',
       url: '/api/v1/jwt-configurations',
       headers: bearer(token),
+    });
+    expect(problemOf(old)).toMatchObject({ status: 401, code: 'SESSION_ENDED' });
+    const allowed = await fx.app.inject({
+      method: 'GET',
+      url: '/api/v1/jwt-configurations',
+      headers: bearer(ok.json().token),
     });
     expect(allowed.statusCode).toBe(200);
     expect(
@@ -335,7 +346,7 @@ describe('roles and the accounts API', () => {
     ).toBe('NOT_FOUND');
   });
 
-  it('applies a demotion to existing tokens at once', async () => {
+  it('ends existing sessions at once on a demotion', async () => {
     const id = await addAccount(fx.store, 'erin', 'admin');
     const token = await login(fx.app, 'erin');
     await fx.app.inject({
@@ -349,7 +360,14 @@ describe('roles and the accounts API', () => {
       url: '/api/v1/accounts',
       headers: bearer(token),
     });
-    expect(problemOf(res).code).toBe('FORBIDDEN');
+    expect(problemOf(res)).toMatchObject({ status: 401, code: 'SESSION_ENDED' });
+    const again = await login(fx.app, 'erin');
+    const forbidden = await fx.app.inject({
+      method: 'GET',
+      url: '/api/v1/accounts',
+      headers: bearer(again),
+    });
+    expect(problemOf(forbidden).code).toBe('FORBIDDEN');
   });
 
   it('refuses weak passwords and odd usernames', async () => {

@@ -8,11 +8,17 @@ import { decodeJwt } from 'jose';
 import type { AccountRole, Store } from '../../store/types.js';
 import { AdminError } from '../errors.js';
 import type { ExternalJwtVerifier } from './external.js';
+import { sessionMaxSeconds } from './session-lifetime.js';
 import { SESSION_ISSUER, type SessionKey, verifySessionToken } from './session-tokens.js';
 
 /** Who is calling, after authentication. */
 export interface Principal {
   username: string;
+  /** Account id (local tokens only): sessions are bound to it, never to the username. */
+  accountId?: string;
+  /** The session's account epoch and start, epoch seconds (local tokens only). */
+  sessionEpoch?: number;
+  authTime?: number;
   role: AccountRole;
   source: 'local' | 'external';
   /** Session token id (local tokens only). */
@@ -59,30 +65,7 @@ export async function authenticateRequest(
     throw new AdminError('UNAUTHENTICATED', 'The bearer token is not a JWT.');
   }
   const nowMs = deps.now();
-  if (issuer === SESSION_ISSUER) {
-    const claims = await verifySessionToken(
-      await deps.sessionKey(),
-      deps.store,
-      token,
-      Math.floor(nowMs / 1000),
-    );
-    const account = await deps.store.accounts.getByUsername(claims.username);
-    if (!account || account.disabled) {
-      throw new AdminError(
-        'UNAUTHENTICATED',
-        'The account of this token no longer exists or is disabled.',
-      );
-    }
-    // The current role wins over the role at sign-in, so demotions take effect at once.
-    return {
-      username: account.username,
-      role: account.role,
-      source: 'local',
-      jti: claims.jti,
-      exp: claims.exp,
-      mustChangePassword: account.mustChangePassword,
-    };
-  }
+  if (issuer === SESSION_ISSUER) return authenticateSession(deps, token, Math.floor(nowMs / 1000));
   if (typeof issuer !== 'string' || issuer === '') {
     throw new AdminError('UNAUTHENTICATED', 'The bearer token has no issuer.');
   }
@@ -98,5 +81,41 @@ export async function authenticateRequest(
     ...(identity.exp === undefined ? {} : { exp: identity.exp }),
     mustChangePassword: false,
     serverId: server.id,
+  };
+}
+
+/**
+ * A local session is valid while its account (by id) exists and is enabled, its epoch is the
+ * account's current one (password, role and disabled changes bump it) and it is younger than
+ * the absolute session lifetime.
+ */
+async function authenticateSession(
+  deps: AuthenticatorDeps,
+  token: string,
+  nowSec: number,
+): Promise<Principal> {
+  const claims = await verifySessionToken(await deps.sessionKey(), deps.store, token, nowSec);
+  const account = await deps.store.accounts.get(claims.accountId);
+  if (!account || account.disabled) {
+    throw new AdminError(
+      'UNAUTHENTICATED',
+      'The account of this token no longer exists or is disabled.',
+    );
+  }
+  if (claims.epoch !== account.sessionEpoch) throw new AdminError('SESSION_ENDED');
+  if (nowSec >= claims.authTime + (await sessionMaxSeconds(deps.store))) {
+    throw new AdminError('SESSION_LIFETIME_EXCEEDED');
+  }
+  // The current role wins over the role at sign-in (a role change also ends the session).
+  return {
+    username: account.username,
+    accountId: account.id,
+    sessionEpoch: claims.epoch,
+    authTime: claims.authTime,
+    role: account.role,
+    source: 'local',
+    jti: claims.jti,
+    exp: claims.exp,
+    mustChangePassword: account.mustChangePassword,
   };
 }

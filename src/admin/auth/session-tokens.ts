@@ -56,26 +56,45 @@ export async function loadOrCreateSessionKey(
   return { privateKey, publicKey, kid };
 }
 
-/** Claims of a verified session token. */
-export interface SessionClaims {
+/** What a session token is bound to: the account (by id, never by name) and its epoch. */
+export interface SessionSubject {
+  accountId: string;
+  /** Shown by who-am-I and the change log; never used to find the account. */
   username: string;
   role: AccountRole;
+  /** The account's `sessionEpoch` when the session began; a later bump ends the session. */
+  epoch: number;
+  /** When the session began (sign-in), epoch seconds; keep-alive carries it over unchanged. */
+  authTime: number;
+}
+
+/** Claims of a verified session token. */
+export interface SessionClaims extends SessionSubject {
   jti: string;
   exp: number;
 }
 
-/** Signs a new session token for `username`; returns the token and its expiry (epoch seconds). */
+/**
+ * Signs a new session token for `subject`; returns the token and its expiry (epoch seconds).
+ * The expiry never passes `subject.authTime + maxLifetimeSeconds`, so keep-alive cannot stretch
+ * a session beyond its absolute lifetime.
+ */
 export async function issueSessionToken(
   key: SessionKey,
-  username: string,
-  role: AccountRole,
+  subject: SessionSubject,
   nowSec: number,
+  maxLifetimeSeconds: number,
 ): Promise<{ token: string; exp: number; jti: string }> {
   const jti = randomUUID();
-  const exp = nowSec + SESSION_LIFETIME_SECONDS;
-  const token = await new SignJWT({ role })
+  const exp = Math.min(nowSec + SESSION_LIFETIME_SECONDS, subject.authTime + maxLifetimeSeconds);
+  const token = await new SignJWT({
+    role: subject.role,
+    name: subject.username,
+    ep: subject.epoch,
+    auth_time: subject.authTime,
+  })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-    .setSubject(username)
+    .setSubject(subject.accountId)
     .setJti(jti)
     .setIssuer(SESSION_ISSUER)
     .setAudience(SESSION_AUDIENCE)
@@ -84,6 +103,8 @@ export async function issueSessionToken(
     .sign(key.privateKey);
   return { token, exp, jti };
 }
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** Verifies a session token (signature first, then claims, then revocation). */
 export async function verifySessionToken(
@@ -99,16 +120,30 @@ export async function verifySessionToken(
       issuer: SESSION_ISSUER,
       audience: SESSION_AUDIENCE,
       currentDate: new Date(nowSec * 1000),
-      requiredClaims: ['sub', 'jti', 'exp'],
+      requiredClaims: ['sub', 'jti', 'exp', 'ep', 'auth_time'],
     }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new AdminError('TOKEN_EXPIRED');
     throw new AdminError('UNAUTHENTICATED', 'The bearer token is not valid.');
   }
-  const { sub, jti, exp, role } = payload;
-  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
+  const { sub, jti, exp, role, name, ep, auth_time: authTime } = payload;
+  if (
+    typeof sub !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof exp !== 'number' ||
+    !isCount(ep) ||
+    !isCount(authTime)
+  ) {
     throw new AdminError('UNAUTHENTICATED', 'The bearer token is not valid.');
   }
   if (await store.revokedTokens.isRevoked(jti)) throw new AdminError('TOKEN_INVALIDATED');
-  return { username: sub, role: role === 'admin' ? 'admin' : 'read-only', jti, exp };
+  return {
+    accountId: sub,
+    username: typeof name === 'string' ? name : '',
+    role: role === 'admin' ? 'admin' : 'read-only',
+    epoch: ep,
+    authTime,
+    jti,
+    exp,
+  };
 }

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { hashPassword } from '../../store/passwords.js';
 import type { AccountRecord } from '../../store/types.js';
+import { hashNewPassword } from '../auth/password-work.js';
 import { AdminError } from '../errors.js';
 import { AccountView, CreateAccountBody, IdParams, PatchAccountBody } from '../schemas.js';
 
@@ -74,7 +74,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const body = request.body as z.infer<typeof CreateAccountBody>;
-      const passwordHash = await hashPassword(body.password);
+      const passwordHash = await hashNewPassword(body.password);
       const created = await app.store.transaction(async () => {
         const account = await app.store.accounts.create({
           username: body.username,
@@ -125,7 +125,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       const { id } = request.params as z.infer<typeof IdParams>;
       const body = request.body as z.infer<typeof PatchAccountBody>;
       const passwordHash =
-        body.password === undefined ? undefined : await hashPassword(body.password);
+        body.password === undefined ? undefined : await hashNewPassword(body.password);
       const updated = await app.store.transaction(async () => {
         const account = await get(id);
         if (body.role === 'read-only' || body.disabled === true)

@@ -8,6 +8,7 @@ import { auditToCsv } from '../../store/csv.js';
 import { AUDIT_RETENTION_SETTING, auditRetentionDays } from '../../store/retention.js';
 import type { AuditQuery } from '../../store/types.js';
 import { parseDuration } from '../../token/duration.js';
+import { SESSION_MAX_HOURS_SETTING, sessionMaxHours } from '../auth/session-lifetime.js';
 import {
   AuditQueryParams,
   AuditStatsParams,
@@ -117,6 +118,9 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         if (body.keyRotationDays !== undefined) {
           await app.store.settings.set(KEY_ROTATION_SETTING, String(body.keyRotationDays));
         }
+        if (body.sessionMaxHours !== undefined) {
+          await app.store.settings.set(SESSION_MAX_HOURS_SETTING, String(body.sessionMaxHours));
+        }
         await app.recordChange(request, 'settings.update', 'settings', null, body);
       });
       return settingsView(app);
@@ -131,5 +135,6 @@ async function settingsView(app: FastifyInstance): Promise<z.infer<typeof Settin
     auditRetentionDays: await auditRetentionDays(app.store),
     keyRotationDays:
       Number.isInteger(rotation) && rotation > 0 ? rotation : DEFAULT_KEY_ROTATION_DAYS,
+    sessionMaxHours: await sessionMaxHours(app.store),
   };
 }

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
 import { ApiError, api, toApiError } from '../lib/api.js';
-import { parseExpires, setSession } from '../lib/session.js';
+import { getSession, parseExpires, setSession } from '../lib/session.js';
 
 function basic(username: string, password: string): string {
   const bytes = new TextEncoder().encode(`${username}:${password}`);
@@ -97,10 +97,16 @@ export function ChangePasswordForm({ onDone }: { onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await api('POST', '/api/v1/auth/change-password', {
-        currentPassword: current,
-        newPassword: next,
-      });
+      // A password change ends every session, this one too; continue with the new one.
+      const res = await api<{ token: string; expires: unknown }>(
+        'POST',
+        '/api/v1/auth/change-password',
+        { currentPassword: current, newPassword: next },
+      );
+      const session = getSession();
+      if (session) {
+        setSession({ ...session, token: res.token, expires: parseExpires(res.expires) });
+      }
       onDone();
     } catch (err) {
       setError(err as ApiError);
