@@ -51,6 +51,7 @@ export class PasswordHasher {
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | undefined;
   #nextId = 1;
+  #accepted = 0;
 
   constructor(maxQueued = MAX_QUEUED_HASHES) {
     this.#maxQueued = maxQueued;
@@ -61,6 +62,11 @@ export class PasswordHasher {
     return this.#pending.size;
   }
 
+  /** Jobs accepted since start (metrics, and tests proving refusals came before hashing). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
   /** Derives a key; rejects at once with STORE_PASSWORD_HASHER_BUSY when the queue is full. */
   derive(job: ScryptJob): Promise<Buffer> {
     if (this.#pending.size >= this.#maxQueued) {
@@ -68,6 +74,7 @@ export class PasswordHasher {
     }
     const worker = this.#start();
     const id = this.#nextId++;
+    this.#accepted += 1;
     return new Promise<Buffer>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       // Keep the process alive only while work is outstanding (a CLI exits once it is done).
