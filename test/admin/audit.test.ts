@@ -160,14 +160,18 @@ describe('stats, changes and settings', () => {
       (
         await fx.app.inject({ method: 'GET', url: '/api/v1/settings', headers: bearer(reader) })
       ).json(),
-    ).toEqual({ auditRetentionDays: 90, keyRotationDays: 365 });
+    ).toEqual({ auditRetentionDays: 90, keyRotationDays: 365, sessionMaxHours: 12 });
     const put = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
       headers: bearer(admin),
       payload: { auditRetentionDays: 30 },
     });
-    expect(put.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 365 });
+    expect(put.json()).toEqual({
+      auditRetentionDays: 30,
+      keyRotationDays: 365,
+      sessionMaxHours: 12,
+    });
     expect(await fx.store.settings.get('auditRetentionDays')).toBe('30');
     const rotation = await fx.app.inject({
       method: 'PUT',
@@ -175,7 +179,11 @@ describe('stats, changes and settings', () => {
       headers: bearer(admin),
       payload: { keyRotationDays: 180 },
     });
-    expect(rotation.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 180 });
+    expect(rotation.json()).toEqual({
+      auditRetentionDays: 30,
+      keyRotationDays: 180,
+      sessionMaxHours: 12,
+    });
     const zero = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',

@@ -98,6 +98,8 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
       newPassword: 'my own long passphrase',
     });
     expect(changed.status).toBe(200);
+    // The change ended the one-time session; continue with the new session's token.
+    token = ((await changed.json()) as { token: string }).token;
   });
 
   it('keeps the 1 MiB JSON limit on the shared admin listener', async () => {
