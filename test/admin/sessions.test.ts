@@ -4,9 +4,13 @@
  * deleting move on; keep-alive refuses after that and never renews past the absolute lifetime
  * (sessionMaxHours, default 12 h). All through the HTTP surface on a frozen clock.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSessionKey } from '../../src/admin/auth/session-tokens.js';
+import { CLI, ensureBuilt } from '../helpers/dist.js';
 import {
   type AdminFixture,
   addAccount,
@@ -93,6 +97,35 @@ describe('a password change by the user', () => {
     });
     expect(problemOf(wrong)).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
     expect((await dataRoute(next)).statusCode).toBe(200);
+  });
+});
+
+describe('an offline reset with `portcullis admin reset-password`', () => {
+  it('ends the running sessions of the account too (the store bumps the epoch)', async () => {
+    ensureBuilt();
+    await addAccount(fx.store, 'olga', 'admin');
+    const token = await login(fx.app, 'olga');
+    writeFileSync(join(fx.dir, 'pw.txt'), 'reset from the command line\n');
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'admin',
+        'reset-password',
+        '--data',
+        fx.dir,
+        '--username',
+        'olga',
+        '--password-file',
+        'pw.txt',
+      ],
+      { cwd: fx.dir, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    await expectDead(token, 'SESSION_ENDED');
+    expect(
+      (await dataRoute(await login(fx.app, 'olga', 'reset from the command line'))).statusCode,
+    ).toBe(200);
   });
 });
 
