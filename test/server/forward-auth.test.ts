@@ -2,6 +2,7 @@
 // headers are the only source of the original URI and method, any other front's header or a
 // duplicated one refuses, and `off` leaves nothing to ask. The real nginx/Caddy/Apache in front
 // are in webservers.test.ts.
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
 } from '../../src/server/forward-auth-front.js';
 import type { RunningServer } from '../../src/server/serve.js';
 import type { DownloadEvent } from '../../src/server/types.js';
+import { CLI, ensureBuilt } from '../helpers/dist.js';
 import {
   makeKey,
   removeDir,
@@ -263,4 +265,55 @@ describe('the authFront setting', () => {
       /invalid setting "authFront" \(from PORTCULLIS_AUTH_FRONT\)/,
     );
   });
+});
+
+describe('portcullis serve --auth-front (the built CLI, two cluster workers)', () => {
+  it('reaches every worker: each one refuses the other front’s header and accepts its own', async () => {
+    ensureBuilt();
+    const keyFile = join(dir, 'pub.pem');
+    await writeFile(keyFile, key.publicPem);
+    const args = ['serve', '--root', dir, '--key', keyFile, '--port', '0', '--no-admin'];
+    const child = spawn(
+      process.execPath,
+      [CLI, ...args, '--workers', '2', '--auth-front', 'caddy'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          for (const line of out.split('\n')) {
+            if (line.includes('"cluster ready"'))
+              resolve((JSON.parse(line) as { url: string }).url);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const live = sign(key); // signed with the real clock: the CLI has no test clock
+      const call = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          // agent: false → a new connection per call, so calls spread over both workers.
+          const req = request(`${url}/_portcullis/auth`, { agent: false, headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const own = { 'x-forwarded-uri': `/App.ipa?token=${live}`, 'x-forwarded-method': 'GET' };
+      for (let i = 0; i < 6; i++) {
+        expect(await call(own)).toBe(204);
+        expect(await call({ ...own, 'x-original-uri': `/App.ipa?token=${live}` })).toBe(403);
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  }, 60_000);
 });
