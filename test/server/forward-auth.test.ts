@@ -69,7 +69,6 @@ afterAll(async () => {
 function ask(
   front: AuthFront | 'default',
   headers: Record<string, string | string[]>,
-  method = 'GET',
 ): Promise<{
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -77,7 +76,7 @@ function ask(
 }> {
   const url = `${servers.get(front)!.url}/_portcullis/auth`;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
+    const req = request(url, { headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
@@ -91,10 +90,10 @@ function ask(
 }
 const codeOf = (body: string) => (JSON.parse(body) as { code: string }).code;
 
-/** Waits until the audit sink has `n` more events than `before` (written when the response closes). */
-async function eventsAfter(before: number, n = 1): Promise<DownloadEvent[]> {
+/** Waits for the audit event of the request sent since `before` (written when the response closes). */
+async function eventsAfter(before: number): Promise<DownloadEvent[]> {
   const deadline = Date.now() + 5000;
-  while (events.length < before + n && Date.now() < deadline) {
+  while (events.length === before && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 10));
   }
   return events.slice(before);

@@ -1,6 +1,8 @@
 // Real nginx (auth_request), caddy (forward_auth) and Apache httpd (TLS reverse proxy) in front of
-// an in-process Portcullis, using the exact config files from docs/examples/. Locally a missing binary skips with a reason; in CI
-// (process.env.CI) it fails, so the suite can never pass without having run these.
+// an in-process Portcullis, using the exact config files from docs/examples/, each front with the
+// --auth-front its guide prescribes. Hostile original-request headers: webservers-headers.test.ts.
+// Locally a missing binary skips with a reason; in CI (process.env.CI) it fails, so the suite can
+// never pass without having run these.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
