@@ -259,6 +259,12 @@ describe('the authFront setting', () => {
     expect(loadServeConfig({ flags: { authFront: 'off' }, env: {} }).authFront).toBe('off');
   });
 
+  it('reads `auth-front: off` in YAML as the word, not as YAML 1.1’s boolean', async () => {
+    const file = join(dir, 'portcullis.yaml');
+    await writeFile(file, 'auth-front: off\n');
+    expect(loadServeConfig({ file, env: {} }).authFront).toBe('off');
+  });
+
   it('refuses a front it does not know at start-up, naming the setting and its source', () => {
     expect(() => loadServeConfig({ env: { PORTCULLIS_AUTH_FRONT: 'apache' } })).toThrow(
       /invalid setting "authFront" \(from PORTCULLIS_AUTH_FRONT\)/,
