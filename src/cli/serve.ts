@@ -66,6 +66,10 @@ export function register(program: Command): void {
       '--resume-grace <duration>',
       'let a token seen before exp resume the same file this long after exp (default 0)',
     )
+    .option(
+      '--auth-front <front>',
+      'front server calling /_portcullis/auth: nginx|caddy|traefik|off (default nginx); only its headers are read',
+    )
     .option('--tls-cert <file>', 'PEM certificate chain for HTTPS (reloaded when it changes)')
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option(

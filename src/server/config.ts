@@ -10,6 +10,7 @@ import type { parse } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../token/duration.js';
 import { ServeError } from './errors.js';
+import { AUTH_FRONTS } from './forward-auth-front.js';
 
 const duration = (max: number) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -79,6 +80,11 @@ export const ServeConfigSchema = z.object({
   adminPort: int(0, 65535).default(8081),
   /** Accept `Authorization: Bearer` as well as `?token=`. */
   bearer: bool.default(true),
+  /**
+   * Front server that calls `/_portcullis/auth`: its own headers are the only ones read for the
+   * original URI and method (`off`: no forward-auth, for direct, Apache, IIS and proxy shapes).
+   */
+  authFront: z.enum(AUTH_FRONTS).default('nginx'),
   /** Seconds a token seen before its exp may keep resuming the same file after exp. */
   resumeGrace: duration(7 * 86400).default(0),
   resumeGraceEntries: int(1, 10_000_000).default(100_000),

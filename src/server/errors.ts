@@ -15,6 +15,7 @@ export type ServeErrorCode =
   | 'URI_TOO_LONG'
   | 'UPSTREAM_ERROR'
   | 'FORWARD_AUTH_BAD_REQUEST'
+  | 'FORWARD_AUTH_HEADER_CONFLICT'
   | 'NOT_READY'
   | 'INTERNAL_ERROR'
   | 'CONFIG_INVALID'
@@ -68,9 +69,16 @@ export const SERVE_ERRORS: Record<
   },
   FORWARD_AUTH_BAD_REQUEST: {
     status: 400,
-    message: 'The forward-auth request does not say which URL to check.',
+    message: 'The forward-auth request does not say which URL and method to check.',
     remedy:
-      'Configure the front server to send X-Original-URI (nginx) or X-Forwarded-Uri (Caddy, Traefik).',
+      'Set authFront to the front server in use and configure it as in its guide: nginx sends X-Original-URI, Caddy and Traefik X-Forwarded-Uri, all three X-Forwarded-Method.',
+  },
+  FORWARD_AUTH_HEADER_CONFLICT: {
+    status: 403,
+    message:
+      'The forward-auth request carries an original-request header twice, or one the configured front server does not send.',
+    remedy:
+      'Set authFront to the front server in use and make it remove client copies of X-Original-URI, X-Forwarded-Uri, X-Original-Method and X-Forwarded-Method (see its guide).',
   },
   NOT_READY: {
     status: 503,

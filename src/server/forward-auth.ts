@@ -1,12 +1,14 @@
 /**
- * `GET /_portcullis/auth` for front servers: nginx `auth_request` (X-Original-URI), Caddy
- * `forward_auth` and Traefik ForwardAuth (X-Forwarded-Uri + X-Forwarded-Method). Answers 204
- * or a refusal; nginx treats only 401/403 as "deny", so non-token refusals use 403.
- * Client-supplied X-Portcullis-* headers are never read.
+ * `GET /_portcullis/auth` for front servers: nginx `auth_request`, Caddy `forward_auth` and
+ * Traefik ForwardAuth. The `authFront` setting names the front; the original URI and method are
+ * read only from the headers that front sets itself (forward-auth-front.ts), so a client cannot
+ * choose what is authorised. Answers 204 or a refusal; nginx treats only 401/403 as "deny", so
+ * non-token refusals use 403. Client-supplied X-Portcullis-* headers are never read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkRequestPath } from '../http/path.js';
 import type { ContentContext, RequestRecord } from './context.js';
+import { readOriginalRequest } from './forward-auth-front.js';
 import { sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -21,24 +23,31 @@ export async function handleForwardAuth(
   res: ServerResponse,
   rec: RequestRecord,
 ): Promise<void> {
-  rec.via = 'auth';
-  rec.audited = true;
-  const original = header(req, 'x-original-uri') ?? header(req, 'x-forwarded-uri');
-  if (original === undefined || !original.startsWith('/')) {
-    rec.outcome = 'FORWARD_AUTH_BAD_REQUEST';
-    sendRefusal(res, req.method, serveRefusal('FORWARD_AUTH_BAD_REQUEST'));
+  const front = ctx.config.authFront;
+  if (front === 'off') {
+    // Like any unknown reserved path: nothing here to probe when no front asks.
+    rec.outcome = 'NOT_FOUND';
+    sendRefusal(res, req.method, serveRefusal('NOT_FOUND'));
     return;
   }
-  const method = (header(req, 'x-forwarded-method') ?? req.method ?? 'GET').toUpperCase();
+  rec.via = 'auth';
+  rec.audited = true;
+  const original = readOriginalRequest(req.headersDistinct, front);
+  if (!original.ok) {
+    rec.outcome = original.code;
+    sendRefusal(res, req.method, serveRefusal(original.code));
+    return;
+  }
+  const { uri, method } = original;
   rec.method = method;
   if (method !== 'GET' && method !== 'HEAD') {
     rec.outcome = 'METHOD_NOT_ALLOWED';
     sendRefusal(res, req.method, serveRefusal('METHOD_NOT_ALLOWED', {}, 403));
     return;
   }
-  const q = original.indexOf('?');
-  const rawPath = q < 0 ? original : original.slice(0, q);
-  const query = q < 0 ? '' : original.slice(q + 1);
+  const q = uri.indexOf('?');
+  const rawPath = q < 0 ? uri : uri.slice(0, q);
+  const query = q < 0 ? '' : uri.slice(q + 1);
   const checked = checkRequestPath(rawPath);
   if (!checked.ok) {
     rec.outcome = 'PATH_REJECTED';

@@ -104,7 +104,7 @@ describe('audit and metrics', () => {
     await (await fetch(`${server.url}/App.ipa`)).arrayBuffer();
     await (
       await fetch(`${server.url}/_portcullis/auth`, {
-        headers: { 'x-original-uri': `/App.ipa?token=${token}` },
+        headers: { 'x-original-uri': `/App.ipa?token=${token}`, 'x-forwarded-method': 'GET' },
       })
     ).arrayBuffer();
     await (await fetch(`${server.url}/_portcullis/healthz`)).arrayBuffer();

@@ -73,7 +73,7 @@ describe('limits and switches', () => {
   it('forward-auth refuses original URIs that are not origin-form paths', async () => {
     for (const original of ['http://evil.example/App.ipa', 'App.ipa', '']) {
       const res = await fetch(`${strict.url}/_portcullis/auth`, {
-        headers: { 'x-original-uri': original },
+        headers: { 'x-original-uri': original, 'x-forwarded-method': 'GET' },
       });
       expect([original, res.status]).toEqual([original, 400]);
     }

@@ -71,7 +71,7 @@ describe('access log', () => {
       await (await fetch(`${server.url}/Missing.ipa?token=${sign(makeKey())}`)).arrayBuffer();
       await (
         await fetch(`${server.url}/_portcullis/auth`, {
-          headers: { 'x-original-uri': `/App.ipa?token=${token}` },
+          headers: { 'x-original-uri': `/App.ipa?token=${token}`, 'x-forwarded-method': 'GET' },
         })
       ).arrayBuffer();
       // The access line is written when the response closes, just after the client has the body.

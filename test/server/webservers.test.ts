@@ -1,24 +1,30 @@
 // Real nginx (auth_request), caddy (forward_auth) and Apache httpd (TLS reverse proxy) in front of
-// an in-process Portcullis, using the exact config files from docs/examples/. Locally a missing binary skips with a reason; in CI
-// (process.env.CI) it fails, so the suite can never pass without having run these.
+// an in-process Portcullis, using the exact config files from docs/examples/, each front with the
+// --auth-front its guide prescribes. Hostile original-request headers: webservers-headers.test.ts.
+// Locally a missing binary skips with a reason; in CI (process.env.CI) it fails, so the suite can
+// never pass without having run these.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthFront } from '../../src/server/forward-auth-front.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { signToken } from '../../src/token/sign.js';
-import { selfSignedCertificate } from '../helpers/tls.js';
+import {
+  EXAMPLE_FRONTS,
+  type FrontSetup,
+  fetchGet,
+  type Get,
+  type StartedFront,
+} from '../helpers/example-fronts.js';
 import {
   APACHE_BIN,
-  CADDY_BIN,
   missingBinary,
   NGINX_BIN,
   type RunningWebServer,
   renderExample,
   startApache,
-  startCaddy,
   startNginx,
 } from '../helpers/webservers.js';
 import { runCli } from './probe-fixtures.js';
@@ -43,9 +49,13 @@ beforeAll(async () => {
 });
 
 /** Portcullis on loopback with the test key: serving `root`, or in proxy mode for `upstream`. */
-function startPortcullis(source: { root: string } | { upstream: string }): Promise<RunningServer> {
+function startPortcullis(
+  source: { root: string } | { upstream: string },
+  authFront: AuthFront = 'off',
+): Promise<RunningServer> {
   return startServer({
     ...source,
+    authFront,
     keys: [join(dir, 'pub.pem')],
     host: '127.0.0.1',
     port: 0,
@@ -59,131 +69,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const portcullisAddress = () => new URL(portcullis.url).host;
 const valid = () => signToken(privateKey, { expiresIn: '5m' });
 const expired = () => signToken(privateKey, { now: Math.floor(Date.now() / 1000) - 7200 });
 
-/** What the tests read of an answer: status, headers and the whole body. */
-interface Answer {
-  res: { status: number; headers: Headers };
-  body: Buffer;
-}
-type Get = (url: string, init?: RequestInit) => Promise<Answer>;
+/** Each front in front of its own Portcullis, run as the front's guide says. */
+const setup = (): FrontSetup => ({
+  contentRoot: join(dir, 'content'),
+  startPortcullis: (authFront) => startPortcullis({ root: join(dir, 'content') }, authFront),
+});
 
-async function fetchGet(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { redirect: 'manual', ...init });
-  return { res, body: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** A GET/HEAD/POST over HTTPS that trusts exactly `ca` (fetch cannot be given a CA per call). */
-function httpsGet(ca: string): Get {
-  return (url, init = {}) =>
-    new Promise((resolve, reject) => {
-      const headers = (init.headers ?? {}) as Record<string, string>;
-      const req = httpsRequest(url, { method: init.method ?? 'GET', headers, ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const out = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
-          }
-          resolve({
-            res: { status: res.statusCode ?? 0, headers: out },
-            body: Buffer.concat(chunks),
-          });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(typeof init.body === 'string' ? init.body : undefined);
-    });
-}
-
-/** A started front server: where it listens, how to talk to it, and what it logged. */
-interface StartedFront {
-  web: RunningWebServer;
-  get: Get;
-  /** The front's own access log, when the example config writes one. */
-  accessLog?: () => Promise<string>;
-}
-
-interface Front {
-  name: string;
-  missing: string | null;
-  /** The example config writes an access log (nginx's and Caddy's examples write none). */
-  accessLog?: true;
-  start(): Promise<StartedFront>;
-}
-
-const fronts: Front[] = [
-  {
-    name: 'nginx auth_request (docs/examples/nginx-auth-request.conf)',
-    missing: missingBinary(NGINX_BIN),
-    start: async () => ({
-      get: fetchGet,
-      web: await startNginx((port) =>
-        renderExample('nginx-auth-request.conf', {
-          LISTEN: `127.0.0.1:${port}`,
-          PORTCULLIS: portcullisAddress(),
-          CONTENT_ROOT: join(dir, 'content'),
-        }),
-      ),
-    }),
-  },
-  {
-    name: 'caddy forward_auth (docs/examples/Caddyfile)',
-    missing: missingBinary(CADDY_BIN),
-    start: async () => ({
-      get: fetchGet,
-      web: await startCaddy((port) =>
-        renderExample('Caddyfile', {
-          SITE: `http://127.0.0.1:${port}`,
-          PORTCULLIS: portcullisAddress(),
-          CONTENT_ROOT: join(dir, 'content'),
-        }),
-      ),
-    }),
-  },
-  {
-    name: 'Apache httpd TLS reverse proxy (docs/examples/apache-reverse-proxy.conf)',
-    missing: missingBinary(APACHE_BIN),
-    accessLog: true,
-    start: async () => {
-      let tls = { cert: '', key: '' };
-      let logDir = '';
-      const web = await startApache((port, apacheDir) => {
-        tls = selfSignedCertificate(apacheDir, 'tls', { ip: '127.0.0.1' });
-        logDir = apacheDir;
-        return renderExample('apache-reverse-proxy.conf', {
-          LISTEN: `127.0.0.1:${port}`,
-          SERVER_NAME: '127.0.0.1',
-          TLS_CERT: tls.cert,
-          TLS_KEY: tls.key,
-          PORTCULLIS: portcullisAddress(),
-          LOG_DIR: apacheDir,
-        });
-      });
-      return {
-        web: { ...web, url: web.url.replace('http:', 'https:') },
-        get: httpsGet(await readFile(tls.cert, 'utf8')),
-        accessLog: () => readFile(join(logDir, 'dp-access.log'), 'utf8'),
-      };
-    },
-  },
-];
-
-describe.each(fronts)('$name', (front) => {
+describe.each(EXAMPLE_FRONTS)('$name', (front) => {
   let web: RunningWebServer;
   let get: Get;
   let started: StartedFront;
   beforeAll(async () => {
     if (front.missing) return;
-    started = await front.start();
+    started = await front.start(setup());
     ({ web, get } = started);
   });
   afterAll(async () => {
-    await web?.close();
+    await started?.close();
   });
   const run = it.skipIf(front.missing !== null);
   if (front.missing) it.skip(`skipped: ${front.missing}`, () => {});
@@ -397,26 +302,26 @@ describe('portcullis probe (CLI) against real servers', () => {
   });
 
   it.skipIf(nginxMissing !== null)('passes nginx + Portcullis auth_request (exit 0)', async () => {
-    const { web } = await fronts[0]!.start();
+    const { web, close } = await EXAMPLE_FRONTS[0]!.start(setup());
     try {
       const { code, out } = await runCli(['probe', `${web.url}${FILE_PATH}`, '--key', keyFile]);
       expect(out).toMatch(/^jku-header\s.*401 HEADER_NOT_ALLOWED\s+PASS$/m);
       expect(code).toBe(0);
     } finally {
-      await web.close();
+      await close();
     }
   });
 
-  it.skipIf(fronts[1]!.missing !== null)(
+  it.skipIf(EXAMPLE_FRONTS[1]!.missing !== null)(
     'passes Caddy + Portcullis forward_auth (exit 0)',
     async () => {
-      const { web } = await fronts[1]!.start();
+      const { web, close } = await EXAMPLE_FRONTS[1]!.start(setup());
       try {
         const { code, out } = await runCli(['probe', `${web.url}${FILE_PATH}`, '--key', keyFile]);
         expect(out).toMatch(/^hs256-public-key\s.*401 ALG_NOT_ALLOWED\s+PASS$/m);
         expect(code).toBe(0);
       } finally {
-        await web.close();
+        await close();
       }
     },
   );
