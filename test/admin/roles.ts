@@ -15,15 +15,6 @@ export type CallerName =
   | 'external read-only'
   | 'external admin';
 
-/** Column of the authorization table each caller is judged by. */
-export const COLUMN_OF: Record<CallerName, 'anonymous' | 'read-only' | 'admin'> = {
-  anonymous: 'anonymous',
-  'read-only': 'read-only',
-  admin: 'admin',
-  'external read-only': 'read-only',
-  'external admin': 'admin',
-};
-
 /** Headers per caller, plus the ids of the external servers (for change-log actors). */
 export interface Callers {
   headers: Record<CallerName, Record<string, string>>;
