@@ -66,12 +66,12 @@ export interface AdminServices {
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
-    /** preHandler: requires a valid bearer token; sets `request.principal`. */
+    /** Route guard (runs before validation): requires a valid bearer token; sets `request.principal`. */
     authenticate: preHandlerAsyncHookHandler;
-    /** preHandler: authenticates, then requires `role` (read-only accounts may only GET/HEAD). */
+    /** Route guard: authenticates, then requires `role` (read-only accounts may only GET/HEAD). */
     requireRole(role: AccountRole): preHandlerAsyncHookHandler;
     /**
-     * preHandler: authenticates, then asks the signer whether the caller may mint download tokens
+     * Route guard: authenticates, then asks the signer whether the caller may mint download tokens
      * (SIGNING_FORBIDDEN otherwise). The signer decides; this only refuses before validation.
      */
     requireSigning: preHandlerAsyncHookHandler;
