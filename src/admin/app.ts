@@ -1,11 +1,10 @@
 /**
  * The admin API as a Fastify plugin. `adminPlugin` decorates the instance it is registered on
  * (it skips encapsulation on purpose) with what the route files share — the store, the
- * authenticator and role guards, URL signing, problem+json replies and the change log — and
+ * authenticator and role guards, the signer, problem+json replies and the change log — and
  * installs the single error/not-found handler. `buildAdminApp` makes a standalone instance
  * (tests, `fastify.inject()`); `adminExtension` plugs the same plugin into `startServer`.
  */
-import type { KeyObject } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, {
   type FastifyBaseLogger,
@@ -14,8 +13,10 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type preHandlerAsyncHookHandler,
+  type RouteOptions,
 } from 'fastify';
 import type { AccountRole, Store } from '../store/types.js';
+import { actorOf } from './actor.js';
 import { authenticateRequest, type Principal } from './auth/authenticate.js';
 import { ExternalJwtVerifier, type RemoteJwksOptions } from './auth/external.js';
 import { loadOrCreateSessionKey, type SessionKey } from './auth/session-tokens.js';
@@ -65,14 +66,15 @@ export interface AdminServices {
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
-    /** preHandler: requires a valid bearer token; sets `request.principal`. */
+    /** Route guard (runs before validation): requires a valid bearer token; sets `request.principal`. */
     authenticate: preHandlerAsyncHookHandler;
-    /** preHandler: authenticates, then requires `role` (read-only accounts may only GET/HEAD). */
+    /** Route guard: authenticates, then requires `role` (read-only accounts may only GET/HEAD). */
     requireRole(role: AccountRole): preHandlerAsyncHookHandler;
-    /** Appends a Jamf-shaped token signed by the configuration's key to `url`. */
-    signUrl(configurationId: string, url: string): Promise<string>;
-    /** Decrypted private key of a configuration (never send it anywhere). */
-    configurationPrivateKey(configurationId: string): Promise<KeyObject>;
+    /**
+     * Route guard: authenticates, then asks the signer whether the caller may mint download tokens
+     * (SIGNING_FORBIDDEN otherwise). The signer decides; this only refuses before validation.
+     */
+    requireSigning: preHandlerAsyncHookHandler;
     publicUrl: string;
     contentRoot: string;
     problem(
@@ -159,19 +161,34 @@ function decorateAuth(app: FastifyInstance, store: Store, services: AdminService
       }
     };
   });
+  app.decorate('requireSigning', async (request: FastifyRequest) => {
+    await authenticate(request);
+    services.signer.minterFor(request.principal);
+  });
 }
 
-function decorateHelpers(app: FastifyInstance, opts: AdminOptions, services: AdminServices): void {
+/**
+ * Runs every route's guards (its preHandler) before body and query validation, so a caller who
+ * may not use a route gets 401/403 and learns nothing about its schema from a 400.
+ */
+function guardBeforeValidation(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.preHandler) return;
+    const list = (hooks: unknown) =>
+      hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+    route.preValidation = [
+      ...list(route.preValidation),
+      ...list(route.preHandler),
+    ] as RouteOptions['preValidation'];
+    route.preHandler = undefined;
+  });
+}
+
+function decorateHelpers(app: FastifyInstance, opts: AdminOptions): void {
   app.decorate('store', opts.store);
   app.decorate('publicUrl', opts.publicUrl.replace(/\/+$/, ''));
   app.decorate('contentRoot', opts.contentRoot);
   app.decorate('problem', sendProblem);
-  app.decorate('signUrl', async (configurationId: string, url: string) => {
-    return (await services.signer.signUrl(configurationId, url)).url;
-  });
-  app.decorate('configurationPrivateKey', (configurationId: string) =>
-    services.signer.privateKey(configurationId),
-  );
   app.decorate(
     'recordChange',
     async (
@@ -181,14 +198,8 @@ function decorateHelpers(app: FastifyInstance, opts: AdminOptions, services: Adm
       targetId: string | null,
       details: Record<string, unknown> = {},
     ) => {
-      const principal = request.principal;
-      const actor = principal
-        ? principal.source === 'external'
-          ? `${principal.username} (jwt-server:${principal.serverId})`
-          : principal.username
-        : 'anonymous';
       await opts.store.changes.record({
-        actor,
+        actor: actorOf(request.principal),
         action,
         targetType,
         targetId,
@@ -203,11 +214,12 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
     throw new TypeError('adminPlugin needs { store, secret, publicUrl, contentRoot }');
   }
   const services = decorateServices(app, opts);
-  decorateHelpers(app, opts, services);
+  decorateHelpers(app, opts);
   decorateAuth(app, opts.store, services);
   useZodValidation(app);
   installProblemHandlers(app);
   collectRoutes(app);
+  guardBeforeValidation(app);
   await app.register(multipart, {
     limits: { fileSize: KEY_FILE_LIMIT, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
   });

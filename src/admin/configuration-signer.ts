@@ -1,15 +1,37 @@
 /**
- * Signing with a configuration's private key: decrypts it from the store (AES-GCM with the
- * store secret, context 'configuration:<id>'), caches the parsed key until the record changes,
- * and mints tokens in exactly Jamf Pro's shape: header {"alg":"RS256"} (no kid),
- * claims {"sub":"AppManifest","iss":"JSS","exp":…}.
+ * The one place download tokens are minted. It decrypts a configuration's private key from the
+ * store (AES-GCM with the store secret, context 'configuration:<id>'), caches the parsed key until
+ * the record changes, and signs in Jamf Pro's shape (header {"alg":"RS256"}, claims sub/iss/exp)
+ * plus the private `path` claim that binds the token to the one file it was minted for.
+ *
+ * Minting is one permission, decided here and nowhere else: a route gets a {@link Minter} only
+ * for a caller whose role may sign ({@link SIGNING_ROLES}), and every token it mints is written
+ * to the change log (who, configuration, path, expiry, token fingerprint — never the token)
+ * before it is handed out. There is no other way from a route to a configuration's key.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { checkRequestPath } from '../http/path.js';
 import { decryptSecret } from '../store/secret.js';
-import type { JwtConfigurationRecord, Store } from '../store/types.js';
+import type { AccountRole, JwtConfigurationRecord, Store } from '../store/types.js';
+import { PATH_CLAIM } from '../token/claims.js';
+import { tokenFingerprint } from '../token/node.js';
 import { signToken } from '../token/sign.js';
 import { addTokenToUrl } from '../token/url.js';
+import { actorOf } from './actor.js';
+import type { Principal } from './auth/authenticate.js';
 import { AdminError } from './errors.js';
+
+/** Roles that may mint download tokens (docs/authorization.md). Read-only accounts may not. */
+export const SIGNING_ROLES: readonly AccountRole[] = ['admin'];
+
+/** Change-log action of every minted token. */
+export const MINT_ACTION = 'token.mint';
+
+/** Why a token was minted (recorded with it). */
+export type MintPurpose = 'signed-url' | 'install' | 'manifest' | 'qr' | 'command' | 'probe';
+
+/** Lifetime of the probe's valid token (craftProbeCases' default): short, it is a real key. */
+export const PROBE_TOKEN_SECONDS = 300;
 
 /** A signed URL and when its token stops working. */
 export interface SignedUrl {
@@ -18,7 +40,43 @@ export interface SignedUrl {
   expiresAt: string;
 }
 
-/** Decrypts configuration keys and signs Jamf-shaped tokens with them. */
+/** One token to mint. */
+export interface MintRequest {
+  configurationId: string;
+  /** The URL the token is appended to. */
+  url: string;
+  /**
+   * The decoded path the content listener serves (`/apps/App.ipa`, as src/http/path.ts returns
+   * it): the token's path claim. Manifest URLs are bound to the content path they describe.
+   */
+  path: string;
+  purpose: MintPurpose;
+}
+
+/** What the distribution-point probe needs: the key, and the clock its valid token is signed at. */
+export interface ProbeGrant {
+  privateKey: KeyObject;
+  /** Unix seconds to pass as the probe's `now`, so the recorded fingerprint is its valid token's. */
+  now: number;
+}
+
+/** The minting capability of one authorised caller. */
+export interface Minter {
+  /** Signs a token bound to `path` with the configuration's key and appends it to `url`. */
+  signUrl(request: MintRequest): Promise<SignedUrl>;
+  /**
+   * The private key for the probe, which crafts its own hostile tokens and one valid Jamf-shaped
+   * (unbound, {@link PROBE_TOKEN_SECONDS}) token sent only to `url`; that token is recorded.
+   */
+  probeKey(configurationId: string, url: string): Promise<ProbeGrant>;
+}
+
+/** Whether a caller may mint download tokens. */
+export function maySign(principal: Principal | null): boolean {
+  return principal !== null && SIGNING_ROLES.includes(principal.role);
+}
+
+/** Decrypts configuration keys and mints download tokens for authorised callers. */
 export class ConfigurationSigner {
   readonly #cache = new Map<string, { updatedAt: string; key: KeyObject }>();
 
@@ -27,6 +85,25 @@ export class ConfigurationSigner {
     private readonly secret: Uint8Array,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * The caller's minting capability.
+   * @throws AdminError UNAUTHENTICATED without a caller, SIGNING_FORBIDDEN for a role that may not sign.
+   */
+  minterFor(principal: Principal | null): Minter {
+    if (!principal) throw new AdminError('UNAUTHENTICATED');
+    if (!maySign(principal)) throw new AdminError('SIGNING_FORBIDDEN');
+    const actor = actorOf(principal);
+    return {
+      signUrl: (request) => this.#signUrl(actor, request),
+      probeKey: (configurationId, url) => this.#probeKey(actor, configurationId, url),
+    };
+  }
+
+  /** Drops the cached key of a configuration (after rotate/delete). */
+  forget(configurationId: string): void {
+    this.#cache.delete(configurationId);
+  }
 
   async #record(configurationId: string): Promise<JwtConfigurationRecord> {
     const record = await this.store.configurations.get(configurationId);
@@ -47,32 +124,65 @@ export class ConfigurationSigner {
     return key;
   }
 
-  /** The decrypted private key of a configuration. */
-  async privateKey(configurationId: string): Promise<KeyObject> {
-    return this.#key(await this.#record(configurationId));
-  }
-
-  /** Signs a Jamf-shaped token with the configuration's key and lifetime. */
-  async signToken(configurationId: string): Promise<{ token: string; exp: number }> {
-    const record = await this.#record(configurationId);
+  async #signUrl(actor: string, request: MintRequest): Promise<SignedUrl> {
+    assertListenerPath(request.path);
+    const record = await this.#record(request.configurationId);
     if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
-    const exp = Math.floor(this.now() / 1000) + record.tokenExpirySeconds;
-    // signToken's defaults are Jamf Pro's shape byte for byte (no kid, sub/iss/exp in order).
+    const now = Math.floor(this.now() / 1000);
+    const exp = now + record.tokenExpirySeconds;
+    // Jamf Pro's shape byte for byte (no kid, sub/iss/exp in order), then the path binding.
     const token = signToken(this.#key(record), {
       expiresIn: record.tokenExpirySeconds,
-      now: exp - record.tokenExpirySeconds,
+      now,
+      claims: { [PATH_CLAIM]: request.path },
     });
-    return { token, exp };
+    const expiresAt = new Date(exp * 1000).toISOString();
+    await this.#log(actor, record.id, {
+      purpose: request.purpose,
+      path: request.path,
+      expiresAt,
+      fingerprint: tokenFingerprint(token),
+    });
+    return { url: addTokenToUrl(request.url, token), expiresAt };
   }
 
-  /** Appends a freshly signed token to `url`. */
-  async signUrl(configurationId: string, url: string): Promise<SignedUrl> {
-    const { token, exp } = await this.signToken(configurationId);
-    return { url: addTokenToUrl(url, token), expiresAt: new Date(exp * 1000).toISOString() };
+  async #probeKey(actor: string, configurationId: string, url: string): Promise<ProbeGrant> {
+    const privateKey = this.#key(await this.#record(configurationId));
+    const now = Math.floor(this.now() / 1000);
+    // RS256 is deterministic: this is exactly the probe's valid token, so its fingerprint matches.
+    const token = signToken(privateKey, { expiresIn: PROBE_TOKEN_SECONDS, now });
+    await this.#log(actor, configurationId, {
+      purpose: 'probe',
+      path: rawUrlPath(url),
+      expiresAt: new Date((now + PROBE_TOKEN_SECONDS) * 1000).toISOString(),
+      fingerprint: tokenFingerprint(token),
+    });
+    return { privateKey, now };
   }
 
-  /** Drops the cached key of a configuration (after rotate/delete). */
-  forget(configurationId: string): void {
-    this.#cache.delete(configurationId);
+  /** One change-log row per minted token; a token whose record fails is never handed out. */
+  async #log(actor: string, configurationId: string, details: Record<string, unknown>) {
+    await this.store.changes.record({
+      actor,
+      action: MINT_ACTION,
+      targetType: 'configuration',
+      targetId: configurationId,
+      details,
+    });
   }
+}
+
+/** Throws TypeError unless `path` is a file path exactly as the content listener decodes it. */
+function assertListenerPath(path: string): void {
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  const checked = checkRequestPath(encoded);
+  if (!checked.ok || checked.directory || checked.path !== path) {
+    throw new TypeError('a token can only be bound to a file path the content listener serves');
+  }
+}
+
+/** The raw path of an absolute URL, without query or fragment ('/' when it has none). */
+export function rawUrlPath(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(url);
+  return m?.[1] || '/';
 }

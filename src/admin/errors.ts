@@ -98,6 +98,12 @@ export const ADMIN_ERRORS = {
     message: 'Your role does not allow this operation.',
     remedy: 'Ask an administrator; read-only accounts may only use GET.',
   },
+  SIGNING_FORBIDDEN: {
+    status: 403,
+    message: 'Your role may not mint download tokens.',
+    remedy:
+      'Signed links, manifests, QR codes and command plists need the admin role (docs/authorization.md).',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'No such resource.',

@@ -4,7 +4,8 @@
  * the same kind of token as a download. The dot-directory prefix can never collide with real
  * content (serve refuses dot paths). The token is verified before the catalog is consulted, so
  * a refusal reveals nothing about what exists. The software-package URL inside carries the same
- * token: it is not bound to a path and the device fetches the package right after the manifest.
+ * token, which the device uses right after the manifest: a token Portcullis minted is bound to
+ * the content path (its `path` claim), so it opens this manifest and that one file, nothing else.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentRepo } from '../store/types.js';
@@ -48,12 +49,14 @@ export interface ManifestExtensionOptions {
   /** Public base URL of the content listener (from `--public-url`), or a getter for it. */
   publicUrl: string | (() => string);
   /**
-   * Verifies a token exactly as downloads are verified. Throw a coded error (or return false)
-   * to refuse; the code is sent back, the token never is. Returning the token's identity puts
-   * it into the audit trail.
+   * Verifies a token exactly as downloads are verified, for the decoded content path the
+   * manifest is about (`/apps/App.ipa`; absent when the request names no valid path), so a token
+   * bound to another file is refused. Throw a coded error (or return false) to refuse; the code
+   * is sent back, the token never is. Returning the token's identity puts it into the audit trail.
    */
   verifyToken(
     token: string,
+    path?: string,
   ): boolean | ManifestTokenIdentity | Promise<boolean | ManifestTokenIdentity>;
 }
 
@@ -86,18 +89,13 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
         return refuse(401, tokens.length > 1 ? 'TOKEN_MALFORMED' : 'TOKEN_MISSING');
       }
       const token = tokens[0];
-      const checked = await checkToken(opts, token);
+      // The path is worked out (purely, no catalog) first so the token check can bind to it.
+      const path = manifestContentPath(pathname.slice(MANIFEST_ROUTE_PREFIX.length));
+      const checked = await checkToken(opts, token, path === null ? undefined : `/${path}`);
       if (typeof checked === 'string') return refuse(401, checked, { refusedToken: token });
       // Who the token is, for every report from here on (absent when the verifier only said yes).
       const who: Partial<ManifestReport> = checked ? { identity: checked } : {};
-      const tail = pathname.slice(MANIFEST_ROUTE_PREFIX.length);
-      let path: string;
-      try {
-        if (!tail.endsWith('.plist')) throw new Error('not a manifest');
-        path = normalizeEncodedContentPath(tail.slice(0, -'.plist'.length));
-      } catch {
-        return refuse(404, 'NOT_FOUND', who);
-      }
+      if (path === null) return refuse(404, 'NOT_FOUND', who);
       const record = await opts.store.content.get(path);
       if (!record || !hasManifest(record)) {
         return refuse(404, 'NOT_FOUND', { ...who, path: `/${path}` });
@@ -126,14 +124,27 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
 async function checkToken(
   opts: ManifestExtensionOptions,
   token: string,
+  path: string | undefined,
 ): Promise<TokenErrorCode | ManifestTokenIdentity | null> {
   try {
-    const verdict = await opts.verifyToken(token);
+    const verdict = await (path === undefined
+      ? opts.verifyToken(token)
+      : opts.verifyToken(token, path));
     if (verdict === false) return 'SIGNATURE_INVALID';
     return verdict === true ? null : verdict;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     return isTokenErrorCode(code) ? code : 'TOKEN_MALFORMED';
+  }
+}
+
+/** The catalog path a manifest request names (`apps/App.ipa` for `apps/App.ipa.plist`), or null. */
+function manifestContentPath(tail: string): string | null {
+  if (!tail.endsWith('.plist')) return null;
+  try {
+    return normalizeEncodedContentPath(tail.slice(0, -'.plist'.length));
+  } catch {
+    return null;
   }
 }
 

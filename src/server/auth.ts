@@ -3,6 +3,7 @@
  * expired token — consult the resume-grace memory. Returns an identity or a refusal code;
  * it never throws for bad input.
  */
+import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
 import type { VerifiedToken } from '../token/verify.js';
@@ -28,8 +29,10 @@ export type AuthResult =
 export interface AuthRequest {
   query: string;
   authorization: string | undefined;
-  /** Decoded path relative to the root, e.g. `/apps/App.ipa`. */
+  /** Decoded path relative to the root, e.g. `/apps/App.ipa` (checked by src/http/path.ts). */
   path: string;
+  /** The request named a directory (trailing `/`): a token bound to a file never opens one. */
+  directory?: boolean;
   /** GET with a Range header (only those may use resume grace). */
   isRange: boolean;
 }
@@ -74,6 +77,9 @@ export class Authenticator {
       return this.#refused(err, token, req, now);
     }
     const fingerprint = this.fingerprint(token);
+    if (!pathAllowed(verified.claims, req.path, req.directory === true)) {
+      return { ok: false, code: 'TOKEN_PATH_MISMATCH', fingerprint };
+    }
     const { label: keyLabel, kid } = verified.key;
     if (this.opts.grace && this.opts.resumeGrace > 0) {
       const entry: GraceEntry = { exp: verified.expiresAt, path: req.path };
@@ -86,10 +92,14 @@ export class Authenticator {
 
   /**
    * Verifies a token outside a download (content extensions such as the manifest route): same
-   * keys, claim rules, cache and metrics. Throws TokenError on refusal; no resume grace.
+   * keys, claim rules, cache and metrics. With `path`, a token bound to another path is refused
+   * (TOKEN_PATH_MISMATCH) exactly as a download would be. Throws TokenError; no resume grace.
    */
-  identify(token: string): TokenIdentity {
+  identify(token: string, path?: string): TokenIdentity {
     const verified = this.#verify(token, this.#now());
+    if (path !== undefined && !pathAllowed(verified.claims, path, false)) {
+      throw new TokenError('TOKEN_PATH_MISMATCH');
+    }
     return {
       fingerprint: this.fingerprint(token),
       keyLabel: verified.key.label,
@@ -147,4 +157,14 @@ export class Authenticator {
       };
     });
   }
+}
+
+/**
+ * Whether a verified token may open `path`. Tokens without the path claim (Jamf Pro's) open any
+ * path; a bound token opens exactly its path. The claim's shape was checked with the other claims
+ * (and cached), so this is one property read and one string compare on the hot path.
+ */
+function pathAllowed(claims: Record<string, unknown>, path: string, directory: boolean): boolean {
+  const bound = claims[PATH_CLAIM];
+  return bound === undefined || (bound === path && !directory);
 }

@@ -105,7 +105,7 @@ async function buildContext(
   });
   const extensionContext: ContentExtensionContext = {
     publicUrl,
-    verifyToken: (token) => auth.identify(token),
+    verifyToken: (token, path) => auth.identify(token, path),
   };
   const extensions = await Promise.all(
     init.extensions.map((e) => (typeof e === 'function' ? e(extensionContext) : e)),

@@ -130,6 +130,7 @@ function content(
     query,
     authorization: req.headers.authorization,
     path: checked.path,
+    directory: checked.directory,
     isRange: rec.method === 'GET' && req.headers.range !== undefined,
   });
   if (result instanceof Promise) {

@@ -59,6 +59,7 @@ export async function handleForwardAuth(
     query,
     authorization: header(req, 'authorization'),
     path: checked.path,
+    directory: checked.directory,
     isRange: method === 'GET' && header(req, 'range') !== undefined,
   });
   if (result.fingerprint !== undefined) rec.fingerprint = result.fingerprint;

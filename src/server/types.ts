@@ -119,8 +119,10 @@ export interface ContentExtensionContext {
   /**
    * Verifies a token exactly as downloads are verified: the listener's own key ring (reloaded with
    * it), claim rules and verified-token cache. Throws a TokenError (stable `code`) on refusal.
+   * Pass the decoded content path (`/apps/App.ipa`) the request is about so that a token bound to
+   * another file is refused with TOKEN_PATH_MISMATCH, as a download of that path would be.
    */
-  verifyToken(token: string): TokenIdentity;
+  verifyToken(token: string, path?: string): TokenIdentity;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   writePrivateKeyFile,
   writePublicFile,
 } from '../keys/index.js';
+import { PATH_CLAIM } from '../token/claims.js';
 import { signToken } from '../token/sign.js';
 import { addTokenToUrl } from '../token/url.js';
 
@@ -70,7 +71,9 @@ export async function sampleInstructions(
 ): Promise<{ signedUrl: string; text: string }> {
   const { key: privateKey } = await loadPrivateKeyFile(layout.privateKeyPath);
   const plainUrl = `${baseUrl}/${SAMPLE_NAME}`;
-  const signedUrl = addTokenToUrl(plainUrl, signToken(privateKey, { expiresIn }));
+  // Bound to the sample file (path claim): a copied or logged sample URL opens nothing else.
+  const token = signToken(privateKey, { expiresIn, claims: { [PATH_CLAIM]: `/${SAMPLE_NAME}` } });
+  const signedUrl = addTokenToUrl(plainUrl, token);
   const text = [
     '',
     'Portcullis is serving (zero-configuration start).',

@@ -8,6 +8,13 @@
 import { TokenError } from './errors.js';
 import type { ResolvedOptions } from './policy.js';
 
+/**
+ * Private claim Portcullis puts into tokens it mints for one file: the decoded path the content
+ * listener serves, e.g. `/apps/Example.ipa`. Jamf Pro never sends it; a token that carries it
+ * opens only that path (the listener compares it with the checked request path).
+ */
+export const PATH_CLAIM = 'path';
+
 /** Largest NumericDate accepted: 9999-12-31T23:59:59Z. */
 export const MAX_NUMERIC_DATE = 253_402_300_799;
 
@@ -104,6 +111,18 @@ export const CLAIM_RULES: readonly ClaimRule[] = [
       const tooLong =
         exp - now > max + options.leewaySeconds || (isNumericDate(iat) && exp - iat > max);
       return tooLong ? invalid('exp', 'The token lifetime exceeds the configured maximum.') : 'ok';
+    },
+  },
+  {
+    // Only the shape is checked here (once per token, then cached); which path it opens is the
+    // listener's string compare. A malformed binding must never silently become "unbound".
+    name: PATH_CLAIM,
+    check(claims) {
+      const value = claims[PATH_CLAIM];
+      if (value === undefined) return 'skipped';
+      return typeof value === 'string' && value.startsWith('/') && value.length <= 4096
+        ? 'ok'
+        : invalid(PATH_CLAIM, `The token claim "${PATH_CLAIM}" is not an absolute path.`);
     },
   },
 ];

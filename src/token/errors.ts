@@ -16,7 +16,8 @@ export type TokenErrorCode =
   | 'SIGNATURE_INVALID'
   | 'TOKEN_EXPIRED'
   | 'TOKEN_NOT_YET_VALID'
-  | 'CLAIM_INVALID';
+  | 'CLAIM_INVALID'
+  | 'TOKEN_PATH_MISMATCH';
 
 /** Registry entry shape shared by every `<AREA>_ERRORS` table. */
 export interface ErrorInfo {
@@ -84,6 +85,12 @@ export const TOKEN_ERRORS: Record<TokenErrorCode, ErrorInfo> = {
     message: 'A token claim is missing or does not match the policy.',
     remedy:
       'Check iss (default JSS), sub (default AppManifest), aud and exp against the verifier policy.',
+  },
+  TOKEN_PATH_MISMATCH: {
+    status: 401,
+    message: 'The token was issued for a different file.',
+    remedy:
+      'Use the URL the token was signed for; tokens Portcullis mints carry a "path" claim and open only that file.',
   },
 };
 

@@ -10,6 +10,7 @@ export {
   checkClaims,
   isNumericDate,
   MAX_NUMERIC_DATE,
+  PATH_CLAIM,
 } from './claims.js';
 export { type DecodedToken, decodeToken, splitToken, type TokenParts } from './decode.js';
 export { formatDuration, parseDuration } from './duration.js';

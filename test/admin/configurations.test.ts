@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/admin/app.js';
 import {
   type AdminFixture,
   addAccount,
@@ -430,8 +431,9 @@ describe('reading, changing and deleting', () => {
     const [h, p, s] = jwt.split('.') as [string, string, string];
     expect(Buffer.from(h, 'base64url').toString()).toBe('{"alg":"RS256"}');
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
-    expect(Object.keys(payload)).toEqual(['sub', 'iss', 'exp']);
-    expect(payload).toMatchObject({ sub: 'AppManifest', iss: 'JSS' });
+    // Jamf's claims in Jamf's order, then the path binding (decoded, as the listener serves it).
+    expect(Object.keys(payload)).toEqual(['sub', 'iss', 'exp', 'path']);
+    expect(payload).toMatchObject({ sub: 'AppManifest', iss: 'JSS', path: '/apps/My App ü.ipa' });
     expect(payload.exp * 1000).toBe(Date.parse(expiresAt));
     expect(payload.exp - Date.now() / 1000).toBeGreaterThan(43200 - 120);
     expect(
@@ -441,6 +443,10 @@ describe('reading, changing and deleting', () => {
       url: 'https://other.example/x.pkg?a=1',
     });
     expect(full.json().url).toMatch(/^https:\/\/other\.example\/x\.pkg\?a=1&token=ey/);
+    const fullToken = new URL(full.json().url).searchParams.get('token')!;
+    expect(JSON.parse(Buffer.from(fullToken.split('.')[1]!, 'base64url').toString()).path).toBe(
+      '/x.pkg',
+    );
   });
 
   it('refuses traversal in content paths and non-http URLs', async () => {
@@ -450,6 +456,12 @@ describe('reading, changing and deleting', () => {
       { path: 'a\\b' },
       { url: 'file:///etc/passwd' },
       { url: 'javascript:alert(1)' },
+      // A token opens one file: URLs that name none the listener would serve are refused.
+      { url: 'https://dist.example.test/' },
+      { url: 'https://dist.example.test/apps/' },
+      { url: 'https://dist.example.test/a.ipa/../b.ipa' },
+      { url: 'https://dist.example.test/.env' },
+      { path: '.git/config' },
     ]) {
       const res = await call('POST', `${BASE}/${id}/signed-urls`, payload);
       expect(problemOf(res).code, JSON.stringify(payload)).toBe('VALIDATION_FAILED');
@@ -523,20 +535,55 @@ describe('reading, changing and deleting', () => {
   });
 });
 
-describe('decorators for other route files', () => {
-  it('signUrl and configurationPrivateKey work for enabled configurations', async () => {
+describe('the signer is the only way to a configuration key', () => {
+  it('mints for admins, refuses read-only and anonymous callers before touching the key', async () => {
     const created = (
       await call('POST', BASE, {
-        displayName: 'Decorators',
+        displayName: 'Signer',
         key: { pem: rsa.export({ type: 'pkcs1', format: 'pem' }).toString() },
       })
     ).json();
-    const url = await fx.app.signUrl(created.id, 'https://dist.example.test/b.epub');
-    expect(url).toMatch(/^https:\/\/dist\.example\.test\/b\.epub\?token=/);
-    const key = await fx.app.configurationPrivateKey(created.id);
-    expect(createPublicKey(key).equals(createPublicKey(rsa))).toBe(true);
-    await expect(fx.app.signUrl('no-such-id', 'https://x/')).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+    const { signer } = fx.app.adminServices;
+    const admin: Principal = {
+      username: 'admin',
+      role: 'admin',
+      source: 'local',
+      mustChangePassword: false,
+    };
+    const minter = signer.minterFor(admin);
+    const signed = await minter.signUrl({
+      configurationId: created.id,
+      url: 'https://dist.example.test/b.epub',
+      path: '/b.epub',
+      purpose: 'signed-url',
     });
+    expect(signed.url).toMatch(/^https:\/\/dist\.example\.test\/b\.epub\?token=/);
+    const reader: Principal = { ...admin, username: 'reader', role: 'read-only' };
+    expect(() => signer.minterFor(reader)).toThrow(
+      expect.objectContaining({ code: 'SIGNING_FORBIDDEN' }),
+    );
+    expect(() => signer.minterFor(null)).toThrow(
+      expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+    );
+    await expect(
+      minter.signUrl({
+        configurationId: 'no-such-id',
+        url: 'https://x/a',
+        path: '/a',
+        purpose: 'signed-url',
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // A binding the listener could never match is a programming error, not a token.
+    for (const path of ['/', 'a.ipa', '/a/../b.ipa', '/.env', '/dir/']) {
+      await expect(
+        minter.signUrl({
+          configurationId: created.id,
+          url: 'https://x/a',
+          path,
+          purpose: 'signed-url',
+        }),
+        path,
+      ).rejects.toThrow(TypeError);
+    }
   });
 });

@@ -5,12 +5,15 @@
  * refusals are the very 401s downloads get, and every manifest fetch is audited without its token.
  */
 
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentManifestExtension } from '../../src/admin/routes/content-device.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import type { DownloadEvent } from '../../src/server/types.js';
 import { storeKeySource } from '../../src/store/key-source.js';
+import { decryptSecret } from '../../src/store/secret.js';
+import { signToken } from '../../src/token/sign.js';
 import { type Fixtures, makeFixtures } from '../catalog/fixtures.js';
 import { eventually } from '../helpers/wait.js';
 import { type AdminFixture, addAccount, adminFixture, bearer, login } from './helpers.js';
@@ -21,6 +24,17 @@ let manifestUrl: URL;
 let configurationId = '';
 const servers: RunningServer[] = [];
 const events: DownloadEvent[] = [];
+
+/** A Jamf Pro-shaped token (no path claim) signed with the configuration's own key. */
+async function jamfToken(): Promise<string> {
+  const record = await fx.store.configurations.get(configurationId);
+  const pem = decryptSecret(
+    fx.secret,
+    record!.privateKeyCiphertext,
+    `configuration:${configurationId}`,
+  );
+  return signToken(createPrivateKey(Buffer.from(pem)), { expiresIn: '5m' });
+}
 
 /** A content listener with the store's keys and the manifest route, as `serve --data` builds it. */
 async function listener(publicUrl?: string): Promise<RunningServer> {
@@ -120,7 +134,8 @@ describe('contentManifestExtension', () => {
 
   it('audits a fetch for content that has no manifest as NOT_FOUND, after the token verified', async () => {
     const base = (await listener()).url;
-    const token = manifestUrl.searchParams.get('token') ?? '';
+    // Jamf's tokens open any path; Portcullis' own would be refused for another file (below).
+    const token = await jamfToken();
     events.length = 0;
     const missing = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist?token=${token}`);
     expect(missing.status).toBe(404);
@@ -133,6 +148,39 @@ describe('contentManifestExtension', () => {
       path: '/mac/Nope.pkg',
     });
     expect(events[1]).toMatchObject({ via: 'manifest', outcome: 'TOKEN_MISSING', path: '-' });
+  });
+
+  it('refuses a token minted for one file on the manifest of another; Jamf tokens open both', async () => {
+    const h = {
+      ...bearer(await login(fx.app, 'alice')),
+      'content-type': 'application/octet-stream',
+    };
+    const put = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/content/mac/Other.pkg',
+      headers: h,
+      payload: readFileSync(files.path('component.pkg')),
+    });
+    expect(put.statusCode).toBe(201);
+    const base = (await listener('https://dist.example.test')).url;
+    const bound = manifestUrl.searchParams.get('token') ?? '';
+    events.length = 0;
+    const other = await fetch(`${base}/.portcullis/manifest/mac/Other.pkg.plist?token=${bound}`);
+    expect(other.status).toBe(401);
+    expect(await other.json()).toMatchObject({ code: 'TOKEN_PATH_MISMATCH' });
+    // Refused before the catalog is consulted: a missing file answers exactly the same.
+    const missing = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist?token=${bound}`);
+    expect(missing.status).toBe(401);
+    expect((await missing.json()).code).toBe('TOKEN_PATH_MISMATCH');
+    await eventually(() => events.length >= 2);
+    expect(events[0]).toMatchObject({ via: 'manifest', outcome: 'TOKEN_PATH_MISMATCH' });
+    const own = await fetch(`${base}${manifestUrl.pathname}?token=${bound}`);
+    expect(own.status).toBe(200);
+    const jamf = await jamfToken();
+    for (const name of ['Agent', 'Other']) {
+      const res = await fetch(`${base}/.portcullis/manifest/mac/${name}.pkg.plist?token=${jamf}`);
+      expect(res.status, name).toBe(200);
+    }
   });
 
   it('without --public-url builds the package URL from the listener, not from Host', async () => {

@@ -219,11 +219,35 @@ describe('listing and install helpers', () => {
     expect(JSON.stringify(items)).not.toContain('sha256s');
   });
 
+  it('refuses every install helper to read-only accounts: they carry download tokens', async () => {
+    for (const tail of [
+      'install',
+      'manifest.plist',
+      'qr.png',
+      'qr.svg',
+      'commands/InstallApplication.plist',
+    ]) {
+      const res = await fx.app.inject({
+        method: 'GET',
+        url: `${C}/apps/Field%20Kit.ipa/${tail}?config=${configId}`,
+        headers: reader,
+      });
+      expect(problemOf(res), tail).toMatchObject({ status: 403, code: 'SIGNING_FORBIDDEN' });
+    }
+    // The record itself stays readable.
+    const detail = await fx.app.inject({
+      method: 'GET',
+      url: `${C}/apps/Field%20Kit.ipa`,
+      headers: reader,
+    });
+    expect(detail.statusCode).toBe(200);
+  });
+
   it('needs a configuration for install links', async () => {
     const res = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/install`,
-      headers: reader,
+      headers: admin,
     });
     expect(problemOf(res)).toMatchObject({ status: 400, code: 'CONFIGURATION_REQUIRED' });
   });
@@ -232,7 +256,7 @@ describe('listing and install helpers', () => {
     const res = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/install?config=${configId}`,
-      headers: { ...reader, host: 'evil.example' },
+      headers: { ...admin, host: 'evil.example' },
     });
     expect(res.statusCode).toBe(200);
     const links = res.json();
@@ -255,7 +279,7 @@ describe('listing and install helpers', () => {
     const res = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/commands/InstallApplication.plist?config=${configId}&managementFlags=1`,
-      headers: reader,
+      headers: admin,
     });
     expect(res.statusCode).toBe(200);
     const cmd = pythonParse(res.body) as { Command: Record<string, unknown>; CommandUUID: string };
@@ -266,13 +290,13 @@ describe('listing and install helpers', () => {
     const wrong = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/commands/InstallMedia.plist?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(problemOf(wrong)).toMatchObject({ status: 409, code: 'COMMAND_NOT_APPLICABLE' });
     const unknown = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/commands/EraseDevice.plist?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(problemOf(unknown)).toMatchObject({ status: 404, code: 'COMMAND_UNKNOWN' });
   });
@@ -281,7 +305,7 @@ describe('listing and install helpers', () => {
     const res = await fx.app.inject({
       method: 'GET',
       url: `${C}/mac/Suite.pkg/commands/InstallEnterpriseApplication.plist?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(res.statusCode).toBe(200);
     const cmd = pythonParse(res.body) as {
@@ -315,7 +339,7 @@ describe('listing and install helpers', () => {
     const media = await fx.app.inject({
       method: 'GET',
       url: `${C}/Caf%C3%A9.pdf/commands/InstallMedia.plist?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(pythonParse(media.body).Command).toMatchObject({
       RequestType: 'InstallMedia',
@@ -326,7 +350,7 @@ describe('listing and install helpers', () => {
     const manifest = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/manifest.plist?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(pythonParse(manifest.body)).toMatchObject({
       items: [{ metadata: { 'bundle-identifier': 'com.example.fieldkit', kind: 'software' } }],
@@ -334,14 +358,14 @@ describe('listing and install helpers', () => {
     const png = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/qr.png?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(png.headers['content-type']).toBe('image/png');
     expect(png.rawPayload.subarray(1, 4).toString()).toBe('PNG');
     const svg = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/qr.svg?config=${configId}`,
-      headers: reader,
+      headers: admin,
     });
     expect(svg.body).toContain('<svg');
   });
@@ -353,7 +377,7 @@ describe('listing and install helpers', () => {
     const res = await fx.app.inject({
       method: 'GET',
       url: `${C}/apps/Field%20Kit.ipa/install?config=00000000-0000-0000-0000-000000000000`,
-      headers: reader,
+      headers: admin,
     });
     expect(res.statusCode).toBe(404);
   });

@@ -196,8 +196,12 @@ describe('serve --data with the zero-config key', () => {
         { ...layout, root: join(dir, 'content') },
         server.url,
       );
-      const url = signedUrl.replace('welcome.txt', 'hello.txt');
-      expect((await fetch(url)).status).toBe(200);
+      writeFileSync(join(dir, 'content', 'welcome.txt'), 'welcome');
+      expect((await fetch(signedUrl)).status).toBe(200);
+      // The sample token is bound to the sample file (path claim): it opens nothing else.
+      const other = await fetch(signedUrl.replace('welcome.txt', 'hello.txt'));
+      expect(other.status).toBe(401);
+      expect(((await other.json()) as { code: string }).code).toBe('TOKEN_PATH_MISMATCH');
     } finally {
       await server.close();
       await composed.close();

@@ -334,6 +334,11 @@ describe('admin console (e2e)', { timeout: 60_000 }, () => {
       await reader.click('.sidebar >> text=Content');
       await reader.waitForSelector('table.table tbody tr');
       expect(await reader.locator('#upload-file').count()).toBe(0);
+      // Install links carry download tokens: a read-only account is offered none to mint.
+      await reader.locator('tr', { hasText: 'apps/FieldNotes.ipa' }).locator('a').click();
+      await reader.waitForSelector('text=need an admin account');
+      expect(await reader.locator('#install-config').count()).toBe(0);
+      expect(await reader.locator('#install-download-url').count()).toBe(0);
       await reader.click('.sidebar >> text=Tools');
       await reader.waitForSelector('#inspect-input');
       expect(await reader.locator('#probe-url').count()).toBe(0);

@@ -34,6 +34,7 @@ describe('explainToken', () => {
       sub: true,
       aud: null,
       lifetime: null,
+      path: null,
     });
     expect(e.times.exp).toEqual({
       seconds: NOW + 900,

@@ -220,3 +220,22 @@ describe('results', () => {
     expect(tokenFingerprint(`${t}x`)).not.toBe(tokenFingerprint(t));
   });
 });
+
+describe('the path claim (tokens Portcullis mints for one file)', () => {
+  const v = createNodeVerifier([{ key: a.publicKey }], { cache: false });
+  const withPath = (path: unknown) =>
+    craftJson({ alg: 'RS256' }, jamfClaims({ path }), a.privateKey);
+
+  it('passes an absolute path through to the caller, who compares it', () => {
+    expect(v.verify(withPath('/apps/App.ipa'), NOW).claims.path).toBe('/apps/App.ipa');
+  });
+
+  it('refuses a binding that is not an absolute path string, never treating it as unbound', () => {
+    for (const bad of [null, 42, ['/a.ipa'], { p: '/a.ipa' }, '', 'a.ipa']) {
+      expect(
+        codeOf(() => v.verify(withPath(bad), NOW)),
+        JSON.stringify(bad).slice(0, 20),
+      ).toBe('CLAIM_INVALID');
+    }
+  });
+});

@@ -5,7 +5,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { checkRequestPath } from '../../http/path.js';
 import type { KeyMaterialInput } from '../configuration-material.js';
+import { rawUrlPath } from '../configuration-signer.js';
 import { CreateConfigurationBody, type RotateBody } from '../schemas.js';
 import { SchemaValidationError, toFieldIssues } from '../validation.js';
 
@@ -111,4 +113,24 @@ export function contentUrl(publicUrl: string, path: string): string {
       { path: 'path', message: 'must be a relative content path without . or .. segments' },
     ]);
   return `${publicUrl}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * The path the content listener will see for a URL to sign: its raw path (never a normalised
+ * one, so `..` cannot hide), relative to the public URL's own path prefix when the URL lies under
+ * it, decoded and checked exactly as the listener does (src/http/path.ts). A signed token opens
+ * this one file, so a URL that names no servable file (a directory, a dotfile, `..`) is refused.
+ */
+export function listenerPathOf(url: string, publicUrl: string, field: 'url' | 'path'): string {
+  let raw = rawUrlPath(url);
+  const prefix = rawUrlPath(publicUrl).replace(/\/+$/, '');
+  const sameOrigin = url.toLowerCase().startsWith(`${publicUrl.toLowerCase()}/`);
+  if (sameOrigin && prefix !== '' && raw.startsWith(`${prefix}/`)) raw = raw.slice(prefix.length);
+  const checked = checkRequestPath(raw);
+  if (!checked.ok || checked.directory) {
+    throw new SchemaValidationError('body', [
+      { path: field, message: 'must name one file the content listener serves' },
+    ]);
+  }
+  return checked.path;
 }

@@ -21,7 +21,7 @@ import {
   TOKEN_EXPIRY_PRESETS,
 } from '../schemas.js';
 import { acceptsMultipart } from '../validation.js';
-import { contentUrl, createInput, rotateInput } from './configuration-forms.js';
+import { contentUrl, createInput, listenerPathOf, rotateInput } from './configuration-forms.js';
 
 const BASE = '/api/v1/jwt-configurations';
 const TAGS = ['configurations'];
@@ -272,7 +272,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     `${BASE}/:id/signed-urls`,
     {
-      ...write,
+      preHandler: app.requireSigning,
       schema: {
         summary: 'Sign a download URL (or a content path under the public URL)',
         tags: TAGS,
@@ -284,13 +284,16 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
       const body = request.body as z.infer<typeof SignedUrlBody>;
+      const minter = signer.minterFor(request.principal);
       const target = 'url' in body ? body.url : contentUrl(app.publicUrl, body.path);
-      const signed = await signer.signUrl(id, target);
-      await app.recordChange(request, 'configuration.sign-url', 'configuration', id, {
+      const field = 'url' in body ? 'url' : 'path';
+      // The signer records the token (who, path, expiry, fingerprint) in the change log.
+      return minter.signUrl({
+        configurationId: id,
         url: target,
-        expiresAt: signed.expiresAt,
+        path: listenerPathOf(target, app.publicUrl, field),
+        purpose: 'signed-url',
       });
-      return signed;
     },
   );
 }

@@ -29,6 +29,6 @@ export function contentManifestExtension(
     createManifestExtension({
       store: opts.store,
       publicUrl: () => ctx.publicUrl(),
-      verifyToken: (token) => ctx.verifyToken(token),
+      verifyToken: (token, path) => ctx.verifyToken(token, path),
     });
 }

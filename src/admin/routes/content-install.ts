@@ -1,7 +1,9 @@
 /**
  * Install helpers of one catalog record: the link bundle (`install`), the manifest, QR codes and
  * MDM command plists, each signed for the JWT configuration given as `?config=`. Device URLs are
- * built from the server's public URL (never from the Host header).
+ * built from the server's public URL (never from the Host header). Each one exists to carry
+ * download tokens, so the whole action needs the caller's minting capability from the signer
+ * (read-only callers get 403 SIGNING_FORBIDDEN), and every token is bound to this record's path.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { INSTALL_COMMANDS, type InstallCommandName } from '../../catalog/commands.js';
@@ -16,6 +18,7 @@ import {
 import { renderPlist } from '../../catalog/manifest.js';
 import { renderQrPng, renderQrSvg } from '../../catalog/qr.js';
 import type { ContentRecord } from '../../store/types.js';
+import type { MintPurpose } from '../configuration-signer.js';
 
 /** The sub-resources reachable under /api/v1/content/{path}/… */
 export type ContentAction =
@@ -41,6 +44,14 @@ export function splitAction(tail: string): { pathTail: string; action: ContentAc
 
 const API_BASE = '/api/v1/content';
 
+/** What each action's tokens are recorded as. */
+const PURPOSES: Record<ContentAction['kind'], MintPurpose> = {
+  install: 'install',
+  manifest: 'manifest',
+  qr: 'qr',
+  command: 'command',
+};
+
 /** Answers one install action for a record. */
 export async function sendAction(
   app: FastifyInstance,
@@ -49,10 +60,16 @@ export async function sendAction(
   record: ContentRecord,
   action: ContentAction,
 ): Promise<FastifyReply> {
+  // First, before anything about configurations or URLs is revealed: may this caller mint at all?
+  const minter = app.adminServices.signer.minterFor(request.principal);
   const configId = (request.query as { config?: string }).config;
   if (!configId) throw new CatalogError('CONFIGURATION_REQUIRED');
   if (!app.publicUrl) throw new CatalogError('PUBLIC_URL_REQUIRED');
-  const signUrl = (url: string) => app.signUrl(configId, url);
+  const purpose = PURPOSES[action.kind];
+  // Every URL an action signs (download, manifest) concerns this one file, so all bind to it.
+  const path = `/${record.path}`;
+  const signUrl = async (url: string) =>
+    (await minter.signUrl({ configurationId: configId, url, path, purpose })).url;
   const ctx = { publicUrl: app.publicUrl, signUrl };
   reply.header('cache-control', 'private, no-store');
   switch (action.kind) {

@@ -111,7 +111,8 @@ async function fetchReadiness(publicUrl: string): Promise<Health> {
 }
 
 /**
- * Registers POST /api/v1/tools/inspect (any signed-in user), POST /api/v1/tools/probe (admin)
+ * Registers POST /api/v1/tools/inspect (any signed-in user), POST /api/v1/tools/probe (callers
+ * who may mint)
  * and GET /api/v1/tools/health (any signed-in user).
  */
 export async function toolsRoutes(app: FastifyInstance): Promise<void> {
@@ -134,7 +135,8 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/api/v1/tools/probe',
     {
-      preHandler: app.requireRole('admin'),
+      // The probe sends a valid token signed with the configuration's key: that is minting.
+      preHandler: app.requireSigning,
       schema: {
         summary: 'Probe a distribution point with hostile and valid tokens',
         tags: ['tools'],
@@ -143,8 +145,10 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const body = request.body as z.infer<typeof ProbeBody>;
-      const privateKey = await app.configurationPrivateKey(body.configurationId);
-      return probeDistributionPoint(body.url, privateKey, {
+      const minter = app.adminServices.signer.minterFor(request.principal);
+      const grant = await minter.probeKey(body.configurationId, body.url);
+      return probeDistributionPoint(body.url, grant.privateKey, {
+        now: grant.now,
         timeoutMs: 10_000,
         attackerKey: await sharedAttackerKey(),
       });

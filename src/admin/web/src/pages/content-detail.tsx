@@ -10,6 +10,7 @@ import { formatBytes, formatTime } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import type { ContentItem, InstallInfo } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
+import { useCanWrite } from '../lib/user.js';
 import { loadConfigurations } from './configurations.js';
 import { KIND_LABEL } from './content.js';
 
@@ -50,6 +51,8 @@ export function ContentDetailPage({ path }: { path: string }) {
   const item = useResource(() => api<ContentItem>('GET', contentUrl(path)), [path]);
   const configs = useResource(loadConfigurations, []);
   const [configId, setConfigId] = useState('');
+  // Same rule as the signer's (admin mints); the API refuses others with SIGNING_FORBIDDEN anyway.
+  const canSign = useCanWrite();
   const enabled = (configs.data ?? []).filter((c) => c.enabled);
   useEffect(() => {
     // Functional update: a choice the user made while the list loaded must win.
@@ -96,30 +99,62 @@ export function ContentDetailPage({ path }: { path: string }) {
           )}
         </>
       )}
-      <div class="panel">
-        <h2>Install</h2>
-        <Field
-          id="install-config"
-          label="JWT configuration"
-          hint="Links are signed with this configuration's key and expiry."
-        >
-          <select
-            id="install-config"
-            value={configId}
-            onChange={(e) => setConfigId(e.currentTarget.value)}
-            {...describedBy('install-config', undefined, true)}
-          >
-            {enabled.length === 0 && <option value="">No enabled configuration</option>}
-            {enabled.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.displayName}
-              </option>
-            ))}
-          </select>
-        </Field>
-        {configId && data && <InstallPanel path={path} configId={configId} />}
-      </div>
+      {canSign ? (
+        <InstallSection
+          path={path}
+          data={data}
+          configId={configId}
+          setConfigId={setConfigId}
+          enabled={enabled}
+        />
+      ) : (
+        <div class="panel">
+          <h2>Install</h2>
+          {/* Install links carry download tokens; minting them needs the admin role. */}
+          <p>Signed install links, manifests and QR codes need an admin account.</p>
+        </div>
+      )}
     </section>
+  );
+}
+
+function InstallSection({
+  path,
+  data,
+  configId,
+  setConfigId,
+  enabled,
+}: {
+  path: string;
+  data: ContentItem | undefined;
+  configId: string;
+  setConfigId: (id: string) => void;
+  enabled: { id: string; displayName: string }[];
+}) {
+  return (
+    <div class="panel">
+      <h2>Install</h2>
+      <Field
+        id="install-config"
+        label="JWT configuration"
+        hint="Links are signed with this configuration's key and expiry."
+      >
+        <select
+          id="install-config"
+          value={configId}
+          onChange={(e) => setConfigId(e.currentTarget.value)}
+          {...describedBy('install-config', undefined, true)}
+        >
+          {enabled.length === 0 && <option value="">No enabled configuration</option>}
+          {enabled.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.displayName}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {configId && data && <InstallPanel path={path} configId={configId} />}
+    </div>
   );
 }
 
