@@ -1,10 +1,13 @@
 /**
  * An AuditSink that batches download events into the store. `record` never blocks or throws:
- * events wait in a bounded ring; when it is full the oldest are dropped and counted (a flood
- * of refused requests must not exhaust memory or stall serving). Flushes every `flushMs`, as
- * soon as a batch is full, and on close.
+ * events are capped (src/store/audit-policy.ts) and wait in a bounded ring; when it is full the
+ * oldest are dropped and counted (a flood of refused requests must not exhaust memory or stall
+ * serving). Anonymous refusals that share an aggregation key while they wait are coalesced
+ * into one queued entry with a count, so a flood costs one entry and one upsert per key.
+ * Flushes every `flushMs`, as soon as a batch is full, and on close.
  */
 import type { AuditSink, DownloadEvent } from '../server/types.js';
+import { aggregateKey, capEvent } from './audit-policy.js';
 import { StoreError } from './errors.js';
 import { Ring } from './ring.js';
 import type { AuditEventInput, Store } from './types.js';
@@ -50,6 +53,12 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
   const flushMs = opts.flushMs ?? 1000;
   const queue = new Ring<AuditEventInput>(opts.maxQueue ?? 10_000);
   const attribute = opts.configurationIdOf ?? defaultConfigurationIdOf;
+  // Queued aggregate entries by key; an entry leaves the map when it leaves the queue.
+  const waiting = new Map<string, AuditEventInput>();
+  const forget = (entry: AuditEventInput): void => {
+    const key = aggregateKey(entry);
+    if (key !== null && waiting.get(key) === entry) waiting.delete(key);
+  };
   let dropped = 0;
   let droppedUnlogged = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -73,6 +82,7 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     logDrops('queue full');
     while (queue.size > 0) {
       const batch = queue.take(batchSize);
+      for (const entry of batch) forget(entry);
       try {
         await store.audit.insert(batch);
       } catch (err) {
@@ -124,11 +134,27 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     timer.unref();
   };
 
+  const enqueue = (entry: AuditEventInput): void => {
+    const key = aggregateKey(entry);
+    const same = key === null ? undefined : waiting.get(key);
+    if (same) {
+      same.count = (same.count ?? 1) + 1;
+      same.lastTime = Math.max(same.lastTime ?? same.time, entry.time);
+      return;
+    }
+    const evicted = queue.push(entry);
+    if (key !== null) waiting.set(key, entry);
+    if (evicted) {
+      forget(evicted);
+      drop(evicted.count ?? 1, 'queue full');
+    }
+  };
+
   return {
     record(event) {
       try {
         if (closed) return drop(1, 'sink closed');
-        if (queue.push({ ...event, configurationId: attribute(event) })) drop(1, 'queue full');
+        enqueue(capEvent({ ...event, configurationId: attribute(event) }));
         schedule(queue.size >= batchSize ? 0 : flushMs);
       } catch {
         // record must never throw into the request path.

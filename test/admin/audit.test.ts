@@ -160,14 +160,18 @@ describe('stats, changes and settings', () => {
       (
         await fx.app.inject({ method: 'GET', url: '/api/v1/settings', headers: bearer(reader) })
       ).json(),
-    ).toEqual({ auditRetentionDays: 90, keyRotationDays: 365 });
+    ).toEqual({ auditRetentionDays: 90, auditMaxRows: 1_000_000, keyRotationDays: 365 });
     const put = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
       headers: bearer(admin),
       payload: { auditRetentionDays: 30 },
     });
-    expect(put.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 365 });
+    expect(put.json()).toEqual({
+      auditRetentionDays: 30,
+      auditMaxRows: 1_000_000,
+      keyRotationDays: 365,
+    });
     expect(await fx.store.settings.get('auditRetentionDays')).toBe('30');
     const rotation = await fx.app.inject({
       method: 'PUT',
@@ -175,7 +179,26 @@ describe('stats, changes and settings', () => {
       headers: bearer(admin),
       payload: { keyRotationDays: 180 },
     });
-    expect(rotation.json()).toEqual({ auditRetentionDays: 30, keyRotationDays: 180 });
+    expect(rotation.json()).toEqual({
+      auditRetentionDays: 30,
+      auditMaxRows: 1_000_000,
+      keyRotationDays: 180,
+    });
+    const rows = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(admin),
+      payload: { auditMaxRows: 50_000 },
+    });
+    expect(rows.json()).toMatchObject({ auditMaxRows: 50_000 });
+    expect(await fx.store.settings.get('auditMaxRows')).toBe('50000');
+    const readOnly = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(reader),
+      payload: { auditMaxRows: 1 },
+    });
+    expect(readOnly.statusCode).toBe(403);
     const zero = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
@@ -195,11 +218,12 @@ describe('stats, changes and settings', () => {
       url: '/api/v1/changes?action=settings.update',
       headers: bearer(reader),
     });
-    expect(changes.json().items[1]).toMatchObject({
+    expect(changes.json().items[2]).toMatchObject({
       actor: 'alice',
       action: 'settings.update',
       details: { auditRetentionDays: 30 },
     });
-    expect(changes.json().items[0]).toMatchObject({ details: { keyRotationDays: 180 } });
+    expect(changes.json().items[1]).toMatchObject({ details: { keyRotationDays: 180 } });
+    expect(changes.json().items[0]).toMatchObject({ details: { auditMaxRows: 50_000 } });
   });
 });

@@ -5,6 +5,7 @@
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-audit.js';
 import { migration003 } from './003-content.js';
+import { migration005 } from './005-audit-rollups.js';
 
 /** One forward-only schema step, applied inside its own transaction. */
 export interface Migration {
@@ -14,7 +15,12 @@ export interface Migration {
 }
 
 /** All migrations, ascending by version. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration005,
+];
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
