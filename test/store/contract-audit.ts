@@ -134,6 +134,9 @@ export function registerAuditContract(ctx: { store: Store }): void {
       expect(top.topPaths).toContainEqual({ path: '/a', count: 1 });
       expect(top.topPaths.map((p) => p.path)).not.toContain('/x');
       expect(top.buckets.reduce((n, b) => n + b.ok + b.refused, 0)).toBe(7);
+      // Windows over two days rank from day rows: the same downloads, counted once.
+      const week = await store.audit.stats({ since: since - 7 * 86_400_000, bucketMs: 86_400_000 });
+      expect(week.topPaths).toEqual(top.topPaths);
       await expectCode(store.audit.stats({ since: 0, bucketMs: 1 }), 'STORE_INVALID_QUERY');
     });
 

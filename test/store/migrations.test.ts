@@ -125,6 +125,8 @@ describe('migrations', () => {
       { path: '/a.ipa', count: 2 },
       { path: '/b.pkg', count: 1 },
     ]);
+    const long = await store.audit.stats({ since: hour - 3 * 86_400_000, bucketMs: 86_400_000 });
+    expect(long.topPaths).toEqual(hourly.topPaths);
     const minutes = await store.audit.stats({ since: hour, bucketMs: 60_000 });
     expect(minutes.buckets.slice(0, 2)).toEqual([
       { t: hour, ok: 2, refused: 0 },

@@ -1,6 +1,6 @@
 /**
  * The audit stats rollups (migration 005): request counts per minute and per hour by outcome,
- * and successful requests per hour and path. Inserts add their deltas in the same write, so the
+ * and successful requests per hour and path and per day and path. Inserts add their deltas in the same write, so the
  * dashboard reads a bounded number of small rows however large the log grows.
  */
 import { StoreError } from '../errors.js';
@@ -9,6 +9,9 @@ import type { Conn } from './conn.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Longest window whose top paths are read from hour rows; longer windows use day rows. */
+const HOURLY_PATHS_WINDOW = 2 * DAY;
 /** More buckets than this is a mistake (or an attack) rather than a chart. */
 const MAX_BUCKETS = 10_000;
 
@@ -16,7 +19,8 @@ const MAX_BUCKETS = 10_000;
 export class RollupDeltas {
   private readonly minutes = new Map<string, [number, string, number, number]>();
   private readonly hours = new Map<string, [number, string, number, number]>();
-  private readonly paths = new Map<string, [number, string, number]>();
+  private readonly hourPaths = new Map<string, [number, string, number]>();
+  private readonly dayPaths = new Map<string, [number, string, number]>();
 
   /** Counts `n` requests that finished at `time` with `status` and `outcome` on `path`. */
   add(time: number, status: number, outcome: string, path: string, n: number): void {
@@ -26,10 +30,8 @@ export class RollupDeltas {
     const hour = Math.floor(time / HOUR) * HOUR;
     bump(this.hours, hour, outcome, ok, refused);
     if (ok > 0) {
-      const key = `${hour}|${path}`;
-      const row = this.paths.get(key);
-      if (row) row[2] += ok;
-      else this.paths.set(key, [hour, path, ok]);
+      bumpPath(this.hourPaths, hour, path, ok);
+      bumpPath(this.dayPaths, Math.floor(time / DAY) * DAY, path, ok);
     }
   }
 
@@ -39,11 +41,23 @@ export class RollupDeltas {
     for (const v of this.minutes.values()) minute.run(...v);
     const hour = conn.stmt(upsertOutcome('audit_hours', 'hour'));
     for (const v of this.hours.values()) hour.run(...v);
-    const path = conn.stmt(`INSERT INTO audit_hour_paths (hour, path, count) VALUES (?, ?, ?)
-      ON CONFLICT (hour, path) DO UPDATE SET count = count + excluded.count`);
-    for (const v of this.paths.values()) path.run(...v);
+    const hourPath = conn.stmt(upsertPath('audit_hour_paths', 'hour'));
+    for (const v of this.hourPaths.values()) hourPath.run(...v);
+    const dayPath = conn.stmt(upsertPath('audit_day_paths', 'day'));
+    for (const v of this.dayPaths.values()) dayPath.run(...v);
   }
 }
+
+function bumpPath(map: Map<string, [number, string, number]>, t: number, path: string, n: number) {
+  const key = `${t}|${path}`;
+  const row = map.get(key);
+  if (row) row[2] += n;
+  else map.set(key, [t, path, n]);
+}
+
+const upsertPath = (table: string, column: string): string =>
+  `INSERT INTO ${table} (${column}, path, count) VALUES (?, ?, ?)
+   ON CONFLICT (${column}, path) DO UPDATE SET count = count + excluded.count`;
 
 function bump(
   map: Map<string, [number, string, number, number]>,
@@ -70,6 +84,7 @@ export function purgeRollupsBefore(conn: Conn, timeMs: number): void {
   const hour = Math.floor(timeMs / HOUR) * HOUR;
   conn.stmt('DELETE FROM audit_hours WHERE hour < ?').run(hour);
   conn.stmt('DELETE FROM audit_hour_paths WHERE hour < ?').run(hour);
+  conn.stmt('DELETE FROM audit_day_paths WHERE day < ?').run(Math.floor(timeMs / DAY) * DAY);
 }
 
 /**
@@ -116,11 +131,17 @@ export function readStats(conn: Conn, since: number, bucketMs: number): AuditSta
   const byOutcome: Record<string, number> = Object.fromEntries(
     outcomes.map((o) => [o.outcome, o.n]),
   );
+  // Top paths cost (days or hours in the window) × (paths downloaded in each): hour rows for
+  // the dashboard's day, day rows for long windows, so a 90-day window reads ~90 rows per path.
+  const [pathTable, pathColumn, pathGrain] =
+    conn.now() - start > HOURLY_PATHS_WINDOW
+      ? ['audit_day_paths', 'day', DAY]
+      : ['audit_hour_paths', 'hour', HOUR];
   const topPaths = conn
     .stmt(
-      `SELECT path, SUM(count) AS count FROM audit_hour_paths WHERE hour >= ?
+      `SELECT path, SUM(count) AS count FROM ${pathTable} WHERE ${pathColumn} >= ?
        GROUP BY path ORDER BY count DESC, path LIMIT 10`,
     )
-    .all(Math.floor(start / HOUR) * HOUR) as Array<{ path: string; count: number }>;
+    .all(Math.floor(start / pathGrain) * pathGrain) as Array<{ path: string; count: number }>;
   return { since: start, buckets, byOutcome, topPaths };
 }
