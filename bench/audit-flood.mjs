@@ -12,7 +12,9 @@
  *      Store, as the sink writes them), starts the CLI on it and times the dashboard's stats
  *      call. Goal: < 20 ms. While each heavy admin query runs (stats, a list filter that matches
  *      nothing, a 1000-row CSV page) it probes the content listener every 5 ms and reports the
- *      slowest answer, i.e. how long that query held the shared event loop.
+ *      slowest answer, i.e. how long that query held the shared event loop. For reference it
+ *      also times `store.audit.stats` in process (the query without HTTP), an authenticated
+ *      `GET /api/v1/settings` (the floor of any admin request) and the probe with no admin query.
  *
  * Usage: npm run bench:audit   (env AUDIT_FLOOD=requests, AUDIT_ROWS=rows to override)
  */
@@ -251,30 +253,67 @@ async function fillStore(data) {
   return rows;
 }
 
-/** Times `path` `n` times; meanwhile probes the content listener every 5 ms. */
-async function timed(server, token, path, n, accept) {
+const ms = (v) => Number(v.toFixed(2));
+function summary(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { n: sorted.length, median: ms(at(0.5)), p95: ms(at(0.95)), max: ms(at(1)) };
+}
+
+/** Probes the content listener (a refusal, answered on the shared loop) every 5 ms until stopped. */
+function startProbe(port) {
   const times = [];
   let probing = true;
-  let worstProbe = 0;
-  const probe = (async () => {
+  const done = (async () => {
     while (probing) {
       const t = performance.now();
-      await fetch(`http://127.0.0.1:${server.port}/probe.ipa`).then((r) => r.arrayBuffer());
-      worstProbe = Math.max(worstProbe, performance.now() - t);
+      await fetch(`http://127.0.0.1:${port}/probe.ipa`).then((r) => r.arrayBuffer());
+      times.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
+  return async () => {
+    probing = false;
+    await done;
+    const s = summary(times);
+    return { probeMedian: s.median, worstProbe: s.max };
+  };
+}
+
+/** Times `path` `n` times over HTTP; meanwhile probes the content listener every 5 ms. */
+async function timed(server, token, path, n, accept) {
+  const times = [];
+  const stop = startProbe(server.port);
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await getJson(server.adminUrl, token, path, accept);
     times.push(performance.now() - t);
   }
-  probing = false;
-  await probe;
-  times.sort((a, b) => a - b);
-  const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-  const ms = (v) => Number(v.toFixed(2));
-  return { n, median: ms(at(0.5)), p95: ms(at(0.95)), max: ms(at(1)), worstProbe: ms(worstProbe) };
+  return { ...summary(times), ...(await stop()) };
+}
+
+/** Times `store.audit.stats` in process (no HTTP): what the query itself costs. */
+async function storeStats(data) {
+  const store = openSqliteStore({ dataDir: data });
+  const out = {};
+  const now = Date.now();
+  const cases = {
+    '24h/1h (dashboard)': [now - 86_400_000, 3_600_000],
+    '24h/1m': [now - 86_400_000, 60_000],
+    '30d/1d': [now - 30 * 86_400_000, 86_400_000],
+  };
+  for (const [label, [since, bucketMs]] of Object.entries(cases)) {
+    await store.audit.stats({ since, bucketMs });
+    const times = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      await store.audit.stats({ since, bucketMs });
+      times.push(performance.now() - t);
+    }
+    out[label] = summary(times);
+  }
+  await store.close();
+  return out;
 }
 
 async function benchStats() {
@@ -282,15 +321,21 @@ async function benchStats() {
   const t = performance.now();
   const rows = await fillStore(data);
   const fillSeconds = Number(((performance.now() - t) / 1000).toFixed(1));
+  const inProcess = await storeStats(data);
   const server = await serve(data, join(work, 'content'));
   try {
     const token = await login(server.adminUrl);
     const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
     const q = encodeURIComponent(since);
     await getJson(server.adminUrl, token, `/api/v1/audit/stats?since=${q}&bucket=1h`); // warm
+    const idle = startProbe(server.port);
+    await new Promise((r) => setTimeout(r, 3000));
     return {
       rows,
       fillSeconds,
+      storeStatsInProcess: inProcess,
+      probeWithNoAdminQuery: await idle(),
+      settingsFloor: await timed(server, token, '/api/v1/settings', 200),
       statsDashboard24h1h: await timed(
         server,
         token,

@@ -107,8 +107,7 @@ export interface AuditQuery {
  * Aggregates for the console dashboard, counted in requests (an aggregated row adds its count),
  * read from rollups maintained with every insert. `since` is the requested start rounded down
  * to the rollup grain (the hour when `bucketMs` is a whole number of hours, else the minute).
- * `topPaths` ranks successful downloads (status < 400) at hour grain for windows up to two days
- * and at day grain (UTC days) beyond.
+ * `topPaths` ranks successful downloads (status < 400) since the hour `since` falls in.
  */
 export interface AuditStats {
   since: number;

@@ -140,6 +140,30 @@ export function registerAuditContract(ctx: { store: Store }): void {
       await expectCode(store.audit.stats({ since: 0, bucketMs: 1 }), 'STORE_INVALID_QUERY');
     });
 
+    it('ranks top downloads exactly to the hour across quarter-day and day boundaries', async () => {
+      const { store } = ctx;
+      const HOUR = 3_600_000;
+      const now = Date.now();
+      const first = Math.floor(now / HOUR) * HOUR - 60 * HOUR;
+      // One download per hour for 60 hours; path i % 7, so every window has its own ranking.
+      const events = Array.from({ length: 61 }, (_, i) =>
+        downloadEvent({ time: first + i * HOUR + 1, path: `/p${(i * i) % 7}` }),
+      );
+      await store.audit.insert(events);
+      for (const back of [1, 5, 6, 7, 13, 24, 25, 30, 48, 59]) {
+        const since = Math.floor(now / HOUR) * HOUR - back * HOUR;
+        const expected = new Map<string, number>();
+        for (const e of events) {
+          if (e.time >= since) expected.set(e.path, (expected.get(e.path) ?? 0) + 1);
+        }
+        const want = [...expected]
+          .map(([path, count]) => ({ path, count }))
+          .sort((a, b) => b.count - a.count || (a.path < b.path ? -1 : 1));
+        const got = await store.audit.stats({ since: since + 1234, bucketMs: HOUR });
+        expect(got.topPaths, `${back} h back`).toEqual(want);
+      }
+    });
+
     it('purges events older than a time and reports how many (also past one chunk)', async () => {
       const { store } = ctx;
       await store.audit.insert([1000, 2000, 3000].map((time) => downloadEvent({ time })));

@@ -1,6 +1,6 @@
 /**
  * The audit stats rollups (migration 005): request counts per minute and per hour by outcome,
- * and successful requests per hour and path and per day and path. Inserts add their deltas in the same write, so the
+ * and successful requests per path per hour, per quarter day and per day. Inserts add their deltas in the same write, so the
  * dashboard reads a bounded number of small rows however large the log grows.
  */
 import { StoreError } from '../errors.js';
@@ -9,9 +9,8 @@ import type { Conn } from './conn.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+const QUARTER = 6 * HOUR;
 const DAY = 86_400_000;
-/** Longest window whose top paths are read from hour rows; longer windows use day rows. */
-const HOURLY_PATHS_WINDOW = 2 * DAY;
 /** More buckets than this is a mistake (or an attack) rather than a chart. */
 const MAX_BUCKETS = 10_000;
 
@@ -20,6 +19,7 @@ export class RollupDeltas {
   private readonly minutes = new Map<string, [number, string, number, number]>();
   private readonly hours = new Map<string, [number, string, number, number]>();
   private readonly hourPaths = new Map<string, [number, string, number]>();
+  private readonly quarterPaths = new Map<string, [number, string, number]>();
   private readonly dayPaths = new Map<string, [number, string, number]>();
 
   /** Counts `n` requests that finished at `time` with `status` and `outcome` on `path`. */
@@ -31,6 +31,7 @@ export class RollupDeltas {
     bump(this.hours, hour, outcome, ok, refused);
     if (ok > 0) {
       bumpPath(this.hourPaths, hour, path, ok);
+      bumpPath(this.quarterPaths, Math.floor(time / QUARTER) * QUARTER, path, ok);
       bumpPath(this.dayPaths, Math.floor(time / DAY) * DAY, path, ok);
     }
   }
@@ -43,6 +44,8 @@ export class RollupDeltas {
     for (const v of this.hours.values()) hour.run(...v);
     const hourPath = conn.stmt(upsertPath('audit_hour_paths', 'hour'));
     for (const v of this.hourPaths.values()) hourPath.run(...v);
+    const quarterPath = conn.stmt(upsertPath('audit_quarter_paths', 'quarter'));
+    for (const v of this.quarterPaths.values()) quarterPath.run(...v);
     const dayPath = conn.stmt(upsertPath('audit_day_paths', 'day'));
     for (const v of this.dayPaths.values()) dayPath.run(...v);
   }
@@ -84,6 +87,9 @@ export function purgeRollupsBefore(conn: Conn, timeMs: number): void {
   const hour = Math.floor(timeMs / HOUR) * HOUR;
   conn.stmt('DELETE FROM audit_hours WHERE hour < ?').run(hour);
   conn.stmt('DELETE FROM audit_hour_paths WHERE hour < ?').run(hour);
+  conn
+    .stmt('DELETE FROM audit_quarter_paths WHERE quarter < ?')
+    .run(Math.floor(timeMs / QUARTER) * QUARTER);
   conn.stmt('DELETE FROM audit_day_paths WHERE day < ?').run(Math.floor(timeMs / DAY) * DAY);
 }
 
@@ -131,17 +137,28 @@ export function readStats(conn: Conn, since: number, bucketMs: number): AuditSta
   const byOutcome: Record<string, number> = Object.fromEntries(
     outcomes.map((o) => [o.outcome, o.n]),
   );
-  // Top paths cost (days or hours in the window) × (paths downloaded in each): hour rows for
-  // the dashboard's day, day rows for long windows, so a 90-day window reads ~90 rows per path.
-  const [pathTable, pathColumn, pathGrain] =
-    conn.now() - start > HOURLY_PATHS_WINDOW
-      ? ['audit_day_paths', 'day', DAY]
-      : ['audit_hour_paths', 'hour', HOUR];
-  const topPaths = conn
+  return { since: start, buckets, byOutcome, topPaths: topPaths(conn, start) };
+}
+
+/**
+ * Top successful downloads since `since` (rounded down to the hour), exact at hour grain. The
+ * window is read as hour rows up to the next quarter day, quarter rows up to the next UTC day,
+ * then day rows: at most ~9 + (days in the window) rows per path, so the dashboard's 24 h costs
+ * the same whatever the log holds. (UTC days and quarters are aligned to the epoch.)
+ */
+function topPaths(conn: Conn, since: number): Array<{ path: string; count: number }> {
+  const hour = Math.floor(since / HOUR) * HOUR;
+  const quarter = Math.ceil(hour / QUARTER) * QUARTER;
+  const day = Math.ceil(hour / DAY) * DAY;
+  return conn
     .stmt(
-      `SELECT path, SUM(count) AS count FROM ${pathTable} WHERE ${pathColumn} >= ?
-       GROUP BY path ORDER BY count DESC, path LIMIT 10`,
+      `SELECT path, SUM(count) AS count FROM (
+         SELECT path, count FROM audit_hour_paths WHERE hour >= ? AND hour < ?
+         UNION ALL
+         SELECT path, count FROM audit_quarter_paths WHERE quarter >= ? AND quarter < ?
+         UNION ALL
+         SELECT path, count FROM audit_day_paths WHERE day >= ?
+       ) GROUP BY path ORDER BY count DESC, path LIMIT 10`,
     )
-    .all(Math.floor(start / pathGrain) * pathGrain) as Array<{ path: string; count: number }>;
-  return { since: start, buckets, byOutcome, topPaths };
+    .all(hour, quarter, quarter, day, day) as Array<{ path: string; count: number }>;
 }

@@ -128,7 +128,7 @@ function filters(q: AuditQuery): Where {
 /** Rows deleted per step of a purge. */
 const PURGE_CHUNK = 5000;
 /** Ids read per step of a query: bounds each synchronous step whatever the filters match. */
-const SCAN_WINDOW = 20_000;
+const SCAN_WINDOW = 5000;
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
