@@ -34,11 +34,15 @@ export interface StoreAuditSinkOptions {
 export interface StoreAuditSink extends AuditSink {
   flush(): Promise<void>;
   close(): Promise<void>;
-  /** Events dropped because the queue was full or the store kept failing. */
+  /** Events (requests) dropped because the queue was full or the store kept failing. */
   readonly dropped: number;
   /** Events waiting to be written. */
   readonly pending: number;
 }
+
+/** Requests a list of queued entries stands for (a coalesced entry counts each of its requests). */
+const requestsIn = (entries: readonly AuditEventInput[]): number =>
+  entries.reduce((n, e) => n + (e.count ?? 1), 0);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const defaultConfigurationIdOf = (e: DownloadEvent): string | null =>
@@ -88,8 +92,9 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       } catch (err) {
         if (err instanceof StoreError && err.code === 'STORE_UNAVAILABLE') {
           opts.logger?.warn({ err, events: batch.length }, 'audit write failed; will retry');
+          // unshiftAll puts back from the newest; the entries that did not fit are the oldest.
           const lost = queue.unshiftAll(batch);
-          if (lost) drop(lost, 'store failing and queue full');
+          if (lost) drop(requestsIn(batch.slice(0, lost)), 'store failing and queue full');
           return;
         }
         // Anything else is a bad event, not a bad store: retrying the batch would block the
@@ -105,7 +110,7 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       try {
         await store.audit.insert([event]);
       } catch {
-        bad++;
+        bad += event.count ?? 1;
       }
     }
     if (bad) drop(bad, 'refused by the store', cause);
@@ -166,7 +171,7 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       await flush();
       // A write that failed during close gets one more try; after that the events are lost.
       if (queue.size > 0) await flush();
-      if (queue.size > 0) drop(queue.take(queue.size).length, 'store unavailable at close');
+      if (queue.size > 0) drop(requestsIn(queue.take(queue.size)), 'store unavailable at close');
     },
     get dropped() {
       return dropped;

@@ -1,6 +1,6 @@
 /** CSV export: RFC 4180 quoting and spreadsheet formula neutralisation. */
 import { describe, expect, it } from 'vitest';
-import { AUDIT_CSV_COLUMNS, auditToCsv, csvCell } from '../../src/store/csv.js';
+import { AUDIT_CSV_COLUMNS, auditCsvChunks, auditToCsv, csvCell } from '../../src/store/csv.js';
 import type { AuditEventRecord } from '../../src/store/types.js';
 
 const event = (over: Partial<AuditEventRecord> = {}): AuditEventRecord => ({
@@ -76,6 +76,15 @@ describe('auditToCsv', () => {
     );
     expect(lines[4]).toBe('');
     expect(lines).toHaveLength(5);
+  });
+
+  it('streams the same CSV in chunks of rows, the header first', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => event({ id: i, path: `/=${i},x` }));
+    const chunks: string[] = [];
+    for await (const chunk of auditCsvChunks(items, 100)) chunks.push(chunk);
+    expect(chunks).toHaveLength(4);
+    expect(chunks[0]).toBe(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
+    expect(chunks.join('')).toBe(auditToCsv(items));
   });
 
   it('returns just the header for no items', () => {

@@ -4,9 +4,11 @@
  * page at a time (`x-next-cursor` names the next). The store reads the list in bounded id
  * windows and the stats from rollups, so no request here holds the event loop for long.
  */
+
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { auditToCsv } from '../../store/csv.js';
+import { auditCsvChunks } from '../../store/csv.js';
 import {
   AUDIT_MAX_ROWS_SETTING,
   AUDIT_RETENTION_SETTING,
@@ -55,7 +57,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="portcullis-audit.csv"')
-          .send(auditToCsv(page.items));
+          .send(Readable.from(auditCsvChunks(page.items)));
       }
       return page;
     },

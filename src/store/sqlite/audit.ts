@@ -129,6 +129,8 @@ function filters(q: AuditQuery): Where {
 const PURGE_CHUNK = 5000;
 /** Ids read per step of a query: bounds each synchronous step whatever the filters match. */
 const SCAN_WINDOW = 5000;
+/** Rows returned per step of a query (a 1000-row page is read in several steps). */
+const STEP_ROWS = 250;
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -189,14 +191,19 @@ export function sqliteAudit(conn: Conn): AuditRepo {
       const sql = `SELECT * FROM audit_events NOT INDEXED WHERE id < ? AND id >= ? ${cond}
         ORDER BY id DESC LIMIT ?`;
       let upper = Math.min(before ?? Number.MAX_SAFE_INTEGER, bounds.hi + 1);
+      let lower = Math.max(bounds.lo, upper - SCAN_WINDOW);
       while (rows.length <= limit && upper > bounds.lo) {
-        const lower = Math.max(bounds.lo, upper - SCAN_WINDOW);
-        const want = limit + 1 - rows.length;
+        const want = Math.min(limit + 1 - rows.length, STEP_ROWS);
         const found = await conn.run(
           () => conn.stmt(sql).all(upper, lower, ...where.values, want) as Row[],
         );
         rows.push(...found);
-        upper = lower;
+        if (found.length === want) {
+          upper = found[found.length - 1]!.id; // more may match in this window
+        } else {
+          upper = lower;
+          lower = Math.max(bounds.lo, upper - SCAN_WINDOW);
+        }
         if (rows.length <= limit && upper > bounds.lo) await yieldToLoop();
       }
       return toPage(rows.map(fromRow), limit, (e) => e.id);
