@@ -246,6 +246,8 @@ export const ChangesQueryParams = z.strictObject({
 export const SettingsBody = z.strictObject({
   /** Days of audit history to keep; 0 keeps everything. */
   auditRetentionDays: z.number().int().min(0).max(3650).optional(),
+  /** Most audit rows kept (oldest go first); 0 sets no row limit. */
+  auditMaxRows: z.number().int().min(0).max(1_000_000_000).optional(),
   /** Age in days after which the console flags a configuration's key for rotation. */
   keyRotationDays: z.number().int().min(1).max(3650).optional(),
   /** Absolute lifetime of an admin session in hours: keep-alive never renews past it. */
@@ -260,6 +262,7 @@ export const SettingsBody = z.strictObject({
 /** Settings as returned (with defaults filled in). */
 export const SettingsView = z.object({
   auditRetentionDays: z.number(),
+  auditMaxRows: z.number(),
   keyRotationDays: z.number(),
   sessionMaxHours: z.number(),
 });

@@ -1,10 +1,13 @@
 /**
  * An AuditSink that batches download events into the store. `record` never blocks or throws:
- * events wait in a bounded ring; when it is full the oldest are dropped and counted (a flood
- * of refused requests must not exhaust memory or stall serving). Flushes every `flushMs`, as
- * soon as a batch is full, and on close.
+ * events are capped (src/store/audit-policy.ts) and wait in a bounded ring; when it is full the
+ * oldest are dropped and counted (a flood of refused requests must not exhaust memory or stall
+ * serving). Anonymous refusals that share an aggregation key while they wait are coalesced
+ * into one queued entry with a count, so a flood costs one entry and one upsert per key.
+ * Flushes every `flushMs`, as soon as a batch is full, and on close.
  */
 import type { AuditSink, DownloadEvent } from '../server/types.js';
+import { aggregateKey, capEvent } from './audit-policy.js';
 import { StoreError } from './errors.js';
 import { Ring } from './ring.js';
 import type { AuditEventInput, Store } from './types.js';
@@ -31,11 +34,15 @@ export interface StoreAuditSinkOptions {
 export interface StoreAuditSink extends AuditSink {
   flush(): Promise<void>;
   close(): Promise<void>;
-  /** Events dropped because the queue was full or the store kept failing. */
+  /** Events (requests) dropped because the queue was full or the store kept failing. */
   readonly dropped: number;
   /** Events waiting to be written. */
   readonly pending: number;
 }
+
+/** Requests a list of queued entries stands for (a coalesced entry counts each of its requests). */
+const requestsIn = (entries: readonly AuditEventInput[]): number =>
+  entries.reduce((n, e) => n + (e.count ?? 1), 0);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const defaultConfigurationIdOf = (e: DownloadEvent): string | null =>
@@ -50,6 +57,12 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
   const flushMs = opts.flushMs ?? 1000;
   const queue = new Ring<AuditEventInput>(opts.maxQueue ?? 10_000);
   const attribute = opts.configurationIdOf ?? defaultConfigurationIdOf;
+  // Queued aggregate entries by key; an entry leaves the map when it leaves the queue.
+  const waiting = new Map<string, AuditEventInput>();
+  const forget = (entry: AuditEventInput): void => {
+    const key = aggregateKey(entry);
+    if (key !== null && waiting.get(key) === entry) waiting.delete(key);
+  };
   let dropped = 0;
   let droppedUnlogged = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -73,13 +86,15 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     logDrops('queue full');
     while (queue.size > 0) {
       const batch = queue.take(batchSize);
+      for (const entry of batch) forget(entry);
       try {
         await store.audit.insert(batch);
       } catch (err) {
         if (err instanceof StoreError && err.code === 'STORE_UNAVAILABLE') {
           opts.logger?.warn({ err, events: batch.length }, 'audit write failed; will retry');
+          // unshiftAll puts back from the newest; the entries that did not fit are the oldest.
           const lost = queue.unshiftAll(batch);
-          if (lost) drop(lost, 'store failing and queue full');
+          if (lost) drop(requestsIn(batch.slice(0, lost)), 'store failing and queue full');
           return;
         }
         // Anything else is a bad event, not a bad store: retrying the batch would block the
@@ -95,7 +110,7 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       try {
         await store.audit.insert([event]);
       } catch {
-        bad++;
+        bad += event.count ?? 1;
       }
     }
     if (bad) drop(bad, 'refused by the store', cause);
@@ -124,11 +139,27 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     timer.unref();
   };
 
+  const enqueue = (entry: AuditEventInput): void => {
+    const key = aggregateKey(entry);
+    const same = key === null ? undefined : waiting.get(key);
+    if (same) {
+      same.count = (same.count ?? 1) + 1;
+      same.lastTime = Math.max(same.lastTime ?? same.time, entry.time);
+      return;
+    }
+    const evicted = queue.push(entry);
+    if (key !== null) waiting.set(key, entry);
+    if (evicted) {
+      forget(evicted);
+      drop(evicted.count ?? 1, 'queue full');
+    }
+  };
+
   return {
     record(event) {
       try {
         if (closed) return drop(1, 'sink closed');
-        if (queue.push({ ...event, configurationId: attribute(event) })) drop(1, 'queue full');
+        enqueue(capEvent({ ...event, configurationId: attribute(event) }));
         schedule(queue.size >= batchSize ? 0 : flushMs);
       } catch {
         // record must never throw into the request path.
@@ -140,7 +171,7 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
       await flush();
       // A write that failed during close gets one more try; after that the events are lost.
       if (queue.size > 0) await flush();
-      if (queue.size > 0) drop(queue.take(queue.size).length, 'store unavailable at close');
+      if (queue.size > 0) drop(requestsIn(queue.take(queue.size)), 'store unavailable at close');
     },
     get dropped() {
       return dropped;

@@ -23,6 +23,9 @@ export const AUDIT_CSV_COLUMNS = [
   'durationMs',
   'userAgent',
   'via',
+  'count',
+  'aggregated',
+  'lastTime',
 ] as const;
 
 /** Quotes one cell per RFC 4180 and neutralises spreadsheet formulas in text cells. */
@@ -34,16 +37,40 @@ export function csvCell(value: unknown): string {
 }
 
 /**
- * Renders audit events as CSV with a header row; `time` becomes ISO-8601.
+ * Renders audit events as CSV in chunks of `rowsPerChunk` rows (the first chunk starts with the
+ * header), yielding to the event loop between chunks, for a streamed response.
+ * @example reply.type('text/csv').send(Readable.from(auditCsvChunks(page.items)))
+ */
+export async function* auditCsvChunks(
+  items: readonly AuditEventRecord[],
+  rowsPerChunk = 100,
+): AsyncGenerator<string> {
+  yield `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
+  for (let i = 0; i < items.length; i += rowsPerChunk) {
+    await new Promise((r) => setImmediate(r));
+    yield items
+      .slice(i, i + rowsPerChunk)
+      .map((e) => `${csvRow(e)}\r\n`)
+      .join('');
+  }
+}
+
+function csvRow(e: AuditEventRecord): string {
+  return AUDIT_CSV_COLUMNS.map((c) =>
+    c === 'time' || c === 'lastTime'
+      ? new Date(e[c]).toISOString()
+      : (e as unknown as Record<string, unknown>)[c],
+  )
+    .map(csvCell)
+    .join(',');
+}
+
+/**
+ * Renders audit events as CSV with a header row; `time` and `lastTime` become ISO-8601.
+ * An aggregated row (anonymous refusals) carries its request count in `count`.
  * @example reply.type('text/csv').send(auditToCsv(page.items))
  */
 export function auditToCsv(items: readonly AuditEventRecord[]): string {
-  const rows = [AUDIT_CSV_COLUMNS.join(',')];
-  for (const e of items) {
-    const cells = AUDIT_CSV_COLUMNS.map((c) =>
-      c === 'time' ? new Date(e.time).toISOString() : (e as unknown as Record<string, unknown>)[c],
-    );
-    rows.push(cells.map(csvCell).join(','));
-  }
+  const rows = [AUDIT_CSV_COLUMNS.join(','), ...items.map(csvRow)];
   return `${rows.join('\r\n')}\r\n`;
 }

@@ -15,8 +15,11 @@ export {
   verifyPassword,
 } from './passwords.js';
 export {
+  AUDIT_MAX_ROWS_SETTING,
   AUDIT_RETENTION_SETTING,
+  auditMaxRows,
   auditRetentionDays,
+  DEFAULT_AUDIT_MAX_ROWS,
   DEFAULT_AUDIT_RETENTION_DAYS,
   runRetention,
   startRetention,

@@ -16,16 +16,17 @@ export class Ring<T> {
     return this.count;
   }
 
-  /** Appends; returns true when the oldest item was overwritten to make room. */
-  push(item: T): boolean {
+  /** Appends; returns the oldest item when it was overwritten to make room, else undefined. */
+  push(item: T): T | undefined {
     const tail = (this.head + this.count) % this.capacity;
+    const evicted = this.count === this.capacity ? this.buf[tail] : undefined;
     this.buf[tail] = item;
     if (this.count < this.capacity) {
       this.count++;
-      return false;
+      return undefined;
     }
     this.head = (this.head + 1) % this.capacity;
-    return true;
+    return evicted;
   }
 
   /** Puts items back at the front in order, as far as room allows; returns how many did not fit. */

@@ -63,14 +63,34 @@ export interface JwtServerRecord {
   updatedAt: string;
 }
 
-/** One stored download decision. */
+/**
+ * One stored download decision. Anonymous refusals (src/store/audit-policy.ts) are stored as
+ * one row per minute, method, status, outcome, via and client network: such a row has
+ * `count` > 1 once a second request joins it, keeps the first request's (capped) details as a
+ * sample, and `lastTime` is the newest request it counts.
+ */
 export interface AuditEventRecord extends DownloadEvent {
   id: number;
   configurationId: string | null;
+  /** Requests this row stands for: 1 for a full row, >= 1 for an aggregated one. */
+  count: number;
+  /** Whether this row aggregates anonymous refusals. */
+  aggregated: boolean;
+  /** Time of the newest request counted (equals `time` when count is 1). */
+  lastTime: number;
 }
 
-/** Audit input: a download event, optionally attributed to a configuration. */
-export type AuditEventInput = DownloadEvent & { configurationId?: string | null };
+/**
+ * Audit input: a download event, optionally attributed to a configuration. `count` and
+ * `lastTime` let a sink hand over several anonymous refusals it already coalesced.
+ */
+export type AuditEventInput = DownloadEvent & {
+  configurationId?: string | null;
+  /** Requests this input stands for; default 1. Only anonymous refusals may exceed 1. */
+  count?: number;
+  /** Newest time among them; default `time`. */
+  lastTime?: number;
+};
 
 /** Filters for `audit.query`; results are newest first, keyset-paged on id. */
 export interface AuditQuery {
@@ -88,8 +108,14 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-/** Aggregates for the console dashboard. */
+/**
+ * Aggregates for the console dashboard, counted in requests (an aggregated row adds its count),
+ * read from rollups maintained with every insert. `since` is the requested start rounded down
+ * to the rollup grain (the hour when `bucketMs` is a whole number of hours, else the minute).
+ * `topPaths` ranks successful downloads (status < 400) since the hour `since` falls in.
+ */
 export interface AuditStats {
+  since: number;
   buckets: Array<{ t: number; ok: number; refused: number }>;
   byOutcome: Record<string, number>;
   topPaths: Array<{ path: string; count: number }>;
@@ -211,13 +237,26 @@ export interface JwtServerRepo {
 
 /** The download audit log. */
 export interface AuditRepo {
-  /** Inserts a batch atomically. */
+  /**
+   * Inserts a batch atomically, capping fields and folding anonymous refusals into their
+   * aggregate rows (src/store/audit-policy.ts); updates the stats rollups in the same write.
+   */
   insert(events: AuditEventInput[]): Promise<void>;
   query(q: AuditQuery): Promise<Page<AuditEventRecord>>;
   /** Buckets start at `since` (epoch ms) and are `bucketMs` wide; topPaths holds at most 10. */
   stats(q: { since: number; bucketMs: number }): Promise<AuditStats>;
-  /** Deletes events older than `timeMs` (epoch ms); returns how many. */
+  /**
+   * Deletes events (and stats rollups) older than `timeMs` (epoch ms), in chunks that yield
+   * between them; returns how many events.
+   */
   purgeOlderThan(timeMs: number): Promise<number>;
+  /**
+   * Deletes the oldest events until at most `maxRows` remain, in chunks that yield between
+   * them; returns how many. Stats rollups are kept: they count requests seen, not rows kept.
+   */
+  purgeBeyondRows(maxRows: number): Promise<number>;
+  /** Rows currently stored (maintained incrementally; cheap). */
+  rowCount(): Promise<number>;
 }
 
 /** The administrative change log. */

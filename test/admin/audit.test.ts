@@ -160,7 +160,12 @@ describe('stats, changes and settings', () => {
       (
         await fx.app.inject({ method: 'GET', url: '/api/v1/settings', headers: bearer(reader) })
       ).json(),
-    ).toEqual({ auditRetentionDays: 90, keyRotationDays: 365, sessionMaxHours: 12 });
+    ).toEqual({
+      auditRetentionDays: 90,
+      auditMaxRows: 1_000_000,
+      keyRotationDays: 365,
+      sessionMaxHours: 12,
+    });
     const put = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
@@ -169,6 +174,7 @@ describe('stats, changes and settings', () => {
     });
     expect(put.json()).toEqual({
       auditRetentionDays: 30,
+      auditMaxRows: 1_000_000,
       keyRotationDays: 365,
       sessionMaxHours: 12,
     });
@@ -181,9 +187,25 @@ describe('stats, changes and settings', () => {
     });
     expect(rotation.json()).toEqual({
       auditRetentionDays: 30,
+      auditMaxRows: 1_000_000,
       keyRotationDays: 180,
       sessionMaxHours: 12,
     });
+    const rows = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(admin),
+      payload: { auditMaxRows: 50_000 },
+    });
+    expect(rows.json()).toMatchObject({ auditMaxRows: 50_000 });
+    expect(await fx.store.settings.get('auditMaxRows')).toBe('50000');
+    const readOnly = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: bearer(reader),
+      payload: { auditMaxRows: 1 },
+    });
+    expect(readOnly.statusCode).toBe(403);
     const zero = await fx.app.inject({
       method: 'PUT',
       url: '/api/v1/settings',
@@ -203,11 +225,12 @@ describe('stats, changes and settings', () => {
       url: '/api/v1/changes?action=settings.update',
       headers: bearer(reader),
     });
-    expect(changes.json().items[1]).toMatchObject({
+    expect(changes.json().items[2]).toMatchObject({
       actor: 'alice',
       action: 'settings.update',
       details: { auditRetentionDays: 30 },
     });
-    expect(changes.json().items[0]).toMatchObject({ details: { keyRotationDays: 180 } });
+    expect(changes.json().items[1]).toMatchObject({ details: { keyRotationDays: 180 } });
+    expect(changes.json().items[0]).toMatchObject({ details: { auditMaxRows: 50_000 } });
   });
 });

@@ -80,6 +80,56 @@ describe('storeAuditSink', () => {
     );
   });
 
+  it('coalesces anonymous refusals while they wait and caps what it queues', async () => {
+    const insert = vi.spyOn(store.audit, 'insert');
+    const sink = storeAuditSink(store, { batchSize: 500, flushMs: 60_000, maxQueue: 1000 });
+    const minute = 1_700_000_040_000;
+    for (let i = 0; i < 50_000; i++) {
+      sink.record(
+        downloadEvent({
+          time: minute + (i % 60_000),
+          status: 401,
+          outcome: 'TOKEN_MISSING',
+          path: `/${i}/${'p'.repeat(3700)}`,
+          userAgent: 'u'.repeat(600),
+        }),
+      );
+    }
+    // One queued entry stands for all of them: nothing is dropped, memory stays flat.
+    expect(sink.pending).toBe(1);
+    expect(sink.dropped).toBe(0);
+    sink.record(downloadEvent({ path: `/ok/${'q'.repeat(5000)}` }));
+    expect(sink.pending).toBe(2);
+    await sink.close();
+    expect(insert.mock.calls.map((c) => c[0].length)).toEqual([2]);
+    const [queued] = insert.mock.calls[0]![0];
+    expect(queued!.path.length).toBeLessThanOrEqual(256);
+    expect(queued!.userAgent!.length).toBeLessThanOrEqual(128);
+    const { items } = await store.audit.query({});
+    expect(items.map((e) => e.count)).toEqual([1, 50_000]);
+    expect(items[1]).toMatchObject({ aggregated: true, lastTime: minute + 49_999 });
+    expect(items[0]!.path.length).toBe(1024);
+  });
+
+  it('counts every request of a coalesced entry it has to drop', async () => {
+    const sink = storeAuditSink(store, { batchSize: 500, flushMs: 60_000, maxQueue: 2 });
+    const refusal = { status: 401, outcome: 'TOKEN_MISSING' };
+    for (let i = 0; i < 10; i++)
+      sink.record(downloadEvent({ ...refusal, clientAddress: '192.0.2.1' }));
+    sink.record(downloadEvent({ ...refusal, clientAddress: '192.0.2.2' }));
+    sink.record(downloadEvent({ ...refusal, clientAddress: '192.0.2.3' })); // evicts the first
+    expect(sink.dropped).toBe(10);
+    // The evicted entry is forgotten: a new refusal from that client starts a fresh entry.
+    sink.record(downloadEvent({ ...refusal, clientAddress: '192.0.2.1' }));
+    expect(sink.dropped).toBe(11);
+    await sink.close();
+    const { items } = await store.audit.query({});
+    expect(items.map((e) => [e.clientAddress, e.count])).toEqual([
+      ['192.0.2.1', 1],
+      ['192.0.2.3', 1],
+    ]);
+  });
+
   it('never throws from record, keeps events while the store is unavailable, drops after close', async () => {
     const warn = vi.fn();
     const sink = storeAuditSink(store, { batchSize: 2, flushMs: 60_000, logger: { warn } });

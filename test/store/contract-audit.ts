@@ -1,5 +1,10 @@
 /** The audit part of the Store contract (split out to keep files small). */
 import { describe, expect, it } from 'vitest';
+import {
+  AGGREGATE_ROW_CAPS,
+  FULL_ROW_CAPS,
+  TRUNCATION_MARKER,
+} from '../../src/store/audit-policy.js';
 import type { Store } from '../../src/store/types.js';
 import { downloadEvent, expectCode } from './contract.js';
 
@@ -20,8 +25,9 @@ export function registerAuditContract(ctx: { store: Store }): void {
       expect(nextCursor).toBeNull();
       expect(items).toHaveLength(2);
       const [bare, rich] = items;
-      expect(rich).toEqual({ ...full, id: rich!.id, configurationId: 'cfg-1' });
-      expect(bare).toEqual({ ...downloadEvent(), id: bare!.id, configurationId: null });
+      const single = { count: 1, aggregated: false, lastTime: full.time };
+      expect(rich).toEqual({ ...full, ...single, id: rich!.id, configurationId: 'cfg-1' });
+      expect(bare).toEqual({ ...downloadEvent(), ...single, id: bare!.id, configurationId: null });
       expect(bare!.id).toBeGreaterThan(rich!.id);
     });
 
@@ -51,6 +57,8 @@ export function registerAuditContract(ctx: { store: Store }): void {
             time: 10_000 + i * 1000,
             outcome: i % 2 ? 'TOKEN_EXPIRED' : 'OK',
             status: i % 2 ? 401 : 200,
+            // Refused after the signature verified: a full row each (not an aggregate).
+            keyLabel: 'k',
             configurationId: i === 0 ? 'cfg' : null,
           } as never),
         ),
@@ -92,27 +100,68 @@ export function registerAuditContract(ctx: { store: Store }): void {
       expect((await store.audit.query({})).items).toHaveLength(100);
     });
 
-    it('aggregates buckets, outcomes and top paths since a time', async () => {
+    it('aggregates buckets, outcomes and top downloads since a time, in requests', async () => {
       const { store } = ctx;
       const bucketMs = 600_000;
-      const since = Date.now() - 6 * bucketMs;
+      // Minute-aligned: buckets narrower than an hour start on the minute.
+      const since = Math.floor(Date.now() / 60_000) * 60_000 - 6 * bucketMs;
       await store.audit.insert([
         downloadEvent({ time: since - 1, path: '/old' }),
         downloadEvent({ time: since + 1, path: '/a' }),
         downloadEvent({ time: since + 2, path: '/a', status: 403, outcome: 'SIGNATURE_INVALID' }),
+        downloadEvent({ time: since + 3, path: '/x', status: 401, outcome: 'TOKEN_MISSING' }),
+        downloadEvent({ time: since + 4, path: '/y', status: 401, outcome: 'TOKEN_MISSING' }),
         downloadEvent({ time: since + bucketMs + 5, path: '/b', status: 304 }),
         downloadEvent({ time: since + bucketMs + 6, path: '/__proto__', outcome: '__proto__' }),
       ]);
-      const stats = await store.audit.stats({ since, bucketMs });
+      const stats = await store.audit.stats({ since: since + 30_000, bucketMs });
+      expect(stats.since).toBe(since);
       expect(stats.buckets.length).toBeGreaterThanOrEqual(7);
-      expect(stats.buckets[0]).toEqual({ t: since, ok: 1, refused: 1 });
+      // The two anonymous refusals share one stored row but count as two requests.
+      expect(stats.buckets[0]).toEqual({ t: since, ok: 1, refused: 3 });
       expect(stats.buckets[1]).toEqual({ t: since + bucketMs, ok: 2, refused: 0 });
       expect(stats.buckets[2]).toEqual({ t: since + 2 * bucketMs, ok: 0, refused: 0 });
-      expect(stats.byOutcome).toEqual({ OK: 2, SIGNATURE_INVALID: 1, ['__proto__']: 1 });
+      expect(stats.byOutcome).toEqual({
+        OK: 2,
+        SIGNATURE_INVALID: 1,
+        TOKEN_MISSING: 2,
+        ['__proto__']: 1,
+      });
       expect(Object.getPrototypeOf(stats.byOutcome)).toBe(Object.prototype);
-      expect(stats.topPaths[0]).toEqual({ path: '/a', count: 2 });
-      expect(stats.topPaths.map((p) => p.path)).not.toContain('/old');
+      // Top paths rank successful downloads only (refusals name whatever a client typed).
+      const top = await store.audit.stats({ since: since - 3_600_000, bucketMs: 3_600_000 });
+      expect(top.since % 3_600_000).toBe(0);
+      expect(top.topPaths).toContainEqual({ path: '/a', count: 1 });
+      expect(top.topPaths.map((p) => p.path)).not.toContain('/x');
+      expect(top.buckets.reduce((n, b) => n + b.ok + b.refused, 0)).toBe(7);
+      // Windows over two days rank from day rows: the same downloads, counted once.
+      const week = await store.audit.stats({ since: since - 7 * 86_400_000, bucketMs: 86_400_000 });
+      expect(week.topPaths).toEqual(top.topPaths);
       await expectCode(store.audit.stats({ since: 0, bucketMs: 1 }), 'STORE_INVALID_QUERY');
+    });
+
+    it('ranks top downloads exactly to the hour across quarter-day and day boundaries', async () => {
+      const { store } = ctx;
+      const HOUR = 3_600_000;
+      const now = Date.now();
+      const first = Math.floor(now / HOUR) * HOUR - 60 * HOUR;
+      // One download per hour for 60 hours; path i % 7, so every window has its own ranking.
+      const events = Array.from({ length: 61 }, (_, i) =>
+        downloadEvent({ time: first + i * HOUR + 1, path: `/p${(i * i) % 7}` }),
+      );
+      await store.audit.insert(events);
+      for (const back of [1, 5, 6, 7, 13, 24, 25, 30, 48, 59]) {
+        const since = Math.floor(now / HOUR) * HOUR - back * HOUR;
+        const expected = new Map<string, number>();
+        for (const e of events) {
+          if (e.time >= since) expected.set(e.path, (expected.get(e.path) ?? 0) + 1);
+        }
+        const want = [...expected]
+          .map(([path, count]) => ({ path, count }))
+          .sort((a, b) => b.count - a.count || (a.path < b.path ? -1 : 1));
+        const got = await store.audit.stats({ since: since + 1234, bucketMs: HOUR });
+        expect(got.topPaths, `${back} h back`).toEqual(want);
+      }
     });
 
     it('purges events older than a time and reports how many (also past one chunk)', async () => {
@@ -126,12 +175,101 @@ export function registerAuditContract(ctx: { store: Store }): void {
       expect(await store.audit.purgeOlderThan(11_000)).toBe(11_001);
       expect((await store.audit.query({ limit: 1000 })).items).toHaveLength(1000);
       expect((await store.audit.query({ until: 11_000 })).items).toHaveLength(0);
+      expect(await store.audit.rowCount()).toBe(1000);
+      // The rollups of hours wholly before the cutoff go with them.
+      await store.audit.insert([downloadEvent({ time: 7_200_000 })]);
+      expect(await store.audit.purgeOlderThan(10_800_000)).toBe(1001);
+      const stats = await store.audit.stats({ since: 0, bucketMs: 86_400_000 * 1000 });
+      expect(stats.byOutcome).toEqual({});
     });
 
-    it('truncates very long user agents', async () => {
+    it('caps client-chosen fields with a visible marker, never splitting a character', async () => {
       const { store } = ctx;
-      await store.audit.insert([downloadEvent({ userAgent: 'A'.repeat(10_000) })]);
-      expect((await store.audit.query({})).items[0]!.userAgent).toHaveLength(512);
+      await store.audit.insert([
+        downloadEvent({ userAgent: 'A'.repeat(10_000), path: `/${'😀'.repeat(3000)}` }),
+      ]);
+      const [row] = (await store.audit.query({})).items;
+      expect(row!.userAgent).toHaveLength(FULL_ROW_CAPS.userAgent);
+      expect(row!.userAgent!.endsWith(TRUNCATION_MARKER)).toBe(true);
+      expect(row!.path.length).toBeLessThanOrEqual(FULL_ROW_CAPS.path);
+      expect(row!.path.endsWith(`😀${TRUNCATION_MARKER}`)).toBe(true);
+    });
+
+    it('folds anonymous refusals into one row per minute, client network and outcome', async () => {
+      const { store } = ctx;
+      const minute = 1_700_000_040_000;
+      const refusal = (i: number, over: Parameters<typeof downloadEvent>[0] = {}) =>
+        downloadEvent({
+          time: minute + i,
+          status: 401,
+          outcome: 'TOKEN_MISSING',
+          path: `/probe-${i}-${'p'.repeat(3700)}`,
+          userAgent: 'U'.repeat(600),
+          ...over,
+        });
+      await store.audit.insert(Array.from({ length: 300 }, (_, i) => refusal(i)));
+      await store.audit.insert([
+        refusal(301),
+        { ...refusal(302), count: 50, lastTime: minute + 59_000 },
+        refusal(60_000), // next minute
+        refusal(5, { outcome: 'SIGNATURE_INVALID', status: 403, tokenFingerprint: 'f1' }),
+        refusal(6, { clientAddress: '2001:db8:1:2:aaaa::1' }),
+        refusal(7, { clientAddress: '2001:db8:1:2:bbbb::2' }), // same /64
+        refusal(8, { clientAddress: '198.51.100.7' }),
+        // A verified token that is refused keeps its own row, as do downloads.
+        refusal(9, { keyLabel: 'cfg', status: 404, outcome: 'NOT_FOUND' }),
+        refusal(10, { keyLabel: 'cfg', status: 404, outcome: 'NOT_FOUND' }),
+      ]);
+      const { items } = await store.audit.query({ limit: 1000 });
+      expect(items).toHaveLength(7);
+      expect(await store.audit.rowCount()).toBe(7);
+      const first = items.find((e) => e.outcome === 'TOKEN_MISSING' && e.time === minute)!;
+      expect(first).toMatchObject({ count: 351, aggregated: true, lastTime: minute + 59_000 });
+      // The row keeps the first request as a sample, with tighter caps.
+      expect(first.path.startsWith('/probe-0-')).toBe(true);
+      expect(first.path.length).toBeLessThanOrEqual(AGGREGATE_ROW_CAPS.path);
+      expect(first.userAgent!.length).toBeLessThanOrEqual(AGGREGATE_ROW_CAPS.userAgent);
+      expect(items.filter((e) => e.clientAddress.startsWith('2001:db8'))).toEqual([
+        expect.objectContaining({ count: 2, clientAddress: '2001:db8:1:2:aaaa::1' }),
+      ]);
+      expect(items.filter((e) => e.outcome === 'NOT_FOUND')).toHaveLength(2);
+      expect(items.filter((e) => e.outcome === 'NOT_FOUND').every((e) => !e.aggregated)).toBe(true);
+      const stats = await store.audit.stats({ since: minute, bucketMs: 3_600_000 * 100_000 });
+      expect(stats.byOutcome).toEqual({ TOKEN_MISSING: 355, SIGNATURE_INVALID: 1, NOT_FOUND: 2 });
+    });
+
+    it('pages a filter that matches rarely across many rows without skipping any', async () => {
+      const { store } = ctx;
+      const events = Array.from({ length: 45_000 }, (_, i) =>
+        downloadEvent({ time: i, bytesSent: i, path: i % 9000 === 0 ? '/rare' : '/common' }),
+      );
+      for (let i = 0; i < events.length; i += 5000) {
+        await store.audit.insert(events.slice(i, i + 5000));
+      }
+      const first = await store.audit.query({ path: '/rare', limit: 3 });
+      expect(first.items.map((e) => e.bytesSent)).toEqual([36_000, 27_000, 18_000]);
+      const rest = await store.audit.query({ path: '/rare', limit: 3, cursor: first.nextCursor! });
+      expect(rest.items.map((e) => e.bytesSent)).toEqual([9000, 0]);
+      expect(rest.nextCursor).toBeNull();
+      expect((await store.audit.query({ path: '/ra*' })).items).toHaveLength(5);
+    });
+
+    it('trims the oldest rows beyond a row limit and keeps the row count and stats', async () => {
+      const { store } = ctx;
+      await store.audit.insert(
+        Array.from({ length: 12_000 }, (_, i) => downloadEvent({ time: 1000 + i, bytesSent: i })),
+      );
+      expect(await store.audit.rowCount()).toBe(12_000);
+      expect(await store.audit.purgeBeyondRows(20_000)).toBe(0);
+      expect(await store.audit.purgeBeyondRows(500)).toBe(11_500);
+      expect(await store.audit.rowCount()).toBe(500);
+      const { items } = await store.audit.query({ limit: 1000 });
+      expect(items).toHaveLength(500);
+      expect(items.at(-1)!.bytesSent).toBe(11_500);
+      // Stats count requests seen, not rows kept.
+      const stats = await store.audit.stats({ since: 0, bucketMs: 86_400_000 * 1000 });
+      expect(stats.byOutcome).toEqual({ OK: 12_000 });
+      await expect(store.audit.purgeBeyondRows(-1)).rejects.toThrow(TypeError);
     });
   });
 }

@@ -1,6 +1,6 @@
 /** CSV export: RFC 4180 quoting and spreadsheet formula neutralisation. */
 import { describe, expect, it } from 'vitest';
-import { AUDIT_CSV_COLUMNS, auditToCsv, csvCell } from '../../src/store/csv.js';
+import { AUDIT_CSV_COLUMNS, auditCsvChunks, auditToCsv, csvCell } from '../../src/store/csv.js';
 import type { AuditEventRecord } from '../../src/store/types.js';
 
 const event = (over: Partial<AuditEventRecord> = {}): AuditEventRecord => ({
@@ -15,6 +15,9 @@ const event = (over: Partial<AuditEventRecord> = {}): AuditEventRecord => ({
   durationMs: 1.5,
   via: 'file',
   configurationId: null,
+  count: 1,
+  aggregated: false,
+  lastTime: Date.UTC(2026, 0, 2, 3, 4, 5),
   ...over,
 });
 
@@ -50,17 +53,38 @@ describe('auditToCsv', () => {
     const csv = auditToCsv([
       event(),
       event({ id: 8, path: '/a, "b"/=c.pkg', userAgent: '=cmd|calc', configurationId: 'cfg' }),
+      event({
+        id: 9,
+        status: 401,
+        outcome: 'TOKEN_MISSING',
+        count: 1234,
+        aggregated: true,
+        lastTime: Date.UTC(2026, 0, 2, 3, 4, 59),
+      }),
     ]);
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
     expect(lines[1]).toBe(
-      '7,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,200,OK,10,127.0.0.1,,,,,1.5,,file',
+      '7,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,200,OK,10,127.0.0.1,,,,,1.5,,file,1,false,2026-01-02T03:04:05.000Z',
     );
     expect(lines[2]).toBe(
-      '8,2026-01-02T03:04:05.000Z,GET,"/a, ""b""/=c.pkg",200,OK,10,127.0.0.1,,,,cfg,1.5,\'=cmd|calc,file',
+      '8,2026-01-02T03:04:05.000Z,GET,"/a, ""b""/=c.pkg",200,OK,10,127.0.0.1,,,,cfg,1.5,\'=cmd|calc,file,1,false,2026-01-02T03:04:05.000Z',
     );
-    expect(lines[3]).toBe('');
-    expect(lines).toHaveLength(4);
+    // An aggregated row: how many anonymous refusals it stands for and until when.
+    expect(lines[3]).toBe(
+      '9,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,401,TOKEN_MISSING,10,127.0.0.1,,,,,1.5,,file,1234,true,2026-01-02T03:04:59.000Z',
+    );
+    expect(lines[4]).toBe('');
+    expect(lines).toHaveLength(5);
+  });
+
+  it('streams the same CSV in chunks of rows, the header first', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => event({ id: i, path: `/=${i},x` }));
+    const chunks: string[] = [];
+    for await (const chunk of auditCsvChunks(items, 100)) chunks.push(chunk);
+    expect(chunks).toHaveLength(4);
+    expect(chunks[0]).toBe(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
+    expect(chunks.join('')).toBe(auditToCsv(items));
   });
 
   it('returns just the header for no items', () => {

@@ -94,6 +94,52 @@ describe('migrations', () => {
     await store.close();
   });
 
+  it('migration 5 backfills the stats rollups and row count from existing audit rows', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE_NAME);
+    const old = new Database(file);
+    runMigrations(
+      old,
+      MIGRATIONS.filter((m) => m.version < 5),
+    );
+    const insert = old.prepare(
+      `INSERT INTO audit_events (time, method, path, status, outcome, bytes_sent, client_address,
+        duration_ms, via) VALUES (?, 'GET', ?, ?, ?, 0, '192.0.2.1', 1, 'file')`,
+    );
+    const hour = Date.UTC(2026, 0, 1, 10);
+    insert.run(hour + 1, '/a.ipa', 200, 'OK');
+    insert.run(hour + 2, '/a.ipa', 200, 'OK');
+    insert.run(hour + 61_000, '/b.pkg', 304, 'NOT_MODIFIED');
+    insert.run(hour + 3_600_000, '/x', 401, 'TOKEN_MISSING');
+    old.close();
+
+    const store = openSqliteStore({ file, now: () => hour + 2 * 3_600_000 });
+    expect(await store.audit.rowCount()).toBe(4);
+    const hourly = await store.audit.stats({ since: hour, bucketMs: 3_600_000 });
+    expect(hourly.buckets.slice(0, 2)).toEqual([
+      { t: hour, ok: 3, refused: 0 },
+      { t: hour + 3_600_000, ok: 0, refused: 1 },
+    ]);
+    expect(hourly.byOutcome).toEqual({ OK: 2, NOT_MODIFIED: 1, TOKEN_MISSING: 1 });
+    expect(hourly.topPaths).toEqual([
+      { path: '/a.ipa', count: 2 },
+      { path: '/b.pkg', count: 1 },
+    ]);
+    const long = await store.audit.stats({ since: hour - 3 * 86_400_000, bucketMs: 86_400_000 });
+    expect(long.topPaths).toEqual(hourly.topPaths);
+    const minutes = await store.audit.stats({ since: hour, bucketMs: 60_000 });
+    expect(minutes.buckets.slice(0, 2)).toEqual([
+      { t: hour, ok: 2, refused: 0 },
+      { t: hour + 60_000, ok: 1, refused: 0 },
+    ]);
+    // Old rows read back as single requests.
+    expect((await store.audit.query({})).items.every((e) => e.count === 1 && !e.aggregated)).toBe(
+      true,
+    );
+    await store.close();
+  });
+
   it('refuses a database from a newer schema with STORE_SCHEMA_TOO_NEW, naming no path', async () => {
     const dir = freshDir();
     await openSqliteStore({ dataDir: dir }).close();

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { ensureFirstAdmin } from '../../src/store/first-admin.js';
 import { verifyPassword } from '../../src/store/passwords.js';
 import {
+  auditMaxRows,
   auditRetentionDays,
+  DEFAULT_AUDIT_MAX_ROWS,
   DEFAULT_AUDIT_RETENTION_DAYS,
   runRetention,
   startRetention,
@@ -48,6 +50,7 @@ describe('retention', () => {
     await store.revokedTokens.revoke('kept', NOW / 1000 + 60);
     expect(await runRetention(store, { now: () => NOW })).toEqual({
       auditPurged: 1,
+      auditTrimmed: 0,
       revokedPurged: 1,
     });
     expect((await store.audit.query({})).items.map((e) => e.path)).toEqual(['/recent']);
@@ -61,6 +64,29 @@ describe('retention', () => {
     await store.settings.set('auditRetentionDays', '0');
     await store.audit.insert([downloadEvent({ time: 0 })]);
     expect(await runRetention(store, { now: () => NOW })).toMatchObject({ auditPurged: 0 });
+  });
+
+  it('also keeps at most auditMaxRows rows (default 1,000,000; 0 = no limit), oldest first', async () => {
+    expect(await auditMaxRows(store)).toBe(DEFAULT_AUDIT_MAX_ROWS);
+    expect(DEFAULT_AUDIT_MAX_ROWS).toBe(1_000_000);
+    await store.audit.insert(
+      Array.from({ length: 30 }, (_, i) =>
+        downloadEvent({ time: NOW - (30 - i) * 1000, bytesSent: i }),
+      ),
+    );
+    await store.settings.set('auditMaxRows', '0');
+    expect(await runRetention(store, { now: () => NOW })).toMatchObject({ auditTrimmed: 0 });
+    await store.settings.set('auditMaxRows', '10');
+    expect(await auditMaxRows(store)).toBe(10);
+    expect(await runRetention(store, { now: () => NOW })).toMatchObject({
+      auditPurged: 0,
+      auditTrimmed: 20,
+    });
+    const kept = (await store.audit.query({})).items.map((e) => e.bytesSent);
+    expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => 29 - i));
+    await store.settings.set('auditMaxRows', '-5');
+    expect(await auditMaxRows(store)).toBe(DEFAULT_AUDIT_MAX_ROWS);
+    await expect(runRetention(store, { maxRows: 1.5 })).rejects.toThrow(TypeError);
   });
 
   it('startRetention runs at once and on an interval until stopped, logging failures', async () => {

@@ -1,11 +1,20 @@
 /**
  * Audit log, statistics, change log and settings. The audit list answers JSON by default and
- * CSV when the client asks for `text/csv` (spreadsheet export from the console).
+ * CSV when the client asks for `text/csv` (spreadsheet export from the console), one bounded
+ * page at a time (`x-next-cursor` names the next). The store reads the list in bounded id
+ * windows and the stats from rollups, so no request here holds the event loop for long.
  */
+
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { auditToCsv } from '../../store/csv.js';
-import { AUDIT_RETENTION_SETTING, auditRetentionDays } from '../../store/retention.js';
+import { auditCsvChunks } from '../../store/csv.js';
+import {
+  AUDIT_MAX_ROWS_SETTING,
+  AUDIT_RETENTION_SETTING,
+  auditMaxRows,
+  auditRetentionDays,
+} from '../../store/retention.js';
 import type { AuditQuery } from '../../store/types.js';
 import { parseDuration } from '../../token/duration.js';
 import { SESSION_MAX_HOURS_SETTING, sessionMaxHours } from '../auth/session-lifetime.js';
@@ -49,7 +58,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="portcullis-audit.csv"')
-          .send(auditToCsv(page.items));
+          .send(Readable.from(auditCsvChunks(page.items)));
       }
       return page;
     },
@@ -71,7 +80,8 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
           : typeof q.since === 'number'
             ? q.since
             : Date.parse(q.since);
-      return { since, bucketMs, ...(await app.store.audit.stats({ since, bucketMs })) };
+      // The store answers from rollups and reports the start it used (rounded to their grain).
+      return { bucketMs, ...(await app.store.audit.stats({ since, bucketMs })) };
     },
   );
 
@@ -115,6 +125,9 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         if (body.auditRetentionDays !== undefined) {
           await app.store.settings.set(AUDIT_RETENTION_SETTING, String(body.auditRetentionDays));
         }
+        if (body.auditMaxRows !== undefined) {
+          await app.store.settings.set(AUDIT_MAX_ROWS_SETTING, String(body.auditMaxRows));
+        }
         if (body.keyRotationDays !== undefined) {
           await app.store.settings.set(KEY_ROTATION_SETTING, String(body.keyRotationDays));
         }
@@ -133,6 +146,7 @@ async function settingsView(app: FastifyInstance): Promise<z.infer<typeof Settin
   const rotation = Number(await app.store.settings.get(KEY_ROTATION_SETTING));
   return {
     auditRetentionDays: await auditRetentionDays(app.store),
+    auditMaxRows: await auditMaxRows(app.store),
     keyRotationDays:
       Number.isInteger(rotation) && rotation > 0 ? rotation : DEFAULT_KEY_ROTATION_DAYS,
     sessionMaxHours: await sessionMaxHours(app.store),

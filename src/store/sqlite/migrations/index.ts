@@ -6,6 +6,7 @@ import { migration001 } from './001-initial.js';
 import { migration002 } from './002-audit.js';
 import { migration003 } from './003-content.js';
 import { migration004 } from './004-session-epoch.js';
+import { migration005 } from './005-audit-rollups.js';
 
 /** One forward-only schema step, applied inside its own transaction. */
 export interface Migration {
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
+  migration005,
 ];
 
 /** The schema version this build writes. */

@@ -39,10 +39,17 @@ export interface AuditItem {
   tokenFingerprint?: string | null;
   configurationId?: string | null;
   via: string;
+  /** Requests the row stands for; > 1 only on aggregated anonymous refusals. */
+  count?: number;
+  /** The row folds anonymous refusals of one minute and client network (a sample + a count). */
+  aggregated?: boolean;
+  lastTime?: string | number;
 }
 
 /** `GET /api/v1/audit/stats`. */
 export interface AuditStats {
+  /** The start the server used (rounded to its rollup grain). */
+  since?: number;
   buckets: Array<{ t: number | string; ok: number; refused: number }>;
   byOutcome: Record<string, number>;
   topPaths: Array<{ path: string; count: number }>;

@@ -1,4 +1,8 @@
-/** Audit log: filters (path, outcome, date range), cursor paging and CSV export. */
+/**
+ * Audit log: filters (path, outcome, date range), cursor paging and CSV export. Anonymous
+ * refusals arrive as aggregated rows (one per minute and client network, with a sample path);
+ * the Requests column shows how many requests such a row stands for.
+ */
 import { useState } from 'preact/hooks';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
 import { api, request } from '../lib/api.js';
@@ -150,6 +154,7 @@ export function AuditPage() {
               <th scope="col">Time</th>
               <th scope="col">Outcome</th>
               <th scope="col">Status</th>
+              <th scope="col">Requests</th>
               <th scope="col">Method</th>
               <th scope="col">Path</th>
               <th scope="col">Bytes</th>
@@ -166,9 +171,18 @@ export function AuditPage() {
                   <span class={e.status < 400 ? 'pill ok' : 'pill bad'}>{e.outcome}</span>
                 </td>
                 <td>{e.status}</td>
+                <td
+                  title={
+                    e.aggregated
+                      ? `Anonymous refusals from this client until ${formatTime(e.lastTime ?? e.time)}; the path is the first one's`
+                      : undefined
+                  }
+                >
+                  {e.aggregated ? `×${e.count ?? 1}` : 1}
+                </td>
                 <td>{e.method}</td>
                 <td class="mono truncate" title={e.path}>
-                  {e.path}
+                  {e.aggregated ? `e.g. ${e.path}` : e.path}
                 </td>
                 <td>{formatBytes(e.bytesSent)}</td>
                 <td class="mono">{e.clientAddress}</td>
