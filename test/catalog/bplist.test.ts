@@ -84,11 +84,12 @@ describe('parseBinaryPlist', () => {
   });
 
   it('refuses an exponential fan-out of shared references', () => {
-    // Each array holds its successor twice: 2^40 visits if followed naively.
+    // Each array holds its successor twice: decoded once each, but the value stands for 2^40
+    // slots, which the output budget refuses within a few dozen references.
     const objects: number[][] = [];
     for (let i = 0; i < 40; i++) objects.push([0xa2, i + 1, i + 1]);
     objects.push([0x09]);
-    expect(codeOf(() => parseBinaryPlist(rawBplist(objects)))).toBe('PLIST_TOO_COMPLEX');
+    expect(codeOf(() => parseBinaryPlist(rawBplist(objects)))).toBe('METADATA_BUDGET_EXCEEDED');
   });
 
   it('refuses offsets, references and lengths that point past the data', () => {
