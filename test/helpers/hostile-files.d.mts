@@ -10,6 +10,7 @@ export declare function rawBplist(
 /** An .ipa holding that Info.plist (and profile). */
 export declare function ipaWith(infoPlist: Uint8Array, profile?: Uint8Array): Buffer;
 export declare function sharedStringIpa(opts?: { stringBytes?: number; refs?: number }): Buffer;
+export declare function sharedStringBplist(opts?: { stringBytes?: number; refs?: number }): Buffer;
 export declare function cyclicBplistIpa(): Buffer;
 export declare function hugeObjectCountIpa(): Buffer;
 export declare function deepXmlPlist(depth?: number): Buffer;

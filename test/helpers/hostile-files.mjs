@@ -98,7 +98,12 @@ export function ipaWith(infoPlist, profile) {
  * The review's file: a ~4 MiB stored .ipa whose binary Info.plist holds one large string
  * referenced `refs` times from one array. Decoding each reference anew builds gigabytes.
  */
-export function sharedStringIpa({ stringBytes = 3_700_000, refs = 200_000 } = {}) {
+export function sharedStringIpa(opts = {}) {
+  return ipaWith(sharedStringBplist(opts));
+}
+
+/** The binary Info.plist of {@link sharedStringIpa}. */
+export function sharedStringBplist({ stringBytes = 3_700_000, refs = 200_000 } = {}) {
   const objects = [
     // 0: { CFBundleIdentifier: 2, Padding: 4 } — keys 1 and 3
     [0xd2, 1, 3, 2, 4],
@@ -109,7 +114,7 @@ export function sharedStringIpa({ stringBytes = 3_700_000, refs = 200_000 } = {}
     Buffer.concat([Buffer.from(sized(0xa, refs)), Buffer.alloc(refs, 5)]),
     asciiObject('A'.repeat(stringBytes)),
   ];
-  return ipaWith(rawBplist(objects));
+  return rawBplist(objects);
 }
 
 /** An .ipa whose binary Info.plist contains a reference cycle (an array holding itself). */
