@@ -161,9 +161,16 @@ describe('parseBinaryPlist: shared objects under the output budget', () => {
 
   it('refuses a reference cycle through a dictionary', () => {
     // 0: { 1: 0 } — the dictionary is its own value
-    expect(codeOf(() => parseBinaryPlist(rawBplist([[0xd1, 1, 0], [0x51, 0x6b]])))).toBe(
-      'PLIST_INVALID',
-    );
+    expect(
+      codeOf(() =>
+        parseBinaryPlist(
+          rawBplist([
+            [0xd1, 1, 0],
+            [0x51, 0x6b],
+          ]),
+        ),
+      ),
+    ).toBe('PLIST_INVALID');
   });
 
   it('checks nesting depth for a reused object reached deeper than first seen', () => {

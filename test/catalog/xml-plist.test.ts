@@ -73,9 +73,7 @@ describe('parseXmlPlist', () => {
     expect(codeOf(() => parseXmlPlist('<html/>'))).toBe('PLIST_INVALID');
     expect(
       codeOf(() =>
-        readPlistDict(
-          Buffer.from('<!DOCTYPE p [<!ENTITY a "aaaa">]><plist><dict></dict></plist>'),
-        ),
+        readPlistDict(Buffer.from('<!DOCTYPE p [<!ENTITY a "aaaa">]><plist><dict></dict></plist>')),
       ),
     ).toBe('PLIST_INVALID');
   });
