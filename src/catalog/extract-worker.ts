@@ -3,6 +3,7 @@
  * message and answers with the metadata or the refusal's code; a file that exhausts this
  * worker's heap or time kills only this worker, never the thread that serves downloads.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { extractKindMetadata } from './extract-kind.js';
 
@@ -19,6 +20,16 @@ export type ExtractReply =
   | { id: number; ok: false; catalogCode?: string; message: string; errno?: string };
 
 const port = parentPort;
+// On a busy machine the parsing thread competes with the serving thread for the same cores;
+// the lowest priority makes it yield. On Linux the nice value is per thread, so this touches
+// only this worker; elsewhere it would renice the whole server, so it is Linux only.
+if (port && process.platform === 'linux') {
+  try {
+    setPriority(19);
+  } catch {
+    // not permitted (seccomp, containers): parsing still works, at normal priority
+  }
+}
 if (port) {
   port.on('message', (req: ExtractRequest) => {
     extractKindMetadata(req.filePath, req.name).then(
