@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostileFile, hostileSuite } from '../helpers/hostile-files.mjs';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { type HostileFile, hostileSuite, ipaWith } from '../helpers/hostile-files.mjs';
 import {
   adminToken,
   type DataDir,
@@ -129,5 +130,42 @@ describe('hostile files never stall or kill the server', () => {
       expect(after.get(path)?.revision, f.name).toBe(before.get(path)?.revision);
       expect(after.get(path)?.updatedAt, f.name).toBe(before.get(path)?.updatedAt);
     }
+  });
+
+  it('`catalog.extractTimeoutSeconds` bounds each file: past it the file is recorded as timed out', async () => {
+    const store = openSqliteStore({ dataDir: data.dataDir });
+    await store.settings.set('catalog.extractTimeoutSeconds', '0.001');
+    await store.close();
+    try {
+      // A good, small app: only the 1 ms limit can make it unreadable.
+      const good = join(dir, 'files', 'good.ipa');
+      writeFileSync(
+        good,
+        ipaWith(
+          Buffer.from(
+            '<plist><dict><key>CFBundleIdentifier</key><string>com.example.good</string></dict></plist>',
+          ),
+        ),
+      );
+      const r = await runCliAsync(['content', 'add', good, '--data', data.dataDir]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('(METADATA_TIMEOUT)');
+    } finally {
+      const reset = openSqliteStore({ dataDir: data.dataDir });
+      await reset.settings.set('catalog.extractTimeoutSeconds', '5');
+      await reset.close();
+    }
+    const again = await runCliAsync([
+      'content',
+      'add',
+      join(dir, 'files', 'good.ipa'),
+      '--data',
+      data.dataDir,
+    ]);
+    expect(again.stdout).not.toContain('warning');
+    expect((await records()).get('good.ipa')).toMatchObject({
+      readable: true,
+      bundleId: 'com.example.good',
+    });
   });
 });
