@@ -10,6 +10,10 @@
 // through the admin API, and `portcullis content add` into the same data directory; and once, a
 // start-up rescan of a content root holding every file. Meanwhile it downloads a 1 KiB file back
 // to back and samples the server's RSS every 10 ms. Needs `npm run build` first.
+// Runs BENCH_ROUNDS rounds (default 3), each with a fresh server; a shared machine's scheduling
+// noise alone can delay one download past 100 ms, so each row gives the median over rounds of the
+// per-round worst download next to the worst of all rounds, plus two control rows (nothing
+// ingested; a same-size upload nothing parses) that show that floor.
 // Writes the "Hostile ingest" section of BENCHMARKS.md (BENCH_WRITE=0 prints only).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +39,7 @@ const BENCHMARKS = join(HERE, '..', 'BENCHMARKS.md');
 const LATENCY_GOAL_MS = 100;
 const RSS_GOAL_MIB = 256;
 const MiB = 1024 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Downloads for `ms` and returns the RSS the process settles at (the baseline). */
@@ -81,6 +86,18 @@ async function runLive(files) {
       return { code: 'nothing ingested' };
     });
     rows.push({ file: '(none)', via: 'idle control', ...idle });
+    // Control: an upload of the same size that nothing parses (kind "other") — the cost of
+    // receiving, hashing and recording 4 MiB, which no reader can lower.
+    const plainBytes = Buffer.alloc(Math.max(...files.map((f) => f.bytes.length)), 7);
+    const plain = await measure(serve, url, baseline, async () => {
+      const res = await upload(serve.adminUrl, admin, 'control/plain.bin', plainBytes);
+      return { code: `${res.status} not parsed` };
+    });
+    rows.push({
+      file: `plain.bin (${(plainBytes.length / MiB).toFixed(1)} MiB)`,
+      via: 'upload control',
+      ...plain,
+    });
     for (const f of files) {
       const file = join(dir, f.name);
       writeFileSync(file, f.bytes);
@@ -157,10 +174,35 @@ function machine() {
   };
 }
 
-function render(m, live, startup) {
-  const all = [...live.rows, startup];
-  const hostile = all.filter((r) => r.via !== 'idle control');
-  const worstLatency = Math.max(...hostile.map((r) => r.maxLatencyMs));
+const median = (xs) => {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+/** Folds the rounds' rows (same order every round) into one row per file and path. */
+function merge(rounds) {
+  return rounds[0].map((first, i) => {
+    const same = rounds.map((rows) => rows[i]);
+    const codes = [...new Set(same.map((r) => r.code))];
+    return {
+      file: first.file,
+      via: first.via,
+      code: codes.join(' / '),
+      alive: same.every((r) => r.alive),
+      ingestMs: median(same.map((r) => r.ingestMs)),
+      downloads: same.reduce((n, r) => n + r.downloads, 0),
+      failures: same.reduce((n, r) => n + r.failures, 0),
+      medianMaxMs: median(same.map((r) => r.maxLatencyMs)),
+      worstMs: Math.max(...same.map((r) => r.maxLatencyMs)),
+      rssDeltaMiB: Math.max(...same.map((r) => r.rssDeltaMiB)),
+    };
+  });
+}
+
+function render(m, rows, baselineMiB) {
+  const hostile = rows.filter((r) => !r.via.endsWith('control'));
+  const medianWorst = Math.max(...hostile.map((r) => r.medianMaxMs));
+  const worst = Math.max(...hostile.map((r) => r.worstMs));
   const worstRss = Math.max(...hostile.map((r) => r.rssDeltaMiB));
   const failures = hostile.reduce((n, r) => n + r.failures, 0);
   const met = (ok) => (ok ? 'met' : '**not met**');
@@ -168,20 +210,26 @@ function render(m, live, startup) {
     '## Hostile ingest',
     '',
     `\`npm run bench:hostile\` (bench/hostile-ingest.mjs) — ${m.date}; ${m.cpu}; Node ${m.node};`,
-    `load average at end: ${m.load}. One \`serve --data --workers 1\` process (content listener and admin`,
-    'API on one event loop), 127.0.0.1. A 1 KiB file is downloaded back to back (one at a time) while each',
-    'file is ingested and for 300 ms after; RSS of the server sampled every 10 ms against the baseline',
-    `after warm-up (${live.baselineMiB.toFixed(0)} MiB). Files from test/helpers/hostile-files.mjs.`,
+    `load average at end: ${m.load} (other work shared the machine). ${ROUNDS} rounds, each with a fresh`,
+    '`serve --data --workers 1` process (content listener and admin API on one event loop), 127.0.0.1.',
+    'A 1 KiB file is downloaded back to back (one at a time) while each file is ingested and for 300 ms',
+    "after; the server's RSS is sampled every 10 ms against its baseline after warm-up",
+    `(${baselineMiB.toFixed(0)} MiB). Files from test/helpers/hostile-files.mjs.`,
     '',
-    '| File | Path | Outcome | Ingest ms | Downloads | Max download ms | Peak RSS over baseline MiB |',
-    '|---|---|---|--:|--:|--:|--:|',
-    ...all.map(
+    '| File | Path | Outcome | Ingest ms | Downloads | Slowest download ms, median of rounds | Slowest of all rounds | Peak RSS over baseline MiB |',
+    '|---|---|---|--:|--:|--:|--:|--:|',
+    ...rows.map(
       (r) =>
-        `| ${r.file} | ${r.via} | ${r.code}${r.alive ? '' : ' (server died)'} | ${r.ingestMs.toFixed(0)} | ${r.downloads}${r.failures ? ` (${r.failures} failed)` : ''} | ${r.maxLatencyMs.toFixed(1)} | ${r.rssDeltaMiB.toFixed(1)} |`,
+        `| ${r.file} | ${r.via} | ${r.code}${r.alive ? '' : ' (server died)'} | ${r.ingestMs.toFixed(0)} | ${r.downloads}${r.failures ? ` (${r.failures} failed)` : ''} | ${r.medianMaxMs.toFixed(1)} | ${r.worstMs.toFixed(1)} | ${r.rssDeltaMiB.toFixed(1)} |`,
     ),
     '',
-    `Goals: every download < ${LATENCY_GOAL_MS} ms → worst **${worstLatency.toFixed(1)} ms** (${met(worstLatency < LATENCY_GOAL_MS && failures === 0)}); ` +
-      `RSS < ${RSS_GOAL_MIB} MiB over baseline → worst **${worstRss.toFixed(1)} MiB** (${met(worstRss < RSS_GOAL_MIB)}).`,
+    'The two control rows are the floor the machine and the upload path set without any reader',
+    'running; the goals are judged on the other rows.',
+    '',
+    `Goals: a download during ingest < ${LATENCY_GOAL_MS} ms → worst row **${medianWorst.toFixed(1)} ms** as the median of rounds ` +
+      `(${met(medianWorst < LATENCY_GOAL_MS && failures === 0)}), **${worst.toFixed(1)} ms** worst single download ` +
+      `(${met(worst < LATENCY_GOAL_MS)}); RSS < ${RSS_GOAL_MIB} MiB over baseline → worst **${worstRss.toFixed(1)} MiB** ` +
+      `(${met(worstRss < RSS_GOAL_MIB)}). Downloads failed: ${failures}.`,
   ];
   return lines.join('\n');
 }
@@ -202,9 +250,16 @@ function writeSection(text) {
 
 if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first');
 const files = hostileSuite().map((f) => ({ ...f, bytes: f.make() }));
-const m = machine();
-const live = await runLive(files);
-const startup = await runStartup(files);
-const text = render(m, live, startup);
+const liveRounds = [];
+const startupRounds = [];
+let baselineMiB = 0;
+for (let round = 1; round <= ROUNDS; round++) {
+  process.stderr.write(`round ${round}/${ROUNDS}…\n`);
+  const live = await runLive(files);
+  baselineMiB = Math.max(baselineMiB, live.baselineMiB);
+  liveRounds.push(live.rows);
+  startupRounds.push([await runStartup(files)]);
+}
+const text = render(machine(), [...merge(liveRounds), ...merge(startupRounds)], baselineMiB);
 process.stdout.write(`${text}\n`);
 if (process.env.BENCH_WRITE !== '0') writeSection(text);
