@@ -4,9 +4,13 @@
  * available parsers follow object references without cycle or fan-out limits and build plain
  * objects from untrusted keys (`__proto__`); see docs/decisions.md.
  *
- * Every read is bounds-checked; cycles, depth, object count and total visits are capped, so a
- * hostile file costs at most `maxVisits` small steps. Dictionaries have a null prototype.
+ * Every read is bounds-checked; cycles, depth, object count and references followed are capped.
+ * Each object is decoded once and reused wherever it is referenced (memoised by object index),
+ * but every reference still charges the bytes its value stands for to the file's {@link Budget}:
+ * one 4 MB string referenced 200 000 times costs one decode and trips the output budget after
+ * a handful of references instead of building gigabytes. Dictionaries have a null prototype.
  */
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 
 /** A decoded property-list value. Integers beyond 2^53 decode as bigint. */
@@ -30,7 +34,7 @@ export interface BinaryPlistLimits {
   maxObjects?: number;
   /** Deepest container nesting (default 64). */
   maxDepth?: number;
-  /** Total objects decoded, counting shared references each time (default 200000). */
+  /** References followed, counting shared references each time (default 200000). */
   maxVisits?: number;
 }
 
@@ -47,10 +51,15 @@ export function isBinaryPlist(data: Uint8Array): boolean {
 
 /**
  * Decodes a binary property list.
- * @throws CatalogError PLIST_INVALID on malformed input, PLIST_TOO_COMPLEX past a limit.
+ * @throws CatalogError PLIST_INVALID on malformed input, PLIST_TOO_COMPLEX past a limit,
+ *   METADATA_BUDGET_EXCEEDED when the decoded value outgrows `budget`.
  * @example parseBinaryPlist(bytes) // → { CFBundleIdentifier: 'com.example.app', ... }
  */
-export function parseBinaryPlist(data: Uint8Array, limits: BinaryPlistLimits = {}): PlistData {
+export function parseBinaryPlist(
+  data: Uint8Array,
+  limits: BinaryPlistLimits = {},
+  budget: Budget = new Budget(),
+): PlistData {
   const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024;
   if (data.length > maxBytes)
     throw new CatalogError('PLIST_TOO_COMPLEX', 'The property list is too large.');
@@ -84,6 +93,9 @@ export function parseBinaryPlist(data: Uint8Array, limits: BinaryPlistLimits = {
     offsets,
     refSize,
     onPath: new Set(),
+    memo: new Map(),
+    height: 0,
+    budget,
     visits: 0,
     maxVisits: limits.maxVisits ?? 200_000,
     maxDepth: limits.maxDepth ?? 64,
@@ -99,6 +111,11 @@ interface Ctx {
   offsets: number[];
   refSize: number;
   onPath: Set<number>;
+  /** Decoded objects by index: the value, the bytes it stands for, and its nesting height. */
+  memo: Map<number, { value: PlistData; bytes: number; height: number }>;
+  /** Height of the object decoded last (set by decodeObject for its caller). */
+  height: number;
+  budget: Budget;
   visits: number;
   maxVisits: number;
   maxDepth: number;
@@ -129,17 +146,39 @@ function readLength(ctx: Ctx, offset: number, nibble: number): { length: number;
   return { length, next: offset + 2 + size };
 }
 
+/** Follows one reference: a memoised object is reused, but still charged and depth-checked. */
 function decodeObject(ctx: Ctx, ref: number, depth: number): PlistData {
   if (ref >= ctx.offsets.length) invalid('reference out of range');
   if (++ctx.visits > ctx.maxVisits) {
     throw new CatalogError('PLIST_TOO_COMPLEX', 'The property list references too many objects.');
   }
-  if (depth > ctx.maxDepth)
-    throw new CatalogError('PLIST_TOO_COMPLEX', 'The property list is nested too deeply.');
+  ctx.budget.step();
+  if (depth > ctx.maxDepth) tooDeep();
+  const hit = ctx.memo.get(ref);
+  if (hit) {
+    if (depth + hit.height > ctx.maxDepth) tooDeep();
+    ctx.budget.output(hit.bytes);
+    ctx.height = hit.height;
+    return hit.value;
+  }
+  const before = ctx.budget.outputBytes;
+  ctx.height = 0;
+  const value = decodeFresh(ctx, ref, depth);
+  ctx.memo.set(ref, { value, bytes: ctx.budget.outputBytes - before, height: ctx.height });
+  return value;
+}
+
+function tooDeep(): never {
+  throw new CatalogError('PLIST_TOO_COMPLEX', 'The property list is nested too deeply.');
+}
+
+function decodeFresh(ctx: Ctx, ref: number, depth: number): PlistData {
   const offset = ctx.offsets[ref] as number;
   const marker = ctx.view.getUint8(offset);
   const type = marker >> 4;
   const nibble = marker & 0x0f;
+  // Scalars stand for a few bytes each; strings and data charge their length below.
+  if (type <= 0x3 || type === 0x8) ctx.budget.output(8);
   switch (type) {
     case 0x0:
       return decodeSingleton(marker);
@@ -170,12 +209,15 @@ function decodeSized(
   switch (type) {
     case 0x4:
       checkRange(ctx, next, length);
+      ctx.budget.output(length);
       return ctx.data.slice(next, next + length);
     case 0x5:
       checkRange(ctx, next, length);
+      ctx.budget.output(length);
       return latin1(ctx.data.subarray(next, next + length));
     case 0x6:
       checkRange(ctx, next, length * 2);
+      ctx.budget.output(length * 2);
       return utf16be(ctx.data.subarray(next, next + length * 2));
     case 0xa:
     case 0xc:
@@ -200,7 +242,9 @@ function withCycleGuard(ctx: Ctx, ref: number, fn: () => PlistData): PlistData {
 function decodeArray(ctx: Ctx, start: number, count: number, depth: number): PlistData[] {
   checkRange(ctx, start, count * ctx.refSize);
   const out: PlistData[] = [];
+  let height = 0;
   for (let i = 0; i < count; i++) {
+    ctx.budget.output(8); // the slot itself
     out.push(
       decodeObject(
         ctx,
@@ -208,7 +252,9 @@ function decodeArray(ctx: Ctx, start: number, count: number, depth: number): Pli
         depth + 1,
       ),
     );
+    height = Math.max(height, ctx.height + 1);
   }
+  ctx.height = height;
   return out;
 }
 
@@ -220,13 +266,17 @@ function decodeDict(
 ): { [key: string]: PlistData } {
   checkRange(ctx, start, count * 2 * ctx.refSize);
   const out: { [key: string]: PlistData } = Object.create(null);
+  let height = 0;
   for (let i = 0; i < count; i++) {
     const keyRef = readUint(ctx.view, start + i * ctx.refSize, ctx.refSize, ctx.end);
     const valueRef = readUint(ctx.view, start + (count + i) * ctx.refSize, ctx.refSize, ctx.end);
+    ctx.budget.output(16); // the two slots
     const key = decodeObject(ctx, keyRef, depth + 1);
     if (typeof key !== 'string') invalid('dictionary key is not a string');
     out[key] = decodeObject(ctx, valueRef, depth + 1);
+    height = Math.max(height, ctx.height + 1);
   }
+  ctx.height = height;
   return out;
 }
 
@@ -266,11 +316,7 @@ function checkRange(ctx: Ctx, offset: number, length: number): void {
 }
 
 function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 function utf16be(bytes: Uint8Array): string {

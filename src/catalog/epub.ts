@@ -2,6 +2,7 @@
  * Metadata of an EPUB book: META-INF/container.xml names the package document (OPF), whose
  * Dublin Core fields give title, creator, identifier and language. Two bounded zip reads.
  */
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 import { childrenNamed, findAll, findFirst, parseXml } from './xml-lite.js';
 import { readZipEntries, type ZipLimits } from './zip.js';
@@ -22,33 +23,40 @@ const CONTAINER = 'META-INF/container.xml';
  */
 export async function readEpubMetadata(
   filePath: string,
-  limits?: ZipLimits,
+  limits: ZipLimits = {},
+  budget: Budget = new Budget(),
 ): Promise<EpubMetadata> {
   const first = await readZipEntries(
     filePath,
     (n) => (n === CONTAINER ? 'container' : undefined),
     limits,
+    budget,
   );
   const container = first.get('container');
   if (!container)
     throw new CatalogError('ZIP_ENTRY_MISSING', 'The book has no META-INF/container.xml.');
-  const rootfile = findFirst(parseXml(new TextDecoder().decode(container)), 'rootfile');
+  const rootfile = findFirst(parseXml(new TextDecoder().decode(container), {}, budget), 'rootfile');
   const opfPath = rootfile?.attrs['full-path'];
   if (!opfPath || opfPath.length > 1024)
     throw new CatalogError('ZIP_ENTRY_MISSING', 'The book names no package document.');
-  const second = await readZipEntries(filePath, (n) => (n === opfPath ? 'opf' : undefined), limits);
+  const second = await readZipEntries(
+    filePath,
+    (n) => (n === opfPath ? 'opf' : undefined),
+    limits,
+    budget,
+  );
   const opf = second.get('opf');
   if (!opf)
     throw new CatalogError(
       'ZIP_ENTRY_MISSING',
       'The package document named by container.xml is missing.',
     );
-  return readOpf(new TextDecoder().decode(opf));
+  return readOpf(new TextDecoder().decode(opf), budget);
 }
 
 /** Extracts Dublin Core metadata from an OPF package document. */
-export function readOpf(xml: string): EpubMetadata {
-  const root = parseXml(xml, { maxChars: 4 * 1024 * 1024 });
+export function readOpf(xml: string, budget: Budget = new Budget()): EpubMetadata {
+  const root = parseXml(xml, { maxChars: 4 * 1024 * 1024 }, budget);
   const pkg = findFirst(root, 'package');
   const metadata = pkg ? childrenNamed(pkg, 'metadata')[0] : findFirst(root, 'metadata');
   if (!metadata) return {};

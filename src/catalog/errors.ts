@@ -64,6 +64,27 @@ export const CATALOG_ERRORS = {
     message: 'The package table of contents or metadata entry exceeds the size limit.',
     remedy: 'Flat package TOCs are limited to 16 MiB and metadata files to 4 MiB.',
   },
+  METADATA_BUDGET_EXCEEDED: {
+    status: 422,
+    message: 'Reading the file metadata would decode too many bytes or take too many steps.',
+    remedy: 'Metadata is small in real files; check the file was not crafted or tampered with.',
+  },
+  METADATA_TIMEOUT: {
+    status: 422,
+    message: 'Reading the file metadata took longer than the extraction timeout.',
+    remedy:
+      'Check the file; raise catalog.extractTimeoutSeconds only if genuine files hit the limit.',
+  },
+  METADATA_WORKER_FAILED: {
+    status: 422,
+    message: 'The metadata reader ran out of memory or stopped while reading the file.',
+    remedy: 'The file is likely crafted to exhaust memory; check where it came from.',
+  },
+  METADATA_BUSY: {
+    status: 503,
+    message: 'Too many files are waiting for metadata extraction.',
+    remedy: 'Retry the upload shortly; rescans pick skipped files up on their next run.',
+  },
   PATH_INVALID: {
     status: 400,
     message: 'The content path is not acceptable.',

@@ -3,6 +3,7 @@
  * embedded provisioning profile, read bounded from the zip without extracting it.
  */
 import type { PlistData } from './bplist.js';
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 import { type ProvisioningProfileInfo, readProvisioningProfile } from './mobileprovision.js';
 import { type PlistDict, plistArray, plistString, readPlistDict } from './plist-read.js';
@@ -26,7 +27,11 @@ const PROFILE = /^Payload\/([^/]+\.app)\/embedded\.mobileprovision$/;
  * Reads bundle id, versions, title, minimum OS, platforms and provisioning profile facts.
  * @throws CatalogError ZIP_* for hostile archives, ZIP_ENTRY_MISSING without Info.plist, PLIST_*.
  */
-export async function readIpaMetadata(filePath: string, limits?: ZipLimits): Promise<IpaMetadata> {
+export async function readIpaMetadata(
+  filePath: string,
+  limits: ZipLimits = {},
+  budget: Budget = new Budget(),
+): Promise<IpaMetadata> {
   let app: string | undefined;
   const entries = await readZipEntries(
     filePath,
@@ -41,6 +46,7 @@ export async function readIpaMetadata(filePath: string, limits?: ZipLimits): Pro
       return undefined;
     },
     limits,
+    budget,
   );
   const infoBytes = entries.get('info');
   if (!infoBytes)
@@ -48,9 +54,9 @@ export async function readIpaMetadata(filePath: string, limits?: ZipLimits): Pro
       'ZIP_ENTRY_MISSING',
       'The archive has no Payload/<name>.app/Info.plist.',
     );
-  const meta = infoPlistMetadata(readPlistDict(infoBytes));
+  const meta = infoPlistMetadata(readPlistDict(infoBytes, budget));
   const profileBytes = entries.get('profile');
-  if (profileBytes) Object.assign(meta, readProvisioningProfile(profileBytes));
+  if (profileBytes) Object.assign(meta, readProvisioningProfile(profileBytes, budget));
   return meta;
 }
 

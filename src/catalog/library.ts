@@ -9,6 +9,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { ContentRecord, ContentRepo } from '../store/types.js';
 import { normalizeContentPath } from './content-path.js';
 import { CatalogError } from './errors.js';
+import type { MetadataExtractor } from './extract-pool.js';
 import { readContentMetadata } from './metadata.js';
 import { walkContentRoot } from './rescan.js';
 import { purgeStaleTemp, writeTempUpload } from './upload.js';
@@ -22,6 +23,8 @@ export interface ContentLibraryOptions {
   store: { content: ContentRepo };
   maxUploadBytes?: number;
   now?: () => number;
+  /** Where file metadata is parsed (default: the process-wide worker, default limits). */
+  extractor?: MetadataExtractor;
 }
 
 /** Preconditions of a write (HTTP If-Match / If-None-Match semantics on the record ETag). */
@@ -50,6 +53,7 @@ export class ContentLibrary {
   readonly maxUploadBytes: number;
   readonly #store: { content: ContentRepo };
   readonly #now: () => number;
+  readonly #extractor: MetadataExtractor | undefined;
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(opts: ContentLibraryOptions) {
@@ -57,6 +61,15 @@ export class ContentLibrary {
     this.#store = opts.store;
     this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.#now = opts.now ?? Date.now;
+    this.#extractor = opts.extractor;
+  }
+
+  #readMetadata(file: string, name?: string) {
+    return readContentMetadata(file, {
+      now: this.#now(),
+      ...(name !== undefined ? { name } : {}),
+      ...(this.#extractor ? { extractor: this.#extractor } : {}),
+    });
   }
 
   /** The record at a (normalised) path. */
@@ -99,7 +112,7 @@ export class ContentLibrary {
       ...(opts.expectedLength !== undefined ? { expectedLength: opts.expectedLength } : {}),
     });
     try {
-      const meta = await readContentMetadata(temp.tempPath, { name: path, now: this.#now() });
+      const meta = await this.#readMetadata(temp.tempPath, path);
       return await this.#withLock(path, async () => {
         const existing = await this.#store.content.get(path);
         const target = await this.#safeTarget(path);
@@ -166,8 +179,11 @@ export class ContentLibrary {
       }
       await this.#withLock(f.path, async () => {
         const full = join(this.root, ...f.path.split('/'));
-        const meta = await readContentMetadata(full, { now: this.#now() }).catch(() => null);
-        if (!meta) return; // vanished or unreadable between the walk and now
+        // A hostile file comes back as a record with METADATA_UNREADABLE and its code, so it is
+        // read once, not on every rescan or restart. Null only when the file vanished (or the
+        // extractor queue was full): the next rescan picks it up.
+        const meta = await this.#readMetadata(full).catch(() => null);
+        if (!meta) return;
         await this.#store.content.upsert({
           path: f.path,
           size: meta.size,

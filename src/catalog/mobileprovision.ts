@@ -3,6 +3,7 @@
  * whose eContent is an XML plist. Rather than parse CMS we locate the plist bytes between
  * `<?xml` and `</plist>` (bounded) — the signature is the device's business, not ours.
  */
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 import { plistString, plistValue, readPlistDict } from './plist-read.js';
 
@@ -23,13 +24,16 @@ const END = Buffer.from('</plist>');
  * Extracts the XML plist from a provisioning profile and returns its summary.
  * @throws CatalogError PLIST_INVALID when no plist is embedded
  */
-export function readProvisioningProfile(der: Uint8Array): ProvisioningProfileInfo {
+export function readProvisioningProfile(
+  der: Uint8Array,
+  budget: Budget = new Budget(),
+): ProvisioningProfileInfo {
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
   const start = buf.indexOf(START);
   const end = start === -1 ? -1 : buf.indexOf(END, start);
   if (start === -1 || end === -1)
     throw new CatalogError('PLIST_INVALID', 'The provisioning profile holds no property list.');
-  const dict = readPlistDict(buf.subarray(start, end + END.length));
+  const dict = readPlistDict(buf.subarray(start, end + END.length), budget);
   const info: ProvisioningProfileInfo = {};
   const name = plistString(dict, 'Name');
   if (name !== undefined) info.profileName = name;

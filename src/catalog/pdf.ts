@@ -4,6 +4,7 @@
  * hides these in compressed streams simply gets no title/page count.
  */
 import { open } from 'node:fs/promises';
+import { Budget } from './budget.js';
 
 /** Metadata read from a PDF. */
 export interface PdfMetadata {
@@ -14,37 +15,65 @@ export interface PdfMetadata {
 const WINDOW = 1024 * 1024;
 
 /** Reads title and page count from the head and tail of a PDF (at most 2 MiB read). */
-export async function readPdfMetadata(filePath: string): Promise<PdfMetadata> {
+export async function readPdfMetadata(
+  filePath: string,
+  budget: Budget = new Budget(),
+): Promise<PdfMetadata> {
   const fh = await open(filePath, 'r');
   try {
     const { size } = await fh.stat();
     const head = Buffer.alloc(Math.min(WINDOW, size));
+    budget.output(Math.min(size, 2 * WINDOW));
     await fh.read(head, 0, head.length, 0);
     const tailStart = Math.max(head.length, size - WINDOW);
     const tail = Buffer.alloc(size - tailStart);
     if (tail.length > 0) await fh.read(tail, 0, tail.length, tailStart);
-    return scanPdf(Buffer.concat([head, tail]).toString('latin1'));
+    return scanPdf(Buffer.concat([head, tail]).toString('latin1'), budget);
   } finally {
     await fh.close();
   }
 }
 
-/** Scans PDF text (latin1) for the page-tree count and the Info title. */
-export function scanPdf(text: string): PdfMetadata {
+/**
+ * Scans PDF text (latin1) for the page-tree count and the Info title. Each candidate the
+ * patterns consider costs steps in proportion to the window it may scan.
+ */
+export function scanPdf(text: string, budget: Budget = new Budget()): PdfMetadata {
   const meta: PdfMetadata = {};
   let pages = 0;
   // The root /Pages node carries the total; intermediate nodes carry subtotals, so take the max.
   const pagesRe = /\/Type\s*\/Pages\b([\s\S]{0,512}?)>>/g;
   for (const m of text.matchAll(pagesRe)) {
+    budget.step(m[0].length);
     const count = /\/Count\s+(\d{1,7})\b/.exec(m[1] ?? '');
     if (count) pages = Math.max(pages, Number(count[1]));
   }
   const before = /\/Count\s+(\d{1,7})\b[^>]{0,512}?\/Type\s*\/Pages\b/g;
+  budget.step(countScanCost(text));
   for (const m of text.matchAll(before)) pages = Math.max(pages, Number(m[1]));
   if (pages > 0) meta.pageCount = pages;
   const title = readTitle(text);
   if (title) meta.title = title;
   return meta;
+}
+
+/**
+ * What the `/Count … /Type /Pages` pattern may scan: from each `/Count` up to the next `>` (its
+ * `[^>]` stops there), at most 512 characters. Real dictionaries end within a few characters;
+ * a crafted run of `/Count` without `>` costs 512 each and trips the step budget.
+ */
+function countScanCost(text: string): number {
+  let cost = 0;
+  let nextGt = -1;
+  for (let i = text.indexOf('/Count'); i !== -1; i = text.indexOf('/Count', i + 6)) {
+    // `>` positions only move forward with i, so this stays linear in the text length.
+    if (nextGt !== Number.POSITIVE_INFINITY && nextGt < i) {
+      const at = text.indexOf('>', i);
+      nextGt = at === -1 ? Number.POSITIVE_INFINITY : at;
+    }
+    cost += Math.min(512, nextGt - i);
+  }
+  return cost;
 }
 
 function readTitle(text: string): string | undefined {

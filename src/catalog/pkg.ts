@@ -3,6 +3,7 @@
  * package's Distribution (title, product id/version, pkg-refs). Signed or not, the fields are
  * read from the xar table of contents and two small files at most.
  */
+import { Budget } from './budget.js';
 import { readXarFiles, type XarLimits } from './xar.js';
 import { findAll, findFirst, parseXml } from './xml-lite.js';
 
@@ -30,7 +31,11 @@ const TEXT_LIMIT = 4 * 1024 * 1024;
  * Reads identifier, version, title and component packages of a flat package.
  * @throws CatalogError XAR_* / XML_INVALID for hostile or corrupt packages
  */
-export async function readPkgMetadata(filePath: string, limits?: XarLimits): Promise<PkgMetadata> {
+export async function readPkgMetadata(
+  filePath: string,
+  limits: XarLimits = {},
+  budget: Budget = new Budget(),
+): Promise<PkgMetadata> {
   const { files } = await readXarFiles(
     filePath,
     (e) => {
@@ -40,16 +45,17 @@ export async function readPkgMetadata(filePath: string, limits?: XarLimits): Pro
       return undefined;
     },
     limits,
+    budget,
   );
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   const dist = files.get('distribution');
   const subInfos = [...files.entries()]
     .filter(([k]) => k.startsWith('sub:'))
-    .map(([, v]) => readPackageInfo(decode(v)));
-  if (dist) return readDistribution(decode(dist), subInfos);
+    .map(([, v]) => readPackageInfo(decode(v), budget));
+  if (dist) return readDistribution(decode(dist), subInfos, budget);
   const info = files.get('packageinfo');
   if (!info) return {};
-  const component = readPackageInfo(decode(info));
+  const component = readPackageInfo(decode(info), budget);
   const meta: PkgMetadata = { packageType: 'component' };
   if (component.id) {
     meta.bundleId = component.id;
@@ -70,8 +76,8 @@ interface PackageInfoFacts {
 }
 
 /** Reads `<pkg-info identifier version install-location>`. */
-export function readPackageInfo(xml: string): PackageInfoFacts {
-  const root = parseXml(xml, { maxChars: TEXT_LIMIT });
+export function readPackageInfo(xml: string, budget: Budget = new Budget()): PackageInfoFacts {
+  const root = parseXml(xml, { maxChars: TEXT_LIMIT }, budget);
   const el = findFirst(root, 'pkg-info');
   if (!el) return {};
   const out: PackageInfoFacts = {};
@@ -82,8 +88,12 @@ export function readPackageInfo(xml: string): PackageInfoFacts {
 }
 
 /** Reads a product Distribution: title, `<product>`, and de-duplicated `<pkg-ref>` ids. */
-export function readDistribution(xml: string, components: PackageInfoFacts[] = []): PkgMetadata {
-  const root = parseXml(xml, { maxChars: TEXT_LIMIT });
+export function readDistribution(
+  xml: string,
+  components: PackageInfoFacts[] = [],
+  budget: Budget = new Budget(),
+): PkgMetadata {
+  const root = parseXml(xml, { maxChars: TEXT_LIMIT }, budget);
   const meta: PkgMetadata = { packageType: 'product' };
   const title = findFirst(root, 'title')?.text.trim();
   const product = findFirst(root, 'product');

@@ -2,9 +2,10 @@
  * Reads a property list of either flavour (binary bplist00 or XML) from bytes, bounded, and
  * offers typed accessors that only look at own keys, so hostile keys never reach a prototype.
  */
-import { parse as parseXmlPlist } from 'plist';
 import { isBinaryPlist, type PlistData, parseBinaryPlist } from './bplist.js';
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
+import { parseXmlPlist } from './xml-plist.js';
 
 /** Largest plist (either format) the catalog reads. */
 export const MAX_PLIST_BYTES = 4 * 1024 * 1024;
@@ -14,14 +15,14 @@ export type PlistDict = { [key: string]: PlistData };
 
 /**
  * Decodes a binary or XML property list and requires a dictionary at the top.
- * @throws CatalogError PLIST_INVALID / PLIST_TOO_COMPLEX
+ * @throws CatalogError PLIST_INVALID / PLIST_TOO_COMPLEX / METADATA_BUDGET_EXCEEDED
  */
-export function readPlistDict(bytes: Uint8Array): PlistDict {
+export function readPlistDict(bytes: Uint8Array, budget: Budget = new Budget()): PlistDict {
   if (bytes.length > MAX_PLIST_BYTES)
     throw new CatalogError('PLIST_TOO_COMPLEX', 'The property list is too large.');
   let value: unknown;
   if (isBinaryPlist(bytes)) {
-    value = parseBinaryPlist(bytes);
+    value = parseBinaryPlist(bytes, {}, budget);
   } else {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
     // Entity declarations are the one XML feature that turns small input into huge output;
@@ -30,13 +31,7 @@ export function readPlistDict(bytes: Uint8Array): PlistDict {
       throw new CatalogError('PLIST_INVALID', 'The XML property list declares entities.');
     if (!/<plist[\s>]/.test(text))
       throw new CatalogError('PLIST_INVALID', 'The XML property list has no <plist> element.');
-    try {
-      value = parseXmlPlist(text);
-    } catch (err) {
-      throw new CatalogError('PLIST_INVALID', 'The XML property list is malformed.', {
-        cause: err,
-      });
-    }
+    value = parseXmlPlist(text, budget);
   }
   if (!isDict(value))
     throw new CatalogError('PLIST_INVALID', 'The property list is not a dictionary.');

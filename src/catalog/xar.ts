@@ -5,6 +5,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 import { childrenNamed, childText, parseXml, type XmlElement } from './xml-lite.js';
 
@@ -35,12 +36,14 @@ const MAGIC = 0x78617221; // 'xar!'
 
 /**
  * Lists the archive and reads the files `want` picks (bounded, decompressed).
- * @throws CatalogError XAR_INVALID / XAR_TOO_LARGE / XML_INVALID
+ * The inflated TOC, its parse and every file read are charged to `budget`.
+ * @throws CatalogError XAR_INVALID / XAR_TOO_LARGE / XML_INVALID / METADATA_BUDGET_EXCEEDED
  */
 export async function readXarFiles(
   filePath: string,
   want: (entry: XarEntry) => string | undefined,
   limits: XarLimits = {},
+  budget: Budget = new Budget(),
 ): Promise<{ entries: XarEntry[]; files: Map<string, Uint8Array> }> {
   const fh = await open(filePath, 'r');
   try {
@@ -62,8 +65,14 @@ export async function readXarFiles(
       bad('table of contents past end of file');
     const raw = Buffer.alloc(tocCompressed);
     await readExactly(fh, raw, headerSize);
+    // Charged before inflating: the declared size is the most inflateBounded will produce.
+    budget.output(tocSize);
     const toc = inflateBounded(raw, tocSize);
-    const entries = listEntries(parseXml(toc.toString('utf8')), limits.maxEntries ?? 100_000);
+    const entries = listEntries(
+      parseXml(toc.toString('utf8'), {}, budget),
+      limits.maxEntries ?? 100_000,
+      budget,
+    );
     const heapStart = headerSize + tocCompressed;
     const files = new Map<string, Uint8Array>();
     for (const entry of entries) {
@@ -71,7 +80,14 @@ export async function readXarFiles(
       if (key === undefined || files.has(key)) continue;
       files.set(
         key,
-        await readEntry(fh, entry, heapStart, fileSize, limits.maxEntryBytes ?? 4 * 1024 * 1024),
+        await readEntry(
+          fh,
+          entry,
+          heapStart,
+          fileSize,
+          limits.maxEntryBytes ?? 4 * 1024 * 1024,
+          budget,
+        ),
       );
     }
     return { entries, files };
@@ -114,7 +130,7 @@ function inflateBounded(raw: Buffer, declared: number): Buffer {
   return out;
 }
 
-function listEntries(doc: XmlElement, maxEntries: number): XarEntry[] {
+function listEntries(doc: XmlElement, maxEntries: number, budget: Budget): XarEntry[] {
   const xar = childrenNamed(doc, 'xar')[0];
   const toc = xar ? childrenNamed(xar, 'toc')[0] : undefined;
   if (!toc) bad('no <toc> element');
@@ -122,6 +138,7 @@ function listEntries(doc: XmlElement, maxEntries: number): XarEntry[] {
   const walk = (parent: XmlElement, prefix: string) => {
     for (const file of childrenNamed(parent, 'file')) {
       if (out.length >= maxEntries) bad('too many entries');
+      budget.step();
       const name = childText(file, 'name') ?? '';
       const path = prefix + name;
       const type = childText(file, 'type') ?? 'file';
@@ -150,10 +167,13 @@ async function readEntry(
   heapStart: number,
   fileSize: number,
   maxBytes: number,
+  budget: Budget,
 ): Promise<Uint8Array> {
   if (entry.size > maxBytes || entry.length > maxBytes) {
     throw new CatalogError('XAR_TOO_LARGE', `A package metadata file exceeds ${maxBytes} bytes.`);
   }
+  // The declared size bounds what inflating may produce (checked by the bounded inflaters).
+  budget.output(Math.max(entry.size, entry.length));
   if (heapStart + entry.offset + entry.length > fileSize) bad('entry data past end of file');
   const raw = Buffer.alloc(entry.length);
   await readExactly(fh, raw, heapStart + entry.offset);

@@ -2,8 +2,10 @@
  * A small, tolerant XML reader for the metadata documents inside packages and books (xar TOC,
  * PackageInfo, Distribution, container.xml, OPF). It builds a light element tree and nothing
  * more: DTDs are skipped, never expanded; only the five predefined entities and numeric
- * character references are decoded; input size, depth and element count are capped.
+ * character references are decoded; input size, depth and element count are capped, and every
+ * markup token and decoded character is charged to the file's {@link Budget}.
  */
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 
 /** One XML element: local and qualified name, attributes, children and concatenated text. */
@@ -26,9 +28,13 @@ const NAME = /^[^\s/>=]+/;
 
 /**
  * Parses an XML document into a tree rooted at a synthetic `#document` element.
- * @throws CatalogError XML_INVALID on malformed or over-limit input
+ * @throws CatalogError XML_INVALID on malformed or over-limit input, METADATA_BUDGET_EXCEEDED
  */
-export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
+export function parseXml(
+  text: string,
+  limits: XmlLimits = {},
+  budget: Budget = new Budget(),
+): XmlElement {
   if (text.length > (limits.maxChars ?? 16 * 1024 * 1024)) fail('document too large');
   const maxDepth = limits.maxDepth ?? 128;
   const maxElements = limits.maxElements ?? 200_000;
@@ -42,19 +48,24 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
   const stack: XmlElement[] = [root];
   let count = 0;
   let i = 0;
+  const addText = (el: XmlElement, raw: string) => {
+    budget.output(raw.length);
+    el.text += raw;
+  };
   while (i < text.length) {
+    budget.step();
     const lt = text.indexOf('<', i);
     const top = stack[stack.length - 1] as XmlElement;
     if (lt === -1) {
-      top.text += decodeEntities(text.slice(i));
+      addText(top, decodeEntities(text.slice(i)));
       break;
     }
-    if (lt > i) top.text += decodeEntities(text.slice(i, lt));
+    if (lt > i) addText(top, decodeEntities(text.slice(i, lt)));
     if (text.startsWith('<!--', lt)) i = skipPast(text, lt, '-->');
     else if (text.startsWith('<![CDATA[', lt)) {
       const end = text.indexOf(']]>', lt);
       if (end === -1) fail('unterminated CDATA');
-      top.text += text.slice(lt + 9, end);
+      addText(top, text.slice(lt + 9, end));
       i = end + 3;
     } else if (text.startsWith('<?', lt)) i = skipPast(text, lt, '?>');
     else if (text.startsWith('<!', lt)) i = skipDoctype(text, lt);

@@ -4,6 +4,7 @@
  * compression ratio, so a zip bomb or a lying header costs at most a few MiB of memory.
  */
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { Budget } from './budget.js';
 import { CatalogError } from './errors.js';
 
 /** Limits for {@link readZipEntries}. */
@@ -18,13 +19,16 @@ export interface ZipLimits {
 
 /**
  * Walks the central directory once; for each entry name `want` returns a key for, reads that
- * entry (bounded) and stores it under the key. The first entry per key wins.
- * @throws CatalogError ZIP_INVALID, ZIP_TOO_MANY_ENTRIES, ZIP_ENTRY_TOO_LARGE, ZIP_ENTRY_RATIO
+ * entry (bounded) and stores it under the key. The first entry per key wins. Each listed entry
+ * is a step and each inflated byte is output charged to `budget`.
+ * @throws CatalogError ZIP_INVALID, ZIP_TOO_MANY_ENTRIES, ZIP_ENTRY_TOO_LARGE, ZIP_ENTRY_RATIO,
+ *   METADATA_BUDGET_EXCEEDED
  */
 export async function readZipEntries(
   filePath: string,
   want: (name: string) => string | undefined,
   limits: ZipLimits = {},
+  budget: Budget = new Budget(),
 ): Promise<Map<string, Uint8Array>> {
   const maxEntries = limits.maxEntries ?? 100_000;
   const zip = await openZip(filePath);
@@ -37,9 +41,10 @@ export async function readZipEntries(
       );
     }
     for await (const entry of zip.eachEntry()) {
+      budget.step();
       const key = want(entry.fileName);
       if (key === undefined || out.has(key) || entry.fileName.endsWith('/')) continue;
-      out.set(key, await readEntry(zip, entry, limits));
+      out.set(key, await readEntry(zip, entry, limits, budget));
     }
   } catch (err) {
     if (err instanceof CatalogError) throw err;
@@ -69,7 +74,12 @@ async function openZip(filePath: string): Promise<ZipFile> {
   }
 }
 
-async function readEntry(zip: ZipFile, entry: Entry, limits: ZipLimits): Promise<Uint8Array> {
+async function readEntry(
+  zip: ZipFile,
+  entry: Entry,
+  limits: ZipLimits,
+  budget: Budget,
+): Promise<Uint8Array> {
   const maxBytes = limits.maxEntryBytes ?? 4 * 1024 * 1024;
   if (entry.uncompressedSize > maxBytes) {
     throw new CatalogError(
@@ -93,6 +103,7 @@ async function readEntry(zip: ZipFile, entry: Entry, limits: ZipLimits): Promise
       total += chunk.length;
       // validateEntrySizes already stops at the declared size; this is the belt to its braces.
       if (total > maxBytes) throw new CatalogError('ZIP_ENTRY_TOO_LARGE');
+      budget.output(chunk.length);
       chunks.push(chunk);
     }
   } finally {

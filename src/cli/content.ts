@@ -6,6 +6,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CatalogError } from '../catalog/errors.js';
+import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag } from '../catalog/library.js';
 import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
 import type { ContentRecord, Store } from '../store/types.js';
@@ -66,13 +67,19 @@ async function withLibrary(
     throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
   }
   const store = openSqliteStore({ dataDir: flags.data });
+  // Same isolation as the server: a hostile file costs the worker, not this command.
+  const seconds = Number((await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN);
+  const extractor = new MetadataExtractor({
+    timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
+  });
   try {
     const root = flags.root ?? join(flags.data, 'content');
-    await fn(new ContentLibrary({ root, store }), store);
+    await fn(new ContentLibrary({ root, store, extractor }), store);
   } catch (err) {
     if (err instanceof CatalogError) throw new CliError(`${err.message} (${err.code})`);
     throw err;
   } finally {
+    await extractor.close();
     await store.close();
   }
 }

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseBinaryPlist } from '../../src/catalog/bplist.js';
+import { Budget } from '../../src/catalog/budget.js';
 import { CatalogError } from '../../src/catalog/errors.js';
+import { sharedStringBplist } from '../helpers/hostile-files.mjs';
 
 /** Binary plist bytes written by Python's plistlib (an independent writer). */
 function pythonBplist(expr: string): Uint8Array {
@@ -84,11 +86,12 @@ describe('parseBinaryPlist', () => {
   });
 
   it('refuses an exponential fan-out of shared references', () => {
-    // Each array holds its successor twice: 2^40 visits if followed naively.
+    // Each array holds its successor twice: decoded once each, but the value stands for 2^40
+    // slots, which the output budget refuses within a few dozen references.
     const objects: number[][] = [];
     for (let i = 0; i < 40; i++) objects.push([0xa2, i + 1, i + 1]);
     objects.push([0x09]);
-    expect(codeOf(() => parseBinaryPlist(rawBplist(objects)))).toBe('PLIST_TOO_COMPLEX');
+    expect(codeOf(() => parseBinaryPlist(rawBplist(objects)))).toBe('METADATA_BUDGET_EXCEEDED');
   });
 
   it('refuses offsets, references and lengths that point past the data', () => {
@@ -125,5 +128,63 @@ describe('parseBinaryPlist', () => {
     const bad = Uint8Array.from(good);
     bad[7] = 0x31;
     expect(codeOf(() => parseBinaryPlist(bad))).toBe('PLIST_INVALID');
+  });
+});
+
+describe('parseBinaryPlist: shared objects under the output budget', () => {
+  /** `{ s: <string of n bytes>, a: [s × refs] }`; plistlib writes the string once. */
+  function sharedString(n: number, refs: number): Uint8Array {
+    return pythonBplist(`{'s':'x'*${n},'a':['x'*${n}]*${refs}}`);
+  }
+
+  it('decodes a string referenced many times once and returns the same value', () => {
+    const v = parseBinaryPlist(sharedString(1000, 500)) as { s: string; a: string[] };
+    expect(v.a).toHaveLength(500);
+    expect(v.a.every((x) => x === v.s)).toBe(true);
+  });
+
+  it('refuses a large string referenced 200 000 times quickly, without building it each time', () => {
+    const bytes = sharedStringBplist({ stringBytes: 3_700_000, refs: 200_000 });
+    const started = performance.now();
+    expect(codeOf(() => parseBinaryPlist(bytes))).toBe('METADATA_BUDGET_EXCEEDED');
+    // Decoding every reference anew would take seconds and gigabytes; memoised it is one decode.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('charges the whole file to one budget shared with other readers', () => {
+    const budget = new Budget({ maxOutputBytes: 5000 });
+    budget.output(4000);
+    expect(codeOf(() => parseBinaryPlist(sharedString(1000, 1), {}, budget))).toBe(
+      'METADATA_BUDGET_EXCEEDED',
+    );
+  });
+
+  it('refuses a reference cycle through a dictionary', () => {
+    // 0: { 1: 0 } — the dictionary is its own value
+    expect(
+      codeOf(() =>
+        parseBinaryPlist(
+          rawBplist([
+            [0xd1, 1, 0],
+            [0x51, 0x6b],
+          ]),
+        ),
+      ),
+    ).toBe('PLIST_INVALID');
+  });
+
+  it('checks nesting depth for a reused object reached deeper than first seen', () => {
+    // 0: [tail, chain]. The tail (10 nested arrays) is first decoded at depth 1 and memoised;
+    // the chain (60 nested arrays) reaches it again at depth 61, where it would end 71 deep.
+    const objects: number[][] = [];
+    const chainStart = 1;
+    const chainLen = 60;
+    const tailStart = chainStart + chainLen;
+    objects.push([0xa2, tailStart, chainStart]);
+    for (let i = 0; i < chainLen; i++)
+      objects.push([0xa1, i === chainLen - 1 ? tailStart : chainStart + i + 1]);
+    for (let i = 0; i < 10; i++) objects.push([0xa1, tailStart + i + 1]);
+    objects.push([0x09]);
+    expect(codeOf(() => parseBinaryPlist(rawBplist(objects)))).toBe('PLIST_TOO_COMPLEX');
   });
 });

@@ -40,6 +40,10 @@ export function contentSummary(record: ContentRecord): Record<string, unknown> {
     const v = record.metadata[key];
     if (v !== undefined && v !== null && v !== '') out[key] = v;
   }
+  // A file whose metadata could not be read (hostile, corrupt, over budget) says so and why.
+  const unreadable = record.metadata.unreadableCode;
+  out.readable = typeof unreadable !== 'string';
+  if (typeof unreadable === 'string') out.unreadableCode = unreadable;
   out.warnings = Array.isArray(record.metadata.warnings) ? record.metadata.warnings : [];
   out.revision = record.version;
   out.createdAt = record.createdAt;

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import { normalizeEncodedContentPath } from '../../catalog/content-path.js';
 import { CatalogError } from '../../catalog/errors.js';
+import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag, DEFAULT_MAX_UPLOAD_BYTES } from '../../catalog/library.js';
 import { sendAction, splitAction } from './content-install.js';
 import { contentUploadRoutes } from './content-upload.js';
@@ -19,6 +20,8 @@ export interface ContentRoutesOptions {
   maxUploadBytes?: number;
   /** Background rescan period in ms; 0 disables (setting `catalog.rescanIntervalSeconds`; default 300 s). */
   rescanIntervalMs?: number;
+  /** Wall-clock limit of one file's metadata extraction (setting `catalog.extractTimeoutSeconds`; default 5 s). */
+  extractTimeoutMs?: number;
 }
 
 const PREFIX = '/api/v1/content';
@@ -45,8 +48,17 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
   const intervalSeconds = await numberSetting(app, 'catalog.rescanIntervalSeconds');
   const intervalMs =
     opts.rescanIntervalMs ?? (intervalSeconds !== undefined ? intervalSeconds * 1000 : 300_000);
-  const library = new ContentLibrary({ root: app.contentRoot, store: app.store });
+  const timeoutSeconds = await numberSetting(app, 'catalog.extractTimeoutSeconds');
+  // Parsing uploads and dropped-in files runs in a worker, never on this event loop.
+  const extractor = new MetadataExtractor({
+    timeoutMs:
+      opts.extractTimeoutMs ??
+      (timeoutSeconds ? timeoutSeconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS),
+  });
+  const library = new ContentLibrary({ root: app.contentRoot, store: app.store, extractor });
   const rescan = scheduleRescans(app, library, intervalMs);
+  // A file still queued at shutdown is skipped (not recorded) and read by the next start.
+  app.addHook('onClose', () => extractor.close());
   const read = { preHandler: app.requireRole('read-only') };
   const admin = { preHandler: app.requireRole('admin') };
 

@@ -1,0 +1,171 @@
+/**
+ * Metadata extraction off the serving event loop. Parsing an uploaded or dropped-in file is
+ * untrusted work: it runs in a worker thread with its own small heap (`resourceLimits`) and a
+ * wall-clock timeout. A file that overruns either costs that worker — it is terminated and a
+ * fresh one is started for the next file — and is reported with a stable code
+ * (METADATA_TIMEOUT, METADATA_WORKER_FAILED) so the catalog records it as unreadable.
+ *
+ * One worker and a bounded queue: extraction is rare and sequential work, and one thread
+ * cannot starve the two cores the listeners share.
+ */
+import { Worker } from 'node:worker_threads';
+import { CATALOG_ERRORS, CatalogError, type CatalogErrorCode } from './errors.js';
+import type { ExtractReply } from './extract-worker.js';
+
+/** Options of a {@link MetadataExtractor}. */
+export interface MetadataExtractorOptions {
+  /** Wall-clock limit per file in ms (default 5000; setting `catalog.extractTimeoutSeconds`). */
+  timeoutMs?: number;
+  /** Old-generation heap of the worker in MiB (default 128). */
+  maxHeapMb?: number;
+  /** Files waiting beyond the one being read; more are refused with METADATA_BUSY (default 64). */
+  maxQueue?: number;
+}
+
+/** Default wall-clock limit of one extraction. */
+export const DEFAULT_EXTRACT_TIMEOUT_MS = 5_000;
+
+interface Job {
+  id: number;
+  filePath: string;
+  name: string;
+  resolve: (metadata: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+}
+
+/** Runs {@link extractKindMetadata} for one file at a time in a resource-limited worker. */
+export class MetadataExtractor {
+  /** Wall-clock limit per file; applies from the next file on. */
+  timeoutMs: number;
+  readonly #maxHeapMb: number;
+  readonly #maxQueue: number;
+  readonly #queue: Job[] = [];
+  #worker: Worker | null = null;
+  #current: Job | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(opts: MetadataExtractorOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_EXTRACT_TIMEOUT_MS;
+    this.#maxHeapMb = opts.maxHeapMb ?? 128;
+    this.#maxQueue = opts.maxQueue ?? 64;
+  }
+
+  /**
+   * Reads the kind metadata of `filePath` (classified by `name`) in the worker.
+   * @throws CatalogError with the reader's code, METADATA_TIMEOUT, METADATA_WORKER_FAILED or
+   *   METADATA_BUSY; a plain Error (with `code` such as ENOENT) when the file could not be opened
+   */
+  extract(filePath: string, name: string): Promise<Record<string, unknown>> {
+    if (this.#closed) return Promise.reject(new TypeError('the extractor is closed'));
+    if (this.#queue.length >= this.#maxQueue) {
+      return Promise.reject(new CatalogError('METADATA_BUSY'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, filePath, name, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Stops the worker; queued files are refused with METADATA_BUSY. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(new CatalogError('METADATA_BUSY'));
+    this.#finish(new CatalogError('METADATA_BUSY'));
+    const w = this.#worker;
+    this.#worker = null;
+    if (w) await w.terminate();
+  }
+
+  #pump(): void {
+    if (this.#current || this.#closed) return;
+    const job = this.#queue.shift();
+    if (!job) {
+      // Idle: an unref'd worker does not keep a CLI process alive.
+      this.#worker?.unref();
+      return;
+    }
+    this.#current = job;
+    const worker = this.#ensureWorker();
+    worker.ref();
+    this.#timer = setTimeout(() => {
+      this.#kill(
+        'METADATA_TIMEOUT',
+        `Reading the file metadata took longer than ${this.timeoutMs} ms.`,
+      );
+    }, this.timeoutMs);
+    worker.postMessage({ id: job.id, filePath: job.filePath, name: job.name });
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(workerUrl(), {
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.#maxHeapMb,
+        maxYoungGenerationSizeMb: 16,
+        codeRangeSizeMb: 16,
+        stackSizeMb: 4,
+      },
+      // The worker reads files by path; it needs neither our stdin nor our environment.
+      stdin: false,
+      env: {},
+    });
+    worker.on('message', (reply: ExtractReply) => {
+      if (this.#worker !== worker || this.#current?.id !== reply.id) return;
+      if (reply.ok) this.#finish(null, reply.metadata);
+      else this.#finish(errorFromReply(reply));
+    });
+    // Out of memory (ERR_WORKER_OUT_OF_MEMORY) or any crash: the worker is gone.
+    worker.on('error', () => {
+      if (this.#worker === worker) this.#kill('METADATA_WORKER_FAILED');
+    });
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#kill('METADATA_WORKER_FAILED');
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** Fails the current file with `code`, throws the worker away and moves on. */
+  #kill(code: CatalogErrorCode, detail?: string): void {
+    const w = this.#worker;
+    this.#worker = null;
+    if (w) void w.terminate();
+    this.#finish(new CatalogError(code, detail));
+  }
+
+  #finish(err: Error | null, metadata?: Record<string, unknown>): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const job = this.#current;
+    this.#current = null;
+    if (job) {
+      if (err) job.reject(err);
+      else job.resolve(metadata ?? {});
+    }
+    this.#pump();
+  }
+}
+
+function errorFromReply(reply: Extract<ExtractReply, { ok: false }>): Error {
+  if (reply.catalogCode && Object.hasOwn(CATALOG_ERRORS, reply.catalogCode)) {
+    return new CatalogError(reply.catalogCode as CatalogErrorCode, reply.message);
+  }
+  const err = new Error(reply.message) as NodeJS.ErrnoException;
+  if (reply.errno) err.code = reply.errno;
+  return err;
+}
+
+/**
+ * The compiled worker next to this module. Under vitest this module runs from src/*.ts, and
+ * Node 20 cannot start a TypeScript worker, so the worker compiled into dist/ is used; the tests
+ * that reach it build dist/ first (test/helpers/dist.ts). See docs/decisions.md.
+ */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return new URL(here.replace(/\/src\/catalog\/[^/]+\.ts$/, '/dist/catalog/extract-worker.js'));
+  }
+  return new URL('./extract-worker.js', here);
+}
