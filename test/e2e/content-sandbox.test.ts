@@ -23,7 +23,7 @@ let ui: ConsoleBrowser;
 let token: string;
 
 const xhtml = (src: string) => `<?xml version="1.0"?>
-<html xmlns="http://www.w3.org/1999/xhtml"><body>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>inert</title></head><body>
 <script>new Image().src = '${src}?' + encodeURIComponent(location.href); document.title = 'ran';</script>
 <img src="${src}?img" />
 </body></html>
@@ -40,17 +40,23 @@ beforeAll(async () => {
       res.end(`<iframe src="${decodeURIComponent(req.url.slice('/frame?'.length))}"></iframe>`);
       return;
     }
-    heard.push(req.url ?? '');
+    if (req.url === '/control.xhtml') {
+      // The same document from an origin that sets no policy: proves the probe itself works.
+      res.writeHead(200, { 'content-type': 'application/xhtml+xml' });
+      res.end(xhtml(`${beaconUrl}/beacon/control`));
+      return;
+    }
+    if (req.url?.startsWith('/beacon/')) heard.push(req.url);
     res.writeHead(204).end();
   });
   await new Promise<void>((r) => beacon.listen(0, '127.0.0.1', r));
   beaconUrl = `http://127.0.0.1:${(beacon.address() as AddressInfo).port}`;
   dir = mkdtempSync(join(tmpdir(), 'portcullis-sandbox-'));
   mkdirSync(join(dir, 'apps'));
-  writeFileSync(join(dir, 'apps', 'manifest.plist'), xhtml(`${beaconUrl}/plist`));
-  writeFileSync(join(dir, 'apps', 'page.xhtml'), xhtml(`${beaconUrl}/xhtml`));
-  writeFileSync(join(dir, 'apps', 'page.html'), xhtml(`${beaconUrl}/html`));
-  writeFileSync(join(dir, 'apps', 'image.svg'), svg(`${beaconUrl}/svg`));
+  writeFileSync(join(dir, 'apps', 'manifest.plist'), xhtml(`${beaconUrl}/beacon/plist`));
+  writeFileSync(join(dir, 'apps', 'page.xhtml'), xhtml(`${beaconUrl}/beacon/xhtml`));
+  writeFileSync(join(dir, 'apps', 'page.html'), xhtml(`${beaconUrl}/beacon/html`));
+  writeFileSync(join(dir, 'apps', 'image.svg'), svg(`${beaconUrl}/beacon/svg`));
   const key = makeKey();
   server = await startQuiet({
     root: dir,
@@ -68,6 +74,17 @@ afterAll(async () => {
 });
 
 describe('content opened in Chromium (issue 10 §8)', () => {
+  it('control: the same document from an origin without the policy does run its script', async () => {
+    const page = await ui.context.newPage();
+    try {
+      await page.goto(`${beaconUrl}/control.xhtml`);
+    } finally {
+      await page.close();
+    }
+    await expect.poll(() => heard.some((h) => h.startsWith('/beacon/control'))).toBe(true);
+    heard.length = 0;
+  });
+
   for (const name of ['manifest.plist', 'page.xhtml', 'page.html', 'image.svg']) {
     it(`${name} through its signed URL runs no script, top-level or framed`, async () => {
       const url = `${server.url}/apps/${name}?token=${token}`;
@@ -87,7 +104,7 @@ describe('content opened in Chromium (issue 10 §8)', () => {
       } finally {
         await page.close();
       }
-      expect(heard).toEqual([]);
+      expect(heard, JSON.stringify(heard)).toEqual([]);
     });
   }
 });
