@@ -75,6 +75,10 @@ export function register(program: Command): void {
       'admin listener address: metrics and admin API (default 127.0.0.1)',
     )
     .option('--admin-port <port>', 'admin listener port (default 8081)')
+    .option(
+      '--admin-allowed-hosts <hosts>',
+      'extra Host names the admin listener answers to, comma-separated name[:port] (default: its own address and localhost only)',
+    )
     .option('--no-admin', 'do not start the admin listener')
     .option('--workers <n>', 'content worker processes (default 0 = one per core)')
     .option(
