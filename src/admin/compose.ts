@@ -188,6 +188,8 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
         publicUrl: ctx.publicUrl,
         contentRoot: ctx.config.root ?? config.root ?? '',
         onKeysChanged: () => ctx.keys.reload(),
+        // External JWKS failures and refusal reasons go to the serve log, never to the caller.
+        jwks: { logger: ctx.logger },
       });
     },
   };
