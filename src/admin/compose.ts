@@ -1,19 +1,23 @@
 /**
  * `portcullis serve --data DIR`: composes the store-backed parts into startServer options —
- * store + secret, first admin (one-time password banner on stderr), verification keys from
+ * store + secret, first admin (one-time password: terminal or 0600 file), verification keys from
  * enabled JWT configurations (plus any --key files), the audit sink, the admin API extension,
  * the JWKS content extension and the audit retention job. The serve command calls
  * `composeAdmin` once and spreads `parts` into its ServeOptions.
  */
 
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { loadPrivateKeyFile } from '../keys/files.js';
+import { loadPrivateKeyFile, writePublicFile } from '../keys/files.js';
+import { generateRsaKeyPair } from '../keys/generate.js';
 import type { ServeConfig } from '../server/config.js';
 import { fileKeySource } from '../server/keys.js';
+import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import type { ServeOptions } from '../server/serve.js';
 import type { AdminExtension, KeySource } from '../server/types.js';
+import type { ZeroConfigLayout } from '../server/zero-config.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
@@ -23,15 +27,19 @@ import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { adminPlugin } from './app.js';
 import { keyColumns } from './configuration-material.js';
+import { ConfigurationSigner } from './configuration-signer.js';
 import { jwksExtension } from './jwks-extension.js';
 import { contentManifestExtension } from './routes/content-device.js';
 
 /** Options of {@link composeAdmin}. */
 export interface ComposeOptions {
-  /** Private key made by the zero-configuration start, imported as "Default" into an empty store. */
-  zeroConfigKeyPath?: string | null;
+  /** The zero-configuration layout: its key becomes "Default" once in the store's life. */
+  zeroConfig?: ZeroConfigLayout | null;
   env?: NodeJS.ProcessEnv;
-  /** Where the one-time password banner goes; default process.stderr. */
+  /**
+   * Where the one-time password banner goes. Default: stderr when it is a terminal, else a
+   * 0600 file in the data directory (src/server/secret-notice.ts).
+   */
   stderr?: (text: string) => void;
   logger?: Logger;
   /** Poll interval of the store key source (ms). */
@@ -54,6 +62,11 @@ export interface ComposedAdmin {
   secret: Uint8Array;
   /** One-time credentials when this start created the first admin, else null. */
   firstAdmin: { username: string; password: string } | null;
+  /**
+   * The current private key of the zero-config configuration, for the sample URL; null when
+   * there is none (not a zero-config store, or "Default" was deleted or disabled since).
+   */
+  zeroConfigKey(): Promise<KeyObject | null>;
   /** Stops the retention job and closes the store (call after the server has closed). */
   close(): Promise<void>;
 }
@@ -82,38 +95,88 @@ export function combinedKeySource(sources: KeySource[]): KeySource {
   };
 }
 
-/** Imports the zero-config key as configuration "Default" (15m) when the store has none. */
-export async function importZeroConfigKey(
+/** Setting that records that the zero-config key was imported (JSON: configuration id, time). */
+export const ZERO_CONFIG_SETTING = 'zeroConfig.keyImported';
+
+/**
+ * The zero-config key, at most once in the life of a store: when the store never had it (no
+ * marker setting, no such entry in the change log, no configuration at all), it becomes
+ * configuration "Default" (15m) — the key left in plaintext by an older version if present,
+ * else a fresh one made in memory — and the marker is written in the same transaction. A
+ * "Default" later rotated or deleted therefore never comes back. Any plaintext key file left
+ * in the data directory is deleted in every case: the store holds the key encrypted.
+ * @returns the id of the configuration this start created, else null
+ */
+export async function adoptZeroConfigKey(
   store: Store,
   secret: Uint8Array,
-  keyPath: string,
-): Promise<boolean> {
-  if (!existsSync(keyPath) || (await store.configurations.list()).length > 0) return false;
-  const id = randomUUID();
-  const columns = await keyColumns(id, 'Default', (await loadPrivateKeyFile(keyPath)).key, secret);
-  await store.transaction(async () => {
-    if ((await store.configurations.list()).length > 0) return;
-    await store.configurations.create({
-      id,
-      displayName: 'Default',
-      ...columns,
-      tokenExpirySeconds: 900,
-      enabled: true,
-      createdBy: 'system',
-    });
-    await store.changes.record({
-      actor: 'system',
-      action: 'configuration.create',
-      targetType: 'configuration',
-      targetId: id,
-      details: {
+  layout: Pick<ZeroConfigLayout, 'legacyPrivateKeyPath' | 'publicKeyPath'>,
+): Promise<string | null> {
+  let created: string | null = null;
+  if (!(await zeroConfigKeyImported(store))) {
+    const legacy = existsSync(layout.legacyPrivateKeyPath);
+    const key = legacy
+      ? (await loadPrivateKeyFile(layout.legacyPrivateKeyPath)).key
+      : (await generateRsaKeyPair(2048)).privateKey;
+    const id = randomUUID();
+    const columns = await keyColumns(id, 'Default', key, secret);
+    created = await store.transaction(async () => {
+      if ((await store.settings.get(ZERO_CONFIG_SETTING)) !== undefined) return null;
+      const marker = JSON.stringify({ configurationId: id, at: new Date().toISOString() });
+      await store.settings.set(ZERO_CONFIG_SETTING, marker);
+      // A store set up by hand before its first zero-config start keeps what it has.
+      if ((await store.configurations.list()).length > 0) return null;
+      await store.configurations.create({
+        id,
         displayName: 'Default',
-        keySource: 'zero-config',
-        fingerprint: columns.fingerprint,
-      },
+        ...columns,
+        tokenExpirySeconds: 900,
+        enabled: true,
+        createdBy: 'system',
+      });
+      await store.changes.record({
+        actor: 'system',
+        action: 'configuration.create',
+        targetType: 'configuration',
+        targetId: id,
+        details: {
+          displayName: 'Default',
+          keySource: 'zero-config',
+          fingerprint: columns.fingerprint,
+        },
+      });
+      return id;
     });
+    if (created) await writePublicFile(layout.publicKeyPath, columns.publicKeyPem, { force: true });
+  }
+  await unlink(layout.legacyPrivateKeyPath).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
   });
-  return true;
+  return created;
+}
+
+/** True when this store imported the zero-config key before (marker, or a pre-marker change log entry). */
+async function zeroConfigKeyImported(store: Store): Promise<boolean> {
+  if ((await store.settings.get(ZERO_CONFIG_SETTING)) !== undefined) return true;
+  // Stores from before the marker: the import left a change-log entry (unless purged).
+  const page = await store.changes.query({
+    actor: 'system',
+    action: 'configuration.create',
+    limit: 1000,
+  });
+  return page.items.some((c) => c.details.keySource === 'zero-config');
+}
+
+/** The zero-config configuration's id from the marker, if any. */
+async function zeroConfigConfigurationId(store: Store): Promise<string | null> {
+  const raw = await store.settings.get(ZERO_CONFIG_SETTING);
+  if (raw === undefined) return null;
+  try {
+    const id = (JSON.parse(raw) as { configurationId?: unknown }).configurationId;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): AdminExtension {
@@ -125,6 +188,8 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
         publicUrl: ctx.publicUrl,
         contentRoot: ctx.config.root ?? config.root ?? '',
         onKeysChanged: () => ctx.keys.reload(),
+        // External JWKS failures and refusal reasons go to the serve log, never to the caller.
+        jwks: { logger: ctx.logger },
       });
     },
   };
@@ -132,7 +197,7 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
 
 /**
  * Opens the data directory and builds the store-backed serve parts.
- * @example const composed = await composeAdmin(config, { zeroConfigKeyPath: zero?.privateKeyPath });
+ * @example const composed = await composeAdmin(config, { zeroConfig: zero });
  */
 export async function composeAdmin(
   config: ServeConfig,
@@ -142,14 +207,21 @@ export async function composeAdmin(
   const store = openSqliteStore({ dataDir: config.data });
   try {
     const firstAdmin = await ensureFirstAdmin(store);
-    if (firstAdmin)
-      (opts.stderr ?? ((t) => process.stderr.write(t)))(
-        firstAdminBanner(firstAdmin.username, firstAdmin.password),
-      );
+    if (firstAdmin) {
+      const banner = firstAdminBanner(firstAdmin.username, firstAdmin.password);
+      if (opts.stderr) opts.stderr(banner);
+      else
+        await revealSecret(
+          config.data,
+          SECRET_FILES.firstAdmin,
+          banner,
+          'The one-time admin password',
+        );
+    }
     let keys = config.keys;
-    if (opts.zeroConfigKeyPath) {
-      await importZeroConfigKey(store, secret, opts.zeroConfigKeyPath);
-      // The store now holds the zero-config key; listing its file too would verify twice under two labels.
+    if (opts.zeroConfig) {
+      await adoptZeroConfigKey(store, secret, opts.zeroConfig);
+      // The store holds the zero-config key; a key file listed too would verify twice under two labels.
       keys = [];
     }
     const logger = opts.logger;
@@ -174,6 +246,12 @@ export async function composeAdmin(
       store,
       secret,
       firstAdmin,
+      async zeroConfigKey() {
+        const id = opts.zeroConfig ? await zeroConfigConfigurationId(store) : null;
+        const record = id ? await store.configurations.get(id) : undefined;
+        if (!record?.enabled) return null;
+        return new ConfigurationSigner(store, secret, Date.now).privateKey(record.id);
+      },
       async close() {
         retention.stop();
         await retention.idle();

@@ -56,16 +56,6 @@ export const ADMIN_ERRORS = {
     remedy:
       'Request a new token; call POST /api/v1/auth/keep-alive before expiry to extend a session.',
   },
-  JWT_SERVER_UNREACHABLE: {
-    status: 401,
-    message: 'The JWKS of the token issuer could not be fetched.',
-    remedy: 'Check that the JWT server jwksUrl is reachable from Portcullis.',
-  },
-  JWT_SERVER_MISCONFIGURED: {
-    status: 401,
-    message: 'The JWT server configured for this issuer cannot verify tokens.',
-    remedy: 'Fix the JWT server entry (jwksUrl or sharedSecret, audience) in /api/v1/jwt-servers.',
-  },
   SESSION_ENDED: {
     status: 401,
     message:

@@ -4,7 +4,7 @@
  * write the same way — temp file, metadata, then (under a per-path lock) precondition check,
  * atomic rename and store upsert. Last complete write wins; readers never see a partial file.
  */
-import { mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ContentRecord, ContentRepo } from '../store/types.js';
 import { normalizeContentPath } from './content-path.js';
@@ -12,7 +12,7 @@ import { CatalogError } from './errors.js';
 import type { MetadataExtractor } from './extract-pool.js';
 import { readContentMetadata } from './metadata.js';
 import { walkContentRoot } from './rescan.js';
-import { purgeStaleTemp, writeTempUpload } from './upload.js';
+import { createDirectoryInRoot, purgeStaleTemp, writeTempUpload } from './upload.js';
 
 /** Default upload cap: 8 GiB (large macOS packages). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
@@ -217,13 +217,8 @@ export class ContentLibrary {
   async #safeTarget(path: string, create = true): Promise<string | null> {
     const target = join(this.root, ...path.split('/'));
     const parent = dirname(target);
-    if (create) {
-      try {
-        await mkdir(parent, { recursive: true });
-      } catch {
-        throw new CatalogError('PATH_INVALID', 'The content path runs through an existing file.');
-      }
-    }
+    // Resolve-then-create: nothing is made before the existing part is known to be inside.
+    if (create) await createDirectoryInRoot(this.root, path.split('/').slice(0, -1));
     const [realRoot, realParent] = await Promise.all([
       realpath(this.root),
       realpath(parent).catch(() => null),

@@ -92,9 +92,38 @@ export function buildPackageManifest(
   return { items: [{ assets: [asset], metadata }] };
 }
 
-/** Serialises a manifest or command dictionary as an XML property list. */
+/**
+ * Serialises a manifest or command dictionary as an XML property list. Every string (values and
+ * keys) first loses the characters XML 1.0 cannot carry (see {@link xmlSafe}): they come from
+ * uploaded metadata, and the XML builder throws on them, which would turn stored metadata into a
+ * 500 on every manifest route.
+ */
 export function renderPlist(value: object): string {
-  return build(value as Parameters<typeof build>[0]);
+  return build(xmlSafe(value) as Parameters<typeof build>[0]);
+}
+
+/**
+ * Characters outside XML 1.0's `Char` production: C0 controls other than tab, LF and CR, lone
+ * surrogates, U+FFFE and U+FFFF. With the `u` flag a lone surrogate is one code point here.
+ */
+const XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** What a forbidden character becomes: U+FFFD, so the loss stays visible to whoever reads it. */
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * A deep copy of a plist value whose strings hold only characters XML 1.0 allows; numbers,
+ * booleans, dates and binary data are kept as they are.
+ * @example xmlSafe({ title: 'App\uFFFF' }) // { title: 'App\uFFFD' }
+ */
+export function xmlSafe(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(XML_FORBIDDEN, REPLACEMENT);
+  if (Array.isArray(value)) return value.map(xmlSafe);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[xmlSafe(k) as string] = xmlSafe(v);
+  return out;
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CatalogError } from './errors.js';
@@ -89,4 +89,54 @@ export async function purgeStaleTemp(
     }
   }
   return removed;
+}
+
+/** True when `real` (a resolved path) is `realRoot` itself or below it. */
+function isInside(realRoot: string, real: string): boolean {
+  const rel = relative(realRoot, real);
+  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep));
+}
+
+const leavesRoot = () =>
+  new CatalogError('PATH_INVALID', 'The content path leaves the content root.');
+const throughFile = () =>
+  new CatalogError('PATH_INVALID', 'The content path runs through an existing file.');
+
+/**
+ * Makes the directory `segments` (relative to `root`) exist, and returns its real path. The
+ * nearest ancestor that already exists is resolved first and must lie inside the root: only
+ * then are the missing directories created, below that real ancestor. So a symlink in the root
+ * (`linkdir -> /outside`) can never make an upload to `linkdir/new/deep/x.ipa` create anything
+ * outside the root, even when the upload is refused.
+ * @throws CatalogError PATH_INVALID
+ */
+export async function createDirectoryInRoot(root: string, segments: string[]): Promise<string> {
+  const realRoot = await realpath(root);
+  let found = segments.length;
+  let realAncestor: string;
+  for (;;) {
+    try {
+      realAncestor = await realpath(join(root, ...segments.slice(0, found)));
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw throughFile();
+      // A dangling symlink resolves to nothing: walk up, and mkdir below will refuse it.
+      if (code !== 'ENOENT' || found === 0) throw leavesRoot();
+      found--;
+    }
+  }
+  if (!isInside(realRoot, realAncestor)) throw leavesRoot();
+  const info = await stat(realAncestor).catch(() => null);
+  if (!info?.isDirectory()) throw throughFile();
+  const missing = segments.slice(found);
+  const real = join(realAncestor, ...missing);
+  if (missing.length > 0) {
+    try {
+      await mkdir(real, { recursive: true });
+    } catch {
+      throw throughFile();
+    }
+  }
+  return real;
 }

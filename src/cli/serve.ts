@@ -4,10 +4,12 @@
  * the zero-configuration start. docs/serve.md documents every flag shown here.
  */
 import cluster from 'node:cluster';
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { composeAdmin } from '../admin/compose.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
 import {
   prepareZeroConfig,
@@ -77,6 +79,10 @@ export function register(program: Command): void {
       'admin listener address: metrics and admin API (default 127.0.0.1)',
     )
     .option('--admin-port <port>', 'admin listener port (default 8081)')
+    .option(
+      '--admin-allowed-hosts <hosts>',
+      'extra Host names the admin listener answers to, comma-separated name[:port] (default: its own address and localhost only)',
+    )
     .option('--no-admin', 'do not start the admin listener')
     .option('--workers <n>', 'content worker processes (default 0 = one per core)')
     .option(
@@ -113,20 +119,23 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   let zero: ZeroConfigLayout | null = null;
   if (!config.root && !config.upstream && config.keys.length === 0 && !parts.keySource) {
     zero = await prepareZeroConfig(config.data);
-    config = { ...config, root: zero.root, keys: [zero.publicKeyPath] };
+    // The key itself comes from the store (configuration "Default"), see composeAdmin.
+    config = { ...config, root: zero.root };
   } else if (!config.root && !config.upstream) {
     config = { ...config, root: join(config.data, 'content') };
   }
   // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
   let closeStore: () => Promise<void> = async () => {};
+  let zeroConfigKey: () => Promise<KeyObject | null> = async () => null;
   if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
     const composed = await composeAdmin(config, {
-      zeroConfigKeyPath: zero?.privateKeyPath ?? null,
+      zeroConfig: zero,
       retention: !cluster.isWorker,
     });
     config = composed.config;
     Object.assign(parts, composed.parts);
     closeStore = () => composed.close();
+    zeroConfigKey = () => composed.zeroConfigKey();
   }
   // Workers ignore signals (the primary decides); everyone else handles them from now on.
   const serverStarted = cluster.isWorker ? () => {} : installSignals();
@@ -148,7 +157,11 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     const base = (config.publicUrl ?? server.url)
       .replace('//0.0.0.0:', '//127.0.0.1:')
       .replace('//[::]:', '//[::1]:');
-    process.stderr.write((await sampleInstructions(zero, base)).text);
+    const { text } = sampleInstructions(zero, base, await zeroConfigKey(), {
+      adminUrl: server.adminUrl,
+    });
+    // The sample URL carries a working token: a terminal sees it, a log collector does not.
+    await revealSecret(config.data, SECRET_FILES.sampleUrl, text, 'The sample signed URL');
   }
 }
 

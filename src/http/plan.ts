@@ -3,7 +3,7 @@
  * Range with If-Range (206 / 416) → HEAD. The server adapter only writes what this returns.
  */
 import { type ConditionalHeaders, evaluateConditions, ifRangeAllows } from './conditional.js';
-import { contentTypeFor } from './content-type.js';
+import { contentHeadersFor } from './content-type.js';
 import { type FileIdentity, formatHttpDate, makeEtag } from './etag.js';
 import { parseRange } from './range.js';
 
@@ -13,6 +13,14 @@ import { parseRange } from './range.js';
  * `no-transform` keeps intermediaries from recompressing signed archives. See docs/decisions.md.
  */
 export const DOWNLOAD_CACHE_CONTROL = 'private, no-store, no-transform';
+
+/**
+ * Content-Security-Policy of every content response. Content is never a page of this origin:
+ * `sandbox` (without allow-scripts) gives any document a browser does render an opaque origin
+ * with no script, and `default-src 'none'` lets it load nothing, so a hostile upload opened
+ * through its signed URL cannot run script or read the token. See docs/decisions.md.
+ */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
 
 /** The request facts the planner needs. */
 export interface FileRequest {
@@ -80,7 +88,8 @@ export function planFileResponse(
   if (condition === 'not-modified') {
     return { status: 304, outcome: 'NOT_MODIFIED', headers: base, body: null };
   }
-  const headers = { ...base, 'content-type': contentTypeFor(file.name) };
+  // Type (and, for active content, attachment) from the table: a browser never renders it here.
+  const headers = { ...base, ...contentHeadersFor(file.name) };
   // RFC 9110 §14.2: Range is defined for GET only; HEAD gets the full 200 headers.
   const useRange = req.method === 'GET' && ifRangeAllows(req.headers['if-range'], validators);
   const range = useRange

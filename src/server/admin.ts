@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { SERVE_ERRORS } from './errors.js';
+import { hostChecker } from './host-check.js';
 import type { AdminContext, AdminExtension } from './types.js';
 
 /** What the admin listener needs. */
@@ -13,6 +15,8 @@ export interface AdminListenerOptions {
   logger: Logger;
   context: AdminContext;
   extensions: AdminExtension[];
+  /** Extra Host names answered to (`--admin-allowed-hosts`); see hostChecker. */
+  allowedHosts?: readonly string[];
   /** Prometheus text and its content type (aggregated across workers in cluster mode). */
   metrics: () => Promise<{ contentType: string; body: string }>;
 }
@@ -24,6 +28,17 @@ export async function startAdminListener(
   // Loaded here, not at the top: cluster workers and `--no-admin` never pay for Fastify's memory.
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 * 1024 });
+  // First hook, before any route: a request naming an unknown Host (DNS rebinding) reaches
+  // nothing — not the API, not the console, not /metrics. Set once the port is known.
+  let hostAllowed: (host: string | undefined) => boolean = () => false;
+  app.addHook('onRequest', async (request, reply) => {
+    if (hostAllowed(request.headers.host)) return;
+    return reply
+      .code(HOST_REFUSAL.status)
+      .header('content-type', 'application/problem+json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(HOST_REFUSAL);
+  });
   app.get('/metrics', async (_req, reply) => {
     const m = await opts.metrics();
     return reply
@@ -36,10 +51,20 @@ export async function startAdminListener(
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  hostAllowed = hostChecker(opts.host, port, opts.allowedHosts ?? []);
   const url = `http://${formatHost(opts.host)}:${port}`;
   opts.logger.info({ url }, 'admin listener ready');
   return { app, url };
 }
+
+/** The one answer to a Host the admin listener does not serve; it names nothing configured. */
+const HOST_REFUSAL = Object.freeze({
+  type: 'urn:portcullis:problem:host-not-allowed',
+  title: SERVE_ERRORS.HOST_NOT_ALLOWED.message,
+  status: SERVE_ERRORS.HOST_NOT_ALLOWED.status,
+  detail: SERVE_ERRORS.HOST_NOT_ALLOWED.message,
+  code: 'HOST_NOT_ALLOWED',
+});
 
 /** Brackets IPv6 literals for URLs. */
 export function formatHost(host: string): string {

@@ -2,6 +2,7 @@
  * `portcullis serve` settings: one table, three sources (flags > PORTCULLIS_* env > config file),
  * validated once at start-up with messages that name the setting and where it came from.
  */
+
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import { parseDuration } from '../token/duration.js';
 import { ServeError } from './errors.js';
 import { AUTH_FRONTS } from './forward-auth-front.js';
+import { invalidAllowedHosts } from './host-check.js';
 
 const duration = (max: number) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -78,6 +80,13 @@ export const ServeConfigSchema = z.object({
   admin: bool.default(true),
   adminHost: z.string().min(1).default('127.0.0.1'),
   adminPort: int(0, 65535).default(8081),
+  /**
+   * Extra Host names the admin listener answers to (`name` or `name:port`), e.g. the name of a
+   * reverse proxy in front of it. The bind address and loopback names are always allowed.
+   */
+  adminAllowedHosts: stringList.default([]).refine((v) => invalidAllowedHosts(v).length === 0, {
+    message: 'expected host names or IP literals, each with an optional :port',
+  }),
   /** Accept `Authorization: Bearer` as well as `?token=`. */
   bearer: bool.default(true),
   /**

@@ -65,6 +65,9 @@ function route(
   const claims = (ext: ContentExtension) =>
     ext.prefix === undefined || rawPath.startsWith(ext.prefix);
   if (ctx.extensions.some(claims)) {
+    // Extensions (JWKS, device manifests, …) write their own headers; the content listener's
+    // common ones (nosniff, sandboxing CSP) are set first so no extension can forget them.
+    for (const name in COMMON_HEADERS) res.setHeader(name, COMMON_HEADERS[name]!);
     const report = (r: ExtensionOutcome) => recordExtension(ctx, rec, r);
     return tryExtensions(ctx.extensions.filter(claims), req, res, rawPath, report).then(
       (handled) => {

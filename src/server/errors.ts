@@ -17,6 +17,7 @@ export type ServeErrorCode =
   | 'FORWARD_AUTH_BAD_REQUEST'
   | 'FORWARD_AUTH_HEADER_CONFLICT'
   | 'NOT_READY'
+  | 'HOST_NOT_ALLOWED'
   | 'INTERNAL_ERROR'
   | 'CONFIG_INVALID'
   | 'ROOT_UNAVAILABLE'
@@ -99,6 +100,12 @@ export const SERVE_ERRORS: Record<
     status: 500,
     message: 'The content root is not a readable directory.',
     remedy: 'Point --root at an existing directory the server user can read.',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    message: 'This listener does not answer to that Host name.',
+    remedy:
+      'Use the admin address itself, localhost or 127.0.0.1; reach it by another name only after listing that name in --admin-allowed-hosts.',
   },
   NO_KEYS: {
     status: 500,

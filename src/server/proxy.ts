@@ -12,6 +12,11 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
+import {
+  ACTIVE_CONTENT_DISPOSITION,
+  DEFAULT_CONTENT_TYPE,
+  isActiveContentType,
+} from '../http/content-type.js';
 import { DOWNLOAD_CACHE_CONTROL } from '../http/plan.js';
 import type { RequestRecord } from './context.js';
 import type { ServeMetrics } from './metrics.js';
@@ -56,6 +61,18 @@ export function stripTokenParam(query: string): string {
       return decoded !== 'token';
     })
     .join('&');
+}
+
+/**
+ * The upstream chooses the type, so the same rule as for files is applied to what it says: a
+ * type a browser would run (HTML, XML, SVG, …) is sent as an attachment whatever the upstream's
+ * own Content-Disposition, and a missing type becomes octet-stream rather than a guess.
+ */
+function neutraliseActiveContent(headers: Record<string, string>, status: number): void {
+  if (status === 304) return;
+  const type = headers['content-type'];
+  if (type === undefined) headers['content-type'] = DEFAULT_CONTENT_TYPE;
+  else if (isActiveContentType(type)) headers['content-disposition'] = ACTIVE_CONTENT_DISPOSITION;
 }
 
 /** Streams verified requests from one upstream origin. */
@@ -169,6 +186,7 @@ export class UpstreamProxy {
       const v = up.headers[name];
       if (typeof v === 'string') headers[name] = v;
     }
+    neutraliseActiveContent(headers, status);
     res.writeHead(status, headers);
     if (rec.method === 'HEAD' || status === 304) {
       up.resume();

@@ -4,13 +4,18 @@
  * missing file.
  */
 import type { ServerResponse } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../http/plan.js';
 import { TOKEN_ERRORS, type TokenErrorCode, tokenChallenge } from '../token/errors.js';
 import { SERVE_ERRORS, type ServeErrorCode } from './errors.js';
 
-/** Headers every content-listener response carries. */
-export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+/**
+ * Headers every content-listener response carries: nothing is sniffed, and nothing served here
+ * can run script in the distribution origin (see CONTENT_SECURITY_POLICY).
+ */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-content-type-options': 'nosniff',
-};
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+});
 
 /** A prepared refusal: status, headers and body bytes. */
 export interface Refusal {

@@ -90,6 +90,7 @@ async function startSingle(
       admin = await startAdminListener({
         host: config.adminHost,
         port: config.adminPort,
+        allowedHosts: config.adminAllowedHosts,
         logger,
         extensions: options.adminExtensions ?? [],
         context: {

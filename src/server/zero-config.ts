@@ -1,19 +1,14 @@
 /**
- * Zero-configuration start: `portcullis serve` with no root, upstream or key creates a data
- * directory with an RS256 key pair and a sample file, so the first run already shows a
- * refusal and a working signed download.
+ * Zero-configuration start: `portcullis serve` with no root, upstream or key makes a data
+ * directory with a sample file; the admin composition (src/admin/compose.ts) then creates the
+ * signing key straight into the store as configuration "Default" — encrypted, never as a
+ * plaintext file — so the first run already shows a refusal and a working signed download.
  */
+
+import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  exportPrivateKeyPem,
-  exportPublicKeyPem,
-  generateRsaKeyPair,
-  loadPrivateKeyFile,
-  writePrivateKeyFile,
-  writePublicFile,
-} from '../keys/index.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { signToken } from '../token/sign.js';
 import { addTokenToUrl } from '../token/url.js';
@@ -31,59 +26,65 @@ next to it (in the content directory) and hand out signed URLs, or let Jamf Pro 
 export interface ZeroConfigLayout {
   dataDir: string;
   root: string;
-  privateKeyPath: string;
+  /**
+   * Where versions before issue 10 kept the private key in plaintext. It is imported once (if
+   * the store never had the zero-config key) and then deleted; nothing writes it any more.
+   */
+  legacyPrivateKeyPath: string;
+  /** The public key of configuration "Default" as first created, for Jamf Pro (0644). */
   publicKeyPath: string;
   samplePath: string;
-  /** True when this call created the key pair. */
-  createdKeys: boolean;
 }
 
-/** Creates (if missing) `<data>/keys/portcullis-key.pem` (0600), its `.pub.pem`, and `<data>/content/welcome.txt`. */
+/** Creates (if missing) `<data>/keys/` (0700), `<data>/content/` and `<data>/content/welcome.txt`. */
 export async function prepareZeroConfig(dataDir: string): Promise<ZeroConfigLayout> {
   const data = resolve(dataDir);
   const keysDir = join(data, 'keys');
   const root = join(data, 'content');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   await mkdir(root, { recursive: true });
-  const privateKeyPath = join(keysDir, 'portcullis-key.pem');
-  const publicKeyPath = join(keysDir, 'portcullis-key.pub.pem');
-  let createdKeys = false;
-  if (!existsSync(privateKeyPath)) {
-    const { privateKey, publicKey } = await generateRsaKeyPair(2048);
-    await writePrivateKeyFile(privateKeyPath, exportPrivateKeyPem(privateKey));
-    await writePublicFile(publicKeyPath, exportPublicKeyPem(publicKey), { force: true });
-    createdKeys = true;
-  } else if (!existsSync(publicKeyPath)) {
-    const { key: privateKey } = await loadPrivateKeyFile(privateKeyPath);
-    await writePublicFile(publicKeyPath, exportPublicKeyPem(privateKey));
-  }
-  await chmod(privateKeyPath, 0o600);
   const samplePath = join(root, SAMPLE_NAME);
   if (!existsSync(samplePath)) await writeFile(samplePath, SAMPLE_TEXT);
-  return { dataDir: data, root, privateKeyPath, publicKeyPath, samplePath, createdKeys };
+  return {
+    dataDir: data,
+    root,
+    legacyPrivateKeyPath: join(keysDir, 'portcullis-key.pem'),
+    publicKeyPath: join(keysDir, 'portcullis-key.pub.pem'),
+    samplePath,
+  };
 }
 
-/** A signed URL for the sample file, plus the curl lines that show a refusal and a download. */
-export async function sampleInstructions(
+/**
+ * The curl lines that show a refusal and a download. `signingKey` is the current key of the
+ * zero-config configuration; null (deleted or disabled since) leaves out the signed URL.
+ */
+export function sampleInstructions(
   layout: ZeroConfigLayout,
   baseUrl: string,
-  expiresIn = '15m',
-): Promise<{ signedUrl: string; text: string }> {
-  const { key: privateKey } = await loadPrivateKeyFile(layout.privateKeyPath);
+  signingKey: KeyObject | null,
+  opts: { expiresIn?: string; adminUrl?: string | null } = {},
+): { signedUrl: string | null; text: string } {
+  const expiresIn = opts.expiresIn ?? '15m';
   const plainUrl = `${baseUrl}/${SAMPLE_NAME}`;
   // Bound to the sample file (path claim): a copied or logged sample URL opens nothing else.
-  const token = signToken(privateKey, { expiresIn, claims: { [PATH_CLAIM]: `/${SAMPLE_NAME}` } });
-  const signedUrl = addTokenToUrl(plainUrl, token);
+  const signedUrl = signingKey
+    ? addTokenToUrl(
+        plainUrl,
+        signToken(signingKey, { expiresIn, claims: { [PATH_CLAIM]: `/${SAMPLE_NAME}` } }),
+      )
+    : null;
+  const where = opts.adminUrl ? `the console (${opts.adminUrl}/admin)` : 'the admin console';
   const text = [
     '',
     'Portcullis is serving (zero-configuration start).',
     `  content directory : ${layout.root}`,
-    `  public key        : ${layout.publicKeyPath}   (give this to Jamf Pro's JWT configuration, or keep your own with --key)`,
-    `  private key       : ${layout.privateKeyPath}   (0600; signs the sample URL below)`,
+    `  signing key       : JWT configuration "Default" in the store (encrypted); public key ${layout.publicKeyPath}`,
     '',
     `Refused without a token (401):\n  curl -i '${plainUrl}'`,
-    `Downloaded with a signed URL (valid ${expiresIn}):\n  curl -i '${signedUrl}'`,
-    `Sign more URLs:\n  portcullis sign-url '${plainUrl}' --key '${layout.privateKeyPath}' --expires 1h`,
+    signedUrl
+      ? `Downloaded with a signed URL (valid ${expiresIn}):\n  curl -i '${signedUrl}'`
+      : 'No sample signed URL: the zero-config configuration "Default" was deleted or disabled.',
+    `Sign more URLs in ${where}, or POST /api/v1/jwt-configurations/<id>/signed-urls.`,
     '',
   ].join('\n');
   return { signedUrl, text };

@@ -5,8 +5,8 @@
  * Also `portcullis probe`'s library and test-connection against a server keyed from the store,
  * and the zero-config key imported as configuration "Default".
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,12 @@ import { testConnection } from '../../src/cli/test-connection.js';
 import { resolveServeConfig } from '../../src/server/config.js';
 import { probeDistributionPoint } from '../../src/server/probe.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
-import { prepareZeroConfig, sampleInstructions } from '../../src/server/zero-config.js';
+import {
+  prepareZeroConfig,
+  sampleInstructions,
+  type ZeroConfigLayout,
+} from '../../src/server/zero-config.js';
+import { signToken } from '../../src/token/sign.js';
 import { basic } from './helpers.js';
 
 /** Polls `check` until it returns true (or gives up after `ms`); no fixed sleeps. */
@@ -28,7 +33,7 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boo
   return check();
 }
 
-async function start(dir: string, zeroConfigKeyPath: string | null = null) {
+async function start(dir: string, zeroConfig: ZeroConfigLayout | null = null) {
   const content = join(dir, 'content');
   mkdirSync(content, { recursive: true });
   writeFileSync(join(content, 'hello.txt'), 'hello from portcullis\n');
@@ -44,7 +49,7 @@ async function start(dir: string, zeroConfigKeyPath: string | null = null) {
   const composed = await composeAdmin(config, {
     stderr: (t) => (banner += t),
     keyPollMs: 100,
-    zeroConfigKeyPath,
+    zeroConfig,
     env: {},
   });
   const server = await startServer({ ...composed.config, ...composed.parts });
@@ -182,24 +187,27 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
 });
 
 describe('serve --data with the zero-config key', () => {
-  it('imports the generated key as configuration "Default" so the sample URL works', async () => {
+  it('creates "Default" in the store (no plaintext key file) so the sample URL works, once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-serve-zero-'));
     const layout = await prepareZeroConfig(join(dir, 'data'));
-    const { composed, server } = await start(dir, layout.privateKeyPath);
+    const { composed, server } = await start(dir, layout);
     try {
       const configs = await composed.store.configurations.list();
       expect(configs.map((c) => [c.displayName, c.tokenExpirySeconds, c.enabled])).toEqual([
         ['Default', 900, true],
       ]);
       expect(composed.config.keys).toEqual([]);
-      const { signedUrl } = await sampleInstructions(
+      expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
+      expect(readFileSync(layout.publicKeyPath, 'utf8')).toBe(configs[0]!.publicKeyPem);
+      const { signedUrl } = sampleInstructions(
         { ...layout, root: join(dir, 'content') },
         server.url,
+        await composed.zeroConfigKey(),
       );
       writeFileSync(join(dir, 'content', 'welcome.txt'), 'welcome');
-      expect((await fetch(signedUrl)).status).toBe(200);
+      expect((await fetch(signedUrl!)).status).toBe(200);
       // The sample token is bound to the sample file (path claim): it opens nothing else.
-      const other = await fetch(signedUrl.replace('welcome.txt', 'hello.txt'));
+      const other = await fetch(signedUrl!.replace('welcome.txt', 'hello.txt'));
       expect(other.status).toBe(401);
       expect(((await other.json()) as { code: string }).code).toBe('TOKEN_PATH_MISMATCH');
     } finally {
@@ -207,13 +215,44 @@ describe('serve --data with the zero-config key', () => {
       await composed.close();
     }
     // A second start does not import it again.
-    const again = await start(dir, layout.privateKeyPath);
+    const again = await start(dir, layout);
     try {
       expect((await again.composed.store.configurations.list()).length).toBe(1);
       expect(again.composed.firstAdmin).toBeNull();
     } finally {
       await again.server.close();
       await again.composed.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('imports a plaintext key left by an older version once, deletes it, and never again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-serve-legacy-'));
+    const layout = await prepareZeroConfig(join(dir, 'data'));
+    const legacy = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const legacyPem = legacy.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(layout.legacyPrivateKeyPath, legacyPem, { mode: 0o600 });
+    const first = await start(dir, layout);
+    const [imported] = await first.composed.store.configurations.list();
+    expect(imported!.publicKeyPem).toBe(
+      createPublicKey(legacy).export({ type: 'spki', format: 'pem' }).toString(),
+    );
+    expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
+    await first.composed.store.configurations.delete(imported!.id);
+    await first.server.close();
+    await first.composed.close();
+    // The old file comes back (a backup restored, a second copy): it is deleted, not imported.
+    writeFileSync(layout.legacyPrivateKeyPath, legacyPem, { mode: 0o600 });
+    const second = await start(dir, layout);
+    try {
+      expect(await second.composed.store.configurations.list()).toEqual([]);
+      expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
+      expect(await second.composed.zeroConfigKey()).toBeNull();
+      const old = signToken(legacy, { expiresIn: '5m' });
+      expect((await fetch(`${second.server.url}/hello.txt?token=${old}`)).status).toBe(401);
+    } finally {
+      await second.server.close();
+      await second.composed.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

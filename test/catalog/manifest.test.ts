@@ -212,6 +212,31 @@ describe('MDM command plists', () => {
   });
 });
 
+describe('characters XML 1.0 forbids (issue 10 §9)', () => {
+  it('renders manifests and command plists that an independent parser reads, forbidden characters replaced', () => {
+    const bad = 'A\uFFFEB\uFFFFC\u0000D\u0008E\uDC00F';
+    const manifest = buildAppManifest({
+      url: 'https://dp.example.com/a.ipa?token=t',
+      bundleId: `com.example.${bad}`,
+      bundleVersion: bad,
+      title: bad,
+    });
+    const parsed = pythonParse(renderPlist(manifest)) as {
+      items: Array<{ metadata: { title: string; 'bundle-identifier': string } }>;
+    };
+    const clean = 'A\uFFFDB\uFFFDC\uFFFDD\uFFFDE\uFFFDF';
+    expect(parsed.items[0]!.metadata.title).toBe(clean);
+    expect(parsed.items[0]!.metadata['bundle-identifier']).toBe(`com.example.${clean}`);
+    const command = buildInstallApplicationCommand({ manifestUrl: `https://x/${bad}` });
+    expect(() => pythonParse(renderPlist(command))).not.toThrow();
+    // Allowed characters, astral ones included, pass unchanged.
+    const fine = 'tab\tline\ncr\r \u00e9 \u{1F600} \uFFFD';
+    expect((pythonParse(renderPlist({ s: fine })) as { s: string }).s.replace(/\r\n?/g, '\n')).toBe(
+      fine.replace(/\r\n?/g, '\n'),
+    );
+  });
+});
+
 describe('QR codes', () => {
   it('renders a PNG and an SVG of the link', async () => {
     const png = await renderQrPng('itms-services://?action=download-manifest&url=https%3A%2F%2Fx');

@@ -1,12 +1,12 @@
 /**
  * Shared by the console e2e test and scripts/screenshots.mjs (plain JS so both can use it; types
  * in harness.d.mts): starts a real
- * `portcullis serve --data <tmp>` (the built binary), reads the one-time admin password from its
- * banner, launches Debian's headless Chromium through playwright-core and records anything that
+ * `portcullis serve --data <tmp>` (the built binary), reads the one-time admin password from the
+ * 0600 file it writes when stderr is not a terminal, launches Debian's headless Chromium through playwright-core and records anything that
  * would break the console's promises (CSP violations, requests leaving 127.0.0.1).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -99,11 +99,14 @@ export async function startServe() {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
+    // stderr is a pipe, not a terminal: the banner goes to a 0600 file in the data directory.
+    const bannerFile = join(dataDir, 'first-admin-password.txt');
     const oneTimePassword = await waitFor(
-      'the one-time password banner',
+      'the one-time password file',
       async () => {
         if (exited) throw new Error(`portcullis serve exited:\n${text}`);
-        return /password:\s*(\S+)/.exec(text)?.[1];
+        if (!existsSync(bannerFile)) return undefined;
+        return /password:\s*(\S+)/.exec(readFileSync(bannerFile, 'utf8'))?.[1];
       },
       output,
     );

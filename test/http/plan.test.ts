@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor } from '../../src/http/content-type.js';
+import { contentTypeFor, isActiveContentType } from '../../src/http/content-type.js';
 import { makeEtag } from '../../src/http/etag.js';
 import {
   DOWNLOAD_CACHE_CONTROL,
@@ -24,6 +24,26 @@ describe('planFileResponse', () => {
       'content-type': 'application/octet-stream',
       'cache-control': DOWNLOAD_CACHE_CONTROL,
     });
+  });
+
+  it('sends types a browser would run as attachments, on 200 and 206 alike', () => {
+    for (const name of ['manifest.plist', 'MANIFEST.PLIST']) {
+      for (const req of [get(), get({ range: 'bytes=0-9' })]) {
+        const p = planFileResponse(req, { ...FILE, name });
+        expect(p.headers['content-type']).toBe('application/xml');
+        expect(p.headers['content-disposition']).toBe('attachment');
+      }
+    }
+    for (const name of ['App.ipa', 'Agent.pkg', 'Book.epub', 'Guide.pdf', 'page.html', 'x.svg']) {
+      expect(planFileResponse(get(), { ...FILE, name }).headers['content-disposition']).toBe(
+        undefined,
+      );
+    }
+    expect(isActiveContentType('text/html; charset=utf-8')).toBe(true);
+    expect(isActiveContentType('application/rss+xml')).toBe(true);
+    expect(isActiveContentType('IMAGE/SVG+XML')).toBe(true);
+    expect(isActiveContentType('application/octet-stream')).toBe(false);
+    expect(isActiveContentType('application/pdf')).toBe(false);
   });
 
   it('answers a range with 206 and Content-Range', () => {

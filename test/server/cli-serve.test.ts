@@ -110,18 +110,22 @@ describe('zero-configuration start', () => {
     const cwd = await tempDir('portcullis-zero-');
     try {
       const s = await serve(['--workers', '1'], cwd);
-      await eventually(async () => s.stderr().includes('token='));
-      const signed = /curl -i '([^']+token=[^']+)'/.exec(s.stderr())![1]!;
-      const plain = /curl -i '([^'?]+)'/.exec(s.stderr())![1]!;
-      expect(s.stderr()).toContain(join('portcullis-data', 'keys', 'portcullis-key.pub.pem'));
+      // stderr is a pipe here, not a terminal: the sample URL goes to a 0600 file instead.
+      const sampleFile = join(cwd, 'portcullis-data', 'sample-signed-url.txt');
+      await eventually(async () => s.stderr().includes('sample-signed-url.txt'));
+      const sample = readFileSync(sampleFile, 'utf8');
+      expect(statSync(sampleFile).mode & 0o777).toBe(0o600);
+      const signed = /curl -i '([^']+token=[^']+)'/.exec(sample)![1]!;
+      const plain = /curl -i '([^'?]+)'/.exec(sample)![1]!;
+      expect(s.stderr()).not.toContain('token=');
+      expect(sample).toContain(join('portcullis-data', 'keys', 'portcullis-key.pub.pem'));
       expect(plain.startsWith('http://127.0.0.1:')).toBe(true);
       const ok = await get(signed);
       expect(ok.status).toBe(200);
       expect(ok.body).toContain('Welcome to Portcullis');
       expect((await get(plain)).status).toBe(401);
-      expect(
-        statSync(join(cwd, 'portcullis-data', 'keys', 'portcullis-key.pem')).mode & 0o777,
-      ).toBe(0o600);
+      // The signing key lives encrypted in the store; no plaintext private key is left on disk.
+      expect(existsSync(join(cwd, 'portcullis-data', 'keys', 'portcullis-key.pem'))).toBe(false);
       const data = join(cwd, 'portcullis-data');
       expect(existsSync(join(data, 'portcullis.db-wal'))).toBe(true);
       s.child.kill('SIGTERM');

@@ -40,6 +40,20 @@ beforeAll(async () => {
       });
       return;
     }
+    if (path === '/base/page.html' || path === '/base/image.svg' || path === '/base/untyped') {
+      const types: Record<string, string> = {
+        '/base/page.html': 'text/html; charset=utf-8',
+        '/base/image.svg': 'image/svg+xml',
+      };
+      const type = types[path];
+      res.writeHead(200, {
+        ...(type ? { 'content-type': type } : {}),
+        'content-disposition': 'inline',
+        'content-security-policy': "script-src 'unsafe-inline'",
+      });
+      res.end('<script>parent.stolen = location.href</script>');
+      return;
+    }
     if (path === '/base/reset.ipa') {
       req.socket.destroy();
       return;
@@ -112,6 +126,31 @@ describe('proxy mode', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('cache-control')).toBe('private, no-store, no-transform');
+  });
+
+  it('never lets an upstream page run script: sandboxing CSP, nosniff, active types as attachments', async () => {
+    for (const [name, type] of [
+      ['page.html', 'text/html; charset=utf-8'],
+      ['image.svg', 'image/svg+xml'],
+      ['untyped', 'application/octet-stream'],
+    ] as const) {
+      const res = await fetch(`${server.url}/${name}?token=${token}`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-type')).toBe(type);
+      expect(res.headers.get('content-disposition')).toBe(
+        name === 'untyped' ? 'inline' : 'attachment',
+      );
+    }
+    const ipa = await fetch(`${server.url}/apps/App.ipa?token=${token}`);
+    await ipa.arrayBuffer();
+    expect(ipa.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(ipa.headers.get('content-disposition')).toBeNull();
+    const refused = await fetch(`${server.url}/missing.ipa?token=${token}`);
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
   });
 
   it('does not forward a Bearer token', async () => {

@@ -98,6 +98,9 @@ describe.each(EXAMPLE_FRONTS)('$name', (front) => {
     expect(res.status).toBe(200);
     expect(body.equals(FILE)).toBe(true);
     expect(res.headers.get('cache-control')).toMatch(/no-store/);
+    // Whoever serves the bytes, content cannot run script in the distribution origin (issue 10 §8).
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   run('passes a byte range through for a valid token', async () => {

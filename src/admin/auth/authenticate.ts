@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { AccountRole, Store } from '../../store/types.js';
 import { AdminError } from '../errors.js';
-import type { ExternalJwtVerifier } from './external.js';
+import { EXTERNAL_REFUSAL_DETAIL, type ExternalJwtVerifier } from './external.js';
 import { sessionMaxSeconds } from './session-lifetime.js';
 import { SESSION_ISSUER, type SessionKey, verifySessionToken } from './session-tokens.js';
 
@@ -71,7 +71,8 @@ export async function authenticateRequest(
   }
   const server = await deps.store.jwtServers.getByIssuer(issuer);
   if (!server?.enabled) {
-    throw new AdminError('UNAUTHENTICATED', 'The token issuer is not a configured JWT server.');
+    // The same answer as any refused external token: an unknown issuer is not an oracle.
+    throw new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
   }
   const identity = await deps.external.verify(server, token, new Date(nowMs));
   return {
