@@ -6,7 +6,7 @@
  * `composeAdmin` once and spreads `parts` into its ServeOptions.
  */
 
-import { type KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -17,7 +17,7 @@ import { fileKeySource } from '../server/keys.js';
 import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import type { ServeOptions } from '../server/serve.js';
 import type { AdminExtension, KeySource } from '../server/types.js';
-import type { ZeroConfigLayout } from '../server/zero-config.js';
+import { SAMPLE_NAME, type ZeroConfigLayout } from '../server/zero-config.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
@@ -27,7 +27,7 @@ import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { adminPlugin } from './app.js';
 import { keyColumns } from './configuration-material.js';
-import { ConfigurationSigner } from './configuration-signer.js';
+import { ConfigurationSigner, type SignedUrl } from './configuration-signer.js';
 import { jwksExtension } from './jwks-extension.js';
 import { contentManifestExtension } from './routes/content-device.js';
 
@@ -63,10 +63,11 @@ export interface ComposedAdmin {
   /** One-time credentials when this start created the first admin, else null. */
   firstAdmin: { username: string; password: string } | null;
   /**
-   * The current private key of the zero-config configuration, for the sample URL; null when
-   * there is none (not a zero-config store, or "Default" was deleted or disabled since).
+   * Signs the zero-config sample URL with the "Default" configuration, through the one signer
+   * (bound to the sample file and recorded like every minted token); null when there is none
+   * (not a zero-config store, or "Default" was deleted or disabled since).
    */
-  zeroConfigKey(): Promise<KeyObject | null>;
+  signZeroConfigSample(url: string): Promise<SignedUrl | null>;
   /** Stops the retention job and closes the store (call after the server has closed). */
   close(): Promise<void>;
 }
@@ -246,11 +247,18 @@ export async function composeAdmin(
       store,
       secret,
       firstAdmin,
-      async zeroConfigKey() {
+      async signZeroConfigSample(url) {
         const id = opts.zeroConfig ? await zeroConfigConfigurationId(store) : null;
         const record = id ? await store.configurations.get(id) : undefined;
         if (!record?.enabled) return null;
-        return new ConfigurationSigner(store, secret, Date.now).privateKey(record.id);
+        return new ConfigurationSigner(store, secret, Date.now)
+          .serverMinter('system (zero-config sample)')
+          .signUrl({
+            configurationId: record.id,
+            url,
+            path: `/${SAMPLE_NAME}`,
+            purpose: 'signed-url',
+          });
       },
       async close() {
         retention.stop();

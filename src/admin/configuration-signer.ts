@@ -93,7 +93,14 @@ export class ConfigurationSigner {
   minterFor(principal: Principal | null): Minter {
     if (!principal) throw new AdminError('UNAUTHENTICATED');
     if (!maySign(principal)) throw new AdminError('SIGNING_FORBIDDEN');
-    const actor = actorOf(principal);
+    return this.serverMinter(actorOf(principal));
+  }
+
+  /**
+   * The server's own minting capability, for tokens it hands out at start-up (the zero-config
+   * sample URL). Recorded like every other token under `actor`; never given to a route.
+   */
+  serverMinter(actor: string): Minter {
     return {
       signUrl: (request) => this.#signUrl(actor, request),
       probeKey: (configurationId, url) => this.#probeKey(actor, configurationId, url),

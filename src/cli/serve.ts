@@ -4,16 +4,16 @@
  * the zero-configuration start. docs/serve.md documents every flag shown here.
  */
 import cluster from 'node:cluster';
-import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { composeAdmin } from '../admin/compose.js';
+import { type ComposedAdmin, composeAdmin } from '../admin/compose.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
 import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
+  sampleUrl,
   type ZeroConfigLayout,
 } from '../server/zero-config.js';
 import { CliError } from './run.js';
@@ -126,7 +126,7 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   }
   // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
   let closeStore: () => Promise<void> = async () => {};
-  let zeroConfigKey: () => Promise<KeyObject | null> = async () => null;
+  let signSample: ComposedAdmin['signZeroConfigSample'] = async () => null;
   if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
     const composed = await composeAdmin(config, {
       zeroConfig: zero,
@@ -135,7 +135,7 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     config = composed.config;
     Object.assign(parts, composed.parts);
     closeStore = () => composed.close();
-    zeroConfigKey = () => composed.zeroConfigKey();
+    signSample = (url) => composed.signZeroConfigSample(url);
   }
   // Workers ignore signals (the primary decides); everyone else handles them from now on.
   const serverStarted = cluster.isWorker ? () => {} : installSignals();
@@ -157,7 +157,7 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     const base = (config.publicUrl ?? server.url)
       .replace('//0.0.0.0:', '//127.0.0.1:')
       .replace('//[::]:', '//[::1]:');
-    const { text } = sampleInstructions(zero, base, await zeroConfigKey(), {
+    const { text } = sampleInstructions(zero, base, await signSample(sampleUrl(base)), {
       adminUrl: server.adminUrl,
     });
     // The sample URL carries a working token: a terminal sees it, a log collector does not.

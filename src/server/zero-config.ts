@@ -5,13 +5,9 @@
  * plaintext file — so the first run already shows a refusal and a working signed download.
  */
 
-import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PATH_CLAIM } from '../token/claims.js';
-import { signToken } from '../token/sign.js';
-import { addTokenToUrl } from '../token/url.js';
 
 /** Name of the sample file written into `<data>/content`. */
 export const SAMPLE_NAME = 'welcome.txt';
@@ -54,25 +50,24 @@ export async function prepareZeroConfig(dataDir: string): Promise<ZeroConfigLayo
   };
 }
 
+/** The sample file's plain URL under `baseUrl` (what {@link sampleInstructions} signs). */
+export function sampleUrl(baseUrl: string): string {
+  return `${baseUrl}/${SAMPLE_NAME}`;
+}
+
 /**
- * The curl lines that show a refusal and a download. `signingKey` is the current key of the
- * zero-config configuration; null (deleted or disabled since) leaves out the signed URL.
+ * The curl lines that show a refusal and a download. `signed` is the sample URL signed with the
+ * zero-config configuration (bound to the sample file by its path claim); null (deleted or
+ * disabled since) leaves out the signed URL.
  */
 export function sampleInstructions(
   layout: ZeroConfigLayout,
   baseUrl: string,
-  signingKey: KeyObject | null,
-  opts: { expiresIn?: string; adminUrl?: string | null } = {},
+  signed: { url: string; expiresAt: string } | null,
+  opts: { adminUrl?: string | null } = {},
 ): { signedUrl: string | null; text: string } {
-  const expiresIn = opts.expiresIn ?? '15m';
-  const plainUrl = `${baseUrl}/${SAMPLE_NAME}`;
-  // Bound to the sample file (path claim): a copied or logged sample URL opens nothing else.
-  const signedUrl = signingKey
-    ? addTokenToUrl(
-        plainUrl,
-        signToken(signingKey, { expiresIn, claims: { [PATH_CLAIM]: `/${SAMPLE_NAME}` } }),
-      )
-    : null;
+  const plainUrl = sampleUrl(baseUrl);
+  const signedUrl = signed?.url ?? null;
   const where = opts.adminUrl ? `the console (${opts.adminUrl}/admin)` : 'the admin console';
   const text = [
     '',
@@ -82,7 +77,7 @@ export function sampleInstructions(
     '',
     `Refused without a token (401):\n  curl -i '${plainUrl}'`,
     signedUrl
-      ? `Downloaded with a signed URL (valid ${expiresIn}):\n  curl -i '${signedUrl}'`
+      ? `Downloaded with a signed URL (valid until ${signed?.expiresAt}):\n  curl -i '${signedUrl}'`
       : 'No sample signed URL: the zero-config configuration "Default" was deleted or disabled.',
     `Sign more URLs in ${where}, or POST /api/v1/jwt-configurations/<id>/signed-urls.`,
     '',

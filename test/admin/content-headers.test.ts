@@ -4,15 +4,16 @@
  * nosniff, types a browser would run are sent as attachments, and stored metadata with
  * characters XML 1.0 forbids never makes a manifest route answer 500.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationSigner } from '../../src/admin/configuration-signer.js';
 import { jwksExtension } from '../../src/admin/jwks-extension.js';
 import { contentManifestExtension } from '../../src/admin/routes/content-device.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/plan.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { storeKeySource } from '../../src/store/key-source.js';
+import { signToken } from '../../src/token/sign.js';
 import { type AdminFixture, addAccount, adminFixture, bearer, login } from './helpers.js';
 
 let fx: AdminFixture;
@@ -20,6 +21,7 @@ let server: RunningServer;
 let token: string;
 let admin: Record<string, string>;
 let configurationId: string;
+const jamfKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const XHTML = `<?xml version="1.0"?>
 <html xmlns="http://www.w3.org/1999/xhtml"><body><script>document.title = 'ran'</script></body></html>
 `;
@@ -47,12 +49,14 @@ beforeAll(async () => {
     method: 'POST',
     url: '/api/v1/jwt-configurations',
     headers: admin,
-    payload: { displayName: 'Jamf' },
+    payload: {
+      displayName: 'Jamf',
+      key: { pem: jamfKey.export({ type: 'pkcs1', format: 'pem' }) },
+    },
   });
   configurationId = cfg.json().id;
   // A Jamf-shaped token (no path claim): valid for every file, like one Jamf Pro mints.
-  token = (await new ConfigurationSigner(fx.store, fx.secret, Date.now).signToken(configurationId))
-    .token;
+  token = signToken(jamfKey, { expiresIn: '15m' });
   await fx.store.content.upsert({
     path: 'apps/App.ipa',
     size: 4096,

@@ -18,6 +18,7 @@ import { type RunningServer, startServer } from '../../src/server/serve.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
+  sampleUrl,
   type ZeroConfigLayout,
 } from '../../src/server/zero-config.js';
 import { signToken } from '../../src/token/sign.js';
@@ -202,7 +203,7 @@ describe('serve --data with the zero-config key', () => {
       const { signedUrl } = sampleInstructions(
         { ...layout, root: join(dir, 'content') },
         server.url,
-        await composed.zeroConfigKey(),
+        await composed.signZeroConfigSample(sampleUrl(server.url)),
       );
       writeFileSync(join(dir, 'content', 'welcome.txt'), 'welcome');
       expect((await fetch(signedUrl!)).status).toBe(200);
@@ -247,7 +248,7 @@ describe('serve --data with the zero-config key', () => {
     try {
       expect(await second.composed.store.configurations.list()).toEqual([]);
       expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
-      expect(await second.composed.zeroConfigKey()).toBeNull();
+      expect(await second.composed.signZeroConfigSample(sampleUrl(second.server.url))).toBeNull();
       const old = signToken(legacy, { expiresIn: '5m' });
       expect((await fetch(`${second.server.url}/hello.txt?token=${old}`)).status).toBe(401);
     } finally {
