@@ -121,7 +121,9 @@ describe('a token minted for /apps/A.ipa', () => {
 
   it('through forward-auth: 204 for its own path, refused for every other', async () => {
     const auth = (uri: string) =>
-      fetch(`${files.url}/_portcullis/auth`, { headers: { 'x-original-uri': uri } });
+      fetch(`${files.url}/_portcullis/auth`, {
+        headers: { 'x-original-uri': uri, 'x-forwarded-method': 'GET' },
+      });
     expect((await auth(`/apps/A.ipa?token=${boundA}`)).status).toBe(204);
     const other = await auth(`/apps/B.ipa?token=${boundA}`);
     expect(other.status).toBe(401);
@@ -146,7 +148,7 @@ describe('a Jamf Pro token (no path claim)', () => {
     for (const path of ['/apps/A.ipa', '/apps/B.ipa']) {
       expect((await fetch(`${files.url}${path}?token=${jamf}`)).status, path).toBe(200);
       const auth = await fetch(`${files.url}/_portcullis/auth`, {
-        headers: { 'x-original-uri': `${path}?token=${jamf}` },
+        headers: { 'x-original-uri': `${path}?token=${jamf}`, 'x-forwarded-method': 'GET' },
       });
       expect(auth.status, path).toBe(204);
       expect((await fetch(`${proxy.url}${path}?token=${jamf}`)).status, path).toBe(200);
