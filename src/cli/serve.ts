@@ -7,8 +7,11 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { composeAdmin } from '../admin/compose.js';
+import { failWorker } from '../server/cluster.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import type { ServeError } from '../server/errors.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
+import { checkListenAddresses } from '../server/start-errors.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
@@ -94,8 +97,19 @@ export function register(program: Command): void {
       '\nEvery setting can also come from PORTCULLIS_<NAME> (e.g. PORTCULLIS_PORT) or the config file.\nSee docs/serve.md and docs/configuration.md.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      await runServe(givenFlags(cmd));
+      if (!cluster.isWorker) return runServe(givenFlags(cmd));
+      // A cluster worker never prints a start-up failure: the primary reports it once.
+      await runServe(givenFlags(cmd)).catch(failWorker);
     });
+}
+
+/**
+ * A failed start must end the process within seconds. Everything that started is closed
+ * first; this unref'd timer only fires if some handle was still left open, so a leak can
+ * never turn a failed start back into a hang.
+ */
+function exitSoonAfterFailedStart(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 2), 3000).unref();
 }
 
 async function runServe(flags: Record<string, unknown>): Promise<void> {
@@ -104,6 +118,13 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     config = loadServeConfig({ flags, env: process.env });
   } catch (err) {
     throw new CliError((err as Error).message.replace(/^portcullis: /, ''));
+  }
+  // Before keys are generated, the store opened or workers forked: a port in use fails here,
+  // at once (the primary only; workers bind through it).
+  if (!cluster.isWorker) {
+    await checkListenAddresses(config).catch((err: ServeError) => {
+      throw new CliError(`${err.message} (${err.code})`);
+    });
   }
   // Composition: other areas (store-backed keys, audit, admin API, JWKS) add their parts here.
   const parts: Pick<
@@ -134,6 +155,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   try {
     server = await startServer({ ...config, ...parts });
   } catch (err) {
+    await closeStore().catch(() => {});
+    if (cluster.isWorker) throw err;
+    exitSoonAfterFailedStart();
     const e = err as { code?: string; message?: string };
     if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
       throw new CliError(`${(e.message ?? '').replace(/^portcullis: /, '')} (${e.code})`);
