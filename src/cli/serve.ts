@@ -11,7 +11,7 @@ import { failWorker } from '../server/cluster.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
 import type { ServeError } from '../server/errors.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
-import { checkListenAddresses } from '../server/start-errors.js';
+import { checkContentRoot, checkListenAddresses } from '../server/start-errors.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
@@ -103,6 +103,16 @@ export function register(program: Command): void {
     });
 }
 
+/** Runs an early start-up check, turning its coded failure into the one line the CLI prints. */
+async function checkedFirst(check: Promise<void>): Promise<void> {
+  try {
+    await check;
+  } catch (err) {
+    const e = err as ServeError;
+    throw new CliError(`${e.message} (${e.code})`);
+  }
+}
+
 /**
  * A failed start must end the process within seconds. Everything that started is closed
  * first; this unref'd timer only fires if some handle was still left open, so a leak can
@@ -119,13 +129,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   } catch (err) {
     throw new CliError((err as Error).message.replace(/^portcullis: /, ''));
   }
-  // Before keys are generated, the store opened or workers forked: a port in use fails here,
-  // at once (the primary only; workers bind through it).
-  if (!cluster.isWorker) {
-    await checkListenAddresses(config).catch((err: ServeError) => {
-      throw new CliError(`${err.message} (${err.code})`);
-    });
-  }
+  // Before keys are generated, the store opened or workers forked, a port in use fails at once
+  // (the primary only: workers bind through it).
+  if (!cluster.isWorker) await checkedFirst(checkListenAddresses(config));
   // Composition: other areas (store-backed keys, audit, admin API, JWKS) add their parts here.
   const parts: Pick<
     ServeOptions,
@@ -138,6 +144,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   } else if (!config.root && !config.upstream) {
     config = { ...config, root: join(config.data, 'content') };
   }
+  // Before the store is opened (a first start prints its one-time password) or workers are
+  // forked, a missing root fails at once; zero-config made its own.
+  if (!cluster.isWorker && config.root && !zero) await checkedFirst(checkContentRoot(config.root));
   // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
   let closeStore: () => Promise<void> = async () => {};
   if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {

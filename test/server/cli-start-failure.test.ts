@@ -133,8 +133,26 @@ describe('start-up failures end the process with one clear line', () => {
     expect(end.code).toBe(2);
     expect(end.ms).toBeLessThan(10_000);
     expect(cliLines(end.stderr)).toEqual([
-      `portcullis: the content root "${join('no', 'such-root')}" does not exist; point --root at a directory the server user can read (ROOT_UNAVAILABLE)`,
+      `portcullis: the content root "${join('no', 'such-root')}" does not exist; create it or point --root at a directory the server user can read (ROOT_UNAVAILABLE)`,
     ]);
+  }, 40_000);
+
+  it('--data with no content directory yet: exit 2 naming <data>/content, before the store is opened', async () => {
+    const cwd = await tempDir('portcullis-start-fail-data-');
+    try {
+      const end = await serveUntilExit(
+        ['--data', 'pdata', '--key', keyFile, '--port', '0', '--admin-port', '0'],
+        cwd,
+      );
+      expect(end.code).toBe(2);
+      expect(cliLines(end.stderr)).toEqual([
+        `portcullis: the content root "${join('pdata', 'content')}" does not exist; create it or point --root at a directory the server user can read (ROOT_UNAVAILABLE)`,
+      ]);
+      // The first start's one-time admin password is not spent on a server that never ran.
+      expect(end.stderr).not.toContain('password:');
+    } finally {
+      await removeDir(cwd);
+    }
   }, 40_000);
 
   it('a failure only the workers meet (TLS files) ends the whole cluster, reported once by the primary', async () => {
