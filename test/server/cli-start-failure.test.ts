@@ -117,6 +117,25 @@ describe('start-up failures end the process with one clear line', () => {
     40_000,
   );
 
+  it('an address not on this machine: exit 2 naming it and --host (LISTEN_FAILED)', async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a local interface.
+    const end = await serveUntilExit([
+      '--root',
+      dir,
+      '--key',
+      keyFile,
+      '--host',
+      '192.0.2.1',
+      '--port',
+      '8080',
+      '--no-admin',
+    ]);
+    expect(end.code).toBe(2);
+    expect(cliLines(end.stderr)).toEqual([
+      'portcullis: the content listener cannot start on 192.0.2.1:8080: the address is not on this machine; use --host to choose another (LISTEN_FAILED)',
+    ]);
+  }, 40_000);
+
   it('missing --root in cluster mode: exit 2 naming the path as typed', async () => {
     const end = await serveUntilExit([
       '--root',
