@@ -7,9 +7,12 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type ComposedAdmin, composeAdmin } from '../admin/compose.js';
+import { failWorker } from '../server/cluster.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import type { ServeError } from '../server/errors.js';
 import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
+import { checkContentRoot, checkListenAddresses } from '../server/start-errors.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
@@ -100,8 +103,29 @@ export function register(program: Command): void {
       '\nEvery setting can also come from PORTCULLIS_<NAME> (e.g. PORTCULLIS_PORT) or the config file.\nSee docs/serve.md and docs/configuration.md.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      await runServe(givenFlags(cmd));
+      if (!cluster.isWorker) return runServe(givenFlags(cmd));
+      // A cluster worker never prints a start-up failure: the primary reports it once.
+      await runServe(givenFlags(cmd)).catch(failWorker);
     });
+}
+
+/** Runs an early start-up check, turning its coded failure into the one line the CLI prints. */
+async function checkedFirst(check: Promise<void>): Promise<void> {
+  try {
+    await check;
+  } catch (err) {
+    const e = err as ServeError;
+    throw new CliError(`${e.message} (${e.code})`);
+  }
+}
+
+/**
+ * A failed start must end the process within seconds. Everything that started is closed
+ * first; this unref'd timer only fires if some handle was still left open, so a leak can
+ * never turn a failed start back into a hang.
+ */
+function exitSoonAfterFailedStart(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 2), 3000).unref();
 }
 
 async function runServe(flags: Record<string, unknown>): Promise<void> {
@@ -111,6 +135,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   } catch (err) {
     throw new CliError((err as Error).message.replace(/^portcullis: /, ''));
   }
+  // Before keys are generated, the store opened or workers forked, a port in use fails at once
+  // (the primary only: workers bind through it).
+  if (!cluster.isWorker) await checkedFirst(checkListenAddresses(config));
   // Composition: other areas (store-backed keys, audit, admin API, JWKS) add their parts here.
   const parts: Pick<
     ServeOptions,
@@ -124,6 +151,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   } else if (!config.root && !config.upstream) {
     config = { ...config, root: join(config.data, 'content') };
   }
+  // Before the store is opened (a first start prints its one-time password) or workers are
+  // forked, a missing root fails at once; zero-config made its own.
+  if (!cluster.isWorker && config.root && !zero) await checkedFirst(checkContentRoot(config.root));
   // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
   let closeStore: () => Promise<void> = async () => {};
   let signSample: ComposedAdmin['signZeroConfigSample'] = async () => null;
@@ -143,6 +173,9 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   try {
     server = await startServer({ ...config, ...parts });
   } catch (err) {
+    await closeStore().catch(() => {});
+    if (cluster.isWorker) throw err;
+    exitSoonAfterFailedStart();
     const e = err as { code?: string; message?: string };
     if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
       throw new CliError(`${(e.message ?? '').replace(/^portcullis: /, '')} (${e.code})`);

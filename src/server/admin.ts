@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { SERVE_ERRORS } from './errors.js';
 import { hostChecker } from './host-check.js';
+import { listenFailure } from './start-errors.js';
 import type { AdminContext, AdminExtension } from './types.js';
 
 /** What the admin listener needs. */
@@ -47,8 +48,20 @@ export async function startAdminListener(
       .send(m.body);
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  for (const ext of opts.extensions) await ext.register(app, opts.context);
-  await app.listen({ host: opts.host, port: opts.port });
+  try {
+    for (const ext of opts.extensions) await ext.register(app, opts.context);
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw err;
+  }
+  try {
+    await app.listen({ host: opts.host, port: opts.port });
+  } catch (err) {
+    // Close what the extensions opened (onClose hooks), so a failed start leaves nothing running.
+    await app.close().catch(() => {});
+    throw listenFailure(err, 'admin', opts.host, opts.port);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   hostAllowed = hostChecker(opts.host, port, opts.allowedHosts ?? []);

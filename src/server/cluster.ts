@@ -8,31 +8,27 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { formatHost, startAdminListener } from './admin.js';
+import { startAdminListener } from './admin.js';
+import {
+  CLUSTER_UP_ENV,
+  isClusterMessage as isMessage,
+  type ClusterMessage as Message,
+} from './cluster-messages.js';
+import {
+  dismissWorkers,
+  forkWorkers,
+  liveWorkers,
+  reportWorkerStartFailure,
+  stopWorkers,
+} from './cluster-workers.js';
 import { type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
 import { keySourceOf } from './keys.js';
 import { Lru } from './lru.js';
 import type { RunningServer, ServeOptions } from './serve.js';
-import type { AuditSink, DownloadEvent } from './types.js';
-
-type Message =
-  | { portcullis: 'audit'; event: DownloadEvent }
-  | { portcullis: 'grace-remember'; fingerprint: string; entry: GraceEntry }
-  | { portcullis: 'grace-lookup'; id: number; fingerprint: string; path: string }
-  | { portcullis: 'grace-result'; id: number; entry: GraceEntry | null }
-  | { portcullis: 'reload-keys'; id: number }
-  | { portcullis: 'reload-done'; id: number; ok: boolean; code?: string }
-  | { portcullis: 'shutdown' };
-
-function isMessage(m: unknown): m is Message {
-  return (
-    typeof m === 'object' &&
-    m !== null &&
-    typeof (m as { portcullis?: unknown }).portcullis === 'string'
-  );
-}
+import { checkContentRoot } from './start-errors.js';
+import type { AuditSink } from './types.js';
 
 /** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
 class IpcGraceMemory implements GraceMemory {
@@ -72,20 +68,38 @@ class IpcGraceMemory implements GraceMemory {
   }
 }
 
-/** Runs inside a cluster worker: content listener only. */
+/**
+ * Runs inside a cluster worker: content listener only. Ready (readyz) once the primary says
+ * every listener is up. A worker that cannot start reports why to the primary (which prints
+ * it once and stops the cluster) and exits when the primary lets it go.
+ */
 export async function startClusterWorker(
   options: ServeOptions,
   config: ServeConfig,
   logger: Logger,
 ): Promise<RunningServer> {
-  const content = await startContentListener({
-    config,
-    logger,
-    keySource: keySourceOf(options.keySource, config),
-    audit: (event) => process.send?.({ portcullis: 'audit', event } satisfies Message),
-    grace: config.resumeGrace > 0 ? new IpcGraceMemory(config.resumeGraceEntries) : null,
-    extensions: options.contentExtensions ?? [],
-  });
+  // Listening before the listener exists: the primary's "ready" must not be missed.
+  let clusterUp = process.env[CLUSTER_UP_ENV] === '1';
+  const onReady = (m: unknown) => {
+    if (isMessage(m) && m.portcullis === 'ready') clusterUp = true;
+  };
+  process.on('message', onReady);
+  let content: Awaited<ReturnType<typeof startContentListener>>;
+  try {
+    content = await startContentListener({
+      config,
+      logger,
+      keySource: keySourceOf(options.keySource, config),
+      audit: (event) => process.send?.({ portcullis: 'audit', event } satisfies Message),
+      grace: config.resumeGrace > 0 ? new IpcGraceMemory(config.resumeGraceEntries) : null,
+      extensions: options.contentExtensions ?? [],
+      listenersUp: () => clusterUp,
+    });
+  } catch (err) {
+    process.off('message', onReady);
+    failWorker(err);
+    throw err;
+  }
   AggregatorRegistry.setRegistries([content.metrics.registry]);
   new AggregatorRegistry(); // installs the worker side of metrics aggregation
   // The terminal's Ctrl-C reaches every process in the group; only the primary decides.
@@ -121,10 +135,17 @@ export async function startClusterWorker(
   };
 }
 
-type PendingReload = { left: number; failed: string | null; done: (failed: string | null) => void };
+/**
+ * A worker that cannot start: report to the primary, leave when it disconnects us. Exported for
+ * the serve command, whose own start-up steps (store, config) can fail in a worker too.
+ */
+export function failWorker(err: unknown): void {
+  void reportWorkerStartFailure(err);
+  if (!process.connected) process.exit(2);
+  process.once('disconnect', () => process.exit(2));
+}
 
-const liveWorkers = (): Worker[] =>
-  Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+type PendingReload = { left: number; failed: string | null; done: (failed: string | null) => void };
 
 /** The primary's side of the IPC protocol: audit relay, shared grace memory, key reload fan-out. */
 class PrimaryRelay {
@@ -183,67 +204,25 @@ class PrimaryRelay {
   }
 }
 
-/** Forks the workers and resolves with the shared content URL once all listen; re-forks crashes. */
-function forkWorkers(
-  config: ServeConfig,
-  logger: Logger,
-  isClosing: () => boolean,
-): Promise<string> {
-  const count = workerCount(config);
-  return new Promise<string>((resolve, reject) => {
-    let ready = 0;
-    cluster.on('listening', (_w, address) => {
-      if (++ready === count) {
-        resolve(
-          `${config.tlsCert ? 'https' : 'http'}://${formatHost(config.host)}:${address.port}`,
-        );
-      }
-    });
-    cluster.on('exit', (worker, code, signal) => {
-      if (isClosing()) return;
-      if (ready < count) return reject(new Error('a worker failed to start; see its log'));
-      logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
-      cluster.fork();
-    });
-    for (let i = 0; i < count; i++) cluster.fork();
-  });
-}
-
-/** Sends every worker the shutdown message and waits for it to exit (SIGKILL as a last resort). */
-function stopWorkers(graceMs: number): Promise<void> {
-  const exits = liveWorkers().map(
-    (w) =>
-      new Promise<void>((resolve) => {
-        if (w.isDead()) return resolve();
-        const hard = setTimeout(() => w.kill('SIGKILL'), graceMs + 5000);
-        w.once('exit', () => {
-          clearTimeout(hard);
-          resolve();
-        });
-        w.send({ portcullis: 'shutdown' } satisfies Message);
-      }),
-  );
-  return Promise.all(exits).then(() => {});
-}
-
 /** Runs in the primary: forks workers, serves admin, relays shared state. */
 export async function startClusterPrimary(
   options: ServeOptions,
   config: ServeConfig,
   logger: Logger,
 ): Promise<RunningServer> {
-  // Fail fast in the primary on broken keys instead of in N workers.
+  // Fail fast in the primary on broken keys or root instead of in N workers.
   await keySourceOf(options.keySource, config).load();
+  if (config.root) await checkContentRoot(config.root);
   const sink = options.auditSink;
   const relay = new PrimaryRelay(config.resumeGraceEntries, sink);
   const aggregator = new AggregatorRegistry();
-  let closing = false;
   cluster.on('message', relay.onMessage);
   const reloadKeys = () => relay.reloadKeys();
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
   let url: string;
+  const pool = forkWorkers(config, logger);
   try {
-    url = await forkWorkers(config, logger, () => closing);
+    url = await pool.started;
     if (config.admin) {
       admin = await startAdminListener({
         host: config.adminHost,
@@ -263,11 +242,15 @@ export async function startClusterPrimary(
       });
     }
   } catch (err) {
-    closing = true;
-    for (const w of liveWorkers()) w.kill();
+    // Whatever started stops before the failure is reported: no content without its admin.
+    pool.detach();
+    await dismissWorkers();
     cluster.off('message', relay.onMessage);
     throw err;
   }
+  // Sent before any later connection is handed to a worker (same ordered IPC channel), so no
+  // request accepted after this line can see a worker that is not yet told.
+  pool.markUp();
   logger.info({ url, workers: workerCount(config) }, 'cluster ready');
   let closed: Promise<void> | null = null;
   return {
@@ -277,7 +260,7 @@ export async function startClusterPrimary(
     reloadKeys,
     close() {
       closed ??= (async () => {
-        closing = true;
+        pool.detach();
         await stopWorkers(config.shutdownTimeout * 1000);
         cluster.off('message', relay.onMessage);
         await admin?.app.close();

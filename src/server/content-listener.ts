@@ -17,12 +17,12 @@ import { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
-import { ServeError } from './errors.js';
 import { ContentFiles, type FileSystem } from './files.js';
 import type { GraceMemory } from './grace.js';
 import { KeyManager } from './keys.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
+import { listenFailure, rootUnavailable } from './start-errors.js';
 import { readTlsPair, watchTlsPair } from './tls.js';
 import type {
   ContentExtensionContext,
@@ -43,6 +43,11 @@ export interface ContentListenerInit {
   fileSystem?: FileSystem;
   /** Wall clock in ms (tests of expiry and grace). */
   clock?: () => number;
+  /**
+   * True once every listener of the deployment is up (admin listener, all cluster workers);
+   * `/_portcullis/readyz` stays 503 until then. Default: ready as soon as this one listens.
+   */
+  listenersUp?: () => boolean;
 }
 
 /** A running content listener. */
@@ -89,7 +94,7 @@ async function buildContext(
       revalidateMs: config.fileRevalidateMs,
     });
     await files.init().catch((cause: unknown) => {
-      throw new ServeError('ROOT_UNAVAILABLE', undefined, { cause });
+      throw rootUnavailable(config.root!, cause);
     });
   }
   const metrics = new ServeMetrics({
@@ -111,6 +116,7 @@ async function buildContext(
     init.extensions.map((e) => (typeof e === 'function' ? e(extensionContext) : e)),
   );
   const root = config.root;
+  const listenersUp = init.listenersUp ?? (() => true);
   return {
     config,
     keys,
@@ -122,12 +128,14 @@ async function buildContext(
     audit: init.audit,
     extensions,
     ready: async () =>
-      root
-        ? access(root, constants.R_OK | constants.X_OK).then(
-            () => true,
-            () => false,
-          )
-        : true,
+      !listenersUp()
+        ? false
+        : root
+          ? access(root, constants.R_OK | constants.X_OK).then(
+              () => true,
+              () => false,
+            )
+          : true,
   };
 }
 
@@ -197,9 +205,11 @@ const IDLE_SWEEP_MS = 50;
 export async function startContentListener(init: ContentListenerInit): Promise<ContentListener> {
   const { config, logger } = init;
   let listening = '';
-  const ctx = await buildContext(init, () => config.publicUrl ?? listening);
-  const handle = createContentHandler(ctx);
   const state = { closing: false };
+  // A closing listener is no longer ready: load balancers stop sending before the drain ends.
+  const listenersUp = () => !state.closing && (init.listenersUp?.() ?? true);
+  const ctx = await buildContext({ ...init, listenersUp }, () => config.publicUrl ?? listening);
+  const handle = createContentHandler(ctx);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // During shutdown: answer, then let the connection go instead of keeping it alive.
     if (state.closing) res.setHeader('connection', 'close');
@@ -218,7 +228,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   } catch (err) {
     stopTls();
     ctx.proxy?.close();
-    throw err;
+    throw listenFailure(err, 'content', config.host, config.port);
   }
   ctx.keys.watch();
   const { port } = server.address() as AddressInfo;

@@ -1,7 +1,9 @@
 /**
  * Refusal codes of the serve listeners (content, forward-auth, proxy) and of serve start-up.
  * docs/serve.md mirrors this table; test/server/errors.test.ts keeps them in step.
- * Messages never name a file, a path on disk, a token or a key.
+ * Refusal messages never name a file, a path on disk, a token or a key. Start-up failures
+ * (src/server/start-errors.ts) go only to the operator's terminal and name the port, or the
+ * path exactly as the operator gave it, and the flag that changes it.
  */
 import { PortcullisError } from '../errors/base.js';
 
@@ -21,6 +23,9 @@ export type ServeErrorCode =
   | 'INTERNAL_ERROR'
   | 'CONFIG_INVALID'
   | 'ROOT_UNAVAILABLE'
+  | 'PORT_IN_USE'
+  | 'LISTEN_FAILED'
+  | 'WORKER_START_FAILED'
   | 'NO_KEYS';
 
 /** Registry of serve refusal codes → HTTP status, default message, remedy. */
@@ -83,8 +88,9 @@ export const SERVE_ERRORS: Record<
   },
   NOT_READY: {
     status: 503,
-    message: 'Not ready: keys or content are not available.',
-    remedy: 'Check the server log for key loading or content root errors.',
+    message: 'Not ready: still starting, stopping, or keys or content are not available.',
+    remedy:
+      'Wait for every listener to start (admin and all workers); otherwise check the server log for key loading or content root errors.',
   },
   INTERNAL_ERROR: {
     status: 500,
@@ -106,6 +112,24 @@ export const SERVE_ERRORS: Record<
     message: 'This listener does not answer to that Host name.',
     remedy:
       'Use the admin address itself, localhost or 127.0.0.1; reach it by another name only after listing that name in --admin-allowed-hosts.',
+  },
+  PORT_IN_USE: {
+    status: 500,
+    message: 'A listener port is already in use by another program.',
+    remedy:
+      'Stop the other program, or choose another port: --port for content, --admin-port for the admin listener (or --no-admin).',
+  },
+  LISTEN_FAILED: {
+    status: 500,
+    message: 'A listener could not start on its address.',
+    remedy:
+      'Check --host/--port (content) or --admin-host/--admin-port (admin): the address must be on this machine, and ports below 1024 need privileges.',
+  },
+  WORKER_START_FAILED: {
+    status: 500,
+    message: 'A content worker could not start.',
+    remedy:
+      'Read the reason in the message and the log above it; run with --workers 1 to see the failure in one process.',
   },
   NO_KEYS: {
     status: 500,

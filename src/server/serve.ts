@@ -15,6 +15,7 @@ import type { FileSystem } from './files.js';
 import { LocalGraceMemory } from './grace.js';
 import { keySourceOf } from './keys.js';
 import { createServeLogger } from './logger.js';
+import { checkListenAddresses } from './start-errors.js';
 import type { AdminExtension, AuditSink, ContentExtensionInput, KeySource } from './types.js';
 
 /** Options of {@link startServer}: any ServeConfig setting plus the pluggable parts. */
@@ -62,6 +63,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   const logger = options.logger ?? createServeLogger(config.logLevel);
   if (cluster.isWorker) return startClusterWorker(options, config, logger);
+  await checkListenAddresses(config);
   if (workerCount(config) > 1) return startClusterPrimary(options, config, logger);
   return startSingle(options, config, logger);
 }
@@ -73,9 +75,12 @@ async function startSingle(
 ): Promise<RunningServer> {
   const keySource = keySourceOf(options.keySource, config);
   const sink = options.auditSink;
+  // readyz answers ready only once every configured listener (content and admin) is up.
+  let listenersUp = false;
   const content = await startContentListener({
     config,
     logger,
+    listenersUp: () => listenersUp,
     keySource,
     audit: sink ? (e) => sink.record(e) : null,
     grace: config.resumeGrace > 0 ? new LocalGraceMemory(config.resumeGraceEntries) : null,
@@ -109,6 +114,7 @@ async function startSingle(
       throw err;
     }
   }
+  listenersUp = true;
   let closing: Promise<void> | null = null;
   return {
     url: content.url,
