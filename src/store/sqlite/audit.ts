@@ -5,6 +5,7 @@
 import { StoreError } from '../errors.js';
 import type { AuditEventInput, AuditEventRecord, AuditQuery, AuditRepo } from '../types.js';
 import type { Conn } from './conn.js';
+import { deferred } from './database.js';
 import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from './sql-util.js';
 
 interface Row {
@@ -127,7 +128,7 @@ export function sqliteAudit(conn: Conn): AuditRepo {
           throw new StoreError('STORE_INVALID_QUERY', 'Too many buckets; widen bucketMs.');
         }
         // One read transaction: the three aggregates see the same snapshot of the table.
-        return conn.db.transaction(() => aggregate(conn, Math.trunc(since), bucketMs, count))();
+        return deferred(conn.db, () => aggregate(conn, Math.trunc(since), bucketMs, count));
       }),
     purgeOlderThan: async (timeMs) => {
       // Chunked, yielding between chunks: the first purge after an upgrade or a long pause may
