@@ -1,11 +1,12 @@
 /**
  * bench:store — why it exists: every content request becomes an audit row, so the store's write
  * path decides whether auditing can keep up with serving. This measures, in one run on a temp
- * file: raw better-sqlite3 inserts in one transaction per 200 rows (the floor: what the driver
+ * file: raw node:sqlite inserts in one transaction per 200 rows (the floor: what the driver
  * can do), Store.audit.insert with batches of 200 (what the sink does), Store.audit.insert one
  * event per call (the naive peer the sink replaces), and the sink end to end. It also reports
- * the longest single flush (time the event loop is held) and query/stats latency on the filled
- * table. Cases run for a bounded time each; local disk only; prints a table.
+ * the longest single flush (time the event loop is held), query/stats latency on the filled
+ * table, and configuration reads (the key source reloads them; the admin API lists them).
+ * Cases run for a bounded time each; local disk only; prints a table.
  *
  * Usage: npm run bench:store   (env BENCH_MS=milliseconds per case, default 1500)
  */
@@ -13,14 +14,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { openSqliteStore } = await import(join(ROOT, 'dist/store/sqlite.js'));
 const { storeAuditSink } = await import(join(ROOT, 'dist/store/audit-sink.js'));
+const { immediate, openDatabase } = await import(join(ROOT, 'dist/store/sqlite/database.js'));
 
 const MS = Number(process.env.BENCH_MS ?? 1500);
 const BATCH = 200;
+const CONFIGS = 50;
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-store-'));
 
 let seq = 0;
@@ -55,33 +57,34 @@ const results = [];
 const store = openSqliteStore({ dataDir: join(dir, 'data') });
 try {
   // Floor: the driver alone, same schema and file, one transaction per batch.
-  const raw = new Database(join(dir, 'data', 'portcullis.db'));
+  const raw = openDatabase(join(dir, 'data', 'portcullis.db'), { timeoutMs: 5000 });
   const ins =
     raw.prepare(`INSERT INTO audit_events (time, method, path, status, outcome, bytes_sent,
     client_address, token_fingerprint, key_label, kid, duration_ms, user_agent, via, configuration_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const rawBatch = raw.transaction((events) => {
-    for (const e of events) {
-      ins.run(
-        e.time,
-        e.method,
-        e.path,
-        e.status,
-        e.outcome,
-        e.bytesSent,
-        e.clientAddress,
-        e.tokenFingerprint,
-        e.keyLabel,
-        e.kid,
-        e.durationMs,
-        e.userAgent,
-        e.via,
-        null,
-      );
-    }
-  });
+  const rawBatch = (events) =>
+    immediate(raw, () => {
+      for (const e of events) {
+        ins.run(
+          e.time,
+          e.method,
+          e.path,
+          e.status,
+          e.outcome,
+          e.bytesSent,
+          e.clientAddress,
+          e.tokenFingerprint,
+          e.keyLabel,
+          e.kid,
+          e.durationMs,
+          e.userAgent,
+          e.via,
+          null,
+        );
+      }
+    });
   results.push([
-    'better-sqlite3 raw, 200/tx (floor)',
+    'node:sqlite raw, 200/tx (floor)',
     await timed(BATCH, () => rawBatch(Array.from({ length: BATCH }, event))),
   ]);
   raw.close();
@@ -112,6 +115,28 @@ try {
   store.audit.insert = original;
   results.push([`storeAuditSink.record (dropped ${sink.dropped})`, sinkRate]);
 
+  // Configuration reads: one by id (admin API, signing) and the whole list (key-source reload).
+  const ids = [];
+  for (let i = 0; i < CONFIGS; i++) {
+    const c = await store.configurations.create({
+      id: `3f2b8c1e-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      displayName: `Jamf ${i}`,
+      privateKeyCiphertext: 'v1:opaque',
+      publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n',
+      kid: `kid-${i}`,
+      fingerprint: 'SHA256:abc',
+      keyBits: 2048,
+      certificatePem: null,
+      tokenExpirySeconds: 300,
+      enabled: true,
+      createdBy: 'bench',
+    });
+    ids.push(c.id);
+  }
+  let next = 0;
+  const getRate = await timed(1, () => store.configurations.get(ids[next++ % CONFIGS]));
+  const listRate = await timed(1, () => store.configurations.list());
+
   const t1 = performance.now();
   const page = await store.audit.query({ path: '/apps/app-1*', outcome: 'OK', limit: 100 });
   const queryMs = performance.now() - t1;
@@ -130,6 +155,10 @@ try {
     `audit.query (prefix + outcome, 100 of them, ${page.items.length} returned): ${queryMs.toFixed(2)} ms`,
   );
   console.log(`audit.stats (last hour, 60 buckets): ${statsMs.toFixed(2)} ms`);
+  console.log(`configurations.get by id: ${Math.round(getRate).toLocaleString('en')} /s`);
+  console.log(
+    `configurations.list (${CONFIGS} rows): ${Math.round(listRate).toLocaleString('en')} /s`,
+  );
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import { sqliteAccounts } from './sqlite/accounts.js';
 import { sqliteAudit } from './sqlite/audit.js';
@@ -12,6 +11,7 @@ import { sqliteChanges } from './sqlite/changes.js';
 import { sqliteConfigurations } from './sqlite/configurations.js';
 import { Conn, mapSqliteError } from './sqlite/conn.js';
 import { sqliteContent } from './sqlite/content.js';
+import { type Database, openDatabase } from './sqlite/database.js';
 import { sqliteJwtServers } from './sqlite/jwt-servers.js';
 import { runMigrations } from './sqlite/migrate.js';
 import { sqliteRevokedTokens } from './sqlite/revoked-tokens.js';
@@ -58,10 +58,10 @@ function prepareFile(opts: SqliteStoreOptions): string {
  * @example const store = openSqliteStore({ dataDir: './portcullis-data' });
  */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
-  let db: Database.Database;
+  let db: Database;
   const file = prepareFile(opts);
   try {
-    db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    db = openDatabase(file, { timeoutMs: opts.busyTimeoutMs ?? 5000 });
   } catch (err) {
     const mapped = mapSqliteError(err);
     if (mapped instanceof StoreError) throw mapped;
@@ -70,11 +70,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     });
   }
   try {
-    db.pragma('journal_mode = WAL');
+    db.exec('PRAGMA journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose
     // the last transactions, which is an acceptable trade for audit write throughput.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
     runMigrations(db, undefined, opts.now);
   } catch (err) {
     db.close();

@@ -2,7 +2,7 @@
  * The Store contract: persistence behind a narrow, async interface.
  *
  * Every repository method returns a Promise so that a PostgreSQL implementation can follow;
- * the SQLite implementation (src/store/sqlite.ts) wraps better-sqlite3, which is synchronous.
+ * the SQLite implementation (src/store/sqlite.ts) wraps node:sqlite, which is synchronous.
  * Times are ISO-8601 strings (UTC) unless a field name says `Ms` (epoch milliseconds).
  */
 import type { DownloadEvent } from '../server/types.js';

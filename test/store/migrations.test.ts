@@ -1,9 +1,9 @@
 /** Schema migrations: fresh files, upgrades from version 1 with data, refusals, atomic steps. */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/sqlite/database.js';
 import { runMigrations } from '../../src/store/sqlite/migrate.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { DB_FILE_NAME, openSqliteStore } from '../../src/store/sqlite.js';
@@ -15,7 +15,7 @@ let n = 0;
 const freshDir = () => join(root, `d${++n}`);
 
 const versions = (file: string) => {
-  const db = new Database(file, { readonly: true });
+  const db = openDatabase(file, { readOnly: true });
   try {
     return db.prepare('SELECT version, name, applied_at FROM schema_migrations').all() as Array<{
       version: number;
@@ -42,8 +42,8 @@ describe('migrations', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
     }
-    const db = new Database(file, { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const db = openDatabase(file, { readOnly: true });
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
     await store.close();
     // Re-opening applies nothing again.
@@ -55,7 +55,7 @@ describe('migrations', () => {
     const dir = freshDir();
     mkdirSync(dir);
     const file = join(dir, DB_FILE_NAME);
-    const old = new Database(file);
+    const old = openDatabase(file);
     runMigrations(old, MIGRATIONS.slice(0, 1));
     old
       .prepare(
@@ -98,7 +98,7 @@ describe('migrations', () => {
     const dir = freshDir();
     mkdirSync(dir);
     const file = join(dir, DB_FILE_NAME);
-    const old = new Database(file);
+    const old = openDatabase(file);
     runMigrations(
       old,
       MIGRATIONS.filter((m) => m.version < 5),
@@ -140,10 +140,54 @@ describe('migrations', () => {
     await store.close();
   });
 
+  it('opens a data directory written by the better-sqlite3 release and keeps its data', async () => {
+    // fixtures/schema-3: written by better-sqlite3 12.11.1 on Node 20 (see make.mjs there).
+    const dir = freshDir();
+    mkdirSync(dir);
+    copyFileSync(
+      join(import.meta.dirname, 'fixtures', 'schema-3', DB_FILE_NAME),
+      join(dir, DB_FILE_NAME),
+    );
+    const store = openSqliteStore({ dataDir: dir });
+    const file = join(dir, DB_FILE_NAME);
+    expect(versions(file).map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const id = '3f2b8c1e-0000-4000-8000-000000000001';
+    expect(await store.configurations.get(id)).toMatchObject({
+      displayName: 'Jamf Prod',
+      kid: 'kid-1',
+      enabled: true,
+      createdAt: '2026-11-01T12:00:00.000Z',
+    });
+    expect(await store.accounts.getByUsername('alice')).toMatchObject({ role: 'admin' });
+    expect(await store.settings.get('auditRetentionDays')).toBe('30');
+    expect(await store.revokedTokens.isRevoked('jti-1')).toBe(true);
+    expect(await store.content.get('apps/Fixture App.ipa')).toMatchObject({
+      kind: 'app',
+      version: 1,
+      metadata: { bundleId: 'com.example.fixture' },
+    });
+    expect((await store.changes.query({})).items).toMatchObject([
+      { action: 'configuration.create', targetId: id, details: { displayName: 'Jamf Prod' } },
+    ]);
+    const audit = await store.audit.query({});
+    expect(audit.items.map((e) => [e.id, e.outcome, e.configurationId])).toEqual([
+      [3, 'TOKEN_EXPIRED', id],
+      [2, 'OK', id],
+      [1, 'OK', id],
+    ]);
+    // Still WAL, and new rows continue the old ids (AUTOINCREMENT survives the switch).
+    await store.audit.insert([downloadEvent()]);
+    expect((await store.audit.query({ limit: 1 })).items[0]!.id).toBe(4);
+    await store.close();
+    const db = openDatabase(file, { readOnly: true });
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
+  });
+
   it('refuses a database from a newer schema with STORE_SCHEMA_TOO_NEW, naming no path', async () => {
     const dir = freshDir();
     await openSqliteStore({ dataDir: dir }).close();
-    const db = new Database(join(dir, DB_FILE_NAME));
+    const db = openDatabase(join(dir, DB_FILE_NAME));
     db.prepare(
       "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')",
     ).run();
@@ -162,7 +206,7 @@ describe('migrations', () => {
   });
 
   it('rolls back a failing migration completely', () => {
-    const db = new Database(join(root, `bad-${++n}.db`));
+    const db = openDatabase(join(root, `bad-${++n}.db`));
     runMigrations(db);
     const broken = {
       version: 99,

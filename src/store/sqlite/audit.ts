@@ -8,6 +8,7 @@ import { aggregateKey, capEvent } from '../audit-policy.js';
 import type { AuditEventInput, AuditEventRecord, AuditQuery, AuditRepo } from '../types.js';
 import { purgeRollupsBefore, RollupDeltas, readStats } from './audit-rollups.js';
 import type { Conn } from './conn.js';
+import { deferred } from './database.js';
 import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from './sql-util.js';
 
 interface Row {
@@ -208,7 +209,9 @@ export function sqliteAudit(conn: Conn): AuditRepo {
       }
       return toPage(rows.map(fromRow), limit, (e) => e.id);
     },
-    stats: ({ since, bucketMs }) => conn.run(() => readStats(conn, since, bucketMs)),
+    // One read transaction: the rollup queries see the same snapshot.
+    stats: ({ since, bucketMs }) =>
+      conn.run(() => deferred(conn.db, () => readStats(conn, since, bucketMs))),
     purgeOlderThan: async (timeMs) => {
       // Chunked: the first purge after an upgrade or a long pause may cover millions of rows,
       // and one synchronous DELETE would stall serving meanwhile.

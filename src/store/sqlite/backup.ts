@@ -4,9 +4,9 @@
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { DB_FILE_NAME } from '../sqlite.js';
+import { backupDatabase, openDatabase } from './database.js';
 
 /**
  * Copies `<dataDir>/portcullis.db` to `outFile` (mode 0600). Refuses to overwrite unless `force`.
@@ -24,11 +24,11 @@ export async function backupSqliteStore(
     if (!opts.force) throw new StoreError('STORE_CONFLICT', 'The backup file already exists.');
     unlinkSync(outFile);
   }
-  const db = new Database(source, { readonly: true, fileMustExist: true });
+  const db = openDatabase(source, { readOnly: true });
   try {
-    const meta = await db.backup(outFile);
+    const pages = await backupDatabase(db, outFile);
     chmodSync(outFile, 0o600);
-    return { pages: meta.totalPages };
+    return { pages };
   } catch (err) {
     throw new StoreError('STORE_UNAVAILABLE', 'The backup could not be written.', { cause: err });
   } finally {

@@ -1,16 +1,16 @@
 /**
- * One better-sqlite3 connection shared by the repositories of a Store, plus the async
+ * One SQLite connection shared by the repositories of a Store, plus the async
  * transaction discipline: while `transaction(fn)` is open, calls that belong to it (tracked
  * with AsyncLocalStorage) run inside it and every other caller waits, so an unrelated audit
  * flush can never be rolled back with someone else's failed transaction.
  *
- * The gate is shared by every Store on the same file in this process: better-sqlite3 waits
+ * The gate is shared by every Store on the same file in this process: the driver waits
  * for locks synchronously, so a second in-process connection blocking on a lock held across
  * an `await` would freeze the event loop and deadlock until the busy timeout.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { type Database, immediate, type Statement } from './database.js';
 
 /** Friendly conflict messages keyed by the `table.column` SQLite names in the error. */
 const CONFLICT_MESSAGES: Record<string, string> = {
@@ -23,35 +23,34 @@ const CONFLICT_MESSAGES: Record<string, string> = {
   'jwt_servers.issuer': 'A JWT server with that issuer already exists.',
 };
 
+/** SQLite result codes (sqlite.org/rescode.html) the store maps; node:sqlite reports `errcode`. */
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+/** Primary codes meaning the file cannot be used: READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB. */
+const UNUSABLE = new Set([8, 10, 11, 13, 14, 26]);
+
 /** Turns SQLite failures into coded store errors; anything else (a bug) passes through. */
 export function mapSqliteError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof StoreError) return err;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') {
-    if (err instanceof TypeError && /database connection is not open/i.test(err.message)) {
-      return new StoreError('STORE_UNAVAILABLE', 'The store is closed.', { cause: err });
-    }
-    return err;
+  const { code, errcode } = err as { code?: unknown; errcode?: unknown };
+  if (code === 'ERR_INVALID_STATE' && /database is not open/i.test(err.message)) {
+    return new StoreError('STORE_UNAVAILABLE', 'The store is closed.', { cause: err });
   }
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+  if (code !== 'ERR_SQLITE_ERROR' || typeof errcode !== 'number') return err;
+  if (errcode === SQLITE_CONSTRAINT_UNIQUE || errcode === SQLITE_CONSTRAINT_PRIMARYKEY) {
     const column = /constraint failed: ([\w.]+)/.exec(err.message)?.[1] ?? '';
     return new StoreError('STORE_CONFLICT', CONFLICT_MESSAGES[column], { cause: err });
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  // Extended codes carry their primary code in the low byte.
+  const primary = errcode & 0xff;
+  if (primary === SQLITE_BUSY || primary === SQLITE_LOCKED) {
     return new StoreError('STORE_UNAVAILABLE', 'The database stayed locked too long.', {
       cause: err,
     });
   }
-  if (
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code.startsWith('SQLITE_NOTADB') ||
-    code.startsWith('SQLITE_CORRUPT') ||
-    code.startsWith('SQLITE_IOERR') ||
-    code.startsWith('SQLITE_FULL') ||
-    code.startsWith('SQLITE_READONLY')
-  ) {
-    return new StoreError('STORE_UNAVAILABLE', undefined, { cause: err });
-  }
+  if (UNUSABLE.has(primary)) return new StoreError('STORE_UNAVAILABLE', undefined, { cause: err });
   return err;
 }
 
@@ -66,15 +65,15 @@ const gates = new Map<string, Gate>();
 
 /** A shared connection with a statement cache and async-aware transactions. */
 export class Conn {
-  readonly db: Database.Database;
-  private readonly cache = new Map<string, Database.Statement>();
+  readonly db: Database;
+  private readonly cache = new Map<string, Statement>();
   private readonly gate: Gate;
   private savepoints = 0;
   private released = false;
 
   /** `gateKey` identifies the database file (resolved path); ':memory:' callers pass a unique key. */
   constructor(
-    db: Database.Database,
+    db: Database,
     private readonly gateKey: string,
     readonly now: () => number = Date.now,
   ) {
@@ -102,7 +101,7 @@ export class Conn {
   }
 
   /** A cached prepared statement for constant SQL. */
-  stmt(sql: string): Database.Statement {
+  stmt(sql: string): Statement {
     let s = this.cache.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -112,10 +111,10 @@ export class Conn {
   }
 
   /** Runs synchronous database work once no foreign transaction is open. */
-  async run<T>(fn: (db: Database.Database) => T): Promise<T> {
+  async run<T>(fn: (db: Database) => T): Promise<T> {
     for (let p = this.blocker(); p; p = this.blocker()) await p;
     try {
-      if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
+      if (!this.db.isOpen) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
       return fn(this.db);
     } catch (err) {
       throw mapSqliteError(err);
@@ -123,15 +122,15 @@ export class Conn {
   }
 
   /** Runs synchronous multi-statement work atomically (a savepoint when nested). */
-  async write<T>(fn: (db: Database.Database) => T): Promise<T> {
-    return this.run((db) => db.transaction(() => fn(db)).immediate());
+  async write<T>(fn: (db: Database) => T): Promise<T> {
+    return this.run((db) => immediate(db, () => fn(db)));
   }
 
   /** Async transaction; see the file comment for the isolation rule. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     for (let p = this.blocker(); p; p = this.blocker()) await p;
     if (this.active) return this.nested(fn); // blocker() passed: it is our own transaction
-    if (!this.db.open) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
+    if (!this.db.isOpen) throw new StoreError('STORE_UNAVAILABLE', 'The store is closed.');
     const token = Symbol('tx');
     let release!: () => void;
     this.gate.active = { token, done: new Promise<void>((r) => (release = r)), owner: this };
@@ -146,7 +145,7 @@ export class Conn {
         this.db.exec('COMMIT');
         return result;
       } catch (err) {
-        if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.isOpen && this.db.isTransaction) this.db.exec('ROLLBACK');
         throw mapSqliteError(err);
       }
     } finally {
@@ -158,7 +157,7 @@ export class Conn {
   /** Closes the connection after any open transaction settles. */
   async close(): Promise<void> {
     for (let p = this.blocker(); p; p = this.blocker()) await p;
-    if (this.db.open) this.db.close();
+    if (this.db.isOpen) this.db.close();
     this.cache.clear();
     if (!this.released) {
       this.released = true;

@@ -3,12 +3,12 @@
  * Each step runs in its own IMMEDIATE transaction and re-checks whether it is already applied,
  * so several processes opening a fresh database at once do not apply a step twice.
  */
-import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { type Database, immediate } from './database.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** Highest applied schema version (0 for an empty database). */
-export function schemaVersion(db: Database.Database): number {
+export function schemaVersion(db: Database): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
     v: number | null;
   };
@@ -20,7 +20,7 @@ export function schemaVersion(db: Database.Database): number {
  * @returns the versions before and after.
  */
 export function runMigrations(
-  db: Database.Database,
+  db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
   now: () => number = Date.now,
 ): { from: number; to: number } {
@@ -44,11 +44,11 @@ export function runMigrations(
   );
   for (const m of migrations) {
     if (m.version <= from) continue;
-    db.transaction(() => {
+    immediate(db, () => {
       if (isApplied.get(m.version)) return;
       db.exec(m.sql);
       record.run(m.version, m.name, new Date(now()).toISOString());
-    }).immediate();
+    });
   }
   return { from, to: Math.max(from, schemaVersion(db)) };
 }
