@@ -188,15 +188,19 @@ class FilePump {
     const { buffer, length } = next;
     const chunk = length === buffer.length ? buffer : buffer.subarray(0, length);
     this.sent += length;
-    if (this.#readAt > this.#end && this.#filled.length === 0 && !this.#reading) {
-      this.#res.end(chunk);
-      return;
-    }
+    const last = this.#readAt > this.#end && this.#filled.length === 0 && !this.#reading;
     this.#writing = true;
     this.#res.write(chunk, (err) => {
       this.#writing = false;
       if (err) {
         this.#fail();
+        return;
+      }
+      // End only once the last bytes reached the kernel: a response counts as finished from
+      // end() on, and a shutdown's idle sweep (closeIdleConnections) destroys finished
+      // responses' sockets, which would drop bytes still queued in the process.
+      if (last) {
+        this.#res.end();
         return;
       }
       // The socket no longer needs these bytes: the buffer can be refilled.

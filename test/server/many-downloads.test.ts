@@ -139,4 +139,35 @@ describe('shutdown with keep-alive clients', () => {
       agent.destroy();
     }
   });
+
+  it('keeps the last bytes of a slowly read download when shutdown starts', async () => {
+    const other = await startQuiet({
+      root: dir,
+      admin: false,
+      keepAliveTimeout: 60,
+      shutdownTimeout: 60,
+      keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
+    });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const res = await get(`${other.url}/Big.pkg?token=${sign(key)}`, {}, agent);
+      const closing = other.close();
+      // A slow reader keeps the socket's buffers full, so the last chunk is still queued in the
+      // process when the file has been read to its end, while the idle sweep runs every 50 ms.
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve) => {
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          res.pause();
+          setTimeout(() => res.resume(), 2);
+        });
+        res.on('close', () => resolve());
+      });
+      expect(res.complete).toBe(true);
+      expect(sha(Buffer.concat(chunks))).toBe(sha(data));
+      await closing;
+    } finally {
+      agent.destroy();
+    }
+  });
 });
