@@ -115,15 +115,19 @@ describe('many concurrent downloads', () => {
   });
 });
 
+/** A server whose own timeouts (60 s) are far longer than any test: only the shutdown sweep ends sockets. */
+const startLongLived = () =>
+  startQuiet({
+    root: dir,
+    admin: false,
+    keepAliveTimeout: 60,
+    shutdownTimeout: 60,
+    keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
+  });
+
 describe('shutdown with keep-alive clients', () => {
   it('lets downloads finish, then closes their idle keep-alive connections at once', async () => {
-    const other = await startQuiet({
-      root: dir,
-      admin: false,
-      keepAliveTimeout: 60,
-      shutdownTimeout: 60,
-      keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
-    });
+    const other = await startLongLived();
     const agent = new Agent({ keepAlive: true });
     try {
       const url = `${other.url}/Big.pkg?token=${sign(key)}`;
@@ -141,13 +145,7 @@ describe('shutdown with keep-alive clients', () => {
   });
 
   it('keeps the last bytes of a slowly read download when shutdown starts', async () => {
-    const other = await startQuiet({
-      root: dir,
-      admin: false,
-      keepAliveTimeout: 60,
-      shutdownTimeout: 60,
-      keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
-    });
+    const other = await startLongLived();
     const agent = new Agent({ keepAlive: true });
     try {
       const res = await get(`${other.url}/Big.pkg?token=${sign(key)}`, {}, agent);
