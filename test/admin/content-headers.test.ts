@@ -5,7 +5,7 @@
  * characters XML 1.0 forbids never makes a manifest route answer 500.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwksExtension } from '../../src/admin/jwks-extension.js';
@@ -67,7 +67,8 @@ beforeAll(async () => {
       version: `1.0${FORBIDDEN}`,
       title: `App${FORBIDDEN}`,
     },
-    mtimeMs: Date.now(),
+    // The file's own mtime: a rescan then sees the record as current and keeps this metadata.
+    mtimeMs: Math.floor(statSync(join(root, 'apps', 'App.ipa')).mtimeMs),
     uploadedBy: null,
   });
   server = await startServer({
