@@ -38,7 +38,7 @@ const {
   signToken,
   verifyTokenAsync,
   webCryptoBackend,
-} = await import(join(ROOT, 'dist/token/index.js'));
+} = await import(join(ROOT, 'dist/token/node-entry.js'));
 const jose = await import('jose');
 const { createVerifier } = await import('fast-jwt');
 const jsonwebtoken = (await import('jsonwebtoken')).default;

@@ -1,6 +1,8 @@
 /**
- * Public token API (package export "./token"). The pure core (decode, verify, policy, key ring,
- * errors) runs anywhere; node.ts and sign.ts add the node:crypto backend and the signer.
+ * Runtime-neutral token API (package export `portcullis/token`): decode, verify, sign, inspect
+ * and move tokens in URLs with WebCrypto only. Nothing reachable from this file imports a `node:`
+ * module (test/token/neutral-entry.test.ts loads it under a hook that forbids them), so it runs
+ * on edge workers, Deno and browsers. The node:crypto fast path is `portcullis/token/node`.
  */
 export { decodeBase64Url, encodeBase64Url } from './base64url.js';
 export { type CacheStats, VerificationCache } from './cache.js';
@@ -21,6 +23,7 @@ export {
   TokenError,
   type TokenErrorCode,
 } from './errors.js';
+export { tokenFingerprintAsync } from './fingerprint.js';
 export { checkHeader, FORBIDDEN_HEADER_PARAMS } from './header.js';
 export {
   type ExplainInit,
@@ -31,7 +34,6 @@ export {
   type TokenExplanation,
 } from './inspect.js';
 export { KeyRing, type VerificationKey } from './key-ring.js';
-export { createNodeVerifier, nodeSignatureBackend, tokenFingerprint } from './node.js';
 export {
   type ClaimsPolicy,
   DEFAULT_VERIFY_OPTIONS,
@@ -40,7 +42,7 @@ export {
   SUPPORTED_ALGORITHMS,
   type VerifyOptions,
 } from './policy.js';
-export { assertRsaSigningKey, type SignOptions, signToken } from './sign.js';
+export { buildSigningInput, MIN_RSA_SIGNING_BITS, type SignOptions } from './sign-input.js';
 export { addTokenToUrl, extractToken } from './url.js';
 export {
   type AsyncSignatureBackend,
@@ -51,3 +53,4 @@ export {
   verifyTokenAsync,
 } from './verify.js';
 export { importRsaPublicJwk, webCryptoBackend } from './webcrypto.js';
+export { importRsaPrivateJwk, signTokenAsync } from './webcrypto-sign.js';

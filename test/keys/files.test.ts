@@ -18,7 +18,7 @@ import {
   writePrivateKeyFile,
   writePublicFile,
 } from '../../src/keys/index.js';
-import { createNodeVerifier, signToken } from '../../src/token/index.js';
+import { createNodeVerifier, signToken } from '../../src/token/node-entry.js';
 import { FixtureDir, makeRsaForms, PASSPHRASE } from './fixtures.js';
 import { keyErrorOfAsync } from './helpers.js';
 
