@@ -44,7 +44,28 @@ export const MULTI_TENANT_ISSUERS: ReadonlyArray<{
     issuer: 'https://gitlab.com',
     tenantClaims: ['namespace_path', 'namespace_id', 'project_path', 'project_id', 'sub'],
   },
-  { label: 'Google', issuer: 'https://accounts.google.com', tenantClaims: ['hd', 'sub', 'email'] },
+  // Google signs ID tokens with either form of its issuer.
+  ...['https://accounts.google.com', 'accounts.google.com'].map((issuer) => ({
+    label: 'Google',
+    issuer,
+    tenantClaims: ['hd', 'sub', 'email'],
+  })),
+  {
+    label: 'Buildkite',
+    issuer: 'https://agent.buildkite.com',
+    // Not pipeline_slug: every organization may have a pipeline called "release".
+    tenantClaims: ['organization_slug', 'organization_id', 'sub'],
+  },
+  {
+    label: 'HCP Terraform',
+    issuer: 'https://app.terraform.io',
+    tenantClaims: [
+      'terraform_organization_id',
+      'terraform_organization_name',
+      'terraform_workspace_id',
+      'sub',
+    ],
+  },
   ...['common', 'organizations', 'consumers'].map((tenant) => ({
     label: `Microsoft Entra ID (${tenant})`,
     issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
