@@ -1,7 +1,8 @@
 /**
  * How a caller is named in the change log: the account's username, or for a token from an
- * external JWT server its subject plus the server id, so a CI system's actions stay traceable
- * to the server that vouched for it.
+ * external JWT server its namespaced name (`jwt-server:<server name>/<claim value>`, never a
+ * local username) plus the server id, so a CI system's actions stay traceable to the server
+ * that vouched for it even after that server is renamed.
  */
 import type { Principal } from './auth/authenticate.js';
 
@@ -9,6 +10,6 @@ import type { Principal } from './auth/authenticate.js';
 export function actorOf(principal: Principal | null): string {
   if (!principal) return 'anonymous';
   return principal.source === 'external'
-    ? `${principal.username} (jwt-server:${principal.serverId})`
+    ? `${principal.username} (id ${principal.serverId})`
     : principal.username;
 }

@@ -4,6 +4,12 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../token/duration.js';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  REQUIRED_CLAIMS_LIMITS,
+  RESERVED_CLAIMS,
+} from './auth/jwt-server-policy.js';
 import { MAX_SESSION_MAX_HOURS, MIN_SESSION_MAX_HOURS } from './auth/session-lifetime.js';
 
 /** Token lifetime presets offered by the console (Jamf-friendly values). */
@@ -160,12 +166,45 @@ export const AccountView = z.object({
 const JwksUrl = z.url({ protocol: /^https?$/ }).max(2048);
 const SharedSecret = z.string().min(32, 'at least 32 characters (256 bits)').max(1024);
 
+const L = REQUIRED_CLAIMS_LIMITS;
+const ClaimName = z
+  .string()
+  .min(1)
+  .max(L.name)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .refine((name) => !RESERVED_CLAIMS.includes(name), {
+    message: `${RESERVED_CLAIMS.join(', ')} are checked already; require other claims`,
+  })
+  .refine((name) => !['__proto__', 'constructor', 'prototype'].includes(name), {
+    message: 'not a claim name',
+  });
+const ClaimValue = z.string().min(1).max(L.value);
+/** Claim → the one accepted string, or a list of accepted strings (exact match). */
+const RequiredClaims = z
+  .record(ClaimName, z.union([ClaimValue, z.array(ClaimValue).min(1).max(L.values)]))
+  .refine((v) => Object.keys(v).length <= L.entries, {
+    message: `at most ${L.entries} required claims`,
+  })
+  .meta({
+    description:
+      'Claims every token must carry as strings, each equal to the value or one of the values given',
+    example: { repository_owner: 'acme', ref: ['refs/heads/main'] },
+  });
+const MaxTokenLifetime = z
+  .number()
+  .int()
+  .min(60)
+  .max(MAX_TOKEN_LIFETIME_SECONDS)
+  .meta({ description: 'Longest accepted exp - iat of a token, in seconds' });
+
 const JwtServerFields = {
   name: z.string().trim().min(1).max(100),
   issuer: z.string().min(1).max(512),
   audience: z.string().min(1).max(512),
   role: Role.default('read-only'),
   usernameClaim: z.string().min(1).max(100).default('sub'),
+  requiredClaims: RequiredClaims.default({}),
+  maxTokenLifetimeSeconds: MaxTokenLifetime.default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   enabled: z.boolean().default(true),
 };
 
@@ -189,6 +228,8 @@ export const PatchJwtServerBody = z
     audience: JwtServerFields.audience.optional(),
     role: Role.optional(),
     usernameClaim: z.string().min(1).max(100).optional(),
+    requiredClaims: RequiredClaims.optional(),
+    maxTokenLifetimeSeconds: MaxTokenLifetime.optional(),
     enabled: z.boolean().optional(),
     jwksUrl: JwksUrl.optional(),
     sharedSecret: SharedSecret.optional(),
@@ -209,9 +250,13 @@ export const JwtServerView = z.object({
   audience: z.string(),
   role: Role,
   usernameClaim: z.string(),
+  requiredClaims: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  maxTokenLifetimeSeconds: z.number(),
   enabled: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Risky but allowed settings, e.g. role admin without requiredClaims. */
+  warnings: z.array(z.string()),
 });
 
 const Time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true })]);

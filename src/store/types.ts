@@ -58,10 +58,17 @@ export interface JwtServerRecord {
   role: AccountRole;
   /** Claim that names the user; default 'sub'. */
   usernameClaim: string;
+  /** Claims every token must carry, each equal to the string or one of the strings given. */
+  requiredClaims: RequiredClaims;
+  /** Longest accepted `exp - iat` of a token, in seconds; default 3600. */
+  maxTokenLifetimeSeconds: number;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
 }
+
+/** Claim name → the one accepted string, or the accepted strings. */
+export type RequiredClaims = Record<string, string | string[]>;
 
 /**
  * One stored download decision. Anonymous refusals (src/store/audit-policy.ts) are stored as
@@ -225,8 +232,15 @@ export interface JwtServerRepo {
   get(id: string): Promise<JwtServerRecord | undefined>;
   getByIssuer(issuer: string): Promise<JwtServerRecord | undefined>;
   /** `id` defaults to a random UUID. Throws STORE_CONFLICT on a duplicate name or issuer. */
+  /** `requiredClaims` defaults to none, `maxTokenLifetimeSeconds` to 3600. */
   create(
-    r: Omit<JwtServerRecord, 'id' | 'createdAt' | 'updatedAt'> & { id?: string },
+    r: Omit<
+      JwtServerRecord,
+      'id' | 'createdAt' | 'updatedAt' | 'requiredClaims' | 'maxTokenLifetimeSeconds'
+    > &
+      Partial<Pick<JwtServerRecord, 'requiredClaims' | 'maxTokenLifetimeSeconds'>> & {
+        id?: string;
+      },
   ): Promise<JwtServerRecord>;
   update(
     id: string,

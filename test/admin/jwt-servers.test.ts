@@ -128,7 +128,8 @@ describe('JWKS-backed servers', () => {
     const res = await me(rs);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      username: 'org/app',
+      // Namespaced by the server's name, so it can never pass for a local account.
+      username: 'jwt-server:CI/org/app',
       role: 'admin',
       source: 'external',
       mustChangePassword: false,
@@ -139,7 +140,7 @@ describe('JWKS-backed servers', () => {
       { iss: 'https://ci.example.test', aud: 'portcullis', repository: 'org/other' },
       'ec-1',
     );
-    expect((await me(es)).json().username).toBe('org/other');
+    expect((await me(es)).json().username).toBe('jwt-server:CI/org/other');
     // External admins can use admin routes.
     const list = await fx.app.inject({
       method: 'GET',
@@ -214,7 +215,7 @@ describe('JWKS-backed servers', () => {
       { iss: 'https://ci.example.test', aud: 'portcullis', repository: 'rotated' },
       'rsa-2',
     );
-    expect((await me(token)).json().username).toBe('rotated');
+    expect((await me(token)).json().username).toBe('jwt-server:CI/rotated');
     expect(jwksHits).toBeGreaterThan(before);
   });
 
@@ -269,7 +270,7 @@ describe('shared-secret servers', () => {
     });
     const res = await me(token);
     expect(res.json()).toMatchObject({
-      username: 'nightly',
+      username: 'jwt-server:Script/nightly',
       role: 'read-only',
       source: 'external',
     });
@@ -305,6 +306,7 @@ describe('shared-secret servers', () => {
     expect(problemOf(await me(rs)).code).toBe('UNAUTHENTICATED');
     const expired = await new SignJWT({ iss: 'script-runner', aud: 'portcullis-api', sub: 'n' })
       .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 1200)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 600)
       .sign(new TextEncoder().encode(sharedSecret));
     expect(problemOf(await me(expired)).code).toBe('TOKEN_EXPIRED');

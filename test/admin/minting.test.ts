@@ -193,7 +193,9 @@ describe('every minted token is recorded', () => {
         const rows = (await mintRows()).filter((r) => !before.includes(r.id));
         expect(rows).toHaveLength(route.tokens);
         const actor =
-          caller === 'admin' ? 'alice' : `pipeline-admin (jwt-server:${callers.serverIds.admin})`;
+          caller === 'admin'
+            ? 'alice'
+            : `jwt-server:${callers.serverNames.admin}/pipeline-admin (id ${callers.serverIds.admin})`;
         for (const row of rows) {
           expect(row).toMatchObject({
             actor,

@@ -19,13 +19,14 @@ export type CallerName =
 export interface Callers {
   headers: Record<CallerName, Record<string, string>>;
   serverIds: { admin: string; readOnly: string };
+  serverNames: { admin: string; readOnly: string };
 }
 
 async function externalServer(
   fx: AdminFixture,
   adminHeaders: Record<string, string>,
   role: 'admin' | 'read-only',
-): Promise<{ id: string; token: string }> {
+): Promise<{ id: string; name: string; token: string }> {
   const secret = randomBytes(32).toString('base64url');
   const issuer = `ci-${role}-${randomBytes(4).toString('hex')}`;
   const res = await fx.app.inject({
@@ -42,7 +43,7 @@ async function externalServer(
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(secret));
-  return { id: res.json().id as string, token };
+  return { id: res.json().id as string, name: issuer, token };
 }
 
 /** Creates the accounts and JWT servers and signs each caller in. */
@@ -62,5 +63,6 @@ export async function makeCallers(fx: AdminFixture): Promise<Callers> {
       'external admin': bearer(extAdmin.token),
     },
     serverIds: { admin: extAdmin.id, readOnly: extReader.id },
+    serverNames: { admin: extAdmin.name, readOnly: extReader.name },
   };
 }

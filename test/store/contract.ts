@@ -219,6 +219,48 @@ export function runStoreContract(makeStore: () => Store | Promise<Store>): void 
       expect(await store.jwtServers.delete(s.id)).toBe(true);
       expect(await store.jwtServers.get(s.id)).toBeUndefined();
     });
+
+    it('defaults to no required claims and a one-hour lifetime, and keeps both through updates', async () => {
+      const { store } = ctx;
+      const base = {
+        name: 'GitHub',
+        issuer: 'https://token.actions.githubusercontent.com',
+        jwksUrl: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+        sharedSecretCiphertext: null,
+        audience: 'portcullis',
+        role: 'admin' as const,
+        usernameClaim: 'repository',
+        enabled: true,
+      };
+      const plain = await store.jwtServers.create(base);
+      expect(plain).toMatchObject({ requiredClaims: {}, maxTokenLifetimeSeconds: 3600 });
+      await store.jwtServers.delete(plain.id);
+      const pinned = await store.jwtServers.create({
+        ...base,
+        requiredClaims: { repository_owner: 'acme', ref: ['refs/heads/main', 'refs/tags/v1'] },
+        maxTokenLifetimeSeconds: 900,
+      });
+      expect(await store.jwtServers.get(pinned.id)).toEqual(pinned);
+      expect(pinned.requiredClaims).toEqual({
+        repository_owner: 'acme',
+        ref: ['refs/heads/main', 'refs/tags/v1'],
+      });
+      const renamed = await store.jwtServers.update(pinned.id, { name: 'GitHub Actions' });
+      expect(renamed).toMatchObject({
+        requiredClaims: pinned.requiredClaims,
+        maxTokenLifetimeSeconds: 900,
+      });
+      const changed = await store.jwtServers.update(pinned.id, {
+        requiredClaims: { repository: 'acme/app' },
+        maxTokenLifetimeSeconds: 7200,
+      });
+      expect(changed).toMatchObject({
+        requiredClaims: { repository: 'acme/app' },
+        maxTokenLifetimeSeconds: 7200,
+      });
+      expect(await store.jwtServers.getByIssuer(base.issuer)).toEqual(changed);
+      await store.jwtServers.delete(pinned.id);
+    });
   });
 
   registerAuditContract(ctx);

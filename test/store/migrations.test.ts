@@ -140,6 +140,39 @@ describe('migrations', () => {
     await store.close();
   });
 
+  it('migration 6 gives existing JWT servers no required claims and a one-hour lifetime', async () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    const file = join(dir, DB_FILE_NAME);
+    const old = openDatabase(file);
+    runMigrations(
+      old,
+      MIGRATIONS.filter((m) => m.version < 6),
+    );
+    old
+      .prepare(
+        `INSERT INTO jwt_servers (id, name, issuer, jwks_url, audience, role, username_claim,
+          enabled, created_at, updated_at)
+         VALUES ('s1', 'CI', 'https://ci.example', 'https://ci.example/jwks', 'portcullis',
+          'admin', 'repository', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    old.close();
+
+    const store = openSqliteStore({ file });
+    expect(versions(file).map((v) => v.version)).toContain(6);
+    expect(await store.jwtServers.get('s1')).toMatchObject({
+      name: 'CI',
+      role: 'admin',
+      usernameClaim: 'repository',
+      requiredClaims: {},
+      maxTokenLifetimeSeconds: 3600,
+    });
+    const pinned = await store.jwtServers.update('s1', { requiredClaims: { team: ['a', 'b'] } });
+    expect(pinned?.requiredClaims).toEqual({ team: ['a', 'b'] });
+    await store.close();
+  });
+
   it('opens a data directory written by the better-sqlite3 release and keeps its data', async () => {
     // fixtures/schema-3: written by better-sqlite3 12.11.1 on Node 20 (see make.mjs there).
     const dir = freshDir();

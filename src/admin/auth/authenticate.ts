@@ -74,7 +74,12 @@ export async function authenticateRequest(
     // The same answer as any refused external token: an unknown issuer is not an oracle.
     throw new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
   }
-  const identity = await deps.external.verify(server, token, new Date(nowMs));
+  const identity = await deps.external.verify(
+    server,
+    token,
+    new Date(nowMs),
+    await sessionMaxSeconds(deps.store),
+  );
   return {
     username: identity.username,
     role: identity.role,

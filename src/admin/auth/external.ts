@@ -2,7 +2,10 @@
  * "API access with JWT": bearer tokens minted by an external issuer (Okta, Entra ID, GitHub Actions
  * OIDC, a CI system with a shared secret). The token's `iss` selects the configured JWT server;
  * JWKS servers allow RS256/ES256 only, shared-secret servers HS256 only, and the audience is always
- * checked. The caller is anonymous until this succeeds, so every refusal is the same 401
+ * checked. After the signature: `iat` and `exp` must be present and `exp - iat` within the
+ * server's maxTokenLifetimeSeconds and the admin session lifetime, the server's required claims
+ * must match, and the caller is named `jwt-server:<server>/<value>` (jwt-server-policy.ts).
+ * The caller is anonymous until this succeeds, so every refusal is the same 401
  * (EXTERNAL_REFUSAL_DETAIL): which issuers are configured, whether the IdP is up and which claim
  * failed go to the log only. The one exception, TOKEN_EXPIRED, comes after the signature verified.
  */
@@ -10,6 +13,7 @@ import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { decryptSecret } from '../../store/secret.js';
 import type { AccountRole, JwtServerRecord } from '../../store/types.js';
 import { AdminError } from '../errors.js';
+import { externalUsername, policyRefusal, unmetClaim } from './jwt-server-policy.js';
 import {
   type JwksLogger,
   type JwksResolver,
@@ -41,6 +45,8 @@ export const EXTERNAL_REFUSAL_DETAIL = 'The bearer token was not accepted.';
 /** Verifies external bearer tokens against configured JWT servers; caches one JWKS per server. */
 export class ExternalJwtVerifier {
   readonly #jwks: RemoteJwksCache;
+  /** Servers whose refused configuration has been logged already. */
+  readonly #warned = new Set<string>();
 
   constructor(
     private readonly secret: Uint8Array,
@@ -57,31 +63,81 @@ export class ExternalJwtVerifier {
   /** Forgets the cached JWKS of a server (after it is edited or deleted). */
   forget(serverId: string): void {
     this.#jwks.forget(serverId);
+    this.#warned.delete(serverId);
   }
 
-  /** Verifies `token` for `server`; throws the generic 401 (or TOKEN_EXPIRED) on any refusal. */
-  async verify(server: JwtServerRecord, token: string, now: Date): Promise<ExternalIdentity> {
+  /**
+   * Verifies `token` for `server`; throws the generic 401 (or TOKEN_EXPIRED) on any refusal.
+   * `sessionMaxSeconds` is the admin session lifetime: no external token may outlive it.
+   */
+  async verify(
+    server: JwtServerRecord,
+    token: string,
+    now: Date,
+    sessionMaxSeconds: number,
+  ): Promise<ExternalIdentity> {
+    // An entry stored before the multi-tenant rule existed fails closed, loudly.
+    const misconfigured = policyRefusal(server);
+    if (misconfigured) {
+      // Once per server until it is edited: anonymous callers must not be able to flood the log.
+      if (!this.#warned.has(server.id)) {
+        this.#warned.add(server.id);
+        this.opts.logger?.warn(
+          { jwtServerId: server.id, jwtServer: server.name, reason: misconfigured },
+          'JWT server refused: its configuration trusts every tenant of a shared issuer',
+        );
+      }
+      throw new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
+    }
+    const maxLifetime = Math.min(server.maxTokenLifetimeSeconds, sessionMaxSeconds);
     let payload: JWTPayload;
     try {
-      payload = await this.#verify(server, token, now);
+      payload = await this.#verify(server, token, now, maxLifetime);
     } catch (err) {
       throw this.#refusal(err, server);
     }
-    const username = payload[server.usernameClaim];
-    if (typeof username !== 'string' || username === '') {
-      throw this.#refusal(new Error(`no string claim "${server.usernameClaim}"`), server);
+    const claims = this.#checkClaims(server, payload, maxLifetime);
+    if (claims) throw this.#refusal(new Error(claims), server);
+    const username = externalUsername(server.name, payload[server.usernameClaim]);
+    if (username === undefined) {
+      throw this.#refusal(
+        new Error(`claim "${server.usernameClaim}" is not a usable name`),
+        server,
+      );
     }
     return { username, role: server.role, serverId: server.id, exp: payload.exp };
   }
 
-  async #verify(server: JwtServerRecord, token: string, now: Date): Promise<JWTPayload> {
+  /** Why a signature-verified payload is still refused (lifetime, required claims), or undefined. */
+  #checkClaims(
+    server: JwtServerRecord,
+    payload: JWTPayload,
+    maxLifetime: number,
+  ): string | undefined {
+    // jose has checked both are numbers and iat is not in the future.
+    const lifetime = (payload.exp as number) - (payload.iat as number);
+    if (lifetime > maxLifetime) {
+      return `lifetime ${lifetime}s (exp - iat) exceeds ${maxLifetime}s`;
+    }
+    const unmet = unmetClaim(payload, server.requiredClaims);
+    return unmet === undefined ? undefined : `required claim "${unmet}" does not match`;
+  }
+
+  async #verify(
+    server: JwtServerRecord,
+    token: string,
+    now: Date,
+    maxLifetime: number,
+  ): Promise<JWTPayload> {
     const options = {
       issuer: server.issuer,
       audience: server.audience,
       currentDate: now,
       // IdP and Portcullis clocks drift; a minute matches the content listener's default leeway.
       clockTolerance: 60,
-      requiredClaims: ['exp'],
+      requiredClaims: ['exp', 'iat'],
+      // Also refuses an iat in the future, which would otherwise stretch exp - iat past now.
+      maxTokenAge: maxLifetime,
     };
     if (server.sharedSecretCiphertext) {
       const key = decryptSecret(

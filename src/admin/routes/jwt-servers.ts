@@ -1,7 +1,10 @@
 /**
  * External JWT servers ("API access with JWT"): which issuers may call the admin API with their
  * own tokens, how to verify them (JWKS URL or HS256 shared secret), the audience they must carry,
- * and the role they get. Admin only; shared secrets are stored encrypted and never returned.
+ * the claims they must carry, how long their tokens may live, and the role they get. Admin only;
+ * shared secrets are stored encrypted and never returned. A multi-tenant issuer (GitHub Actions,
+ * GitLab.com, Google, Microsoft common) is refused without a required claim pinning the tenant;
+ * role admin without required claims is allowed but answered with a warning.
  * JWKS URLs are admin-configured only, which is the SSRF boundary (see docs/api-access.md).
  */
 import { randomUUID } from 'node:crypto';
@@ -9,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { encryptSecret } from '../../store/secret.js';
 import type { JwtServerRecord } from '../../store/types.js';
+import { policyRefusal, policyWarnings } from '../auth/jwt-server-policy.js';
 import { AdminError } from '../errors.js';
 import { CreateJwtServerBody, IdParams, JwtServerView, PatchJwtServerBody } from '../schemas.js';
 
@@ -26,10 +30,23 @@ export function jwtServerView(s: JwtServerRecord): z.infer<typeof JwtServerView>
     audience: s.audience,
     role: s.role,
     usernameClaim: s.usernameClaim,
+    requiredClaims: s.requiredClaims,
+    maxTokenLifetimeSeconds: s.maxTokenLifetimeSeconds,
     enabled: s.enabled,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
+    warnings: policyWarnings(s),
   };
+}
+
+/** Refuses (400) an entry that would trust every tenant of a shared issuer. */
+function checkPolicy(server: Pick<JwtServerRecord, 'issuer' | 'role' | 'requiredClaims'>): void {
+  const refusal = policyRefusal(server);
+  if (refusal) {
+    throw new AdminError('VALIDATION_FAILED', refusal, {
+      errors: [{ path: ['requiredClaims'], message: refusal }],
+    });
+  }
 }
 
 function auditable(v: Record<string, unknown>): Record<string, unknown> {
@@ -76,6 +93,7 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const body = request.body as z.infer<typeof CreateJwtServerBody>;
+      checkPolicy(body);
       const id = randomUUID();
       const created = await app.store.transaction(async () => {
         const server = await app.store.jwtServers.create({
@@ -88,6 +106,8 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
           audience: body.audience,
           role: body.role,
           usernameClaim: body.usernameClaim,
+          requiredClaims: body.requiredClaims,
+          maxTokenLifetimeSeconds: body.maxTokenLifetimeSeconds,
           enabled: body.enabled,
         });
         await app.recordChange(request, 'jwt-server.create', 'jwt-server', id, auditable(body));
@@ -133,7 +153,7 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
       if (sharedSecret !== undefined)
         Object.assign(patch, { jwksUrl: null, sharedSecretCiphertext: seal(id, sharedSecret) });
       const updated = await app.store.transaction(async () => {
-        await get(id);
+        checkPolicy({ ...(await get(id)), ...patch });
         const result = await app.store.jwtServers.update(id, patch);
         if (!result) throw new AdminError('NOT_FOUND', 'No JWT server with this id.');
         await app.recordChange(request, 'jwt-server.update', 'jwt-server', id, auditable(body));

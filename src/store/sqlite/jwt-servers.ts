@@ -1,8 +1,8 @@
 /** SQLite repository for trusted external JWT issuers (admin-API logins). */
 import { randomUUID } from 'node:crypto';
-import type { JwtServerRecord, JwtServerRepo } from '../types.js';
+import type { JwtServerRecord, JwtServerRepo, RequiredClaims } from '../types.js';
 import type { Conn } from './conn.js';
-import { buildSet, type ColumnMap, toBit } from './sql-util.js';
+import { buildSet, type ColumnMap, toBit, toJson } from './sql-util.js';
 
 interface Row {
   id: string;
@@ -13,10 +13,15 @@ interface Row {
   audience: string;
   role: JwtServerRecord['role'];
   username_claim: string;
+  required_claims: string;
+  max_token_lifetime_seconds: number;
   enabled: number;
   created_at: string;
   updated_at: string;
 }
+
+/** The schema's default (migration 006); the admin API enforces the bounds. */
+const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
 
 const COLUMNS: ColumnMap<JwtServerRecord> = {
   name: ['name'],
@@ -26,6 +31,8 @@ const COLUMNS: ColumnMap<JwtServerRecord> = {
   audience: ['audience'],
   role: ['role'],
   usernameClaim: ['username_claim'],
+  requiredClaims: ['required_claims', toJson],
+  maxTokenLifetimeSeconds: ['max_token_lifetime_seconds'],
   enabled: ['enabled', toBit],
   updatedAt: ['updated_at'],
 };
@@ -40,6 +47,8 @@ function fromRow(r: Row): JwtServerRecord {
     audience: r.audience,
     role: r.role,
     usernameClaim: r.username_claim,
+    requiredClaims: JSON.parse(r.required_claims) as RequiredClaims,
+    maxTokenLifetimeSeconds: r.max_token_lifetime_seconds,
     enabled: r.enabled === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -68,8 +77,9 @@ export function sqliteJwtServers(conn: Conn): JwtServerRepo {
         conn
           .stmt(
             `INSERT INTO jwt_servers (id, name, issuer, jwks_url, shared_secret_ciphertext,
-              audience, role, username_claim, enabled, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              audience, role, username_claim, required_claims, max_token_lifetime_seconds,
+              enabled, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             id,
@@ -80,6 +90,8 @@ export function sqliteJwtServers(conn: Conn): JwtServerRepo {
             r.audience,
             r.role,
             r.usernameClaim || 'sub',
+            toJson(r.requiredClaims),
+            r.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
             toBit(r.enabled),
             at,
             at,

@@ -7,6 +7,7 @@ import { migration002 } from './002-audit.js';
 import { migration003 } from './003-content.js';
 import { migration004 } from './004-session-epoch.js';
 import { migration005 } from './005-audit-rollups.js';
+import { migration006 } from './006-jwt-server-policy.js';
 
 /** One forward-only schema step, applied inside its own transaction. */
 export interface Migration {
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration005,
+  migration006,
 ];
 
 /** The schema version this build writes. */
