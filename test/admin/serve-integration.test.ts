@@ -14,6 +14,7 @@ import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
 import { testConnection } from '../../src/cli/test-connection.js';
 import { resolveServeConfig } from '../../src/server/config.js';
 import { probeDistributionPoint } from '../../src/server/probe.js';
+import { craftProbeCases } from '../../src/server/probe-tokens.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import {
   prepareZeroConfig,
@@ -38,6 +39,7 @@ async function start(dir: string, zeroConfig: ZeroConfigLayout | null = null) {
   const content = join(dir, 'content');
   mkdirSync(content, { recursive: true });
   writeFileSync(join(content, 'hello.txt'), 'hello from portcullis\n');
+  writeFileSync(join(content, 'secret.txt'), 'not for the probe\n');
   const config = resolveServeConfig({
     data: join(dir, 'data'),
     root: content,
@@ -170,10 +172,36 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
     ]);
   });
 
+  it('the console probe passes this server, and its valid token opens the probed file only', async () => {
+    const res = await api('POST', '/api/v1/tools/probe', {
+      configurationId: configId,
+      url: `${server.url}/hello.txt`,
+    });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { ok: boolean; results: Array<{ verdict: string }> };
+    expect(report.results.filter((r) => r.verdict === 'fail')).toEqual([]);
+    expect(report.ok).toBe(true);
+    // RS256 is deterministic: these are the tokens the probe sent, as an eavesdropper saw them.
+    const valid = craftProbeCases({ privateKey: key, attackerKey: key, path: '/hello.txt' }).find(
+      (c) => c.id === 'valid',
+    )?.token;
+    expect((await fetch(`${server.url}/hello.txt?token=${valid}`)).status).toBe(200);
+    const other = await fetch(`${server.url}/secret.txt?token=${valid}`);
+    expect([401, 403]).toContain(other.status);
+    expect(await other.text()).not.toContain('not for the probe');
+  });
+
   it('disabling the configuration stops the content listener accepting its tokens within ~2 s', async () => {
     expect(
       (await api('PATCH', `/api/v1/jwt-configurations/${configId}`, { enabled: false })).status,
     ).toBe(200);
+    // A disabled configuration signs nothing: not a URL, not the probe's valid token.
+    const probe = await api('POST', '/api/v1/tools/probe', {
+      configurationId: configId,
+      url: `${server.url}/hello.txt`,
+    });
+    expect(probe.status).toBe(409);
+    expect(((await probe.json()) as { code: string }).code).toBe('CONFIGURATION_DISABLED');
     expect(await eventually(async () => (await fetch(signedUrl)).status === 401, 2000)).toBe(true);
     const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
       keys: unknown[];
