@@ -6,7 +6,7 @@
  * and the zero-config key imported as configuration "Default".
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,12 +227,15 @@ describe('serve --data with the zero-config key', () => {
       ]);
       expect(composed.config.keys).toEqual([]);
       expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
-      expect(readFileSync(layout.publicKeyPath, 'utf8')).toBe(configs[0]!.publicKeyPem);
-      const { signedUrl } = sampleInstructions(
+      // No public key file either: it would go stale on rotation; the banner names the JWKS.
+      expect(existsSync(layout.legacyPublicKeyPath)).toBe(false);
+      const { signedUrl, text } = sampleInstructions(
         { ...layout, root: join(dir, 'content') },
         server.url,
         await composed.signZeroConfigSample(sampleUrl(server.url)),
       );
+      expect(text).toContain(`${server.url}/.well-known/jwks.json`);
+      expect(text).not.toContain('.pem');
       writeFileSync(join(dir, 'content', 'welcome.txt'), 'welcome');
       expect((await fetch(signedUrl!)).status).toBe(200);
       // The sample token is bound to the sample file (path claim): it opens nothing else.
@@ -271,11 +274,14 @@ describe('serve --data with the zero-config key', () => {
     await first.server.close();
     await first.composed.close();
     // The old file comes back (a backup restored, a second copy): it is deleted, not imported.
+    // So is the stale public key file an older version wrote for "Default" as first created.
     writeFileSync(layout.legacyPrivateKeyPath, legacyPem, { mode: 0o600 });
+    writeFileSync(layout.legacyPublicKeyPath, imported!.publicKeyPem);
     const second = await start(dir, layout);
     try {
       expect(await second.composed.store.configurations.list()).toEqual([]);
       expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
+      expect(existsSync(layout.legacyPublicKeyPath)).toBe(false);
       expect(await second.composed.signZeroConfigSample(sampleUrl(second.server.url))).toBeNull();
       const old = signToken(legacy, { expiresIn: '5m' });
       expect((await fetch(`${second.server.url}/hello.txt?token=${old}`)).status).toBe(401);
