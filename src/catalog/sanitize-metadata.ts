@@ -43,6 +43,7 @@ const FIELD_CAPS: Readonly<Record<string, number>> = {
 };
 
 /** C0 controls, DEL and C1 controls: terminal escapes and log-line breakers. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** `String.prototype.toWellFormed` (ES2024, Node 20+); the project's lib is ES2023. */
