@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { loadPrivateKeyFile, writePublicFile } from '../keys/files.js';
+import { loadPrivateKeyFile } from '../keys/files.js';
 import { generateRsaKeyPair } from '../keys/generate.js';
 import type { ServeConfig } from '../server/config.js';
 import { fileKeySource } from '../server/keys.js';
@@ -104,14 +104,15 @@ export const ZERO_CONFIG_SETTING = 'zeroConfig.keyImported';
  * marker setting, no such entry in the change log, no configuration at all), it becomes
  * configuration "Default" (15m) — the key left in plaintext by an older version if present,
  * else a fresh one made in memory — and the marker is written in the same transaction. A
- * "Default" later rotated or deleted therefore never comes back. Any plaintext key file left
- * in the data directory is deleted in every case: the store holds the key encrypted.
+ * "Default" later rotated or deleted therefore never comes back. Any key file left in the data
+ * directory by an older version (plaintext private key, stale public key) is deleted in every
+ * case: the store holds the key encrypted and the JWKS publishes the live public keys.
  * @returns the id of the configuration this start created, else null
  */
 export async function adoptZeroConfigKey(
   store: Store,
   secret: Uint8Array,
-  layout: Pick<ZeroConfigLayout, 'legacyPrivateKeyPath' | 'publicKeyPath'>,
+  layout: Pick<ZeroConfigLayout, 'legacyPrivateKeyPath' | 'legacyPublicKeyPath'>,
 ): Promise<string | null> {
   let created: string | null = null;
   if (!(await zeroConfigKeyImported(store))) {
@@ -148,11 +149,14 @@ export async function adoptZeroConfigKey(
       });
       return id;
     });
-    if (created) await writePublicFile(layout.publicKeyPath, columns.publicKeyPem, { force: true });
   }
-  await unlink(layout.legacyPrivateKeyPath).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+  // No key file is offered: the public key file older versions wrote went stale on rotation
+  // (a front server fed it kept accepting rotated-away tokens); the JWKS and the API are live.
+  for (const file of [layout.legacyPrivateKeyPath, layout.legacyPublicKeyPath]) {
+    await unlink(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
   return created;
 }
 

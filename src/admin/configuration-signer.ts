@@ -11,6 +11,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { checkRequestPath } from '../http/path.js';
+import { probePathClaim } from '../server/probe.js';
 import { decryptSecret } from '../store/secret.js';
 import type { AccountRole, JwtConfigurationRecord, Store } from '../store/types.js';
 import { PATH_CLAIM } from '../token/claims.js';
@@ -56,6 +57,8 @@ export interface MintRequest {
 /** What the distribution-point probe needs: the key, and the clock its valid token is signed at. */
 export interface ProbeGrant {
   privateKey: KeyObject;
+  /** The path claim every probe token carries (recorded as the minted token's path). */
+  path: string;
   /** Unix seconds to pass as the probe's `now`, so the recorded fingerprint is its valid token's. */
   now: number;
 }
@@ -66,7 +69,8 @@ export interface Minter {
   signUrl(request: MintRequest): Promise<SignedUrl>;
   /**
    * The private key for the probe, which crafts its own hostile tokens and one valid Jamf-shaped
-   * (unbound, {@link PROBE_TOKEN_SECONDS}) token sent only to `url`; that token is recorded.
+   * token ({@link PROBE_TOKEN_SECONDS}) bound to `url`'s decoded path and sent only there; that
+   * token is recorded. A disabled configuration signs nothing, the probe included.
    */
   probeKey(configurationId: string, url: string): Promise<ProbeGrant>;
 }
@@ -154,17 +158,25 @@ export class ConfigurationSigner {
   }
 
   async #probeKey(actor: string, configurationId: string, url: string): Promise<ProbeGrant> {
-    const privateKey = this.#key(await this.#record(configurationId));
+    const path = probePathClaim(url);
+    const record = await this.#record(configurationId);
+    if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
+    const privateKey = this.#key(record);
     const now = Math.floor(this.now() / 1000);
-    // RS256 is deterministic: this is exactly the probe's valid token, so its fingerprint matches.
-    const token = signToken(privateKey, { expiresIn: PROBE_TOKEN_SECONDS, now });
+    // RS256 is deterministic: this is exactly the probe's valid token (same claims, same order),
+    // so its fingerprint matches and the recorded path is exactly its claim.
+    const token = signToken(privateKey, {
+      expiresIn: PROBE_TOKEN_SECONDS,
+      now,
+      claims: { [PATH_CLAIM]: path },
+    });
     await this.#log(actor, configurationId, {
       purpose: 'probe',
-      path: rawUrlPath(url),
+      path,
       expiresAt: new Date((now + PROBE_TOKEN_SECONDS) * 1000).toISOString(),
       fingerprint: tokenFingerprint(token),
     });
-    return { privateKey, now };
+    return { privateKey, path, now };
   }
 
   /** One change-log row per minted token; a token whose record fails is never handed out. */

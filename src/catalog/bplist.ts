@@ -121,6 +121,12 @@ interface Ctx {
   maxDepth: number;
 }
 
+/**
+ * Longest string decoded (UTF-16 units); the rest of a longer one is never built. No plist string
+ * the catalog keeps needs more (ids 256, titles 512), and the sanitiser cuts those further.
+ */
+export const MAX_STRING_CHARS = 4096;
+
 function invalid(why: string): never {
   throw new CatalogError('PLIST_INVALID', `The binary property list is malformed (${why}).`);
 }
@@ -211,14 +217,18 @@ function decodeSized(
       checkRange(ctx, next, length);
       ctx.budget.output(length);
       return ctx.data.slice(next, next + length);
-    case 0x5:
+    case 0x5: {
       checkRange(ctx, next, length);
-      ctx.budget.output(length);
-      return latin1(ctx.data.subarray(next, next + length));
-    case 0x6:
+      const kept = Math.min(length, MAX_STRING_CHARS);
+      ctx.budget.output(kept);
+      return latin1(ctx.data.subarray(next, next + kept));
+    }
+    case 0x6: {
       checkRange(ctx, next, length * 2);
-      ctx.budget.output(length * 2);
-      return utf16be(ctx.data.subarray(next, next + length * 2));
+      const kept = Math.min(length, MAX_STRING_CHARS);
+      ctx.budget.output(kept * 2);
+      return utf16be(ctx.data.subarray(next, next + kept * 2));
+    }
     case 0xa:
     case 0xc:
       return withCycleGuard(ctx, ref, () => decodeArray(ctx, next, length, depth));

@@ -49,11 +49,15 @@ export function isDict(value: unknown): value is PlistDict {
   );
 }
 
-/** The string at an own key, or undefined. */
+/** Longest string {@link plistString} hands a reader: more than any catalog field keeps. */
+export const MAX_FIELD_CHARS = 1024;
+
+/** The string at an own key (at most {@link MAX_FIELD_CHARS} units), or undefined. */
 export function plistString(dict: PlistDict, key: string): string | undefined {
   if (!Object.hasOwn(dict, key)) return undefined;
   const v = dict[key];
-  return typeof v === 'string' ? v : undefined;
+  // Cut here, before a reader copies it into several fields; the sanitiser caps per field.
+  return typeof v === 'string' ? v.slice(0, MAX_FIELD_CHARS) : undefined;
 }
 
 /** The array at an own key, or an empty array. */

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { SERVE_ERRORS } from './errors.js';
-import { hostChecker } from './host-check.js';
+import { hostChecker, requestAuthority } from './host-check.js';
 import { listenFailure } from './start-errors.js';
 import type { AdminContext, AdminExtension } from './types.js';
 
@@ -30,10 +30,12 @@ export async function startAdminListener(
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 * 1024 });
   // First hook, before any route: a request naming an unknown Host (DNS rebinding) reaches
-  // nothing — not the API, not the console, not /metrics. Set once the port is known.
+  // nothing — not the API, not the console, not /metrics. Set once the port is known. Two Host
+  // headers, or an absolute-form target naming another authority, are refused the same way.
   let hostAllowed: (host: string | undefined) => boolean = () => false;
   app.addHook('onRequest', async (request, reply) => {
-    if (hostAllowed(request.headers.host)) return;
+    const authority = requestAuthority(request.raw.rawHeaders, request.raw.url);
+    if (authority !== null && hostAllowed(authority)) return;
     return reply
       .code(HOST_REFUSAL.status)
       .header('content-type', 'application/problem+json; charset=utf-8')

@@ -76,6 +76,37 @@ export function hostChecker(
 }
 
 /**
+ * The authority a request is addressed to, or null when it names none or more than one.
+ * Two Host headers are refused (Node keeps only the first in `headers.host`, a front server
+ * may route by the last); an absolute-form target (`GET http://evil.example/x`) names its own
+ * authority, which RFC 9112 §3.2.2 says wins over Host, so that is the one to check.
+ * @example requestAuthority(['Host', 'localhost:8081'], '/api/v1/auth') // 'localhost:8081'
+ */
+export function requestAuthority(
+  rawHeaders: readonly string[],
+  target: string | undefined,
+): string | null {
+  let host: string | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'host') continue;
+    if (host !== null) return null;
+    host = rawHeaders[i + 1] ?? '';
+  }
+  if (host === null) return null;
+  if (target === undefined || target.startsWith('/')) return host;
+  // Anything else (absolute-form, asterisk-form, garbage) must carry an http authority that
+  // is itself allowed, and agree with Host so logs and routing see one name.
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' || url.username !== '' || url.password !== '') return null;
+  return url.host.toLowerCase() === host.trim().toLowerCase() ? host : null;
+}
+
+/**
  * Checks that every entry of `--admin-allowed-hosts` is a host name or IP literal, with an
  * optional port; returns the entries that are not.
  */

@@ -14,7 +14,8 @@ export const PROBE_ERRORS: Record<
 > = {
   PROBE_URL_INVALID: {
     status: 400,
-    message: 'The URL to probe must be an absolute http:// or https:// URL without credentials.',
+    message:
+      'The URL to probe must be an absolute http:// or https:// URL of one file, without credentials.',
     remedy: 'Pass the download URL of a real file, e.g. https://dp.example.com/apps/App.ipa.',
   },
   PROBE_KEY_UNSUITABLE: {

@@ -4,6 +4,7 @@
  * audits.
  */
 import { createHmac, createPublicKey, type KeyObject, sign as rsaSign } from 'node:crypto';
+import { PATH_CLAIM } from '../token/claims.js';
 
 /** What the distribution point should do with a probe request. `info` cases never fail the probe. */
 export type ProbeExpectation = 'refused' | 'allowed' | 'info';
@@ -91,6 +92,11 @@ export interface CraftOptions {
   now?: number;
   /** Lifetime of the valid token in seconds (default 300: short, it is a real key). */
   validForSeconds?: number;
+  /**
+   * The decoded path of the probed file ({@link probePathClaim}): every token carries it as the
+   * path claim, so the valid one opens that file only and a captured token opens nothing else.
+   */
+  path?: string;
 }
 
 /**
@@ -100,7 +106,10 @@ export interface CraftOptions {
 export function craftProbeCases(opts: CraftOptions): ProbeCase[] {
   const now = Math.floor(opts.now ?? Date.now() / 1000);
   const exp = now + (opts.validForSeconds ?? 300);
-  const jamf = { sub: JAMF_SUBJECT, iss: JAMF_ISSUER, exp };
+  // Claim order is Jamf's (sub, iss, exp) then the binding, as the signer writes it: RS256 is
+  // deterministic, so the admin API fingerprints exactly this valid token in its change log.
+  const bound = opts.path === undefined ? {} : { [PATH_CLAIM]: opts.path };
+  const jamf = { sub: JAMF_SUBJECT, iss: JAMF_ISSUER, exp, ...bound };
   const rs256 = { alg: 'RS256' };
   const valid = signRs256(rs256, jamf, opts.privateKey);
   const publicKey = createPublicKey(opts.privateKey);
@@ -122,7 +131,11 @@ export function craftProbeCases(opts: CraftOptions): ProbeCase[] {
     q('foreign-key', 'signed by a different RSA key', signRs256(rs256, jamf, opts.attackerKey)),
     q('expired', 'exp one hour ago', own({ ...jamf, exp: now - HOUR })),
     q('not-yet-valid', 'nbf one hour ahead', own({ ...jamf, nbf: now + HOUR, exp: exp + HOUR })),
-    q('no-exp', 'no exp claim (never expires)', own({ sub: JAMF_SUBJECT, iss: JAMF_ISSUER })),
+    q(
+      'no-exp',
+      'no exp claim (never expires)',
+      own({ sub: JAMF_SUBJECT, iss: JAMF_ISSUER, ...bound }),
+    ),
     q('wrong-iss', 'iss is not JSS', own({ ...jamf, iss: 'NotJSS' })),
     q('wrong-sub', 'sub is not AppManifest', own({ ...jamf, sub: 'NotAppManifest' })),
     q('alg-none', 'alg "none", empty signature', `${segment({ alg: 'none' })}.${segment(jamf)}.`),

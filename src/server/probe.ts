@@ -6,6 +6,7 @@
  */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { checkRequestPath } from '../http/path.js';
 import { ProbeError } from './probe-errors.js';
 import { type FetchPrefixOptions, fetchPrefix, type ProbeExchange } from './probe-request.js';
 import {
@@ -81,6 +82,23 @@ export function normaliseProbeUrl(input: string): URL {
   url.searchParams.delete('token');
   url.hash = '';
   return url;
+}
+
+/**
+ * The path claim of the probe's tokens: the probed URL's path decoded exactly as the content
+ * listener decodes it. A URL that names no file (a directory, a path the listener refuses)
+ * cannot be probed: no token could be bound to it.
+ * @example probePathClaim('https://dp.example.com/apps/My%20App.ipa') // '/apps/My App.ipa'
+ * @throws ProbeError PROBE_URL_INVALID
+ */
+export function probePathClaim(url: string): string {
+  return pathClaimOf(normaliseProbeUrl(url));
+}
+
+function pathClaimOf(base: URL): string {
+  const checked = checkRequestPath(base.pathname);
+  if (!checked.ok || checked.directory) throw new ProbeError('PROBE_URL_INVALID');
+  return checked.path;
 }
 
 function checkKey(key: KeyObject): void {
@@ -165,9 +183,10 @@ export async function probeDistributionPoint(
   opts: ProbeOptions = {},
 ): Promise<ProbeReport> {
   const base = normaliseProbeUrl(url);
+  const path = pathClaimOf(base);
   checkKey(privateKey);
   const attackerKey = opts.attackerKey ?? (await newAttackerKey());
-  const craft: CraftOptions = { privateKey, attackerKey };
+  const craft: CraftOptions = { privateKey, attackerKey, path };
   if (opts.now !== undefined) craft.now = opts.now;
   const cases = craftProbeCases(craft);
   const fileBytes = opts.maxBytes ?? 64;

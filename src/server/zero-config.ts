@@ -3,11 +3,16 @@
  * directory with a sample file; the admin composition (src/admin/compose.ts) then creates the
  * signing key straight into the store as configuration "Default" — encrypted, never as a
  * plaintext file — so the first run already shows a refusal and a working signed download.
+ * Its public key is offered only live (the JWKS on the content listener, the admin API), never
+ * as a file: a file goes stale the moment "Default" is rotated or deleted.
  */
 
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+
+/** Where the content listener publishes the public keys of enabled configurations (jwks-extension). */
+const JWKS_PATH = '/.well-known/jwks.json';
 
 /** Name of the sample file written into `<data>/content`. */
 export const SAMPLE_NAME = 'welcome.txt';
@@ -27,8 +32,11 @@ export interface ZeroConfigLayout {
    * the store never had the zero-config key) and then deleted; nothing writes it any more.
    */
   legacyPrivateKeyPath: string;
-  /** The public key of configuration "Default" as first created, for Jamf Pro (0644). */
-  publicKeyPath: string;
+  /**
+   * Where versions before fixmisc wrote the public key of "Default" as first created. It went
+   * stale on rotation, so it is deleted at every start and nothing writes it any more.
+   */
+  legacyPublicKeyPath: string;
   samplePath: string;
 }
 
@@ -45,7 +53,7 @@ export async function prepareZeroConfig(dataDir: string): Promise<ZeroConfigLayo
     dataDir: data,
     root,
     legacyPrivateKeyPath: join(keysDir, 'portcullis-key.pem'),
-    publicKeyPath: join(keysDir, 'portcullis-key.pub.pem'),
+    legacyPublicKeyPath: join(keysDir, 'portcullis-key.pub.pem'),
     samplePath,
   };
 }
@@ -73,7 +81,8 @@ export function sampleInstructions(
     '',
     'Portcullis is serving (zero-configuration start).',
     `  content directory : ${layout.root}`,
-    `  signing key       : JWT configuration "Default" in the store (encrypted); public key ${layout.publicKeyPath}`,
+    '  signing key       : JWT configuration "Default" in the store (encrypted)',
+    `  public keys (live): ${baseUrl}${JWKS_PATH}, or the configuration's public key in ${where}`,
     '',
     `Refused without a token (401):\n  curl -i '${plainUrl}'`,
     signedUrl

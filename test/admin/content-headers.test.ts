@@ -57,6 +57,11 @@ beforeAll(async () => {
   configurationId = cfg.json().id;
   // A Jamf-shaped token (no path claim): valid for every file, like one Jamf Pro mints.
   token = signToken(jamfKey, { expiresIn: '15m' });
+  // Let the start-up rescan finish first (the first call joins it, the second sees every file):
+  // else it may re-read the (non-zip) App.ipa after the seed below and overwrite its metadata.
+  for (let i = 0; i < 2; i++) {
+    await fx.app.inject({ method: 'POST', url: '/api/v1/content/rescan', headers: admin });
+  }
   await fx.store.content.upsert({
     path: 'apps/App.ipa',
     size: 4096,

@@ -234,7 +234,7 @@ describe('every minted token is recorded', () => {
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     try {
       const before = (await mintRows()).map((r) => r.id);
-      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/App.ipa`;
+      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/My%20App.ipa`;
       const res = await fx.app.inject({
         method: 'POST',
         url: '/api/v1/tools/probe',
@@ -244,6 +244,11 @@ describe('every minted token is recorded', () => {
       expect(res.statusCode).toBe(200);
       const [row] = (await mintRows()).filter((r) => !before.includes(r.id));
       expect(seen.map(tokenFingerprint)).toContain(row?.details.fingerprint);
+      // The valid token is bound to the probed file; the record names exactly its claim.
+      const validToken = seen.find((t) => tokenFingerprint(t) === row?.details.fingerprint) ?? '';
+      const claims = JSON.parse(Buffer.from(validToken.split('.')[1]!, 'base64url').toString());
+      expect(claims.path).toBe('/My App.ipa');
+      expect(row?.details.path).toBe('/My App.ipa');
     } finally {
       await new Promise((r) => target.close(r));
     }

@@ -6,7 +6,7 @@
  * and the zero-config key imported as configuration "Default".
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
 import { testConnection } from '../../src/cli/test-connection.js';
 import { resolveServeConfig } from '../../src/server/config.js';
 import { probeDistributionPoint } from '../../src/server/probe.js';
+import { craftProbeCases } from '../../src/server/probe-tokens.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import {
   prepareZeroConfig,
@@ -38,6 +39,7 @@ async function start(dir: string, zeroConfig: ZeroConfigLayout | null = null) {
   const content = join(dir, 'content');
   mkdirSync(content, { recursive: true });
   writeFileSync(join(content, 'hello.txt'), 'hello from portcullis\n');
+  writeFileSync(join(content, 'secret.txt'), 'not for the probe\n');
   const config = resolveServeConfig({
     data: join(dir, 'data'),
     root: content,
@@ -170,10 +172,36 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
     ]);
   });
 
+  it('the console probe passes this server, and its valid token opens the probed file only', async () => {
+    const res = await api('POST', '/api/v1/tools/probe', {
+      configurationId: configId,
+      url: `${server.url}/hello.txt`,
+    });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { ok: boolean; results: Array<{ verdict: string }> };
+    expect(report.results.filter((r) => r.verdict === 'fail')).toEqual([]);
+    expect(report.ok).toBe(true);
+    // RS256 is deterministic: these are the tokens the probe sent, as an eavesdropper saw them.
+    const valid = craftProbeCases({ privateKey: key, attackerKey: key, path: '/hello.txt' }).find(
+      (c) => c.id === 'valid',
+    )?.token;
+    expect((await fetch(`${server.url}/hello.txt?token=${valid}`)).status).toBe(200);
+    const other = await fetch(`${server.url}/secret.txt?token=${valid}`);
+    expect([401, 403]).toContain(other.status);
+    expect(await other.text()).not.toContain('not for the probe');
+  });
+
   it('disabling the configuration stops the content listener accepting its tokens within ~2 s', async () => {
     expect(
       (await api('PATCH', `/api/v1/jwt-configurations/${configId}`, { enabled: false })).status,
     ).toBe(200);
+    // A disabled configuration signs nothing: not a URL, not the probe's valid token.
+    const probe = await api('POST', '/api/v1/tools/probe', {
+      configurationId: configId,
+      url: `${server.url}/hello.txt`,
+    });
+    expect(probe.status).toBe(409);
+    expect(((await probe.json()) as { code: string }).code).toBe('CONFIGURATION_DISABLED');
     expect(await eventually(async () => (await fetch(signedUrl)).status === 401, 2000)).toBe(true);
     const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
       keys: unknown[];
@@ -199,12 +227,15 @@ describe('serve --data with the zero-config key', () => {
       ]);
       expect(composed.config.keys).toEqual([]);
       expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
-      expect(readFileSync(layout.publicKeyPath, 'utf8')).toBe(configs[0]!.publicKeyPem);
-      const { signedUrl } = sampleInstructions(
+      // No public key file either: it would go stale on rotation; the banner names the JWKS.
+      expect(existsSync(layout.legacyPublicKeyPath)).toBe(false);
+      const { signedUrl, text } = sampleInstructions(
         { ...layout, root: join(dir, 'content') },
         server.url,
         await composed.signZeroConfigSample(sampleUrl(server.url)),
       );
+      expect(text).toContain(`${server.url}/.well-known/jwks.json`);
+      expect(text).not.toContain('.pem');
       writeFileSync(join(dir, 'content', 'welcome.txt'), 'welcome');
       expect((await fetch(signedUrl!)).status).toBe(200);
       // The sample token is bound to the sample file (path claim): it opens nothing else.
@@ -243,11 +274,14 @@ describe('serve --data with the zero-config key', () => {
     await first.server.close();
     await first.composed.close();
     // The old file comes back (a backup restored, a second copy): it is deleted, not imported.
+    // So is the stale public key file an older version wrote for "Default" as first created.
     writeFileSync(layout.legacyPrivateKeyPath, legacyPem, { mode: 0o600 });
+    writeFileSync(layout.legacyPublicKeyPath, imported!.publicKeyPem);
     const second = await start(dir, layout);
     try {
       expect(await second.composed.store.configurations.list()).toEqual([]);
       expect(existsSync(layout.legacyPrivateKeyPath)).toBe(false);
+      expect(existsSync(layout.legacyPublicKeyPath)).toBe(false);
       expect(await second.composed.signZeroConfigSample(sampleUrl(second.server.url))).toBeNull();
       const old = signToken(legacy, { expiresIn: '5m' });
       expect((await fetch(`${second.server.url}/hello.txt?token=${old}`)).status).toBe(401);

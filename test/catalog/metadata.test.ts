@@ -236,4 +236,31 @@ describe('sanitizeMetadata', () => {
       'k ': 'v',
     });
   });
+
+  it('caps each field, keeps surrogate pairs whole, repairs lone ones, bounds lists and keys', () => {
+    const out = sanitizeMetadata({
+      bundleId: 'x'.repeat(400_000),
+      title: `${'t'.repeat(511)}\u{1F600}`,
+      author: 'a\ud800b\udc00c',
+      packages: Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}` })),
+      extra: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])),
+    }) as Record<string, unknown>;
+    expect(out.bundleId).toBe('x'.repeat(256));
+    // The emoji's pair would be cut in half at 512: it is dropped whole instead.
+    expect(out.title).toBe('t'.repeat(511));
+    expect(out.author).toBe('a\ufffdb\ufffdc');
+    expect(out.packages).toHaveLength(100);
+    expect(Object.keys(out.extra as object)).toHaveLength(64);
+  });
+
+  it('cleans five 1 MB strings in linear time and memory (no char-by-char building)', () => {
+    const big = 'y'.repeat(1024 * 1024);
+    const started = performance.now();
+    const out = sanitizeMetadata({ a: big, b: big, c: big, d: big, e: big }) as Record<
+      string,
+      string
+    >;
+    expect(Object.values(out).every((v) => v.length === 512)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });

@@ -87,9 +87,20 @@ describe('serve --data: zero-config key and one-time secrets', () => {
     const sampleUrl = /curl -i '([^']+token=[^']+)'/.exec(readFileSync(sampleFile, 'utf8'))![1]!;
     expect(first.stderr()).not.toContain(password);
     expect(first.stderr()).not.toContain('token=');
-    // Only the public key is on disk; the private key is in the store, encrypted.
+    // No key file at all: the private key is in the store, encrypted; the public key is offered
+    // only live (a file would go stale on rotation), and the sample file names where.
     expect(existsSync(join(data, 'keys', 'portcullis-key.pem'))).toBe(false);
-    expect(existsSync(join(data, 'keys', 'portcullis-key.pub.pem'))).toBe(true);
+    expect(existsSync(join(data, 'keys', 'portcullis-key.pub.pem'))).toBe(false);
+    expect(readFileSync(sampleFile, 'utf8')).toContain(`${first.url}/.well-known/jwks.json`);
+    expect(readFileSync(sampleFile, 'utf8')).not.toContain('.pem');
+    const liveKeys = async (url: string) =>
+      (
+        (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as {
+          keys: Array<{ n: string }>;
+        }
+      ).keys;
+    const [original] = await liveKeys(first.url);
+    expect(original).toBeDefined();
     expect((await fetch(sampleUrl)).status).toBe(200);
 
     const login = await fetch(`${first.adminUrl}/api/v1/auth/token`, {
@@ -127,6 +138,9 @@ describe('serve --data: zero-config key and one-time secrets', () => {
       first.url,
     );
     await eventually(async () => (await fetch(sampleUrl)).status === 401, 5000);
+    // What the banner points at follows the rotation.
+    const [current] = await liveKeys(first.url);
+    expect(current?.n).not.toBe(original?.n);
     expect((await api('DELETE', `/jwt-configurations/${def.id}`)).status).toBe(204);
     await stop(first);
 
@@ -148,6 +162,8 @@ describe('serve --data: zero-config key and one-time secrets', () => {
       expect((await fetch(onSecond(sampleUrl))).status).toBe(401);
       expect((await fetch(onSecond(rotatedUrl))).status).toBe(401);
       expect(existsSync(join(data, 'keys', 'portcullis-key.pem'))).toBe(false);
+      expect(existsSync(join(data, 'keys', 'portcullis-key.pub.pem'))).toBe(false);
+      expect(await liveKeys(second.url)).toEqual([]);
       // The second start made no new admin and signs no sample URL.
       await eventually(async () => second.stderr().includes('sample-signed-url.txt'), 8000);
       expect(readFileSync(sampleFile, 'utf8')).not.toContain('token=');

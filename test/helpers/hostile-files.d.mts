@@ -11,6 +11,8 @@ export declare function rawBplist(
 export declare function ipaWith(infoPlist: Uint8Array, profile?: Uint8Array): Buffer;
 export declare function sharedStringIpa(opts?: { stringBytes?: number; refs?: number }): Buffer;
 export declare function sharedStringBplist(opts?: { stringBytes?: number; refs?: number }): Buffer;
+/** One long string as id, versions, name and minimum OS (or a lone-surrogate display name). */
+export declare function longStringsIpa(chars?: number, opts?: { loneSurrogate?: boolean }): Buffer;
 export declare function cyclicBplistIpa(): Buffer;
 export declare function hugeObjectCountIpa(): Buffer;
 export declare function deepXmlPlist(depth?: number): Buffer;

@@ -117,6 +117,36 @@ export function sharedStringBplist({ stringBytes = 3_700_000, refs = 200_000 } =
   return rawBplist(objects);
 }
 
+/**
+ * The attacker's metadata file: one `chars`-long string referenced by the five keys a catalog
+ * record shows (id, both versions, display name, minimum OS). Stored uncapped it made every list
+ * and manifest megabytes long. With `loneSurrogate`, the display name is instead UTF-16 holding
+ * a high surrogate with no low one ('A\uD800B'), which strict JSON parsers refuse.
+ */
+export function longStringsIpa(chars = 400_000, { loneSurrogate = false } = {}) {
+  const keys = [
+    'CFBundleIdentifier',
+    'CFBundleShortVersionString',
+    'CFBundleVersion',
+    'CFBundleDisplayName',
+    'MinimumOSVersion',
+  ];
+  const n = keys.length;
+  const lone = Buffer.alloc(6);
+  lone.writeUInt16BE(0x0041, 0);
+  lone.writeUInt16BE(0xd800, 2);
+  lone.writeUInt16BE(0x0042, 4);
+  // 0: dict; keys are objects 1..n, the long string n+1, the lone-surrogate string n+2.
+  const values = keys.map((k) => (loneSurrogate && k === 'CFBundleDisplayName' ? n + 2 : n + 1));
+  const objects = [
+    [0xd0 | n, ...keys.map((_, i) => i + 1), ...values],
+    ...keys.map(asciiObject),
+    asciiObject('x'.repeat(chars)),
+    Buffer.concat([Buffer.from(sized(0x6, 3)), lone]),
+  ];
+  return ipaWith(rawBplist(objects));
+}
+
 /** An .ipa whose binary Info.plist contains a reference cycle (an array holding itself). */
 export function cyclicBplistIpa() {
   const objects = [[0xd1, 1, 2], asciiObject('Loop'), [0xa1, 2]];

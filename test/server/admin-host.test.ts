@@ -3,6 +3,7 @@
  * against a loopback admin), before any route — API, console, /metrics — runs.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServeConfig } from '../../src/server/config.js';
 import type { RunningServer } from '../../src/server/serve.js';
@@ -118,4 +119,59 @@ describe('admin listener Host check', () => {
       /adminAllowedHosts/,
     );
   });
+
+  it.each([
+    [
+      'two Host headers, the allowed one first',
+      'GET /api/v1/anything HTTP/1.1\r\nHost: localhost:PORT\r\nHost: evil.com\r\n',
+    ],
+    [
+      'two Host headers, the allowed one last',
+      'GET /api/v1/anything HTTP/1.1\r\nHost: evil.com\r\nHost: localhost:PORT\r\n',
+    ],
+    [
+      'two identical allowed Host headers',
+      'GET /api/v1/anything HTTP/1.1\r\nHost: localhost:PORT\r\nHost: localhost:PORT\r\n',
+    ],
+    [
+      'an absolute-form target naming another authority',
+      'GET http://evil.com/api/v1/anything HTTP/1.1\r\nHost: localhost:PORT\r\n',
+    ],
+    [
+      'an absolute-form target with user info',
+      'GET http://x@localhost:PORT/api/v1/anything HTTP/1.1\r\nHost: localhost:PORT\r\n',
+    ],
+    [
+      'an absolute-form https target',
+      'GET https://localhost:PORT/api/v1/anything HTTP/1.1\r\nHost: localhost:PORT\r\n',
+    ],
+  ])('refuses %s (raw socket) before any route', async (_name, head) => {
+    const res = await rawRequest(head.replaceAll('PORT', port));
+    expect(res).toMatch(/^HTTP\/1\.1 (400|421) /);
+    if (res.startsWith('HTTP/1.1 421')) expect(res).toContain('"code":"HOST_NOT_ALLOWED"');
+    expect(res).not.toContain('"ok":true');
+    expect(reached).toBe(0);
+  });
+
+  it('answers an absolute-form target whose authority is allowed and matches Host', async () => {
+    const res = await rawRequest(
+      `GET http://localhost:${port}/healthz HTTP/1.1\r\nHost: localhost:${port}\r\n`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200 /);
+  });
 });
+
+/** Sends one request head exactly as written (no client normalises it) and reads the answer. */
+function rawRequest(head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      answer += c;
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+    socket.write(`${head}Connection: close\r\n\r\n`);
+  });
+}

@@ -118,8 +118,12 @@ describe('zero-configuration start', () => {
       const signed = /curl -i '([^']+token=[^']+)'/.exec(sample)![1]!;
       const plain = /curl -i '([^'?]+)'/.exec(sample)![1]!;
       expect(s.stderr()).not.toContain('token=');
-      expect(sample).toContain(join('portcullis-data', 'keys', 'portcullis-key.pub.pem'));
       expect(plain.startsWith('http://127.0.0.1:')).toBe(true);
+      // The public key is offered live (JWKS), never as a file that a rotation leaves stale.
+      expect(sample).toContain(`${new URL(plain).origin}/.well-known/jwks.json`);
+      expect(existsSync(join(cwd, 'portcullis-data', 'keys', 'portcullis-key.pub.pem'))).toBe(
+        false,
+      );
       const ok = await get(signed);
       expect(ok.status).toBe(200);
       expect(ok.body).toContain('Welcome to Portcullis');

@@ -44,6 +44,24 @@ describe('craftProbeCases', () => {
     expect(rsaValid(valid, own)).toBe(true);
   });
 
+  it('binds every signed token to the probed path when given one, the valid one byte for byte', () => {
+    const bound = craftProbeCases({
+      privateKey: own,
+      attackerKey: attacker,
+      now: NOW,
+      path: '/apps/My App.ipa',
+    });
+    const valid = bound.find((c) => c.id === 'valid')?.token ?? '';
+    // Same order as the admin signer writes (sub, iss, exp, path): the change log fingerprints it.
+    expect(Buffer.from(valid.split('.')[1]!, 'base64url').toString()).toBe(
+      '{"sub":"AppManifest","iss":"JSS","exp":1800000300,"path":"/apps/My App.ipa"}',
+    );
+    for (const c of bound) {
+      if (c.token === null || c.id === 'garbage-token' || c.id === 'alg-none') continue;
+      expect(parts(c.token).claims.path, c.id).toBe('/apps/My App.ipa');
+    }
+  });
+
   it('lists hostile cases first, then the valid one, then the informational Bearer case', () => {
     expect(cases.at(-2)?.id).toBe('valid');
     expect(cases.at(-1)).toMatchObject({

@@ -165,14 +165,20 @@ describe('probe over HTTPS', () => {
 });
 
 describe('probe input checks', () => {
-  it.each(['ftp://host/x', 'not a url', 'http://user:pw@host/x', '/relative'])(
-    'refuses the URL %s with PROBE_URL_INVALID',
-    async (url) => {
-      await expect(probeDistributionPoint(url, key, { attackerKey })).rejects.toMatchObject({
-        code: 'PROBE_URL_INVALID',
-      });
-    },
-  );
+  it.each([
+    'ftp://host/x',
+    'not a url',
+    'http://user:pw@host/x',
+    '/relative',
+    // No file to bind the tokens to:
+    'http://host/',
+    'http://host/apps/',
+    'http://host/a/.env',
+  ])('refuses the URL %s with PROBE_URL_INVALID', async (url) => {
+    await expect(probeDistributionPoint(url, key, { attackerKey })).rejects.toMatchObject({
+      code: 'PROBE_URL_INVALID',
+    });
+  });
 
   it('refuses a public key, a non-RSA key and a short RSA key', async () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;

@@ -6,6 +6,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import { contentEtag } from '../../catalog/library.js';
+import { sanitizeMetadata } from '../../catalog/sanitize-metadata.js';
 import type { ContentRecord } from '../../store/types.js';
 
 const FLATTENED = [
@@ -38,7 +39,8 @@ export function contentSummary(record: ContentRecord): Record<string, unknown> {
   };
   for (const key of FLATTENED) {
     const v = record.metadata[key];
-    if (v !== undefined && v !== null && v !== '') out[key] = v;
+    // Capped again on the way out: a record stored before the caps existed stays small too.
+    if (v !== undefined && v !== null && v !== '') out[key] = sanitizeMetadata(v, 1, key);
   }
   // A file whose metadata could not be read (hostile, corrupt, over budget) says so and why.
   const unreadable = record.metadata.unreadableCode;

@@ -11,6 +11,7 @@ import { CatalogError } from '../../catalog/errors.js';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag, DEFAULT_MAX_UPLOAD_BYTES } from '../../catalog/library.js';
 import { sendAction, splitAction } from './content-install.js';
+import { ContentListQuery, contentPage } from './content-page.js';
 import { contentUploadRoutes } from './content-upload.js';
 import { contentDetail, contentSummary, rawTail } from './content-view.js';
 
@@ -64,10 +65,19 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
 
   app.get(
     PREFIX,
-    { ...read, schema: { summary: 'List catalogued content', tags: ['content'] } },
-    async () => ({
-      items: (await library.list()).map(contentSummary),
-    }),
+    {
+      ...read,
+      schema: {
+        summary: 'List catalogued content (by path; `limit`/`cursor` page it)',
+        tags: ['content'],
+        querystring: ContentListQuery,
+      },
+    },
+    async (request, reply) => {
+      const page = contentPage(await library.list(), request.query as ContentListQuery);
+      if (page.nextCursor) reply.header('x-next-cursor', page.nextCursor);
+      return { items: page.items.map(contentSummary) };
+    },
   );
 
   app.post(
