@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { ContentExtension } from '../contracts/content-extension.js';
+import type { DownloadEvent, DownloadVia } from '../contracts/download-event.js';
 import type { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
@@ -11,7 +13,6 @@ import type { KeyManager } from './keys.js';
 import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
 import { redactUrl } from './redact.js';
-import type { ContentExtension, DownloadEvent, DownloadVia } from './types.js';
 
 /** Shared state of one process's content listener. */
 export interface ContentContext {
