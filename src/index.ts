@@ -6,6 +6,15 @@
  * which needs no `node:` module. See docs/tokens.md, "Library".
  */
 
+/** The ports startServer accepts: where keys come from, where download records go, extra routes. */
+export type {
+  AuditSink,
+  ContentExtension,
+  ContentExtensionInput,
+  DownloadEvent,
+  KeySource,
+  TokenIdentity,
+} from './contracts/index.js';
 /** The base class of every coded refusal (`code`, `status`); see docs/errors.md. */
 export { isPortcullisError, PortcullisError } from './errors/base.js';
 // Keys: every RSA form an admin may hold, JWK/JWKS export, generation, certificates.
@@ -18,7 +27,6 @@ export {
   type ServeConfig,
   type ServeConfigInput,
 } from './server/config.js';
-
 /** Probing a distribution point with hostile tokens, as `portcullis probe` does. */
 export {
   type ProbeCaseId,
@@ -30,14 +38,5 @@ export {
   probeDistributionPoint,
 } from './server/probe.js';
 export { type RunningServer, type ServeOptions, startServer } from './server/serve.js';
-/** The ports startServer accepts: where keys come from, where download records go, extra routes. */
-export type {
-  AuditSink,
-  ContentExtension,
-  ContentExtensionInput,
-  DownloadEvent,
-  KeySource,
-  TokenIdentity,
-} from './server/types.js';
 // Tokens: the runtime-neutral API plus createNodeVerifier, signToken and tokenFingerprint.
 export * from './token/node-entry.js';

@@ -5,8 +5,8 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContentExtension } from '../contracts/content-extension.js';
 import { jwks } from '../keys/jwk.js';
-import type { ContentExtension } from '../server/types.js';
 import type { Store } from '../store/types.js';
 
 /** Path of the JWKS document on the content listener. */

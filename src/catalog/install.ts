@@ -5,7 +5,7 @@
  * the request's Host header.
  */
 import { createHash } from 'node:crypto';
-import type { ContentRecord } from '../store/types.js';
+import type { ContentRecord } from '../contracts/content-catalog.js';
 import {
   buildInstallApplicationCommand,
   buildInstallEnterpriseApplicationCommand,

@@ -6,7 +6,7 @@
  */
 import { realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { ContentRecord, ContentRepo } from '../store/types.js';
+import type { ContentRecord, ContentRepo } from '../contracts/content-catalog.js';
 import { normalizeContentPath } from './content-path.js';
 import { CatalogError } from './errors.js';
 import type { MetadataExtractor } from './extract-pool.js';

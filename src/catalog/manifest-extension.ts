@@ -7,41 +7,14 @@
  * token, which the device uses right after the manifest: a token Portcullis minted is bound to
  * the content path (its `path` claim), so it opens this manifest and that one file, nothing else.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContentRepo } from '../store/types.js';
+import type { ServerResponse } from 'node:http';
+import type { ContentRepo } from '../contracts/content-catalog.js';
+import type { ContentExtension, ExtensionOutcome } from '../contracts/content-extension.js';
+import type { TokenIdentity } from '../contracts/token-identity.js';
 import { isTokenErrorCode, type TokenErrorCode, tokenChallenge } from '../token/errors.js';
 import { normalizeEncodedContentPath } from './content-path.js';
 import { contentUrl, hasManifest, MANIFEST_ROUTE_PREFIX, manifestFor } from './install.js';
 import { renderPlist } from './manifest.js';
-
-/** Structurally a serve ContentExtension (src/server/types.ts). */
-export interface ManifestExtension {
-  readonly prefix: string;
-  handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pathname: string,
-    report?: (outcome: ManifestReport) => void,
-  ): Promise<boolean>;
-}
-
-/** Who a verified token is (structurally serve's TokenIdentity). */
-export interface ManifestTokenIdentity {
-  fingerprint: string;
-  keyLabel: string | undefined;
-  kid: string | undefined;
-}
-
-/** What the route reports for the audit trail (structurally serve's ExtensionOutcome). */
-export interface ManifestReport {
-  via: 'manifest';
-  outcome: string;
-  /** Content path the manifest is for (leading `/`, as downloads are audited), or '-'. */
-  path: string;
-  identity?: ManifestTokenIdentity;
-  /** The token of a refused request, for its fingerprint only. */
-  refusedToken?: string;
-}
 
 /** Options of {@link createManifestExtension}. */
 export interface ManifestExtensionOptions {
@@ -57,19 +30,19 @@ export interface ManifestExtensionOptions {
   verifyToken(
     token: string,
     path?: string,
-  ): boolean | ManifestTokenIdentity | Promise<boolean | ManifestTokenIdentity>;
+  ): boolean | TokenIdentity | Promise<boolean | TokenIdentity>;
 }
 
 /**
  * Builds the manifest route for `startServer({ contentExtensions: [...] })`.
  * @example createManifestExtension({ store, publicUrl, verifyToken: (t) => ctx.verifyToken(t) })
  */
-export function createManifestExtension(opts: ManifestExtensionOptions): ManifestExtension {
+export function createManifestExtension(opts: ManifestExtensionOptions): ContentExtension {
   return {
     prefix: MANIFEST_ROUTE_PREFIX,
     async handle(req, res, pathname, report = () => {}) {
       if (!pathname.startsWith(MANIFEST_ROUTE_PREFIX)) return false;
-      const refuse = (status: number, code: string, extra: Partial<ManifestReport> = {}) => {
+      const refuse = (status: number, code: string, extra: Partial<ExtensionOutcome> = {}) => {
         report({ via: 'manifest', outcome: code, path: '-', ...extra });
         if (isTokenErrorCode(code)) {
           // Exactly the 401 a download gets for the same token.
@@ -94,7 +67,7 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Manifes
       const checked = await checkToken(opts, token, path === null ? undefined : `/${path}`);
       if (typeof checked === 'string') return refuse(401, checked, { refusedToken: token });
       // Who the token is, for every report from here on (absent when the verifier only said yes).
-      const who: Partial<ManifestReport> = checked ? { identity: checked } : {};
+      const who: Partial<ExtensionOutcome> = checked ? { identity: checked } : {};
       if (path === null) return refuse(404, 'NOT_FOUND', who);
       const record = await opts.store.content.get(path);
       if (!record || !hasManifest(record)) {
@@ -125,7 +98,7 @@ async function checkToken(
   opts: ManifestExtensionOptions,
   token: string,
   path: string | undefined,
-): Promise<TokenErrorCode | ManifestTokenIdentity | null> {
+): Promise<TokenErrorCode | TokenIdentity | null> {
   try {
     const verdict = await (path === undefined
       ? opts.verifyToken(token)

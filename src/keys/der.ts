@@ -6,7 +6,7 @@ import type { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { KeyError } from './errors.js';
 import { publicKeyOf } from './export.js';
-import type { PrivateKeyFormat, ReadPublicKey } from './read.js';
+import type { PrivateKeyFormat, ReadPublicKey } from './key-formats.js';
 
 /** Reads a private key from DER. @throws KeyError KEY_NOT_PRIVATE, KEY_UNREADABLE */
 export function privateFromDer(der: Buffer): { key: KeyObject; format: PrivateKeyFormat } {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import type { VerificationKey } from '../contracts/verification-key.js';
 import { KeyError } from './errors.js';
 import { jwkThumbprint } from './jwk.js';
 import { promptHidden } from './prompt.js';
@@ -31,8 +32,8 @@ export interface PassphraseOptions {
   promptPassphrase?: boolean;
 }
 
-/** A verification key as the token key ring takes it (structurally `VerificationKey`). */
-export interface LoadedVerificationKey {
+/** A verification key as the token key ring takes it, with every field known. */
+export interface LoadedVerificationKey extends VerificationKey {
   kid: string;
   alg: 'RS256';
   key: KeyObject;

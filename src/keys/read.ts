@@ -12,37 +12,15 @@ import { publicKeyOf } from './export.js';
 import { jwkThumbprint } from './jwk.js';
 import { importJwkText } from './jwk-import.js';
 import { assertOpenSshKdfCost, assertPkcs8KdfCost } from './kdf-cost.js';
+import type { PrivateKeyFormat, ReadPublicKey } from './key-formats.js';
 import { importOpenSshPrivateKey, importOpenSshPublicKey, isOpenSshPublicLine } from './openssh.js';
 import { blockToPem, decodeBareBase64, findPemBlocks, hasPemArmor, type PemBlock } from './pem.js';
 
-/** How a private key was encoded. */
-export type PrivateKeyFormat =
-  | 'pkcs1'
-  | 'pkcs8'
-  | 'pkcs8-encrypted'
-  | 'pkcs1-encrypted'
-  | 'openssh'
-  | 'jwk';
-/** How a public key was encoded (private forms mean the public half was derived). */
-export type PublicKeyFormat =
-  | 'spki'
-  | 'pkcs1-public'
-  | 'x509'
-  | 'jwk'
-  | 'jwks'
-  | 'openssh-public'
-  | PrivateKeyFormat;
+export type { PrivateKeyFormat, PublicKeyFormat, ReadPublicKey } from './key-formats.js';
 
 /** Options for reading possibly encrypted keys. */
 export interface ReadKeyOptions {
   passphrase?: string | Uint8Array;
-}
-
-/** A public key read from input, with the kid its JWK carried (if any). */
-export interface ReadPublicKey {
-  key: KeyObject;
-  kid?: string;
-  format: PublicKeyFormat;
 }
 
 /** Largest input accepted; real keys and JWKS are a few KiB. */

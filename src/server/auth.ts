@@ -3,6 +3,8 @@
  * expired token — consult the resume-grace memory. Returns an identity or a refusal code;
  * it never throws for bad input.
  */
+
+import type { TokenIdentity } from '../contracts/token-identity.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
@@ -11,7 +13,6 @@ import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
 import type { KeyManager } from './keys.js';
 import { memoize } from './lru.js';
 import { extractRequestToken } from './token-source.js';
-import type { TokenIdentity } from './types.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */
 export type AuthResult =

@@ -2,8 +2,9 @@
  * The IPC protocol between the cluster primary and its content workers: one tagged union, so
  * both sides agree on every message they can see.
  */
+
+import type { DownloadEvent } from '../contracts/download-event.js';
 import type { GraceEntry } from './grace.js';
-import type { DownloadEvent } from './types.js';
 
 /** Every message the primary and a worker exchange. */
 export type ClusterMessage =

@@ -8,6 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
+import type { AuditSink } from '../contracts/audit-sink.js';
 import { startAdminListener } from './admin.js';
 import {
   CLUSTER_UP_ENV,
@@ -28,7 +29,6 @@ import { keySourceOf } from './keys.js';
 import { Lru } from './lru.js';
 import type { RunningServer, ServeOptions } from './serve.js';
 import { checkContentRoot } from './start-errors.js';
-import type { AuditSink } from './types.js';
 
 /** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
 class IpcGraceMemory implements GraceMemory {

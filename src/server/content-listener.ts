@@ -12,6 +12,12 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type {
+  ContentExtensionContext,
+  ContentExtensionInput,
+} from '../contracts/content-extension.js';
+import type { DownloadEvent } from '../contracts/download-event.js';
+import type { KeySource } from '../contracts/key-source.js';
 import { formatHost } from './admin.js';
 import { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
@@ -24,12 +30,6 @@ import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
 import { readTlsPair, watchTlsPair } from './tls.js';
-import type {
-  ContentExtensionContext,
-  ContentExtensionInput,
-  DownloadEvent,
-  KeySource,
-} from './types.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {

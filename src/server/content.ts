@@ -5,6 +5,7 @@
  * token verifies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContentExtension, ExtensionOutcome } from '../contracts/content-extension.js';
 import { checkRequestPath, type PathCheck } from '../http/path.js';
 import type { AuthResult } from './auth.js';
 import { type ContentContext, type RequestRecord, trackRequest } from './context.js';
@@ -13,7 +14,6 @@ import { handleForwardAuth } from './forward-auth.js';
 import { memoize } from './lru.js';
 import { redactError } from './redact.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
-import type { ContentExtension, ExtensionOutcome } from './types.js';
 
 /** Paths under this prefix belong to Portcullis itself, never to content. */
 export const RESERVED_PREFIX = '/_portcullis/';

@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { ContentExtension } from '../contracts/content-extension.js';
+import type { DownloadEvent } from '../contracts/download-event.js';
 import type { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
@@ -11,7 +13,9 @@ import type { KeyManager } from './keys.js';
 import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
 import { redactUrl } from './redact.js';
-import type { ContentExtension, DownloadEvent, DownloadVia } from './types.js';
+import type { RequestRecord } from './request-record.js';
+
+export type { RequestRecord } from './request-record.js';
 
 /** Shared state of one process's content listener. */
 export interface ContentContext {
@@ -27,22 +31,6 @@ export interface ContentContext {
   extensions: ContentExtension[];
   /** Readiness beyond keys: e.g. the root is still readable. */
   ready: () => Promise<boolean>;
-}
-
-/** What is known about a request as it moves through the routes. */
-export interface RequestRecord {
-  started: number;
-  method: string;
-  /** Decoded content path, or '-' before/if the path check fails. */
-  path: string;
-  outcome: string;
-  via: DownloadVia;
-  /** Whether this request becomes an audit event (content and auth routes only). */
-  audited: boolean;
-  bytesSent: number;
-  fingerprint?: string;
-  keyLabel?: string;
-  kid?: string;
 }
 
 /** Starts a record and arranges for it to be logged, audited and counted when the response ends. */

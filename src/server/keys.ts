@@ -6,6 +6,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { KeySource } from '../contracts/key-source.js';
 import { loadVerificationKeys } from '../keys/files.js';
 import { KeyRing, type VerificationKey } from '../token/key-ring.js';
 import { createNodeVerifier } from '../token/node.js';
@@ -13,7 +14,6 @@ import type { VerifyOptions } from '../token/policy.js';
 import type { TokenVerifier } from '../token/verify.js';
 import type { ServeConfig } from './config.js';
 import { ServeError } from './errors.js';
-import type { KeySource } from './types.js';
 
 /**
  * Keys from files (any public or private form; JWKS files give several keys).

@@ -18,9 +18,9 @@ import {
   isActiveContentType,
 } from '../http/content-type.js';
 import { DOWNLOAD_CACHE_CONTROL } from '../http/plan.js';
-import type { RequestRecord } from './context.js';
 import type { ServeMetrics } from './metrics.js';
 import { redactError } from './redact.js';
+import type { RequestRecord } from './request-record.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
 
 /** Request headers passed to the upstream (everything else, incl. Authorization and Cookie, is dropped). */

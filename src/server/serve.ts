@@ -6,6 +6,9 @@
  */
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../contracts/audit-sink.js';
+import type { ContentExtensionInput } from '../contracts/content-extension.js';
+import type { KeySource } from '../contracts/key-source.js';
 import { startAdminListener } from './admin.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
 import { resolveServeConfig, type ServeConfig, workerCount } from './config.js';
@@ -16,7 +19,7 @@ import { LocalGraceMemory } from './grace.js';
 import { keySourceOf } from './keys.js';
 import { createServeLogger } from './logger.js';
 import { checkListenAddresses } from './start-errors.js';
-import type { AdminExtension, AuditSink, ContentExtensionInput, KeySource } from './types.js';
+import type { AdminExtension } from './types.js';
 
 /** Options of {@link startServer}: any ServeConfig setting plus the pluggable parts. */
 export interface ServeOptions extends Partial<ServeConfig> {

@@ -6,7 +6,8 @@
  * into one queued entry with a count, so a flood costs one entry and one upsert per key.
  * Flushes every `flushMs`, as soon as a batch is full, and on close.
  */
-import type { AuditSink, DownloadEvent } from '../server/types.js';
+import type { AuditSink } from '../contracts/audit-sink.js';
+import type { DownloadEvent } from '../contracts/download-event.js';
 import { aggregateKey, capEvent } from './audit-policy.js';
 import { StoreError } from './errors.js';
 import { Ring } from './ring.js';

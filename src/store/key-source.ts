@@ -5,8 +5,8 @@
  * within one poll interval without restarting serve.
  */
 import { createPublicKey } from 'node:crypto';
-import type { KeySource } from '../server/types.js';
-import type { VerificationKey } from '../token/key-ring.js';
+import type { KeySource } from '../contracts/key-source.js';
+import type { VerificationKey } from '../contracts/verification-key.js';
 import type { SinkLogger } from './audit-sink.js';
 import type { Store } from './types.js';
 

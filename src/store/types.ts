@@ -5,7 +5,13 @@
  * the SQLite implementation (src/store/sqlite.ts) wraps node:sqlite, which is synchronous.
  * Times are ISO-8601 strings (UTC) unless a field name says `Ms` (epoch milliseconds).
  */
-import type { DownloadEvent } from '../server/types.js';
+
+import type { ContentRepo } from '../contracts/content-catalog.js';
+import type { DownloadEvent } from '../contracts/download-event.js';
+
+// The catalog's record and repository are ports the catalog reads through; they live in
+// src/contracts so the catalog needs no import of the store.
+export type { ContentKind, ContentRecord, ContentRepo } from '../contracts/content-catalog.js';
 
 /** A JWT configuration: one RSA signing key pair Jamf Pro uses; the private half is encrypted. */
 export interface JwtConfigurationRecord {
@@ -150,25 +156,6 @@ export interface ChangeQuery {
   cursor?: string;
 }
 
-/** Kind of catalogued content. */
-export type ContentKind = 'app' | 'package' | 'book' | 'other';
-
-/** Catalog entry for one file under the content root. */
-export interface ContentRecord {
-  /** Relative to the content root, '/'-separated. */
-  path: string;
-  size: number;
-  sha256: string;
-  kind: ContentKind;
-  metadata: Record<string, unknown>;
-  mtimeMs: number;
-  /** Starts at 1; bumped when sha256 changes. */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  uploadedBy: string | null;
-}
-
 /** A paged result; `nextCursor` is null on the last page. */
 export interface Page<T> {
   items: T[];
@@ -277,15 +264,6 @@ export interface AuditRepo {
 export interface ChangeRepo {
   record(c: Omit<ChangeRecord, 'id' | 'time'>): Promise<void>;
   query(q: ChangeQuery): Promise<Page<ChangeRecord>>;
-}
-
-/** The content catalog. */
-export interface ContentRepo {
-  list(): Promise<ContentRecord[]>;
-  get(path: string): Promise<ContentRecord | undefined>;
-  /** Version starts at 1 and is bumped when sha256 changes. */
-  upsert(r: Omit<ContentRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<ContentRecord>;
-  delete(path: string): Promise<boolean>;
 }
 
 /** Free-form key/value settings (e.g. 'auditRetentionDays'). */

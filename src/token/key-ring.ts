@@ -3,14 +3,11 @@
  * cache watches: a key removed from the ring stops its cached tokens at once.
  */
 
-/** A public key the verifier may use. `key` is a node KeyObject or a WebCrypto CryptoKey. */
-export interface VerificationKey {
-  kid?: string;
-  alg?: 'RS256';
-  key: unknown;
-  /** Where the key came from, e.g. a JWT configuration id or a file name (shown by inspect). */
-  label?: string;
-}
+import type { VerificationKey } from '../contracts/verification-key.js';
+
+// The key shape is a contract (key sources produce it without importing the verifier); it is
+// re-exported here so the token API keeps offering it.
+export type { VerificationKey } from '../contracts/verification-key.js';
 
 /** An immutable-snapshot key ring with a generation counter. */
 export class KeyRing {

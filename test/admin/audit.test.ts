@@ -3,7 +3,7 @@
  * inserted into a real store (as the audit sink would).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DownloadEvent } from '../../src/server/types.js';
+import type { DownloadEvent } from '../../src/contracts/download-event.js';
 import {
   type AdminFixture,
   addAccount,

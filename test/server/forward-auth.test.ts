@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DownloadEvent } from '../../src/contracts/download-event.js';
 import { loadServeConfig } from '../../src/server/config.js';
 import {
   type AuthFront,
@@ -14,7 +15,6 @@ import {
   ORIGINAL_REQUEST_HEADERS,
 } from '../../src/server/forward-auth-front.js';
 import type { RunningServer } from '../../src/server/serve.js';
-import type { DownloadEvent } from '../../src/server/types.js';
 import { CLI, ensureBuilt } from '../helpers/dist.js';
 import {
   makeKey,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DownloadEvent } from '../../src/server/types.js';
+import type { DownloadEvent } from '../../src/contracts/download-event.js';
 import type { JwtConfigurationRecord, Store } from '../../src/store/types.js';
 import { registerAuditContract } from './contract-audit.js';
 

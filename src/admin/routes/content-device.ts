@@ -4,11 +4,11 @@
  * check, so the route verifies the token itself, through the listener (`ctx.verifyToken`): the
  * same key ring, claim rules and cache as downloads, and the fetch lands in the audit trail.
  */
-import {
-  createManifestExtension,
-  type ManifestExtension,
-} from '../../catalog/manifest-extension.js';
-import type { ContentExtensionContext } from '../../server/types.js';
+import { createManifestExtension } from '../../catalog/manifest-extension.js';
+import type {
+  ContentExtension,
+  ContentExtensionContext,
+} from '../../contracts/content-extension.js';
 import type { Store } from '../../store/types.js';
 
 /** Options of {@link contentManifestExtension}. */
@@ -24,7 +24,7 @@ export interface ContentManifestExtensionOptions {
  */
 export function contentManifestExtension(
   opts: ContentManifestExtensionOptions,
-): (ctx: ContentExtensionContext) => ManifestExtension {
+): (ctx: ContentExtensionContext) => ContentExtension {
   return (ctx) =>
     createManifestExtension({
       store: opts.store,

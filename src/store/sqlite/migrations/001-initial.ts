@@ -1,5 +1,5 @@
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** Core tables. Names compare case-insensitively so 'Admin' and 'admin' cannot both exist. */
 export const migration001: Migration = {

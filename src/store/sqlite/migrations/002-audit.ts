@@ -1,5 +1,5 @@
 /** Schema version 2: the download audit log. */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * AUTOINCREMENT so ids are never reused after retention purges: cursors handed out

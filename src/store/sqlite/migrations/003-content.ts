@@ -1,5 +1,5 @@
 /** Schema version 3: the content catalog. */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** One row per catalogued file; `version` counts content (sha256) changes. */
 export const migration003: Migration = {

@@ -1,5 +1,5 @@
 /** Schema version 4: a per-account session epoch, so sessions can be ended all at once. */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Admin session tokens carry the epoch of their account; the store bumps it whenever the

@@ -1,5 +1,5 @@
 /** Schema version 5: aggregated anonymous refusals, stats rollups and a maintained row count. */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * `agg_key` is set only on rows that aggregate anonymous refusals (src/store/audit-policy.ts);

@@ -1,5 +1,5 @@
 /** Schema version 6: what an external JWT server may vouch for (required claims, lifetime). */
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * `required_claims` is a JSON object (claim → string or list of strings) every token of the

@@ -8,13 +8,9 @@ import { migration003 } from './003-content.js';
 import { migration004 } from './004-session-epoch.js';
 import { migration005 } from './005-audit-rollups.js';
 import { migration006 } from './006-jwt-server-policy.js';
+import type { Migration } from './migration.js';
 
-/** One forward-only schema step, applied inside its own transaction. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from './migration.js';
 
 /** All migrations, ascending by version. */
 export const MIGRATIONS: readonly Migration[] = [

@@ -1,0 +1,69 @@
+/**
+ * The port content bytes will live behind: local disk today, S3-compatible buckets with the
+ * object-storage issue. Nothing implements it yet — the listener (src/server/files.ts) and the
+ * catalog (src/catalog/library.ts, rescan.ts, upload.ts, hash.ts) still use node:fs directly —
+ * it records what they need from a backend so the object-storage work has one target:
+ *
+ * - the listener: stat a path (size, mtime, an identity for ETags and caches), then read it
+ *   whole (small files, memory-cached) or a byte range of it (large files, Range requests);
+ * - the catalog: list every object (rescan), stream one for hashing and metadata extraction,
+ *   store an upload so that readers never see a partial object, delete one, create a folder.
+ *
+ * Keys are content paths relative to the root, '/'-separated, without a leading '/', already
+ * checked by src/http/path.ts (no dot segments, no `..`); a backend never resolves `..` itself,
+ * and a disk backend still refuses anything that resolves (through symlinks) outside the root.
+ * Bytes are web-standard (`Uint8Array`, async iterables), so the port needs no Node.js type.
+ * Absence is `undefined`/`false`, never an error, so "not found" and "not allowed" look alike
+ * to a caller; an error means the backend itself failed and must not carry an absolute path.
+ */
+
+/** What a stat of one object tells: enough for ETags, Last-Modified and cache validation. */
+export interface StoredObjectInfo {
+  /** The key, relative to the root, '/'-separated. */
+  path: string;
+  size: number;
+  /** Last modification, epoch milliseconds. */
+  mtimeMs: number;
+  /**
+   * Changes whenever the object's bytes may have changed without size or mtime changing (an
+   * inode number on disk, an ETag or version id in a bucket); part of cache keys and ETags.
+   */
+  identity: string;
+}
+
+/** An object opened for reading; `close` must be called, also after a failed read. */
+export interface OpenedObject {
+  /** The object as it was when opened; reads below see these bytes even if it is replaced. */
+  readonly info: StoredObjectInfo;
+  /** Reads `length` bytes from `offset` (a Range request); fewer only at the end of the object. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** The whole object (or `[start, end]` inclusive) as a stream of chunks. */
+  stream(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Where content bytes live. One implementation per backend (local disk, S3-compatible bucket). */
+export interface ContentStorage {
+  /** Metadata of a regular object, or undefined when there is none (or it is not a regular file). */
+  stat(path: string): Promise<StoredObjectInfo | undefined>;
+  /** Opens an object for reading, or undefined when there is none. */
+  open(path: string): Promise<OpenedObject | undefined>;
+  /**
+   * Every object under `prefix` (default: all), in no particular order. Walks lazily so a large
+   * root is never held in memory; `limit` bounds how many it yields (a rescan's budget).
+   */
+  list(options?: { prefix?: string; limit?: number }): AsyncIterable<StoredObjectInfo>;
+  /**
+   * Stores `body` under `path`: written aside, then made visible at once (a rename on disk, a
+   * completed upload in a bucket), so readers see the old object or the new one, never a part.
+   * If-Match / If-None-Match stay with the catalog, which checks them against the record's
+   * SHA-256 under its own write lock (src/catalog/library.ts), so the port needs no conditions.
+   */
+  put(path: string, body: AsyncIterable<Uint8Array>): Promise<StoredObjectInfo>;
+  /** Removes an object; false when there was none. */
+  delete(path: string): Promise<boolean>;
+  /** Creates a folder (a no-op for flat buckets, where folders are key prefixes). */
+  createFolder(path: string): Promise<void>;
+  /** Short human description for logs (`disk`, `s3 bucket x`) — never credentials or absolute paths. */
+  describe(): string;
+}

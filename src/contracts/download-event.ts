@@ -1,0 +1,29 @@
+/**
+ * The record of one request the content listener answered. The listener produces it, audit
+ * sinks and the store consume it; neither side needs to know the other.
+ */
+
+/** Which route answered a content-listener request: a download, forward-auth, proxy mode, or a
+ * device fetching an app manifest (`/.portcullis/manifest/…`). */
+export type DownloadVia = 'file' | 'auth' | 'proxy' | 'manifest';
+
+/** One audited request. Never carries the token itself, only its fingerprint. */
+export interface DownloadEvent {
+  /** Milliseconds since the epoch when the response finished. */
+  time: number;
+  method: string;
+  /** Decoded path relative to the root (leading `/`), never with a query string or token. */
+  path: string;
+  status: number;
+  /** 'OK' | 'NOT_MODIFIED' | a token error code | 'NOT_FOUND' | 'PATH_REJECTED' | 'RANGE_NOT_SATISFIABLE' | 'UPSTREAM_ERROR' | ... */
+  outcome: string;
+  bytesSent: number;
+  clientAddress: string;
+  tokenFingerprint?: string;
+  /** `VerificationKey.label` of the key that verified the token (a configuration id or file name). */
+  keyLabel?: string;
+  kid?: string;
+  durationMs: number;
+  userAgent?: string;
+  via: DownloadVia;
+}
