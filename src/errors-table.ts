@@ -82,6 +82,14 @@ export function renderErrorsMarkdown(areas: readonly ErrorArea[] = ERROR_AREAS):
     '`application/problem+json` answer, and in parentheses at the end of a CLI error line.',
     'Messages never contain a token, key material or an absolute path.',
     '',
+    'The CLI prints only errors carrying one of these codes verbatim (exit code 2). A failure of the',
+    'operating system (a missing directory, a refused permission) is one line naming the path as it',
+    'was typed, without a code; anything else is a bug: `internal error`, exit code 70, details with',
+    '`PORTCULLIS_DEBUG=1`.',
+    '',
+    'Each area defines its codes in one registry, `defineErrors(area, { CODE: { status, message,',
+    'remedy } })` in src/*/errors.ts, and derives its error class from it; a new code is one entry.',
+    '',
   ];
   for (const area of areas) {
     lines.push(`## ${area.title}`, '', `Where: ${area.where}.`, '');
