@@ -4,19 +4,15 @@
  * `npm run docs:errors` writes docs/errors.md from it and a test keeps the two in step.
  */
 import { ADMIN_ERRORS } from './admin/errors.js';
-import { CATALOG_ERRORS } from './catalog/errors.js';
+import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
+import type { ErrorEntry } from './errors/base.js';
 import { KEY_ERRORS } from './keys/errors.js';
 import { SERVE_ERRORS } from './server/errors.js';
 import { PROBE_ERRORS } from './server/probe-errors.js';
 import { STORE_ERRORS } from './store/errors.js';
 import { TOKEN_ERRORS } from './token/errors.js';
 
-/** One registry entry: the same shape in every area. */
-export interface ErrorEntry {
-  status: number;
-  message: string;
-  remedy: string;
-}
+export type { ErrorEntry } from './errors/base.js';
 
 /** An area of the product and the codes it can answer with. */
 export interface ErrorArea {
@@ -43,6 +39,20 @@ export const ERROR_AREAS: readonly ErrorArea[] = [
   { title: 'Store', where: 'the data directory and its database', codes: STORE_ERRORS },
   { title: 'Probe', where: '`portcullis probe` input', codes: PROBE_ERRORS },
 ];
+
+/**
+ * True when `code` is in some registry: the CLI shows only such errors to the user verbatim,
+ * since their messages are user-safe by contract (a Node system error's message is not).
+ */
+export function isRegisteredCode(
+  code: unknown,
+  areas: readonly ErrorArea[] = ERROR_AREAS,
+): boolean {
+  return typeof code === 'string' && areas.some((area) => Object.hasOwn(area.codes, code));
+}
+
+/** Codes a record may carry as a non-fatal warning (stored, but look at this); not refusals. */
+export const WARNING_CODES: readonly string[] = Object.keys(CATALOG_WARNINGS);
 
 /** Codes that appear in more than one area with a different status (must stay empty). */
 export function conflictingCodes(areas: readonly ErrorArea[] = ERROR_AREAS): string[] {
@@ -71,6 +81,14 @@ export function renderErrorsMarkdown(areas: readonly ErrorArea[] = ERROR_AREAS):
     '`WWW-Authenticate` header of a refused download, in the `code` member of an admin API',
     '`application/problem+json` answer, and in parentheses at the end of a CLI error line.',
     'Messages never contain a token, key material or an absolute path.',
+    '',
+    'The CLI prints only errors carrying one of these codes verbatim (exit code 2). A failure of the',
+    'operating system (a missing directory, a refused permission) is one line naming the path as it',
+    'was typed, without a code; anything else is a bug: `internal error`, exit code 70, details with',
+    '`PORTCULLIS_DEBUG=1`.',
+    '',
+    'Each area defines its codes in one registry, `defineErrors(area, { CODE: { status, message,',
+    'remedy } })` in src/*/errors.ts, and derives its error class from it; a new code is one entry.',
     '',
   ];
   for (const area of areas) {

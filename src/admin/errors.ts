@@ -3,17 +3,14 @@
  * (or a coded error from another module, e.g. a KEY_* code from src/keys, passed through with
  * its own status). docs/admin-api.md lists the same table; test/admin/errors.test.ts keeps them in step.
  */
-import { PortcullisError } from '../errors/base.js';
+import type { ErrorEntry } from '../errors/base.js';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** One entry of the admin error registry. */
-export interface AdminErrorSpec {
-  status: number;
-  message: string;
-  remedy: string;
-}
+export type AdminErrorSpec = ErrorEntry;
 
 /** Registry of admin API problem codes → HTTP status, default message and remedy. */
-export const ADMIN_ERRORS = {
+export const ADMIN_ERRORS = defineErrors('admin', {
   VALIDATION_FAILED: {
     status: 400,
     message: 'The request does not match the schema.',
@@ -114,18 +111,13 @@ export const ADMIN_ERRORS = {
     message: 'Internal server error.',
     remedy: 'Check the server log for the request id.',
   },
-} as const satisfies Record<string, AdminErrorSpec>;
+});
 
 /** A stable admin problem code. */
 export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
 
-/** A coded refusal raised by the admin API; the error handler renders it as problem+json. */
-export class AdminError extends PortcullisError {
-  readonly extra: Record<string, unknown> | undefined;
-
-  constructor(code: AdminErrorCode, detail?: string, extra?: Record<string, unknown>) {
-    const spec = ADMIN_ERRORS[code];
-    super(code, spec.status, detail ?? spec.message);
-    this.extra = extra;
-  }
-}
+/**
+ * A coded refusal raised by the admin API; the error handler renders it as problem+json
+ * (`options.extra` adds members such as `retryAfter`).
+ */
+export class AdminError extends codedErrorClass(ADMIN_ERRORS) {}

@@ -1,12 +1,15 @@
 /**
  * RFC 9457 problem+json rendering for the admin API: one error handler and one not-found handler
  * turn every refusal (ours, other modules' coded errors, Fastify's own body/parse errors) into
- * `{ type, title, status, detail, code, instance?, errors? }` with a stable `code`.
+ * `{ type, title, status, detail, code, instance?, errors? }` with a stable `code` and a human
+ * `title`. Coded errors are mapped from their registry entry (status, phrase) plus three small
+ * tables below, never by testing each error class.
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPortcullisError } from '../errors/base.js';
+import { isPortcullisError, type PortcullisError } from '../errors/base.js';
 import { KEY_ERRORS } from '../keys/errors.js';
-import { ADMIN_ERRORS, AdminError, type AdminErrorCode } from './errors.js';
+import { ADMIN_ERRORS, type AdminErrorCode } from './errors.js';
 import { SchemaValidationError } from './validation.js';
 
 /** The problem+json body every admin refusal carries. */
@@ -24,6 +27,13 @@ export interface ProblemBody {
 /** Media type of every admin error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
+/** A human title for `code` when no error instance brings its own: the admin registry's phrase. */
+function titleFor(code: string, status: number): string {
+  const spec = (ADMIN_ERRORS as Record<string, { message: string } | undefined>)[code];
+  // Never the code itself: `code` already carries it, and a title is for people (RFC 9457 §3.1.3).
+  return spec?.message ?? STATUS_CODES[status] ?? 'Request refused';
+}
+
 /** Builds a problem body; `instance` is the request path only (a query string could carry a token). */
 export function problemBody(
   status: number,
@@ -31,11 +41,11 @@ export function problemBody(
   detail: string,
   instance?: string,
   extra?: Record<string, unknown>,
+  title: string = titleFor(code, status),
 ): ProblemBody {
-  const spec = (ADMIN_ERRORS as Record<string, { message: string }>)[code];
   return {
     type: `urn:portcullis:problem:${code.toLowerCase().replaceAll('_', '-')}`,
-    title: spec?.message ?? code,
+    title,
     status,
     detail,
     code,
@@ -51,6 +61,7 @@ export function sendProblem(
   code: string,
   detail: string,
   extra?: Record<string, unknown>,
+  title?: string,
 ): FastifyReply {
   const path = reply.request.url.split('?')[0];
   if (extra && typeof extra.retryAfter === 'number')
@@ -59,7 +70,7 @@ export function sendProblem(
   return reply
     .code(status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(status, code, detail, path, extra)));
+    .send(JSON.stringify(problemBody(status, code, detail, path, extra, title)));
 }
 
 /** Fastify's and @fastify/multipart's own error codes → our stable codes. */
@@ -77,66 +88,81 @@ const FASTIFY_CODES: Record<string, AdminErrorCode> = {
   FST_PROTO_VIOLATION: 'MALFORMED_JSON',
 };
 
-// Key errors carry CLI remedies (--passphrase-file) and PEM labels; the API names its own fields.
-function keyDetail(code: keyof typeof KEY_ERRORS): string {
-  const message = KEY_ERRORS[code].message;
-  if (code === 'KEY_PASSPHRASE_REQUIRED' || code === 'KEY_PASSPHRASE_WRONG') {
-    return `${message} Send the passphrase in key.passphrase (or the passphrase form field).`;
-  }
-  return message;
-}
-
-/** Maps any thrown value to `{status, code, detail, extra}` without leaking internals. */
-export function classifyError(err: unknown): {
+/** What the error handler answers: a status, a stable code, a human title and a detail. */
+export interface Problem {
   status: number;
   code: string;
+  title: string;
   detail: string;
   extra?: Record<string, unknown>;
-} {
-  if (err instanceof SchemaValidationError) {
-    return {
-      status: 400,
-      code: 'VALIDATION_FAILED',
-      detail: err.message,
-      extra: { errors: err.issues },
-    };
+}
+
+/** Codes of other areas the API names with its own, broader code (the status follows the API's). */
+const API_CODE: Readonly<Record<string, AdminErrorCode>> = { STORE_CONFLICT: 'CONFLICT' };
+
+/** Details that differ for API clients: key remedies name CLI flags, the API names its fields. */
+const API_DETAIL: Readonly<Record<string, string>> = {
+  KEY_PASSPHRASE_REQUIRED: `${KEY_ERRORS.KEY_PASSPHRASE_REQUIRED.message} Send the passphrase in key.passphrase (or the passphrase form field).`,
+  KEY_PASSPHRASE_WRONG: `${KEY_ERRORS.KEY_PASSPHRASE_WRONG.message} Send the passphrase in key.passphrase (or the passphrase form field).`,
+};
+
+/**
+ * Server-side (5xx) codes a client may see as they are. Other 5xx codes (a secret mismatch, a
+ * broken ciphertext) describe the server's insides and answer INTERNAL_ERROR; the log has them.
+ */
+const PUBLIC_SERVER_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE']);
+
+function fromAdmin(
+  code: AdminErrorCode,
+  detail?: string,
+  extra?: Record<string, unknown>,
+): Problem {
+  const spec = ADMIN_ERRORS[code];
+  return {
+    status: spec.status,
+    code,
+    title: spec.message,
+    detail: detail ?? spec.message,
+    ...(extra === undefined ? {} : { extra }),
+  };
+}
+
+/** Any registry-coded error, from its registry entry (no per-class branches). */
+function fromCoded(err: PortcullisError): Problem {
+  const own = err.area === 'admin';
+  if (!own && err.status >= 500 && !PUBLIC_SERVER_CODES.has(err.code)) {
+    return fromAdmin('INTERNAL_ERROR');
   }
-  if (err instanceof AdminError) {
-    return { status: err.status, code: err.code, detail: err.message, extra: err.extra };
+  const alias = own ? undefined : API_CODE[err.code];
+  if (alias !== undefined) return fromAdmin(alias, err.message);
+  const title = typeof err.title === 'string' ? err.title : titleFor(err.code, err.status);
+  const detail = API_DETAIL[err.code] ?? err.publicMessage ?? err.message;
+  return {
+    status: err.status,
+    code: err.code,
+    title,
+    detail,
+    ...(err.extra === undefined ? {} : { extra: err.extra }),
+  };
+}
+
+/** Maps any thrown value to a {@link Problem} without leaking internals. */
+export function classifyError(err: unknown): Problem {
+  if (err instanceof SchemaValidationError) {
+    return fromAdmin('VALIDATION_FAILED', err.message, { errors: err.issues });
   }
   const fst = err as Partial<FastifyError> | undefined;
   const mapped = fst?.code ? FASTIFY_CODES[fst.code] : undefined;
-  if (mapped)
-    return {
-      status: ADMIN_ERRORS[mapped].status,
-      code: mapped,
-      detail: ADMIN_ERRORS[mapped].message,
-    };
-  if (err instanceof SyntaxError && fst?.statusCode === 400) {
-    return { status: 400, code: 'MALFORMED_JSON', detail: ADMIN_ERRORS.MALFORMED_JSON.message };
-  }
-  if (isPortcullisError(err) && err.code in KEY_ERRORS && err.status < 500) {
-    return {
-      status: err.status,
-      code: err.code,
-      detail: keyDetail(err.code as keyof typeof KEY_ERRORS),
-    };
-  }
-  if (isPortcullisError(err) && err.code === 'STORE_CONFLICT') {
-    return { status: 409, code: 'CONFLICT', detail: err.message };
-  }
-  if (isPortcullisError(err) && (err.status < 500 || err.code === 'STORE_UNAVAILABLE')) {
-    // Coded refusals from keys/token/store modules carry user-safe messages by contract.
-    return { status: err.status, code: err.code, detail: err.message };
-  }
+  if (mapped) return fromAdmin(mapped);
+  if (err instanceof SyntaxError && fst?.statusCode === 400) return fromAdmin('MALFORMED_JSON');
+  if (isPortcullisError(err)) return fromCoded(err);
   if (fst?.statusCode && fst.statusCode >= 400 && fst.statusCode < 500) {
     return {
+      ...fromAdmin('VALIDATION_FAILED', 'The request was refused.'),
       status: fst.statusCode,
-      code: 'VALIDATION_FAILED',
-      detail: 'The request was refused.',
     };
   }
-  return { status: 500, code: 'INTERNAL_ERROR', detail: ADMIN_ERRORS.INTERNAL_ERROR.message };
+  return fromAdmin('INTERNAL_ERROR');
 }
 
 /** Installs the single error handler and not-found handler of the admin API. */
@@ -144,7 +170,14 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = classifyError(err);
     if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
-    return sendProblem(reply, problem.status, problem.code, problem.detail, problem.extra);
+    return sendProblem(
+      reply,
+      problem.status,
+      problem.code,
+      problem.detail,
+      problem.extra,
+      problem.title,
+    );
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';

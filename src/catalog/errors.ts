@@ -3,17 +3,14 @@
  * paths, upload limits and install requests that do not fit the content kind. docs/catalog.md
  * lists the same table; test/catalog/errors.test.ts keeps code, docs and types in agreement.
  */
-import { PortcullisError } from '../errors/base.js';
+import type { ErrorEntry } from '../errors/base.js';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** One entry of the catalog error registry. */
-export interface CatalogErrorSpec {
-  status: number;
-  message: string;
-  remedy: string;
-}
+export type CatalogErrorSpec = ErrorEntry;
 
 /** Registry of catalog codes → HTTP status, default message and remedy. */
-export const CATALOG_ERRORS = {
+export const CATALOG_ERRORS = defineErrors('catalog', {
   PLIST_INVALID: {
     status: 422,
     message: 'The property list is malformed.',
@@ -147,18 +144,13 @@ export const CATALOG_ERRORS = {
     message: 'The server has no public URL, so device links cannot be built.',
     remedy: 'Start the server with --public-url https://your.host/.',
   },
-} as const satisfies Record<string, CatalogErrorSpec>;
+});
 
 /** A stable catalog error code. */
 export type CatalogErrorCode = keyof typeof CATALOG_ERRORS;
 
 /** The one error class of the catalog: a refusal with a stable code from CATALOG_ERRORS. */
-export class CatalogError extends PortcullisError {
-  constructor(code: CatalogErrorCode, detail?: string, options?: { cause?: unknown }) {
-    const spec = CATALOG_ERRORS[code];
-    super(code, spec.status, detail ?? spec.message, options);
-  }
-}
+export class CatalogError extends codedErrorClass(CATALOG_ERRORS) {}
 
 /** Non-fatal findings attached to a catalog record (the file is stored, but look at this). */
 export const CATALOG_WARNINGS = {

@@ -3,20 +3,17 @@
  * docs/keys.md mirrors it (test/keys/errors.test.ts keeps them in step). Messages describe the
  * problem and what to do; they never contain key material, a passphrase or an absolute path.
  */
-import { PortcullisError } from '../errors/base.js';
+import type { CodedErrorOptions, ErrorEntry } from '../errors/base.js';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** Registry entry shape shared by every `<AREA>_ERRORS` table. */
-export interface KeyErrorInfo {
-  status: number;
-  message: string;
-  remedy: string;
-}
+export type KeyErrorInfo = ErrorEntry;
 
 const MAKE_NEW =
   'generate a new one with `portcullis keygen` or `openssl genrsa -out key.pem 2048`';
 
 /** Every reason a key, key file or certificate can be refused. */
-export const KEY_ERRORS = {
+export const KEY_ERRORS = defineErrors('keys', {
   KEY_UNREADABLE: {
     status: 400,
     message: 'The key could not be read: it is damaged, truncated or not a key.',
@@ -125,7 +122,7 @@ export const KEY_ERRORS = {
     message: 'The certificate could not be read.',
     remedy: 'Use a PEM certificate (-----BEGIN CERTIFICATE-----) or DER bytes.',
   },
-} as const satisfies Record<string, KeyErrorInfo>;
+});
 
 /** A stable key error code. */
 export type KeyErrorCode = keyof typeof KEY_ERRORS;
@@ -133,25 +130,20 @@ export type KeyErrorCode = keyof typeof KEY_ERRORS;
 /**
  * Refusal of a key, key file or certificate; `code` is one of {@link KEY_ERRORS}. `detail` is a
  * short prefix such as a file name as the user typed it or a JWK kid — never key material.
+ * The remedy is part of the message so a one-line CLI error already says what to do.
  */
-export class KeyError extends PortcullisError {
-  /** What to do about it (from {@link KEY_ERRORS}). */
-  readonly remedy: string;
+export class KeyError extends codedErrorClass(KEY_ERRORS, 'cli') {
   /** The short prefix given at construction (file name, kid, form), if any. */
   readonly detail: string | undefined;
 
-  constructor(code: KeyErrorCode, detail?: string, options?: { cause?: unknown }) {
-    const info = KEY_ERRORS[code];
-    // The remedy is part of the message so a one-line CLI error already says what to do.
-    const text = `${info.message} ${info.remedy}`;
-    super(code, info.status, detail ? `${detail}: ${text}` : text, options);
-    this.remedy = info.remedy;
+  constructor(code: KeyErrorCode, detail?: string, options?: CodedErrorOptions) {
+    super(code, detail, options);
     this.detail = detail;
   }
 
   /** The stable code, typed. */
   get keyCode(): KeyErrorCode {
-    return this.code as KeyErrorCode;
+    return this.code;
   }
 
   /** The same refusal with `prefix` (e.g. a file name) in front of the detail. */

@@ -24,6 +24,7 @@ import {
 } from './cluster-workers.js';
 import { type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
+import { SERVE_ERRORS, ServeError } from './errors.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
 import { keySourceOf } from './keys.js';
 import { Lru } from './lru.js';
@@ -183,11 +184,16 @@ class PrimaryRelay {
     return new Promise<void>((resolve, reject) => {
       const workers = liveWorkers();
       const id = this.#next++;
-      const fail = (message: string, code: string) =>
-        reject(Object.assign(new Error(message), { code }));
+      // A worker's own registered code (e.g. KEY_FILE_NOT_FOUND) is passed on as it came.
+      const fail = (code: string) =>
+        reject(
+          code === 'KEY_RELOAD_FAILED' || code === 'KEY_RELOAD_TIMEOUT'
+            ? new ServeError(code)
+            : Object.assign(new Error(SERVE_ERRORS.KEY_RELOAD_FAILED.message), { code }),
+        );
       const timer = setTimeout(() => {
         this.#reloads.delete(id);
-        fail('key reload did not finish in every worker', 'KEY_RELOAD_TIMEOUT');
+        fail('KEY_RELOAD_TIMEOUT');
       }, 10_000);
       timer.unref();
       this.#reloads.set(id, {
@@ -195,7 +201,7 @@ class PrimaryRelay {
         failed: null,
         done: (failed) => {
           clearTimeout(timer);
-          if (failed) fail('key reload failed; the previous keys stay in use', failed);
+          if (failed) fail(failed);
           else resolve();
         },
       });

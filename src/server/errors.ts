@@ -5,34 +5,10 @@
  * (src/server/start-errors.ts) go only to the operator's terminal and name the port, or the
  * path exactly as the operator gave it, and the flag that changes it.
  */
-import { PortcullisError } from '../errors/base.js';
-
-/** Every serve-side refusal and start-up failure. */
-export type ServeErrorCode =
-  | 'NOT_FOUND'
-  | 'PATH_REJECTED'
-  | 'METHOD_NOT_ALLOWED'
-  | 'RANGE_NOT_SATISFIABLE'
-  | 'PRECONDITION_FAILED'
-  | 'URI_TOO_LONG'
-  | 'UPSTREAM_ERROR'
-  | 'FORWARD_AUTH_BAD_REQUEST'
-  | 'FORWARD_AUTH_HEADER_CONFLICT'
-  | 'NOT_READY'
-  | 'HOST_NOT_ALLOWED'
-  | 'INTERNAL_ERROR'
-  | 'CONFIG_INVALID'
-  | 'ROOT_UNAVAILABLE'
-  | 'PORT_IN_USE'
-  | 'LISTEN_FAILED'
-  | 'WORKER_START_FAILED'
-  | 'NO_KEYS';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** Registry of serve refusal codes → HTTP status, default message, remedy. */
-export const SERVE_ERRORS: Record<
-  ServeErrorCode,
-  { status: number; message: string; remedy: string }
-> = {
+export const SERVE_ERRORS = defineErrors('serve', {
   NOT_FOUND: {
     status: 404,
     message: 'Not found.',
@@ -131,19 +107,29 @@ export const SERVE_ERRORS: Record<
     remedy:
       'Read the reason in the message and the log above it; run with --workers 1 to see the failure in one process.',
   },
+  KEY_RELOAD_FAILED: {
+    status: 500,
+    message:
+      'Reloading the verification keys failed in a content worker; the previous keys stay in use.',
+    remedy:
+      'Read the key error in the server log above this line, fix the key file or configuration, then reload again (SIGHUP).',
+  },
+  KEY_RELOAD_TIMEOUT: {
+    status: 500,
+    message:
+      'A content worker did not finish reloading its keys within 10 seconds; workers may use different key sets.',
+    remedy:
+      'Check the server log for a stuck or crashed worker; restart serve if the reload does not succeed on a second SIGHUP.',
+  },
   NO_KEYS: {
     status: 500,
     message: 'No verification keys are configured.',
     remedy: 'Give --key with a public key file (or use --data for zero-configuration start).',
   },
-};
+});
+
+/** Every serve-side refusal and start-up failure. */
+export type ServeErrorCode = keyof typeof SERVE_ERRORS;
 
 /** A serve refusal or start-up failure with a stable code. */
-export class ServeError extends PortcullisError {
-  declare readonly code: ServeErrorCode;
-
-  constructor(code: ServeErrorCode, message?: string, options?: { cause?: unknown }) {
-    const info = SERVE_ERRORS[code];
-    super(code, info.status, message ?? info.message, options);
-  }
-}
+export class ServeError extends codedErrorClass(SERVE_ERRORS) {}

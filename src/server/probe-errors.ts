@@ -2,16 +2,10 @@
  * Refusal codes of `portcullis probe` (the audit of a distribution point). These are usage errors:
  * the probe could not start. What the audited server did is a report, never an exception.
  */
-import { PortcullisError } from '../errors/base.js';
-
-/** Every reason the probe refuses to start. */
-export type ProbeErrorCode = 'PROBE_URL_INVALID' | 'PROBE_KEY_UNSUITABLE';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** Registry of probe error codes → HTTP status, default message, remedy. */
-export const PROBE_ERRORS: Record<
-  ProbeErrorCode,
-  { status: number; message: string; remedy: string }
-> = {
+export const PROBE_ERRORS = defineErrors('probe', {
   PROBE_URL_INVALID: {
     status: 400,
     message:
@@ -25,19 +19,13 @@ export const PROBE_ERRORS: Record<
     remedy:
       'Pass the private key Jamf signs with (openssl genrsa -out key.pem 2048); a public key cannot sign.',
   },
-};
+});
 
-/** A probe that cannot start: bad URL or unsuitable key. */
-export class ProbeError extends PortcullisError {
-  declare readonly code: ProbeErrorCode;
+/** Every reason the probe refuses to start. */
+export type ProbeErrorCode = keyof typeof PROBE_ERRORS;
 
-  /** The remedy from the registry, for callers that show it apart from the message. */
-  readonly remedy: string;
-
-  /** The message is the registry message followed by its remedy: the CLI prints one line. */
-  constructor(code: ProbeErrorCode) {
-    const info = PROBE_ERRORS[code];
-    super(code, info.status, `${info.message} ${info.remedy}`);
-    this.remedy = info.remedy;
-  }
-}
+/**
+ * A probe that cannot start: bad URL or unsuitable key. The message is the registry message
+ * followed by its remedy (`remedy` also stands alone): the CLI prints one line.
+ */
+export class ProbeError extends codedErrorClass(PROBE_ERRORS, 'cli') {}

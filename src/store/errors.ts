@@ -2,30 +2,10 @@
  * Store refusal codes. One table maps each code to its HTTP status, a generic message and a
  * remedy; docs/store.md mirrors it. Messages never contain key material, secrets or absolute paths.
  */
-import { PortcullisError } from '../errors/base.js';
-
-/** Every coded condition the store reports. */
-export type StoreErrorCode =
-  | 'STORE_SCHEMA_TOO_NEW'
-  | 'STORE_SECRET_MISMATCH'
-  | 'STORE_SECRET_INVALID'
-  | 'STORE_CIPHERTEXT_INVALID'
-  | 'STORE_CONFLICT'
-  | 'STORE_UNAVAILABLE'
-  | 'STORE_INVALID_QUERY'
-  | 'STORE_PASSWORD_TOO_SHORT'
-  | 'STORE_PASSWORD_TOO_LONG'
-  | 'STORE_PASSWORD_HASHER_BUSY';
-
-/** Registry entry shape shared by every `<AREA>_ERRORS` table. */
-export interface StoreErrorInfo {
-  status: number;
-  message: string;
-  remedy: string;
-}
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** Registry of store codes → HTTP status, default message, remedy. */
-export const STORE_ERRORS: Record<StoreErrorCode, StoreErrorInfo> = {
+export const STORE_ERRORS = defineErrors('store', {
   STORE_SCHEMA_TOO_NEW: {
     status: 500,
     message: 'The database was written by a newer Portcullis (its schema version is unknown here).',
@@ -80,12 +60,10 @@ export const STORE_ERRORS: Record<StoreErrorCode, StoreErrorInfo> = {
     message: 'Too many passwords are being checked or hashed right now.',
     remedy: 'Retry in a second; the hasher runs one scrypt at a time with a short bounded queue.',
   },
-};
+});
+
+/** Every coded condition the store reports. */
+export type StoreErrorCode = keyof typeof STORE_ERRORS;
 
 /** A coded store refusal or failure. */
-export class StoreError extends PortcullisError {
-  constructor(code: StoreErrorCode, message?: string, options?: { cause?: unknown }) {
-    const info = STORE_ERRORS[code];
-    super(code, info.status, message ?? info.message, options);
-  }
-}
+export class StoreError extends codedErrorClass(STORE_ERRORS) {}

@@ -35,10 +35,11 @@ export function isNumericDate(value: unknown): value is number {
 }
 
 function invalid(claim: string, message?: string): TokenError {
-  return new TokenError('CLAIM_INVALID', {
-    claim,
-    message: message ?? `The token claim "${claim}" is missing or does not match the policy.`,
-  });
+  return new TokenError(
+    'CLAIM_INVALID',
+    message ?? `The token claim "${claim}" is missing or does not match the policy.`,
+    { claim },
+  );
 }
 
 /** A time claim: absent → skipped (or invalid if required), bad type → invalid, else compare. */
@@ -59,7 +60,7 @@ function timeRule(
       if (!isNumericDate(value))
         return invalid(name, `The token claim "${name}" is not a valid NumericDate.`);
       return fails(value, now, options.leewaySeconds)
-        ? new TokenError(code, { claim: name })
+        ? new TokenError(code, undefined, { claim: name })
         : 'ok';
     },
   };

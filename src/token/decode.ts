@@ -33,9 +33,7 @@ export function splitToken(token: unknown): TokenParts {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.indexOf('.', second + 1) >= 0) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: 'The token must have exactly three segments.',
-    });
+    throw new TokenError('TOKEN_MALFORMED', 'The token must have exactly three segments.');
   }
   return {
     header: token.slice(0, first),
@@ -49,9 +47,7 @@ export function splitToken(token: unknown): TokenParts {
 export function decodeSegmentBytes(segment: string, what: 'header' | 'payload'): Uint8Array {
   const bytes = decodeBase64Url(segment);
   if (bytes === null) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: `The token ${what} is not canonical base64url.`,
-    });
+    throw new TokenError('TOKEN_MALFORMED', `The token ${what} is not canonical base64url.`);
   }
   return bytes;
 }
@@ -65,13 +61,14 @@ export function parseJsonBytes(
   try {
     text = UTF8.decode(bytes);
   } catch {
-    throw new TokenError('TOKEN_MALFORMED', { message: `The token ${what} is not valid UTF-8.` });
+    throw new TokenError('TOKEN_MALFORMED', `The token ${what} is not valid UTF-8.`);
   }
   const value = parseJsonObject(text);
   if (value === null) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: `The token ${what} must be a JSON object without duplicate members.`,
-    });
+    throw new TokenError(
+      'TOKEN_MALFORMED',
+      `The token ${what} must be a JSON object without duplicate members.`,
+    );
   }
   return value;
 }
@@ -88,9 +85,7 @@ export function decodeJsonSegment(
 export function decodeSignatureSegment(segment: string): Uint8Array {
   const bytes = decodeBase64Url(segment);
   if (bytes === null) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: 'The token signature is not canonical base64url.',
-    });
+    throw new TokenError('TOKEN_MALFORMED', 'The token signature is not canonical base64url.');
   }
   return bytes;
 }

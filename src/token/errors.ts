@@ -3,31 +3,14 @@
  * remedy; docs/tokens.md and docs/errors.md mirror it (test/token/errors.test.ts keeps them in step).
  * Messages are deliberately generic: they never contain the token, a key or a path.
  */
-import { PortcullisError } from '../errors/base.js';
-
-/** Every reason a token can be refused. */
-export type TokenErrorCode =
-  | 'TOKEN_MISSING'
-  | 'TOKEN_MALFORMED'
-  | 'TOKEN_TOO_LARGE'
-  | 'ALG_NOT_ALLOWED'
-  | 'HEADER_NOT_ALLOWED'
-  | 'KEY_NOT_FOUND'
-  | 'SIGNATURE_INVALID'
-  | 'TOKEN_EXPIRED'
-  | 'TOKEN_NOT_YET_VALID'
-  | 'CLAIM_INVALID'
-  | 'TOKEN_PATH_MISMATCH';
+import type { CodedErrorOptions, ErrorEntry } from '../errors/base.js';
+import { codedErrorClass, defineErrors } from '../errors/define.js';
 
 /** Registry entry shape shared by every `<AREA>_ERRORS` table. */
-export interface ErrorInfo {
-  status: number;
-  message: string;
-  remedy: string;
-}
+export type ErrorInfo = ErrorEntry;
 
 /** Registry of token refusal codes → HTTP status, default message, remedy. All are 401. */
-export const TOKEN_ERRORS: Record<TokenErrorCode, ErrorInfo> = {
+export const TOKEN_ERRORS = defineErrors('token', {
   TOKEN_MISSING: {
     status: 401,
     message: 'No token was supplied.',
@@ -92,21 +75,23 @@ export const TOKEN_ERRORS: Record<TokenErrorCode, ErrorInfo> = {
     remedy:
       'Use the URL the token was signed for; tokens Portcullis mints carry a "path" claim and open only that file.',
   },
-};
+});
+
+/** Every reason a token can be refused. */
+export type TokenErrorCode = keyof typeof TOKEN_ERRORS;
 
 /** A refused token. `claim` names the offending claim for CLAIM_INVALID and time errors (for inspect). */
-export class TokenError extends PortcullisError {
-  declare readonly code: TokenErrorCode;
+export class TokenError extends codedErrorClass(TOKEN_ERRORS) {
   /** Name of the claim or header parameter at fault, when there is one. Never a value. */
   readonly claim?: string;
 
   constructor(
     code: TokenErrorCode,
-    detail?: { claim?: string; message?: string; cause?: unknown },
+    message?: string,
+    options?: CodedErrorOptions & { claim?: string },
   ) {
-    const info = TOKEN_ERRORS[code];
-    super(code, info.status, detail?.message ?? info.message, { cause: detail?.cause });
-    if (detail?.claim !== undefined) this.claim = detail.claim;
+    super(code, message, options);
+    if (options?.claim !== undefined) this.claim = options.claim;
   }
 }
 

@@ -39,11 +39,12 @@ export function checkAlg(header: Record<string, unknown>, options: ResolvedOptio
 /** Throws HEADER_NOT_ALLOWED for a forbidden parameter or a badly shaped kid/typ. */
 export function checkHeaderParams(header: Record<string, unknown>): string | undefined {
   for (const name of FORBIDDEN_HEADER_PARAMS) {
-    if (Object.hasOwn(header, name)) throw new TokenError('HEADER_NOT_ALLOWED', { claim: name });
+    if (Object.hasOwn(header, name))
+      throw new TokenError('HEADER_NOT_ALLOWED', undefined, { claim: name });
   }
   for (const name in HEADER_RULES) {
     if (Object.hasOwn(header, name) && !HEADER_RULES[name]!(header[name])) {
-      throw new TokenError('HEADER_NOT_ALLOWED', { claim: name });
+      throw new TokenError('HEADER_NOT_ALLOWED', undefined, { claim: name });
     }
   }
   return header.kid as string | undefined;

@@ -18,14 +18,12 @@ export function extractToken(tokenOrUrl: string): string {
   try {
     url = new URL(text, 'http://localhost/');
   } catch {
-    throw new TokenError('TOKEN_MALFORMED', { message: 'The URL could not be parsed.' });
+    throw new TokenError('TOKEN_MALFORMED', 'The URL could not be parsed.');
   }
   const tokens = url.searchParams.getAll('token');
   if (tokens.length === 0 || tokens[0] === '') throw new TokenError('TOKEN_MISSING');
   if (tokens.length > 1) {
-    throw new TokenError('TOKEN_MALFORMED', {
-      message: 'The URL carries more than one token parameter.',
-    });
+    throw new TokenError('TOKEN_MALFORMED', 'The URL carries more than one token parameter.');
   }
   return tokens[0]!;
 }

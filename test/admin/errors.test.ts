@@ -31,6 +31,7 @@ describe('ADMIN_ERRORS', () => {
     expect(internal).toEqual({
       status: 500,
       code: 'INTERNAL_ERROR',
+      title: ADMIN_ERRORS.INTERNAL_ERROR.message,
       detail: ADMIN_ERRORS.INTERNAL_ERROR.message,
     });
     const body = problemBody(404, 'NOT_FOUND', 'x', '/a');

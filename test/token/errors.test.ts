@@ -26,7 +26,7 @@ describe('TOKEN_ERRORS', () => {
   });
 
   it('TokenError carries code, status, default message and is a PortcullisError', () => {
-    const err = new TokenError('TOKEN_EXPIRED', { claim: 'exp' });
+    const err = new TokenError('TOKEN_EXPIRED', undefined, { claim: 'exp' });
     expect(err).toBeInstanceOf(PortcullisError);
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({
@@ -40,7 +40,12 @@ describe('TOKEN_ERRORS', () => {
 
   it('PortcullisError keeps code, status and cause', () => {
     const cause = new Error('inner');
-    const err = new PortcullisError('X_Y', 503, 'msg', { cause });
+    const err = new PortcullisError(
+      'X_Y',
+      { status: 503, message: 'Title.', remedy: 'Retry.', area: 'test' },
+      'msg',
+      { cause },
+    );
     expect(err).toMatchObject({
       code: 'X_Y',
       status: 503,

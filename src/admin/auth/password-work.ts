@@ -12,7 +12,7 @@ async function shedWhenBusy<T>(work: Promise<T>): Promise<T> {
     return await work;
   } catch (err) {
     if (isPortcullisError(err) && err.code === 'STORE_PASSWORD_HASHER_BUSY') {
-      throw new AdminError('PASSWORD_HASHING_BUSY', undefined, { retryAfter: 1 });
+      throw new AdminError('PASSWORD_HASHING_BUSY', undefined, { extra: { retryAfter: 1 } });
     }
     throw err;
   }

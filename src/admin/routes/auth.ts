@@ -66,7 +66,9 @@ function localPrincipal(request: FastifyRequest, action: string): LocalPrincipal
 function reserveAttempt(throttle: LoginThrottle, username: string, address: string): Attempt {
   const reservation = throttle.reserve(username, address);
   if ('retryAfter' in reservation) {
-    throw new AdminError('TOO_MANY_ATTEMPTS', undefined, { retryAfter: reservation.retryAfter });
+    throw new AdminError('TOO_MANY_ATTEMPTS', undefined, {
+      extra: { retryAfter: reservation.retryAfter },
+    });
   }
   return reservation.attempt;
 }
@@ -220,7 +222,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
           'VALIDATION_FAILED',
           'The new password must differ from the current one.',
           {
-            errors: [{ path: 'newPassword', message: 'must differ from the current password' }],
+            extra: {
+              errors: [{ path: 'newPassword', message: 'must differ from the current password' }],
+            },
           },
         );
       }

@@ -44,7 +44,7 @@ function checkPolicy(server: Pick<JwtServerRecord, 'issuer' | 'role' | 'required
   const refusal = policyRefusal(server);
   if (refusal) {
     throw new AdminError('VALIDATION_FAILED', refusal, {
-      errors: [{ path: ['requiredClaims'], message: refusal }],
+      extra: { errors: [{ path: ['requiredClaims'], message: refusal }] },
     });
   }
 }
