@@ -2,7 +2,7 @@
 // the same call `portcullis serve` makes, minus the CLI's composition of store, audit and admin
 // parts, which would measure SQLite and the admin API rather than the content path.
 // Usage: node bench/serve-portcullis.mjs <root> <public-key-file> <port>
-import { startServer } from '../dist/server/serve.js';
+import { startServer } from '../dist/app/serve.js';
 
 const [root, keyFile, port] = process.argv.slice(2);
 const server = await startServer({

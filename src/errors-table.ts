@@ -7,8 +7,8 @@ import { ADMIN_ERRORS } from './admin/errors.js';
 import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
 import type { ErrorEntry } from './errors/base.js';
 import { KEY_ERRORS } from './keys/errors.js';
+import { PROBE_ERRORS } from './probe/errors.js';
 import { SERVE_ERRORS } from './server/errors.js';
-import { PROBE_ERRORS } from './server/probe-errors.js';
 import { STORE_ERRORS } from './store/errors.js';
 import { TOKEN_ERRORS } from './token/errors.js';
 

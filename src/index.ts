@@ -6,6 +6,7 @@
  * which needs no `node:` module. See docs/tokens.md, "Library".
  */
 
+export { type RunningServer, type ServeOptions, startServer } from './app/serve.js';
 /** The ports startServer accepts: where keys come from, where download records go, extra routes. */
 export type {
   AuditSink,
@@ -19,14 +20,6 @@ export type {
 export { isPortcullisError, PortcullisError } from './errors/base.js';
 // Keys: every RSA form an admin may hold, JWK/JWKS export, generation, certificates.
 export * from './keys/index.js';
-/** Running the content listener (and admin listener) in-process, as `portcullis serve` does. */
-export {
-  type LoadServeConfigInput,
-  loadServeConfig,
-  resolveServeConfig,
-  type ServeConfig,
-  type ServeConfigInput,
-} from './server/config.js';
 /** Probing a distribution point with hostile tokens, as `portcullis probe` does. */
 export {
   type ProbeCaseId,
@@ -36,7 +29,14 @@ export {
   type ProbeReport,
   type ProbeResult,
   probeDistributionPoint,
-} from './server/probe.js';
-export { type RunningServer, type ServeOptions, startServer } from './server/serve.js';
+} from './probe/probe.js';
+/** Running the content listener (and admin listener) in-process, as `portcullis serve` does. */
+export {
+  type LoadServeConfigInput,
+  loadServeConfig,
+  resolveServeConfig,
+  type ServeConfig,
+  type ServeConfigInput,
+} from './server/config.js';
 // Tokens: the runtime-neutral API plus createNodeVerifier, signToken and tokenFingerprint.
 export * from './token/node-entry.js';

@@ -15,6 +15,7 @@ import Fastify, {
   type preHandlerAsyncHookHandler,
   type RouteOptions,
 } from 'fastify';
+import type { ProbeRunner } from '../contracts/probe-runner.js';
 import type { AccountRole, Store } from '../store/types.js';
 import { actorOf } from './actor.js';
 import { authenticateRequest, type Principal } from './auth/authenticate.js';
@@ -50,6 +51,8 @@ export interface AdminOptions {
   throttle?: ThrottleOptions;
   /** Called after a configuration changes so the content listener reloads keys without polling. */
   onKeysChanged?: () => Promise<void> | void;
+  /** The distribution-point probe (src/probe, handed in by src/app: admin does not import it). */
+  probe: ProbeRunner;
 }
 
 /** Internal services shared by the route files (not part of the cross-area contract). */
@@ -60,6 +63,8 @@ export interface AdminServices {
   external: ExternalJwtVerifier;
   throttle: LoginThrottle;
   signer: ConfigurationSigner;
+  /** The distribution-point probe, injected (admin sits beside src/probe). */
+  probe: ProbeRunner;
   keysChanged: () => Promise<void>;
 }
 
@@ -125,7 +130,8 @@ function decorateServices(app: FastifyInstance, opts: AdminOptions): AdminServic
     sessionKey: memoize(() => loadOrCreateSessionKey(opts.store, opts.secret)),
     external: new ExternalJwtVerifier(opts.secret, opts.jwks),
     throttle: new LoginThrottle({ now, ...opts.throttle }),
-    signer: new ConfigurationSigner(opts.store, opts.secret, now),
+    signer: new ConfigurationSigner(opts.store, opts.secret, now, opts.probe),
+    probe: opts.probe,
     keysChanged: async () => {
       await opts.onKeysChanged?.();
     },

@@ -10,8 +10,8 @@
  * before it is handed out. There is no other way from a route to a configuration's key.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { ProbeRunner } from '../contracts/probe-runner.js';
 import { checkRequestPath } from '../http/path.js';
-import { probePathClaim } from '../server/probe.js';
 import { decryptSecret } from '../store/secret.js';
 import type { AccountRole, JwtConfigurationRecord, Store } from '../store/types.js';
 import { PATH_CLAIM } from '../token/claims.js';
@@ -30,9 +30,6 @@ export const MINT_ACTION = 'token.mint';
 
 /** Why a token was minted (recorded with it). */
 export type MintPurpose = 'signed-url' | 'install' | 'manifest' | 'qr' | 'command' | 'probe';
-
-/** Lifetime of the probe's valid token (craftProbeCases' default): short, it is a real key. */
-export const PROBE_TOKEN_SECONDS = 300;
 
 /** A signed URL and when its token stops working. */
 export interface SignedUrl {
@@ -69,7 +66,7 @@ export interface Minter {
   signUrl(request: MintRequest): Promise<SignedUrl>;
   /**
    * The private key for the probe, which crafts its own hostile tokens and one valid Jamf-shaped
-   * token ({@link PROBE_TOKEN_SECONDS}) bound to `url`'s decoded path and sent only there; that
+   * token (`ProbeRunner.validTokenSeconds`) bound to `url`'s decoded path and sent only there; that
    * token is recorded. A disabled configuration signs nothing, the probe included.
    */
   probeKey(configurationId: string, url: string): Promise<ProbeGrant>;
@@ -88,6 +85,8 @@ export class ConfigurationSigner {
     private readonly store: Store,
     private readonly secret: Uint8Array,
     private readonly now: () => number,
+    /** The probe's token rules (path claim, lifetime), so the logged token is the one it sends. */
+    private readonly probe: Pick<ProbeRunner, 'pathClaim' | 'validTokenSeconds'>,
   ) {}
 
   /**
@@ -158,7 +157,7 @@ export class ConfigurationSigner {
   }
 
   async #probeKey(actor: string, configurationId: string, url: string): Promise<ProbeGrant> {
-    const path = probePathClaim(url);
+    const path = this.probe.pathClaim(url);
     const record = await this.#record(configurationId);
     if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
     const privateKey = this.#key(record);
@@ -166,14 +165,14 @@ export class ConfigurationSigner {
     // RS256 is deterministic: this is exactly the probe's valid token (same claims, same order),
     // so its fingerprint matches and the recorded path is exactly its claim.
     const token = signToken(privateKey, {
-      expiresIn: PROBE_TOKEN_SECONDS,
+      expiresIn: this.probe.validTokenSeconds,
       now,
       claims: { [PATH_CLAIM]: path },
     });
     await this.#log(actor, configurationId, {
       purpose: 'probe',
       path,
-      expiresAt: new Date((now + PROBE_TOKEN_SECONDS) * 1000).toISOString(),
+      expiresAt: new Date((now + this.probe.validTokenSeconds) * 1000).toISOString(),
       fingerprint: tokenFingerprint(token),
     });
     return { privateKey, path, now };

@@ -4,8 +4,8 @@
  * 1 = the distribution point failed the audit, 2 = usage error.
  */
 import { loadPrivateKeyFile } from '../keys/index.js';
-import { probeDistributionPoint } from '../server/probe.js';
-import { formatProbeTable } from '../server/probe-format.js';
+import { formatProbeTable } from '../probe/format.js';
+import { probeDistributionPoint } from '../probe/probe.js';
 import { parseDuration } from '../token/duration.js';
 import { CliError, type Command } from './run.js';
 

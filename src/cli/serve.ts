@@ -1,24 +1,13 @@
 /**
- * `portcullis serve`: flags → validated ServeConfig (flags > PORTCULLIS_* > config file) →
- * startServer, plus signals (SIGHUP reloads keys and TLS; SIGTERM/SIGINT stop gracefully) and
- * the zero-configuration start. docs/serve.md documents every flag shown here.
+ * `portcullis serve`: flags → validated ServeConfig (flags > PORTCULLIS_* > config file) → the
+ * composition root (src/app/serve-process.ts), which builds the deployment shape, handles
+ * signals and prints the start banner. docs/serve.md documents every flag shown here.
  */
 import cluster from 'node:cluster';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { type ComposedAdmin, composeAdmin } from '../admin/compose.js';
-import { failWorker } from '../server/cluster.js';
+import { failWorker } from '../app/cluster.js';
+import { serveProcess } from '../app/serve-process.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
-import type { ServeError } from '../server/errors.js';
-import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
-import { type RunningServer, type ServeOptions, startServer } from '../server/serve.js';
-import { checkContentRoot, checkListenAddresses } from '../server/start-errors.js';
-import {
-  prepareZeroConfig,
-  sampleInstructions,
-  sampleUrl,
-  type ZeroConfigLayout,
-} from '../server/zero-config.js';
 import { CliError } from './run.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
@@ -109,25 +98,10 @@ export function register(program: Command): void {
     });
 }
 
-/** Runs an early start-up check, turning its coded failure into the one line the CLI prints. */
-async function checkedFirst(check: Promise<void>): Promise<void> {
-  try {
-    await check;
-  } catch (err) {
-    const e = err as ServeError;
-    throw new CliError(`${e.message} (${e.code})`);
-  }
-}
-
 /**
- * A failed start must end the process within seconds. Everything that started is closed
- * first; this unref'd timer only fires if some handle was still left open, so a leak can
- * never turn a failed start back into a hang.
+ * Parses the settings (flags > PORTCULLIS_* > config file) and hands them to the composition
+ * root; a coded start-up failure becomes the one line the CLI prints.
  */
-function exitSoonAfterFailedStart(): void {
-  setTimeout(() => process.exit(process.exitCode ?? 2), 3000).unref();
-}
-
 async function runServe(flags: Record<string, unknown>): Promise<void> {
   let config: ServeConfig;
   try {
@@ -135,96 +109,15 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
   } catch (err) {
     throw new CliError((err as Error).message.replace(/^portcullis: /, ''));
   }
-  // Before keys are generated, the store opened or workers forked, a port in use fails at once
-  // (the primary only: workers bind through it).
-  if (!cluster.isWorker) await checkedFirst(checkListenAddresses(config));
-  // Composition: other areas (store-backed keys, audit, admin API, JWKS) add their parts here.
-  const parts: Pick<
-    ServeOptions,
-    'keySource' | 'auditSink' | 'adminExtensions' | 'contentExtensions'
-  > = {};
-  let zero: ZeroConfigLayout | null = null;
-  if (!config.root && !config.upstream && config.keys.length === 0 && !parts.keySource) {
-    zero = await prepareZeroConfig(config.data);
-    // The key itself comes from the store (configuration "Default"), see composeAdmin.
-    config = { ...config, root: zero.root };
-  } else if (!config.root && !config.upstream) {
-    config = { ...config, root: join(config.data, 'content') };
-  }
-  // Before the store is opened (a first start prints its one-time password) or workers are
-  // forked, a missing root fails at once; zero-config made its own.
-  if (!cluster.isWorker && config.root && !zero) await checkedFirst(checkContentRoot(config.root));
-  // Admin composition (store-backed keys, audit, admin API, JWKS): src/admin/compose.ts.
-  let closeStore: () => Promise<void> = async () => {};
-  let signSample: ComposedAdmin['signZeroConfigSample'] = async () => null;
-  if (zero || flags.data !== undefined || process.env.PORTCULLIS_DATA) {
-    const composed = await composeAdmin(config, {
-      zeroConfig: zero,
-      retention: !cluster.isWorker,
-    });
-    config = composed.config;
-    Object.assign(parts, composed.parts);
-    closeStore = () => composed.close();
-    signSample = (url) => composed.signZeroConfigSample(url);
-  }
-  // Workers ignore signals (the primary decides); everyone else handles them from now on.
-  const serverStarted = cluster.isWorker ? () => {} : installSignals();
-  let server: RunningServer;
+  const dataGiven = flags.data !== undefined || Boolean(process.env.PORTCULLIS_DATA);
   try {
-    server = await startServer({ ...config, ...parts });
+    await serveProcess(config, { dataGiven });
   } catch (err) {
-    await closeStore().catch(() => {});
     if (cluster.isWorker) throw err;
-    exitSoonAfterFailedStart();
     const e = err as { code?: string; message?: string };
     if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
       throw new CliError(`${(e.message ?? '').replace(/^portcullis: /, '')} (${e.code})`);
     }
     throw err;
   }
-  if (cluster.isWorker) return; // the primary owns signals and the console
-  // After the listeners stop (running downloads finished, audit flushed), the store closes too:
-  // retention stops and SQLite checkpoints its WAL, so the data directory is left tidy.
-  serverStarted(server, closeStore);
-  if (zero) {
-    const base = (config.publicUrl ?? server.url)
-      .replace('//0.0.0.0:', '//127.0.0.1:')
-      .replace('//[::]:', '//[::1]:');
-    const { text } = sampleInstructions(zero, base, await signSample(sampleUrl(base)), {
-      adminUrl: server.adminUrl,
-    });
-    // The sample URL carries a working token: a terminal sees it, a log collector does not.
-    await revealSecret(config.data, SECRET_FILES.sampleUrl, text, 'The sample signed URL');
-  }
-}
-
-/**
- * Signal handling, installed before the server starts so that an early SIGHUP (e.g. from a
- * deployment tool) cannot kill the process with the default action: before the server is up,
- * SIGHUP is ignored and SIGTERM/SIGINT exit at once.
- */
-function installSignals(): (server: RunningServer, afterClose: () => Promise<void>) => void {
-  let current: RunningServer | null = null;
-  let cleanup: () => Promise<void> = async () => {};
-  process.on('SIGHUP', () => {
-    current?.reloadKeys().catch(() => {
-      // already logged by the key manager; the previous keys stay in use
-    });
-  });
-  const stop = () => {
-    if (!current) process.exit(0);
-    current
-      .close()
-      .then(cleanup)
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  return (server, afterClose) => {
-    current = server;
-    cleanup = afterClose;
-  };
 }

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { loadPrivateKeyFile } from '../keys/files.js';
-import { fetchPrefix } from '../server/probe-request.js';
+import { fetchPrefix } from '../probe/request.js';
 import { decodeBase64Url, encodeBase64Url } from '../token/base64url.js';
 import { parseDuration } from '../token/duration.js';
 import { signToken } from '../token/sign.js';

@@ -18,12 +18,12 @@ import type {
 } from '../contracts/content-extension.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
-import { formatHost } from './admin.js';
 import { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
 import { ContentFiles, type FileSystem } from './files.js';
+import { formatHost } from './format-host.js';
 import type { GraceMemory } from './grace.js';
 import { KeyManager } from './keys.js';
 import { ServeMetrics } from './metrics.js';

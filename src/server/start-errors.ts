@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { ServeError } from './errors.js';
+import { formatHost } from './format-host.js';
 
 /** The two kinds of listener and the flags that move them. */
 const LISTENERS = {
@@ -29,8 +30,7 @@ export function listenFailure(
   port: number,
 ): ServeError {
   const l = LISTENERS[kind];
-  // IPv6 literals in brackets, as in URLs (admin.ts formatHost; not imported: admin.ts uses this file).
-  const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  const address = `${formatHost(host)}:${port}`;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'EADDRINUSE') {
     return new ServeError(

@@ -10,7 +10,7 @@ import type { AuditSink } from '../contracts/audit-sink.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
 import { aggregateKey, capEvent } from './audit-policy.js';
 import { StoreError } from './errors.js';
-import { Ring } from './ring.js';
+import { RingBuffer } from './ring-buffer.js';
 import type { AuditEventInput, Store } from './types.js';
 
 /** Minimal logger (pino-compatible) for drop and failure warnings. */
@@ -56,7 +56,7 @@ const defaultConfigurationIdOf = (e: DownloadEvent): string | null =>
 export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): StoreAuditSink {
   const batchSize = opts.batchSize ?? 200;
   const flushMs = opts.flushMs ?? 1000;
-  const queue = new Ring<AuditEventInput>(opts.maxQueue ?? 10_000);
+  const queue = new RingBuffer<AuditEventInput>(opts.maxQueue ?? 10_000);
   const attribute = opts.configurationIdOf ?? defaultConfigurationIdOf;
   // Queued aggregate entries by key; an entry leaves the map when it leaves the queue.
   const waiting = new Map<string, AuditEventInput>();

@@ -10,9 +10,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
+import { composeStoreBacked, type StoreBacked } from '../../src/app/store-backed.js';
 import { resolveServeConfig } from '../../src/server/config.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import type { StoreAuditSink } from '../../src/store/audit-sink.js';
 import { runRetention } from '../../src/store/retention.js';
 import { DB_FILE_NAME } from '../../src/store/sqlite.js';
@@ -24,7 +24,7 @@ const FLOOD = 4000;
 const BYTES_PER_REQUEST = 100;
 
 let dir: string;
-let composed: ComposedAdmin;
+let composed: StoreBacked;
 let server: RunningServer;
 let token: string;
 
@@ -104,7 +104,7 @@ beforeAll(async () => {
     workers: 1,
     logLevel: 'silent',
   });
-  composed = await composeAdmin(config, { stderr: () => {}, env: {}, retention: false });
+  composed = await composeStoreBacked(config, { stderr: () => {}, env: {}, retention: false });
   server = await startServer({ ...composed.config, ...composed.parts });
   await addAccount(composed.store, 'auditor', 'admin');
   const login = await fetch(`${server.adminUrl}/api/v1/auth/token`, {

@@ -142,7 +142,9 @@ describe('bearer tokens', () => {
 describe('several processes on one data directory', () => {
   it('accept each other’s tokens (one session key in the store)', async () => {
     const { buildAdminApp } = await import('../../src/admin/app.js');
+    const { probeRunner } = await import('../../src/probe/runner.js');
     const twin = await buildAdminApp({
+      probe: probeRunner,
       store: fx.store,
       secret: fx.secret,
       publicUrl: 'https://x.test',

@@ -14,9 +14,10 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { createManifestExtension } from '../../src/catalog/manifest-extension.js';
+import { probeRunner } from '../../src/probe/runner.js';
 import { KeyManager } from '../../src/server/keys.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -74,6 +75,7 @@ beforeAll(async () => {
   });
   base = server.url;
   app = await buildAdminApp({
+    probe: probeRunner,
     store,
     secret: new Uint8Array(randomBytes(32)),
     publicUrl: server.url,

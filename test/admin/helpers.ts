@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type BuildAdminAppOptions, buildAdminApp } from '../../src/admin/app.js';
+import { probeRunner } from '../../src/probe/runner.js';
 import { hashPassword } from '../../src/store/passwords.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { AccountRole, Store } from '../../src/store/types.js';
@@ -37,6 +38,8 @@ export async function adminFixture(
     publicUrl: 'https://dist.example.test/',
     contentRoot: join(dir, 'content'),
     ...opts,
+    // The real probe client, as src/app hands it in.
+    probe: opts.probe ?? probeRunner,
   });
   return {
     app,

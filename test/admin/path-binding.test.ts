@@ -11,7 +11,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { decryptSecret } from '../../src/store/secret.js';
 import { signToken } from '../../src/token/sign.js';

@@ -10,18 +10,18 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
-import { testConnection } from '../../src/cli/test-connection.js';
-import { resolveServeConfig } from '../../src/server/config.js';
-import { probeDistributionPoint } from '../../src/server/probe.js';
-import { craftProbeCases } from '../../src/server/probe-tokens.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
+import { composeStoreBacked, type StoreBacked } from '../../src/app/store-backed.js';
 import {
   prepareZeroConfig,
   sampleInstructions,
   sampleUrl,
   type ZeroConfigLayout,
-} from '../../src/server/zero-config.js';
+} from '../../src/app/zero-config.js';
+import { testConnection } from '../../src/cli/test-connection.js';
+import { probeDistributionPoint } from '../../src/probe/probe.js';
+import { craftProbeCases } from '../../src/probe/tokens.js';
+import { resolveServeConfig } from '../../src/server/config.js';
 import { signToken } from '../../src/token/sign.js';
 import { basic } from './helpers.js';
 
@@ -49,19 +49,21 @@ async function start(dir: string, zeroConfig: ZeroConfigLayout | null = null) {
     logLevel: 'silent',
   });
   let banner = '';
-  const composed = await composeAdmin(config, {
+  const composed = await composeStoreBacked(config, {
     stderr: (t) => (banner += t),
     keyPollMs: 100,
     zeroConfig,
     env: {},
   });
   const server = await startServer({ ...composed.config, ...composed.parts });
+  // As src/app/launch.ts does once the listeners are up: the password, with the console URL.
+  await composed.revealFirstAdmin(`${server.adminUrl}/admin`);
   return { composed, server, banner };
 }
 
 describe('serve --data: admin API, store keys, JWKS, audit', () => {
   let dir: string;
-  let composed: ComposedAdmin;
+  let composed: StoreBacked;
   let server: RunningServer;
   let banner: string;
   let token: string;
@@ -93,6 +95,7 @@ describe('serve --data: admin API, store keys, JWKS, audit', () => {
   it('prints the one-time admin password once and forces a change', async () => {
     const password = /password: (\S+)/.exec(banner)?.[1];
     expect(password).toBeDefined();
+    expect(banner).toContain(`console : ${server.adminUrl}/admin`);
     expect(composed.firstAdmin?.username).toBe('admin');
     const login = await fetch(`${server.adminUrl}/api/v1/auth/token`, {
       method: 'POST',

@@ -11,9 +11,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedAdmin, composeAdmin } from '../../src/admin/compose.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
+import { composeStoreBacked, type StoreBacked } from '../../src/app/store-backed.js';
 import { resolveServeConfig } from '../../src/server/config.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { passwordHasher } from '../../src/store/password-hasher.js';
 import { hashPassword } from '../../src/store/passwords.js';
 import { basic } from './helpers.js';
@@ -22,7 +22,7 @@ const BIG = 1024 * 1024;
 const OPS_PASSWORD = 'operations passphrase for the burst test';
 
 let dir: string;
-let composed: ComposedAdmin;
+let composed: StoreBacked;
 let server: RunningServer;
 let signedUrl: string;
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
     workers: 1,
     logLevel: 'silent',
   });
-  composed = await composeAdmin(config, { stderr: () => {}, keyPollMs: 100, env: {} });
+  composed = await composeStoreBacked(config, { stderr: () => {}, keyPollMs: 100, env: {} });
   server = await startServer({ ...composed.config, ...composed.parts });
   await composed.store.accounts.create({
     username: 'ops',

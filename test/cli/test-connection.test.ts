@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { CLI, ensureBuilt } from '../helpers/dist.js';
 
 function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

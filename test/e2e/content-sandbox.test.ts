@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/serve.js';
+import type { RunningServer } from '../../src/app/serve.js';
 import { makeKey, sign, startQuiet } from '../server/serve-helpers.js';
 import { type ConsoleBrowser, openBrowser } from './harness.mjs';
 

@@ -11,8 +11,8 @@ import { PortcullisError } from '../../src/errors/base.js';
 import { codedErrorClass, defineErrors } from '../../src/errors/define.js';
 import { ERROR_AREAS } from '../../src/errors-table.js';
 import { KeyError } from '../../src/keys/errors.js';
+import { ProbeError } from '../../src/probe/errors.js';
 import { ServeError } from '../../src/server/errors.js';
-import { ProbeError } from '../../src/server/probe-errors.js';
 import { StoreError } from '../../src/store/errors.js';
 import { TokenError } from '../../src/token/errors.js';
 

@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import type { RunningServer } from '../../src/app/serve.js';
 import type { AuthFront } from '../../src/server/forward-auth-front.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import { selfSignedCertificate } from './tls.js';
 import {
   APACHE_BIN,

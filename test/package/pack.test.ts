@@ -177,7 +177,7 @@ describe('the installed tarball', { timeout: 90_000 }, () => {
 
   it('keeps everything else private and ships package.json', () => {
     const out = runScript(`
-      const deep = await import('portcullis/dist/server/serve.js').then(() => 'imported', (err) => err.code);
+      const deep = await import('portcullis/dist/app/serve.js').then(() => 'imported', (err) => err.code);
       const pkg = await import('portcullis/package.json', { with: { type: 'json' } });
       console.log(JSON.stringify({ deep, name: pkg.default.name }));
     `);

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import type { AdminContext } from '../../src/server/types.js';
 import { eventually } from '../helpers/wait.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
 import { loadServeConfig } from '../../src/server/config.js';
 import {
@@ -14,7 +15,6 @@ import {
   FRONT_HEADERS,
   ORIGINAL_REQUEST_HEADERS,
 } from '../../src/server/forward-auth-front.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import { CLI, ensureBuilt } from '../helpers/dist.js';
 import {
   makeKey,

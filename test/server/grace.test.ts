@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import { graceAllows, LocalGraceMemory } from '../../src/server/grace.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
 
 const T0 = 1_800_000_000; // seconds

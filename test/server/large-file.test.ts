@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/serve.js';
+import type { RunningServer } from '../../src/app/serve.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
 
 const GIB = 1024 ** 3;

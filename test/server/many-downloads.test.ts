@@ -10,7 +10,7 @@ import { truncate, writeFile } from 'node:fs/promises';
 import { Agent, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/serve.js';
+import type { RunningServer } from '../../src/app/serve.js';
 import { eventually } from '../helpers/wait.js';
 import {
   openDownload as get,

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import { stripTokenParam } from '../../src/server/proxy.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import { makeKey, sign, startQuiet, type TestKey } from './serve-helpers.js';
 
 const BODY = Buffer.from('0123456789abcdefghij');

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import { type FileSystem, nodeFileSystem } from '../../src/server/files.js';
-import type { RunningServer } from '../../src/server/serve.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';
 
 // Every disk access of the content routes goes through this spy.

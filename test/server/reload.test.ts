@@ -3,7 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/serve.js';
+import type { RunningServer } from '../../src/app/serve.js';
 import { selfSignedCertificate } from '../helpers/tls.js';
 import { eventually } from '../helpers/wait.js';
 import { makeKey, removeDir, sign, startQuiet, type TestKey, tempDir } from './serve-helpers.js';

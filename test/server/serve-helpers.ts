@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type Agent, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningServer, type ServeOptions, startServer } from '../../src/server/serve.js';
+import { type RunningServer, type ServeOptions, startServer } from '../../src/app/serve.js';
 import { type SignOptions, signToken } from '../../src/token/sign.js';
 
 /** An RSA key pair with its public PEM written to disk. */

@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
 import type { AuthFront } from '../../src/server/forward-auth-front.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { signToken } from '../../src/token/sign.js';
 import {
   EXAMPLE_FRONTS,

@@ -8,8 +8,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import type { AuthFront } from '../../src/server/forward-auth-front.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { signToken } from '../../src/token/sign.js';
 import {
   EXAMPLE_FRONTS,
@@ -27,7 +27,7 @@ import {
   startApache,
   startNginx,
 } from '../helpers/webservers.js';
-import { runCli } from './probe-fixtures.js';
+import { runCli } from '../probe/fixtures.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const FILE = randomBytes(256 * 1024);

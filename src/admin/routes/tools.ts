@@ -8,7 +8,6 @@ import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { probeDistributionPoint } from '../../server/probe.js';
 import { explainToken } from '../../token/inspect.js';
 import { KeyRing, type VerificationKey } from '../../token/key-ring.js';
 import { nodeSignatureBackend } from '../../token/node.js';
@@ -147,7 +146,7 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
       const body = request.body as z.infer<typeof ProbeBody>;
       const minter = app.adminServices.signer.minterFor(request.principal);
       const grant = await minter.probeKey(body.configurationId, body.url);
-      return probeDistributionPoint(body.url, grant.privateKey, {
+      return app.adminServices.probe.run(body.url, grant.privateKey, {
         now: grant.now,
         timeoutMs: 10_000,
         attackerKey: await sharedAttackerKey(),

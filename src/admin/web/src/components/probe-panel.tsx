@@ -7,7 +7,7 @@ import { type ApiError, api } from '../lib/api.js';
 import { describedBy, ErrorBanner, Field } from './field.js';
 import { type ConfigOption, Verdict } from './token-inspector.js';
 
-/** One row of a probe report (src/server/probe.ts ProbeResult). */
+/** One row of a probe report (src/probe/probe.ts ProbeResult). */
 interface ProbeRow {
   id: string;
   title: string;
@@ -21,7 +21,7 @@ interface ProbeRow {
   detail?: string;
 }
 
-/** A probe report (src/server/probe.ts ProbeReport). */
+/** A probe report (src/probe/probe.ts ProbeReport). */
 interface ProbeReport {
   url: string;
   probedAt: string;

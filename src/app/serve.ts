@@ -6,51 +6,18 @@
  */
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
-import type { AuditSink } from '../contracts/audit-sink.js';
-import type { ContentExtensionInput } from '../contracts/content-extension.js';
-import type { KeySource } from '../contracts/key-source.js';
-import { startAdminListener } from './admin.js';
+import { resolveServeConfig, type ServeConfig, workerCount } from '../server/config.js';
+import { startContentListener } from '../server/content-listener.js';
+import { ServeError } from '../server/errors.js';
+import { LocalGraceMemory } from '../server/grace.js';
+import { keySourceOf } from '../server/keys.js';
+import { createServeLogger } from '../server/logger.js';
+import { checkListenAddresses } from '../server/start-errors.js';
+import { startAdminListener } from './admin-listener.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
-import { resolveServeConfig, type ServeConfig, workerCount } from './config.js';
-import { startContentListener } from './content-listener.js';
-import { ServeError } from './errors.js';
-import type { FileSystem } from './files.js';
-import { LocalGraceMemory } from './grace.js';
-import { keySourceOf } from './keys.js';
-import { createServeLogger } from './logger.js';
-import { checkListenAddresses } from './start-errors.js';
-import type { AdminExtension } from './types.js';
+import type { RunningServer, ServeOptions } from './types.js';
 
-/** Options of {@link startServer}: any ServeConfig setting plus the pluggable parts. */
-export interface ServeOptions extends Partial<ServeConfig> {
-  keySource?: KeySource;
-  auditSink?: AuditSink;
-  adminExtensions?: AdminExtension[];
-  /**
-   * Extra content routes. In cluster mode every worker runs the entry script again and builds
-   * its own; pass factories (`() => extension`) for anything holding per-process resources.
-   */
-  contentExtensions?: ContentExtensionInput[];
-  /** Logger to use instead of a new pino logger on stdout. */
-  logger?: Logger;
-  /** Disk access for the file routes (tests inject a spy). */
-  fileSystem?: FileSystem;
-  /** Wall clock in ms (tests of expiry and resume grace). */
-  clock?: () => number;
-}
-
-/** A started server. */
-export interface RunningServer {
-  /** Content listener base URL, e.g. `http://127.0.0.1:54321`. */
-  url: string;
-  /** Admin listener base URL, or null when disabled (or in a cluster worker). */
-  adminUrl: string | null;
-  config: ServeConfig;
-  /** Reloads verification keys everywhere; rejects (old keys stay) when the new set is broken. */
-  reloadKeys(): Promise<void>;
-  /** Graceful stop: no new connections, running downloads get `shutdownTimeout`, then are cut. */
-  close(): Promise<void>;
-}
+export type { RunningServer, ServeOptions } from './types.js';
 
 /**
  * Starts the content listener (and the admin listener unless disabled).

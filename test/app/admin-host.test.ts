@@ -5,9 +5,9 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/app/serve.js';
 import { resolveServeConfig } from '../../src/server/config.js';
-import type { RunningServer } from '../../src/server/serve.js';
-import { makeKey, removeDir, startQuiet, tempDir } from './serve-helpers.js';
+import { makeKey, removeDir, startQuiet, tempDir } from '../server/serve-helpers.js';
 
 let dir: string;
 let server: RunningServer;

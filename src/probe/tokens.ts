@@ -4,29 +4,13 @@
  * audits.
  */
 import { createHmac, createPublicKey, type KeyObject, sign as rsaSign } from 'node:crypto';
+import type { ProbeCaseId, ProbeExpectation } from '../contracts/probe-runner.js';
 import { PATH_CLAIM } from '../token/claims.js';
 
-/** What the distribution point should do with a probe request. `info` cases never fail the probe. */
-export type ProbeExpectation = 'refused' | 'allowed' | 'info';
+export type { ProbeCaseId, ProbeExpectation } from '../contracts/probe-runner.js';
 
-/** Stable identifiers of the probe cases, in the order they are printed. */
-export type ProbeCaseId =
-  | 'no-token'
-  | 'garbage-token'
-  | 'bad-signature'
-  | 'foreign-key'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'no-exp'
-  | 'wrong-iss'
-  | 'wrong-sub'
-  | 'alg-none'
-  | 'hs256-public-key'
-  | 'hs256-public-key-pkcs1'
-  | 'jwk-header'
-  | 'jku-header'
-  | 'valid'
-  | 'valid-bearer';
+/** Lifetime of the probe's valid token in seconds: short, it is a real key. */
+export const PROBE_TOKEN_SECONDS = 300;
 
 /** One request the probe makes: where the token goes and what should happen. */
 export interface ProbeCase {
@@ -90,7 +74,7 @@ export interface CraftOptions {
   attackerKey: KeyObject;
   /** Unix seconds; defaults to the wall clock. */
   now?: number;
-  /** Lifetime of the valid token in seconds (default 300: short, it is a real key). */
+  /** Lifetime of the valid token in seconds (default {@link PROBE_TOKEN_SECONDS}). */
   validForSeconds?: number;
   /**
    * The decoded path of the probed file ({@link probePathClaim}): every token carries it as the
@@ -105,7 +89,7 @@ export interface CraftOptions {
  */
 export function craftProbeCases(opts: CraftOptions): ProbeCase[] {
   const now = Math.floor(opts.now ?? Date.now() / 1000);
-  const exp = now + (opts.validForSeconds ?? 300);
+  const exp = now + (opts.validForSeconds ?? PROBE_TOKEN_SECONDS);
   // Claim order is Jamf's (sub, iss, exp) then the binding, as the signer writes it: RS256 is
   // deterministic, so the admin API fingerprints exactly this valid token in its change log.
   const bound = opts.path === undefined ? {} : { [PATH_CLAIM]: opts.path };

@@ -1,12 +1,15 @@
-/** A fixed-capacity FIFO on a ring buffer: O(1) push that overwrites the oldest when full. */
-export class Ring<T> {
+/**
+ * A fixed-capacity FIFO on a ring buffer: O(1) push that overwrites the oldest when full.
+ * (Not a key ring: that is token/key-ring.ts.)
+ */
+export class RingBuffer<T> {
   private readonly buf: Array<T | undefined>;
   private head = 0;
   private count = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new TypeError('Ring capacity must be a positive integer');
+      throw new TypeError('RingBuffer capacity must be a positive integer');
     }
     this.buf = new Array(capacity);
   }

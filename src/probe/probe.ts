@@ -6,50 +6,19 @@
  */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { ProbeOutcome, ProbeReport, ProbeResult } from '../contracts/probe-runner.js';
 import { checkRequestPath } from '../http/path.js';
-import { ProbeError } from './probe-errors.js';
-import { type FetchPrefixOptions, fetchPrefix, type ProbeExchange } from './probe-request.js';
-import {
-  type CraftOptions,
-  craftProbeCases,
-  type ProbeCase,
-  type ProbeCaseId,
-  type ProbeExpectation,
-} from './probe-tokens.js';
+import { ProbeError } from './errors.js';
+import { type FetchPrefixOptions, fetchPrefix, type ProbeExchange } from './request.js';
+import { type CraftOptions, craftProbeCases, type ProbeCase } from './tokens.js';
 
-export type { ProbeCaseId, ProbeExpectation } from './probe-tokens.js';
-
-/** What the server did with one request, independent of what was expected. */
-export type ProbeOutcome = 'allowed' | 'refused' | 'redirect' | 'leak' | 'server-error' | 'error';
-
-/** One row of the report. Contains no token and no file content. */
-export interface ProbeResult {
-  id: ProbeCaseId;
-  title: string;
-  expected: ProbeExpectation;
-  placement: 'query' | 'bearer';
-  /** HTTP status, or null when no answer arrived. */
-  status: number | null;
-  outcome: ProbeOutcome;
-  /** True when bytes of the file came back (2xx body, or a refusal body that starts like the file). */
-  contentReturned: boolean;
-  /** `pass`/`fail` for refused/allowed expectations; `info` for informational cases. */
-  verdict: 'pass' | 'fail' | 'info';
-  /** Refusal code the server gave (JSON `code`, else WWW-Authenticate `error`), if any. */
-  code?: string;
-  /** Redirect target (token removed), or the network error code. */
-  detail?: string;
-}
-
-/** The whole audit; `ok` is the exit-status answer: every hostile case refused and the valid one served. */
-export interface ProbeReport {
-  /** The probed URL with any `token` parameter removed. */
-  url: string;
-  probedAt: string;
-  ok: boolean;
-  summary: { passed: number; failed: number; info: number };
-  results: ProbeResult[];
-}
+export type {
+  ProbeCaseId,
+  ProbeExpectation,
+  ProbeOutcome,
+  ProbeReport,
+  ProbeResult,
+} from '../contracts/probe-runner.js';
 
 /** Options of {@link probeDistributionPoint}. */
 export interface ProbeOptions {

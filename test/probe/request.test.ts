@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchPrefix } from '../../src/server/probe-request.js';
+import { fetchPrefix } from '../../src/probe/request.js';
 
 let server: Server;
 let base = '';

@@ -4,7 +4,7 @@
  */
 
 import type { DownloadEvent } from '../contracts/download-event.js';
-import type { GraceEntry } from './grace.js';
+import type { GraceEntry } from '../server/grace.js';
 
 /** Every message the primary and a worker exchange. */
 export type ClusterMessage =

@@ -8,7 +8,7 @@ import {
   normaliseProbeUrl,
   type ProbeReport,
   probeDistributionPoint,
-} from '../../src/server/probe.js';
+} from '../../src/probe/probe.js';
 import {
   type Behaviour,
   claimsOnly,
@@ -18,7 +18,7 @@ import {
   refuse401,
   serveFile,
   strictlyValid,
-} from './probe-fixtures.js';
+} from './fixtures.js';
 
 const { privateKey: key, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;

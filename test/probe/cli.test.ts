@@ -13,7 +13,7 @@ import {
   runCli,
   serveFile,
   strictlyValid,
-} from './probe-fixtures.js';
+} from './fixtures.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const dps = fakeDistributionPoints();

@@ -2,7 +2,7 @@
 // in one place and forgotten in another fails here.
 import { describe, expect, it } from 'vitest';
 import { PortcullisError } from '../../src/errors/base.js';
-import { PROBE_ERRORS, ProbeError, type ProbeErrorCode } from '../../src/server/probe-errors.js';
+import { PROBE_ERRORS, ProbeError, type ProbeErrorCode } from '../../src/probe/errors.js';
 import { docErrorTable } from '../helpers/doc-table.js';
 
 const docTable = () => docErrorTable('probe.md', 'PROBE_');

@@ -8,11 +8,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { formatHost } from './admin.js';
+import type { ServeConfig } from '../server/config.js';
+import { workerCount } from '../server/config.js';
+import { ServeError } from '../server/errors.js';
+import { formatHost } from '../server/format-host.js';
 import { CLUSTER_UP_ENV, type ClusterMessage, isClusterMessage } from './cluster-messages.js';
-import type { ServeConfig } from './config.js';
-import { workerCount } from './config.js';
-import { ServeError } from './errors.js';
 
 /** Workers not yet removed from node:cluster's table. */
 export const liveWorkers = (): Worker[] =>

@@ -4,10 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { SERVE_ERRORS } from './errors.js';
-import { hostChecker, requestAuthority } from './host-check.js';
-import { listenFailure } from './start-errors.js';
-import type { AdminContext, AdminExtension } from './types.js';
+import { SERVE_ERRORS } from '../server/errors.js';
+import { formatHost } from '../server/format-host.js';
+import { hostChecker, requestAuthority } from '../server/host-check.js';
+import { listenFailure } from '../server/start-errors.js';
+import type { AdminContext, AdminExtension } from '../server/types.js';
 
 /** What the admin listener needs. */
 export interface AdminListenerOptions {
@@ -80,8 +81,3 @@ const HOST_REFUSAL = Object.freeze({
   detail: SERVE_ERRORS.HOST_NOT_ALLOWED.message,
   code: 'HOST_NOT_ALLOWED',
 });
-
-/** Brackets IPv6 literals for URLs. */
-export function formatHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}

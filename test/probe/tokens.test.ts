@@ -8,7 +8,7 @@ import {
   verify,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { craftProbeCases, type ProbeCaseId } from '../../src/server/probe-tokens.js';
+import { craftProbeCases, type ProbeCaseId } from '../../src/probe/tokens.js';
 
 const own = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;

@@ -9,7 +9,14 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { AuditSink } from '../contracts/audit-sink.js';
-import { startAdminListener } from './admin.js';
+import { type ServeConfig, workerCount } from '../server/config.js';
+import { startContentListener } from '../server/content-listener.js';
+import { SERVE_ERRORS, ServeError } from '../server/errors.js';
+import { type GraceEntry, type GraceMemory, LocalGraceMemory } from '../server/grace.js';
+import { keySourceOf } from '../server/keys.js';
+import { Lru } from '../server/lru.js';
+import { checkContentRoot } from '../server/start-errors.js';
+import { startAdminListener } from './admin-listener.js';
 import {
   CLUSTER_UP_ENV,
   isClusterMessage as isMessage,
@@ -22,14 +29,7 @@ import {
   reportWorkerStartFailure,
   stopWorkers,
 } from './cluster-workers.js';
-import { type ServeConfig, workerCount } from './config.js';
-import { startContentListener } from './content-listener.js';
-import { SERVE_ERRORS, ServeError } from './errors.js';
-import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
-import { keySourceOf } from './keys.js';
-import { Lru } from './lru.js';
-import type { RunningServer, ServeOptions } from './serve.js';
-import { checkContentRoot } from './start-errors.js';
+import type { RunningServer, ServeOptions } from './types.js';
 
 /** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
 class IpcGraceMemory implements GraceMemory {

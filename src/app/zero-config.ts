@@ -1,6 +1,6 @@
 /**
  * Zero-configuration start: `portcullis serve` with no root, upstream or key makes a data
- * directory with a sample file; the admin composition (src/admin/compose.ts) then creates the
+ * directory with a sample file; the store-backed composition (src/app/store-backed.ts) creates the
  * signing key straight into the store as configuration "Default" — encrypted, never as a
  * plaintext file — so the first run already shows a refusal and a working signed download.
  * Its public key is offered only live (the JWKS on the content listener, the admin API), never
@@ -82,7 +82,8 @@ export function sampleInstructions(
     'Portcullis is serving (zero-configuration start).',
     `  content directory : ${layout.root}`,
     '  signing key       : JWT configuration "Default" in the store (encrypted)',
-    `  public keys (live): ${baseUrl}${JWKS_PATH}, or the configuration's public key in ${where}`,
+    `  admin console     : ${opts.adminUrl ? `${opts.adminUrl}/admin` : 'not running (--no-admin)'}`,
+    `  public keys (live): ${baseUrl}${JWKS_PATH} (for front servers; Jamf Pro takes the private key)`,
     '',
     `Refused without a token (401):\n  curl -i '${plainUrl}'`,
     signedUrl

@@ -1,5 +1,5 @@
 /**
- * composeAdmin without a server: --key files are combined with store keys, the banner is
+ * composeStoreBacked without a server: --key files are combined with store keys, the banner is
  * printed once, and a data directory with a different secret is refused without leaving
  * anything open.
  */
@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeAdmin } from '../../src/admin/compose.js';
 import { keyColumns } from '../../src/admin/configuration-material.js';
+import { composeStoreBacked } from '../../src/app/store-backed.js';
 import { resolveServeConfig } from '../../src/server/config.js';
 
 let dir: string;
@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('composeAdmin', () => {
+describe('composeStoreBacked', () => {
   it('combines --key files with enabled store configurations', async () => {
     const fileKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
     writeFileSync(join(dir, 'extra.pub.pem'), fileKey.export({ type: 'spki', format: 'pem' }));
@@ -29,10 +29,15 @@ describe('composeAdmin', () => {
       logLevel: 'silent',
     });
     const printed: string[] = [];
-    const composed = await composeAdmin(config, { stderr: (t) => printed.push(t), env: {} });
+    const composed = await composeStoreBacked(config, { stderr: (t) => printed.push(t), env: {} });
     try {
+      // Nothing until the listeners are up (the console URL is known only then); once after.
+      expect(printed).toHaveLength(0);
+      await composed.revealFirstAdmin('http://127.0.0.1:8081/admin');
+      await composed.revealFirstAdmin('http://127.0.0.1:8081/admin');
       expect(printed).toHaveLength(1);
       expect(printed[0]).toContain('username: admin');
+      expect(printed[0]).toContain('console : http://127.0.0.1:8081/admin');
       expect(composed.config.keys).toEqual(config.keys);
       const stored = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
       const id = '00000000-0000-4000-8000-000000000001';
@@ -51,7 +56,9 @@ describe('composeAdmin', () => {
       await composed.close();
     }
     // Second start: no banner, same secret.
-    const again = await composeAdmin(config, { stderr: (t) => printed.push(t), env: {} });
+    const again = await composeStoreBacked(config, { stderr: (t) => printed.push(t), env: {} });
+    expect(again.firstAdmin).toBeNull();
+    await again.revealFirstAdmin('http://127.0.0.1:8081/admin');
     await again.close();
     expect(printed).toHaveLength(1);
   });
@@ -69,23 +76,27 @@ describe('composeAdmin', () => {
       durationMs: 1,
       via: 'file' as const,
     };
-    const count = async (c: Awaited<ReturnType<typeof composeAdmin>>) =>
+    const count = async (c: Awaited<ReturnType<typeof composeStoreBacked>>) =>
       (await c.store.audit.query({ path: '/old.ipa' })).items.length;
-    const worker = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    const worker = await composeStoreBacked(config, {
+      env: {},
+      stderr: () => {},
+      retention: false,
+    });
     try {
       await worker.store.audit.insert([old]);
     } finally {
       await worker.close();
     }
-    const again = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    const again = await composeStoreBacked(config, { env: {}, stderr: () => {}, retention: false });
     try {
       expect(await count(again)).toBe(1);
     } finally {
       await again.close();
     }
-    const primary = await composeAdmin(config, { env: {}, stderr: () => {} });
+    const primary = await composeStoreBacked(config, { env: {}, stderr: () => {} });
     await primary.close(); // close() waits for the retention pass that started with it
-    const check = await composeAdmin(config, { env: {}, stderr: () => {}, retention: false });
+    const check = await composeStoreBacked(config, { env: {}, stderr: () => {}, retention: false });
     try {
       expect(await count(check)).toBe(0);
     } finally {
@@ -96,7 +107,7 @@ describe('composeAdmin', () => {
   it('refuses a data directory encrypted with another secret and closes the store', async () => {
     const config = resolveServeConfig({ data: join(dir, 'data'), root: dir, logLevel: 'silent' });
     await expect(
-      composeAdmin(config, {
+      composeStoreBacked(config, {
         env: { PORTCULLIS_SECRET: 'a completely different secret value' },
         stderr: () => {},
       }),

@@ -1,0 +1,189 @@
+/**
+ * The store-backed deployment shape (`serve --data DIR`, and the zero-configuration start):
+ * store + secret, the first admin, verification keys from enabled JWT configurations (plus any
+ * --key files), the audit sink, the admin API extension, the JWKS and device-manifest content
+ * extensions and the audit retention job, all built here so that admin, server and store stay
+ * beside each other and never import one another.
+ */
+import type { Logger } from 'pino';
+import { adminPlugin } from '../admin/app.js';
+import { ConfigurationSigner, type SignedUrl } from '../admin/configuration-signer.js';
+import { jwksExtension } from '../admin/jwks-extension.js';
+import { contentManifestExtension } from '../admin/routes/content-device.js';
+import type { KeySource } from '../contracts/key-source.js';
+import { probeRunner } from '../probe/runner.js';
+import type { ServeConfig } from '../server/config.js';
+import { fileKeySource } from '../server/keys.js';
+import type { AdminExtension } from '../server/types.js';
+import { storeAuditSink } from '../store/audit-sink.js';
+import { ensureFirstAdmin } from '../store/first-admin.js';
+import { storeKeySource } from '../store/key-source.js';
+import { startRetention } from '../store/retention.js';
+import { loadOrCreateSecret } from '../store/secret.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
+import { firstAdminBanner } from './banner.js';
+import { revealSecret, SECRET_FILES } from './secret-notice.js';
+import type { ServeOptions } from './types.js';
+import { SAMPLE_NAME, type ZeroConfigLayout } from './zero-config.js';
+import { adoptZeroConfigKey, enabledZeroConfigConfiguration } from './zero-config-key.js';
+
+/** Options of {@link composeStoreBacked}. */
+export interface StoreBackedOptions {
+  /** The zero-configuration layout: its key becomes "Default" once in the store's life. */
+  zeroConfig?: ZeroConfigLayout | null;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Where the one-time password banner goes. Default: stderr when it is a terminal, else a
+   * 0600 file in the data directory (src/app/secret-notice.ts).
+   */
+  stderr?: (text: string) => void;
+  logger?: Logger;
+  /** Poll interval of the store key source (ms). */
+  keyPollMs?: number;
+  /**
+   * Run the audit-retention job in this process (default true). Cluster workers open the store
+   * too (their key source and extensions read it); one retention job, in the primary, is enough.
+   */
+  retention?: boolean;
+}
+
+/** The store-backed parts startServer takes, plus handles for the start banner and shutdown. */
+export interface StoreBacked {
+  /** The config to start with (zero-config key file dropped once the store holds it). */
+  config: ServeConfig;
+  parts: Required<
+    Pick<ServeOptions, 'keySource' | 'auditSink' | 'adminExtensions' | 'contentExtensions'>
+  >;
+  store: Store;
+  secret: Uint8Array;
+  /** One-time credentials when this start created the first admin, else null. */
+  firstAdmin: { username: string; password: string } | null;
+  /**
+   * Shows the one-time password (when this start created the first admin) with the console
+   * URL, once; later calls do nothing. Called after the listeners are up, or by the cleanup of
+   * a failed start (`consoleUrl` null) so that a password already stored is never lost.
+   */
+  revealFirstAdmin(consoleUrl: string | null): Promise<void>;
+  /**
+   * Signs the zero-config sample URL with the "Default" configuration, through the one signer
+   * (bound to the sample file and recorded like every minted token); null when there is none
+   * (not a zero-config store, or "Default" was deleted or disabled since).
+   */
+  signZeroConfigSample(url: string): Promise<SignedUrl | null>;
+  /** Stops the retention job and closes the store (call after the server has closed). */
+  close(): Promise<void>;
+}
+
+/** Store keys plus key files as one source; watching follows both. */
+export function combinedKeySource(sources: KeySource[]): KeySource {
+  return {
+    async load() {
+      return (await Promise.all(sources.map((s) => s.load()))).flat();
+    },
+    watch(onChange) {
+      const stops = sources.map((s) => s.watch?.(onChange) ?? (() => {}));
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+    describe() {
+      return sources.map((s) => s.describe()).join(' + ');
+    },
+  };
+}
+
+function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): AdminExtension {
+  return {
+    async register(app, ctx) {
+      await app.register(adminPlugin, {
+        store,
+        secret,
+        publicUrl: ctx.publicUrl,
+        contentRoot: ctx.config.root ?? config.root ?? '',
+        onKeysChanged: () => ctx.keys.reload(),
+        // External JWKS failures and refusal reasons go to the serve log, never to the caller.
+        jwks: { logger: ctx.logger },
+        probe: probeRunner,
+      });
+    },
+  };
+}
+
+/**
+ * Opens the data directory and builds the store-backed serve parts.
+ * @example const built = await composeStoreBacked(config, { zeroConfig: zero });
+ */
+export async function composeStoreBacked(
+  config: ServeConfig,
+  opts: StoreBackedOptions = {},
+): Promise<StoreBacked> {
+  const secret = await loadOrCreateSecret(config.data, opts.env ?? process.env);
+  const store = openSqliteStore({ dataDir: config.data });
+  try {
+    const firstAdmin = await ensureFirstAdmin(store);
+    let keys = config.keys;
+    if (opts.zeroConfig) {
+      await adoptZeroConfigKey(store, secret, opts.zeroConfig);
+      // The store holds the zero-config key; a key file listed too would verify twice under two labels.
+      keys = [];
+    }
+    const logger = opts.logger;
+    const fromStore = storeKeySource(store, {
+      pollMs: opts.keyPollMs ?? 1000,
+      ...(logger ? { logger } : {}),
+    });
+    const keySource =
+      keys.length > 0 ? combinedKeySource([fileKeySource(keys), fromStore]) : fromStore;
+    const retention =
+      opts.retention === false
+        ? { stop: () => {}, idle: async () => {} }
+        : startRetention(store, logger ? { logger } : {});
+    let unrevealed = firstAdmin;
+    return {
+      config: { ...config, keys },
+      parts: {
+        keySource,
+        auditSink: storeAuditSink(store, logger ? { logger } : {}),
+        adminExtensions: [adminExtension(store, secret, config)],
+        contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
+      },
+      store,
+      secret,
+      firstAdmin,
+      async revealFirstAdmin(consoleUrl) {
+        if (!unrevealed) return;
+        const banner = firstAdminBanner(unrevealed.username, unrevealed.password, consoleUrl);
+        unrevealed = null;
+        if (opts.stderr) opts.stderr(banner);
+        else
+          await revealSecret(
+            config.data,
+            SECRET_FILES.firstAdmin,
+            banner,
+            'The one-time admin password',
+          );
+      },
+      async signZeroConfigSample(url) {
+        const record = opts.zeroConfig ? await enabledZeroConfigConfiguration(store) : null;
+        if (!record) return null;
+        return new ConfigurationSigner(store, secret, Date.now, probeRunner)
+          .serverMinter('system (zero-config sample)')
+          .signUrl({
+            configurationId: record.id,
+            url,
+            path: `/${SAMPLE_NAME}`,
+            purpose: 'signed-url',
+          });
+      },
+      async close() {
+        retention.stop();
+        await retention.idle();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
