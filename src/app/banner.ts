@@ -19,7 +19,7 @@ export function firstAdminBanner(
   const line = '='.repeat(72);
   const console =
     consoleUrl ??
-    'not running (no admin listener this time); it opens at /admin on the admin listener';
+    'not running (the admin listener did not start); it is /admin on the admin listener (--admin-port)';
   return [
     line,
     'Portcullis admin API: first start. A one-time admin account was created.',
