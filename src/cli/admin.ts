@@ -5,11 +5,11 @@
  * Passwords come from a file (first line) or stdin (`-`), never from argv, where other users
  * of the machine could read them in the process list.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hasStore, withStore as withDataStore } from '../app/offline.js';
 import { hashPassword } from '../store/passwords.js';
 import { backupSqliteStore } from '../store/sqlite/backup.js';
-import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
 import type { AccountRecord, AccountRole, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
 
@@ -64,7 +64,7 @@ export function register(program: Command): void {
 }
 
 async function backup(flags: Flags & { out: string }): Promise<void> {
-  if (!existsSync(join(flags.data, DB_FILE_NAME))) {
+  if (!hasStore(flags.data)) {
     throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
   }
   const { pages } = await backupSqliteStore(flags.data, flags.out, { force: flags.force === true });
@@ -79,15 +79,10 @@ async function withStore(
   mayCreate: boolean,
   fn: (store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !existsSync(join(flags.data, DB_FILE_NAME))) {
+  if (!mayCreate && !hasStore(flags.data)) {
     throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
   }
-  const store = openSqliteStore({ dataDir: flags.data });
-  try {
-    await fn(store);
-  } finally {
-    await store.close();
-  }
+  await withDataStore(flags.data, fn);
 }
 
 /** Reads the first line of the password file, or of stdin for '-'. */

@@ -3,12 +3,11 @@
  * directory from the shell, writing exactly like the admin API does (temp file + rename +
  * metadata into the store), so a running `serve --data` sees the result at once.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { hasStore, withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
-import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
-import { ContentLibrary, contentEtag } from '../catalog/library.js';
-import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
+import { type ContentLibrary, contentEtag } from '../catalog/library.js';
 import type { ContentRecord, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
 
@@ -63,24 +62,14 @@ async function withLibrary(
   mayCreate: boolean,
   fn: (lib: ContentLibrary, store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !existsSync(join(flags.data, DB_FILE_NAME))) {
+  if (!mayCreate && !hasStore(flags.data)) {
     throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
   }
-  const store = openSqliteStore({ dataDir: flags.data });
-  // Same isolation as the server: a hostile file costs the worker, not this command.
-  const seconds = Number((await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN);
-  const extractor = new MetadataExtractor({
-    timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
-  });
   try {
-    const root = flags.root ?? join(flags.data, 'content');
-    await fn(new ContentLibrary({ root, store, extractor }), store);
+    await withContentLibrary(flags.data, flags.root, fn);
   } catch (err) {
     if (err instanceof CatalogError) throw new CliError(`${err.message} (${err.code})`);
     throw err;
-  } finally {
-    await extractor.close();
-    await store.close();
   }
 }
 

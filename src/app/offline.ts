@@ -1,0 +1,60 @@
+/**
+ * The offline shapes: commands that work on a data directory while no server runs (account
+ * management, content management, backups). Built here like the serving shapes, so the CLI only
+ * parses arguments, checks that the directory is a store, and formats output.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
+import { ContentLibrary } from '../catalog/library.js';
+import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
+
+/** True when `dataDir` holds a Portcullis store (a database file). */
+export function hasStore(dataDir: string): boolean {
+  return existsSync(join(dataDir, DB_FILE_NAME));
+}
+
+/**
+ * Opens the store of `dataDir` (creating it if missing), runs `fn`, and closes the store even
+ * when `fn` fails.
+ * @example await withStore('./portcullis-data', (store) => store.accounts.list());
+ */
+export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openSqliteStore({ dataDir });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Opens the store and the content library over `root` (default `<data>/content`), with the
+ * same isolation as the server: metadata is read in a worker pool under the store's time limit,
+ * so a hostile file costs the worker, not this command. Everything is closed afterwards.
+ */
+export async function withContentLibrary<T>(
+  dataDir: string,
+  root: string | undefined,
+  fn: (lib: ContentLibrary, store: Store) => Promise<T>,
+): Promise<T> {
+  return withStore(dataDir, async (store) => {
+    const seconds = Number(
+      (await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN,
+    );
+    const extractor = new MetadataExtractor({
+      timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
+    });
+    try {
+      const library = new ContentLibrary({
+        root: root ?? join(dataDir, 'content'),
+        store,
+        extractor,
+      });
+      return await fn(library, store);
+    } finally {
+      await extractor.close();
+    }
+  });
+}
