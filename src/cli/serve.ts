@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { failWorker } from '../app/cluster.js';
 import { serveProcess } from '../app/serve-process.js';
+import { isRegisteredCode } from '../errors-table.js';
 import { loadServeConfig, type ServeConfig } from '../server/config.js';
 import { CliError } from './run.js';
 
@@ -114,8 +115,10 @@ async function runServe(flags: Record<string, unknown>): Promise<void> {
     await serveProcess(config, { dataGiven });
   } catch (err) {
     if (cluster.isWorker) throw err;
-    const e = err as { code?: string; message?: string };
-    if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) {
+    // Registered codes only: their messages are user-safe. A Node system error (its message
+    // holds a resolved absolute path) goes on to runCli, which names the path as typed.
+    const e = err as { code?: unknown; message?: string };
+    if (isRegisteredCode(e.code)) {
       throw new CliError(`${(e.message ?? '').replace(/^portcullis: /, '')} (${e.code})`);
     }
     throw err;

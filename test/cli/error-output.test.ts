@@ -77,4 +77,13 @@ describe('CLI error output', () => {
     expect(r.stderr).not.toContain('.portcullis-tmp');
     expect(r.stderr).not.toContain('ENOTDIR');
   });
+
+  it('serve: a data directory that cannot be made is named as typed (no Node message, no absolute path)', () => {
+    const r = run(['serve', '--data', 'not-a-dir/data', '--port', '0', '--admin-port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'portcullis: cannot use "not-a-dir/data": a part of the path is not a directory\n',
+    );
+    expectClean(r.stderr);
+  });
 });
