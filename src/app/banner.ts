@@ -51,15 +51,18 @@ export function jamfSteps(consoleUrl: string | null): string[] {
 
 /** The start-log line when the zero-config "Default" is enabled beside other configurations. */
 export function defaultBesideOthersWarning(
-  defaultId: string,
+  zeroConfig: { id: string; displayName: string },
   others: number,
   consoleUrl: string | null,
 ): string {
+  const defaultId = zeroConfig.id;
+  // Found by the store's zero-config marker, not by name: a renamed demo key is still named.
+  const name = JSON.stringify(zeroConfig.displayName);
   const where = consoleUrl
-    ? `in the console (${consoleUrl}/configurations/${defaultId}: untick Enabled)`
-    : 'in the console (JWT configurations → Default: untick Enabled)';
+    ? `in the console (${consoleUrl}/configurations/${defaultId}: untick Enabled, Save)`
+    : `in the console (JWT configurations → ${name}: untick Enabled, Save)`;
   return (
-    `JWT configuration "Default" (the zero-configuration demo key) is still enabled beside ${others} other ` +
+    `JWT configuration ${name} (the zero-configuration demo key) is still enabled beside ${others} other ` +
     `configuration${others === 1 ? '' : 's'}: tokens signed with it still open downloads. Disable it ${where}, ` +
     `or: PATCH /api/v1/jwt-configurations/${defaultId} with {"enabled":false}`
   );

@@ -143,6 +143,6 @@ async function warnDefaultBesideOthers(
   if (!found) return;
   logger.warn(
     { configurationId: found.zeroConfig.id, others: found.others.length },
-    defaultBesideOthersWarning(found.zeroConfig.id, found.others.length, consoleUrl),
+    defaultBesideOthersWarning(found.zeroConfig, found.others.length, consoleUrl),
   );
 }
