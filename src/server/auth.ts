@@ -1,5 +1,5 @@
 /**
- * Token check for one request: extract, verify (cached), and — for Range requests with an
+ * Token check for one request: extract (src/token/request-token.ts), verify (cached), and — for Range requests with an
  * expired token — consult the resume-grace memory. Returns an identity or a refusal code;
  * it never throws for bad input.
  */
@@ -8,11 +8,11 @@ import type { TokenIdentity } from '../contracts/token-identity.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
+import { requestToken } from '../token/request-token.js';
 import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
 import type { KeyManager } from './keys.js';
 import { memoize } from './lru.js';
-import { extractRequestToken } from './token-source.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */
 export type AuthResult =
@@ -67,7 +67,7 @@ export class Authenticator {
    * which may have to ask the cluster primary; callers await only a returned promise.
    */
   authenticate(req: AuthRequest): AuthResult | Promise<AuthResult> {
-    const token = extractRequestToken(req.query, req.authorization, this.opts.bearer);
+    const token = requestToken(req.query, req.authorization, this.opts.bearer);
     if (token instanceof TokenError) return { ok: false, code: token.code };
     if (token === null) return { ok: false, code: 'TOKEN_MISSING' };
     const now = this.#now();
