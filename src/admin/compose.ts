@@ -14,7 +14,7 @@ import type { KeySource } from '../contracts/key-source.js';
 import { loadPrivateKeyFile } from '../keys/files.js';
 import { generateRsaKeyPair } from '../keys/generate.js';
 import type { ServeConfig } from '../server/config.js';
-import { fileKeySource } from '../server/keys.js';
+import { fileKeySource } from '../server/listener-verifier.js';
 import { revealSecret, SECRET_FILES } from '../server/secret-notice.js';
 import type { ServeOptions } from '../server/serve.js';
 import type { AdminExtension } from '../server/types.js';

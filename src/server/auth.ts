@@ -11,7 +11,7 @@ import { tokenFingerprint } from '../token/node.js';
 import { requestToken } from '../token/request-token.js';
 import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
-import type { KeyManager } from './keys.js';
+import type { KeyManager } from './listener-verifier.js';
 import { memoize } from './lru.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */

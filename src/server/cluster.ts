@@ -26,7 +26,7 @@ import { type ServeConfig, workerCount } from './config.js';
 import { startContentListener } from './content-listener.js';
 import { SERVE_ERRORS, ServeError } from './errors.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
-import { keySourceOf } from './keys.js';
+import { keySourceOf } from './listener-verifier.js';
 import { Lru } from './lru.js';
 import type { RunningServer, ServeOptions } from './serve.js';
 import { checkContentRoot } from './start-errors.js';

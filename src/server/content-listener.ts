@@ -25,7 +25,7 @@ import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
 import { ContentFiles, type FileSystem } from './files.js';
 import type { GraceMemory } from './grace.js';
-import { KeyManager } from './keys.js';
+import { KeyManager } from './listener-verifier.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';

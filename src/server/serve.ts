@@ -16,7 +16,7 @@ import { startContentListener } from './content-listener.js';
 import { ServeError } from './errors.js';
 import type { FileSystem } from './files.js';
 import { LocalGraceMemory } from './grace.js';
-import { keySourceOf } from './keys.js';
+import { keySourceOf } from './listener-verifier.js';
 import { createServeLogger } from './logger.js';
 import { checkListenAddresses } from './start-errors.js';
 import type { AdminExtension } from './types.js';

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
 import { createManifestExtension } from '../../src/catalog/manifest-extension.js';
-import { KeyManager } from '../../src/server/keys.js';
+import { KeyManager } from '../../src/server/listener-verifier.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
