@@ -79,6 +79,7 @@ function finishRequest(
     ...(rec.fingerprint === undefined ? {} : { tokenFingerprint: rec.fingerprint }),
     ...(rec.keyLabel === undefined ? {} : { keyLabel: rec.keyLabel }),
     ...(rec.kid === undefined ? {} : { kid: rec.kid }),
+    ...(rec.configurationId === undefined ? {} : { configurationId: rec.configurationId }),
     ...(userAgent === undefined ? {} : { userAgent }),
   };
   try {
