@@ -4,7 +4,6 @@
  * them. Rebuilt only when the store's configuration generation changes.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentExtension } from '../contracts/content-extension.js';
 import { jwks } from '../keys/jwk.js';
 import type { Store } from '../store/types.js';
@@ -19,7 +18,10 @@ export async function configurationJwks(store: Store): Promise<string> {
   return JSON.stringify(set);
 }
 
-/** A ContentExtension serving {@link JWKS_PATH} (GET/HEAD, `Cache-Control: public, max-age=300`). */
+/**
+ * A ContentExtension serving {@link JWKS_PATH} (GET/HEAD, `Cache-Control: public, max-age=300`,
+ * an ETag for conditional requests). It only plans; the listener refuses other methods.
+ */
 export function jwksExtension(store: Store): ContentExtension {
   let cached: { generation: number; body: string; etag: string } | undefined;
   const current = async () => {
@@ -32,26 +34,17 @@ export function jwksExtension(store: Store): ContentExtension {
     return cached;
   };
   return {
-    prefix: JWKS_PATH,
-    async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
-      if (pathname !== JWKS_PATH) return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-length': '0' }).end();
-        return true;
-      }
+    path: JWKS_PATH,
+    token: 'none',
+    async plan({ ifNoneMatch }) {
       const { body, etag } = await current();
       const headers = {
         'content-type': 'application/jwk-set+json',
         'cache-control': 'public, max-age=300',
         etag,
       };
-      if (req.headers['if-none-match'] === etag) {
-        res.writeHead(304, headers).end();
-        return true;
-      }
-      res.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return true;
+      if (ifNoneMatch === etag) return { status: 304, headers, body: null };
+      return { status: 200, headers, body };
     },
   };
 }

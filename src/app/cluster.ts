@@ -13,7 +13,7 @@ import { type ServeConfig, workerCount } from '../server/config.js';
 import { startContentListener } from '../server/content-listener.js';
 import { SERVE_ERRORS, ServeError } from '../server/errors.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from '../server/grace.js';
-import { keySourceOf } from '../server/keys.js';
+import { keySourceOf } from '../server/listener-verifier.js';
 import { Lru } from '../server/lru.js';
 import { checkContentRoot } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';

@@ -10,7 +10,7 @@ import { resolveServeConfig, type ServeConfig, workerCount } from '../server/con
 import { startContentListener } from '../server/content-listener.js';
 import { ServeError } from '../server/errors.js';
 import { LocalGraceMemory } from '../server/grace.js';
-import { keySourceOf } from '../server/keys.js';
+import { keySourceOf } from '../server/listener-verifier.js';
 import { createServeLogger } from '../server/logger.js';
 import { checkListenAddresses } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';

@@ -13,7 +13,7 @@ import { contentManifestExtension } from '../admin/routes/content-device.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { probeRunner } from '../probe/runner.js';
 import type { ServeConfig } from '../server/config.js';
-import { fileKeySource } from '../server/keys.js';
+import { fileKeySource } from '../server/listener-verifier.js';
 import type { AdminExtension } from '../server/types.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ContentRecord } from '../contracts/content-catalog.js';
+import { reservedPath } from '../http/reserved.js';
 import {
   buildInstallApplicationCommand,
   buildInstallEnterpriseApplicationCommand,
@@ -23,8 +24,11 @@ import {
   itmsServicesUrl,
 } from './manifest.js';
 
-/** Path prefix on the content listener under which manifests are served (a dot-dir: never content). */
-export const MANIFEST_ROUTE_PREFIX = '/.portcullis/manifest/';
+/**
+ * Path prefix on the content listener under which manifests are served: the `manifest` row of
+ * the listener's reserved routes (`/_portcullis/manifest/`), never content.
+ */
+export const MANIFEST_ROUTE_PREFIX = reservedPath('manifest');
 
 /** Which install commands apply to which kind. */
 export const COMMANDS_BY_KIND: Record<ContentRecord['kind'], readonly InstallCommandName[]> = {

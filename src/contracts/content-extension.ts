@@ -1,48 +1,69 @@
 /**
- * Routes other parts add to the content listener (the JWKS, device manifests). The request and
- * response are node:http's: extensions still write their own responses until issue 11 item 3
- * lets them only plan one and hand it to the listener. Only types are imported, so nothing of
- * node:http is loaded by importing this file.
+ * Routes other parts add to the content listener (the JWKS, device manifests). An extension
+ * only plans: the listener checks the method, asks the extension which content path a request
+ * is about, verifies the token (bound to that path) exactly as for a download, writes every
+ * refusal in its one shape, writes the planned response and keeps the request record. No
+ * extension sees node:http's request or response.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DownloadVia } from './download-event.js';
 import type { TokenIdentity } from './token-identity.js';
 
-/**
- * Extra GET/HEAD routes on the content listener (for example `/.well-known/jwks.json`).
- * Consulted before token checks for paths it claims; return true when the response was handled.
- */
+/** Extra GET/HEAD routes on the content listener (for example `/.well-known/jwks.json`). */
 export interface ContentExtension {
   /**
-   * The path prefix the extension serves, e.g. `/.well-known/`. When set, `handle` is asked only
-   * for paths that start with it, so other requests never wait on the extension.
+   * The raw path the extension answers: exact, or every path under it when it ends with `/`.
+   * A path under `/_portcullis/` must be a reserved route's (`src/http/reserved.ts`), so its
+   * deprecated aliases reach the extension too.
    */
-  readonly prefix?: string;
+  readonly path: string;
   /**
-   * Answers the request, or returns false to let the listener handle it. `report` puts the request
-   * into the audit trail, the metrics and the access log like a download; call it once, before
-   * the response ends, for requests that carry a token (public data such as a JWKS needs none).
+   * `'none'`: public data (a JWKS) — no token is read and the request is not audited.
+   * `'required'`: the listener verifies the request's token first and refuses without calling
+   * {@link plan}; the request is audited with {@link via}.
    */
-  handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pathname: string,
-    report: (outcome: ExtensionOutcome) => void,
-  ): boolean | Promise<boolean>;
+  readonly token: 'none' | 'required';
+  /** How audited requests are labelled (`'manifest'`). */
+  readonly via?: DownloadVia;
+  /**
+   * Pure (no catalog, no disk): the decoded content path a request is about, from the part of
+   * the raw path after {@link path} (`apps/App.ipa.plist` → `/apps/App.ipa`), or null when it
+   * names none. The token is bound to it, as a download of that path would be; a token bound
+   * to a file never opens a request that names none.
+   */
+  subject?(rest: string): string | null;
+  /** Plans the response to a request that passed the method and token checks. */
+  plan(request: ExtensionRequest): ExtensionPlan | Promise<ExtensionPlan>;
 }
 
-/** What an extension reports about a request it answered (never the token itself). */
-export interface ExtensionOutcome {
-  via: DownloadVia;
-  /** 'OK' or a stable error code (a token code, 'NOT_FOUND', 'METHOD_NOT_ALLOWED', ...). */
-  outcome: string;
-  /** Decoded content path the request was about, or '-' when it named none. */
-  path: string;
-  /** The identity {@link ContentExtensionContext.verifyToken} returned, when the token verified. */
-  identity?: TokenIdentity;
-  /** The request's token when it did not verify, so the audit can still fingerprint it. */
-  refusedToken?: string;
+/** What an extension learns about a request it plans for. */
+export interface ExtensionRequest {
+  method: 'GET' | 'HEAD';
+  /** The raw path after {@link ContentExtension.path} (still percent-encoded). */
+  rest: string;
+  /** {@link ContentExtension.subject}'s answer; null when it names none or there is no subject. */
+  subject: string | null;
+  /** The request's `If-None-Match`, for conditional answers. */
+  ifNoneMatch: string | undefined;
+  /** The verified token and who it is; present exactly when the extension requires a token. */
+  token?: { value: string; identity: TokenIdentity };
 }
+
+/**
+ * A planned answer: a response the listener writes (status, headers, body; HEAD drops the body,
+ * the listener adds its common headers and Content-Length), or a refusal by stable code that the
+ * listener writes in its one refusal shape.
+ */
+export type ExtensionPlan =
+  | {
+      status: number;
+      headers: Readonly<Record<string, string>>;
+      /** null for a body-less answer (304). */
+      body: string | Uint8Array | null;
+    }
+  | { refuse: ExtensionRefusalCode };
+
+/** Refusals an extension may plan; everything else (method, token) the listener decides. */
+export type ExtensionRefusalCode = 'NOT_FOUND';
 
 /** What a content-extension factory learns about the listener it serves on. */
 export interface ContentExtensionContext {
@@ -51,13 +72,6 @@ export interface ContentExtensionContext {
    * scheme, host and port (known once it listens). Never derived from a request's Host header.
    */
   publicUrl(): string;
-  /**
-   * Verifies a token exactly as downloads are verified: the listener's own key ring (reloaded with
-   * it), claim rules and verified-token cache. Throws a TokenError (stable `code`) on refusal.
-   * Pass the decoded content path (`/apps/App.ipa`) the request is about so that a token bound to
-   * another file is refused with TOKEN_PATH_MISMATCH, as a download of that path would be.
-   */
-  verifyToken(token: string, path?: string): TokenIdentity;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 
 /** Which route answered a content-listener request: a download, forward-auth, proxy mode, or a
- * device fetching an app manifest (`/.portcullis/manifest/…`). */
+ * device fetching an app manifest (`/_portcullis/manifest/…`). */
 export type DownloadVia = 'file' | 'auth' | 'proxy' | 'manifest';
 
 /** One audited request. Never carries the token itself, only its fingerprint. */
@@ -23,6 +23,8 @@ export interface DownloadEvent {
   /** `VerificationKey.label` of the key that verified the token (a configuration id or file name). */
   keyLabel?: string;
   kid?: string;
+  /** `VerificationKey.configurationId` of that key: the JWT configuration the event belongs to. */
+  configurationId?: string;
   durationMs: number;
   userAgent?: string;
   via: DownloadVia;

@@ -6,4 +6,6 @@ export interface TokenIdentity {
   fingerprint: string;
   keyLabel: string | undefined;
   kid: string | undefined;
+  /** The JWT configuration whose key verified the token (store-backed keys only). */
+  configurationId: string | undefined;
 }

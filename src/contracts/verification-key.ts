@@ -10,6 +10,11 @@ export interface VerificationKey {
   alg?: 'RS256';
   /** A KeyObject, CryptoKey or JWK — whatever the verifier backend in use accepts. */
   key: unknown;
-  /** Where the key came from, e.g. a JWT configuration id or a file name (shown by inspect). */
+  /** Where the key came from, for people: a file name, a configuration id (shown by inspect). */
   label?: string;
+  /**
+   * The JWT configuration the key belongs to (store-backed keys only). It travels with the
+   * verified token into the request record and the audit trail, which attribute by it.
+   */
+  configurationId?: string;
 }

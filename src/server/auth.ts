@@ -1,26 +1,29 @@
 /**
- * Token check for one request: extract, verify (cached), and — for Range requests with an
- * expired token — consult the resume-grace memory. Returns an identity or a refusal code;
- * it never throws for bad input.
+ * Token check for one request: extract (src/token/request-token.ts), verify (cached), bind to
+ * the request's content path, and — for Range requests with an expired token — consult the
+ * resume-grace memory. Returns an identity or a refusal code; it never throws for bad input.
  */
 
-import type { TokenIdentity } from '../contracts/token-identity.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
+import { requestToken } from '../token/request-token.js';
 import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
-import type { KeyManager } from './keys.js';
+import type { KeyManager } from './listener-verifier.js';
 import { memoize } from './lru.js';
-import { extractRequestToken } from './token-source.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */
 export type AuthResult =
   | {
       ok: true;
+      /** The verified token, for a route that must hand it on (a manifest's package URL). */
+      token: string;
       fingerprint: string;
       keyLabel: string | undefined;
       kid: string | undefined;
+      /** The JWT configuration whose key verified the token (store-backed keys only). */
+      configurationId: string | undefined;
       exp: number;
       graced: boolean;
     }
@@ -29,13 +32,19 @@ export type AuthResult =
 /** What the authenticator needs to know about the request. */
 export interface AuthRequest {
   query: string;
-  authorization: string | undefined;
-  /** Decoded path relative to the root, e.g. `/apps/App.ipa` (checked by src/http/path.ts). */
-  path: string;
+  /** The Authorization header: its value, or every value (two of them are refused). */
+  authorization: string | readonly string[] | undefined;
+  /**
+   * Decoded path relative to the root, e.g. `/apps/App.ipa` (checked by src/http/path.ts), or
+   * null when the request names no content: then only a token bound to no path opens it.
+   */
+  path: string | null;
   /** The request named a directory (trailing `/`): a token bound to a file never opens one. */
   directory?: boolean;
   /** GET with a Range header (only those may use resume grace). */
   isRange: boolean;
+  /** A download (file, proxy, forward-auth): only downloads start or continue resume grace. */
+  resumable: boolean;
 }
 
 /** Settings of the authenticator. */
@@ -67,7 +76,7 @@ export class Authenticator {
    * which may have to ask the cluster primary; callers await only a returned promise.
    */
   authenticate(req: AuthRequest): AuthResult | Promise<AuthResult> {
-    const token = extractRequestToken(req.query, req.authorization, this.opts.bearer);
+    const token = requestToken(req.query, req.authorization, this.opts.bearer);
     if (token instanceof TokenError) return { ok: false, code: token.code };
     if (token === null) return { ok: false, code: 'TOKEN_MISSING' };
     const now = this.#now();
@@ -81,30 +90,23 @@ export class Authenticator {
     if (!pathAllowed(verified.claims, req.path, req.directory === true)) {
       return { ok: false, code: 'TOKEN_PATH_MISMATCH', fingerprint };
     }
-    const { label: keyLabel, kid } = verified.key;
-    if (this.opts.grace && this.opts.resumeGrace > 0) {
+    const { label: keyLabel, kid, configurationId } = verified.key;
+    if (this.opts.grace && this.opts.resumeGrace > 0 && req.resumable && req.path !== null) {
       const entry: GraceEntry = { exp: verified.expiresAt, path: req.path };
       if (keyLabel !== undefined) entry.keyLabel = keyLabel;
       if (kid !== undefined) entry.kid = kid;
+      if (configurationId !== undefined) entry.configurationId = configurationId;
       this.opts.grace.remember(fingerprint, entry);
     }
-    return { ok: true, fingerprint, exp: verified.expiresAt, graced: false, keyLabel, kid };
-  }
-
-  /**
-   * Verifies a token outside a download (content extensions such as the manifest route): same
-   * keys, claim rules, cache and metrics. With `path`, a token bound to another path is refused
-   * (TOKEN_PATH_MISMATCH) exactly as a download would be. Throws TokenError; no resume grace.
-   */
-  identify(token: string, path?: string): TokenIdentity {
-    const verified = this.#verify(token, this.#now());
-    if (path !== undefined && !pathAllowed(verified.claims, path, false)) {
-      throw new TokenError('TOKEN_PATH_MISMATCH');
-    }
     return {
-      fingerprint: this.fingerprint(token),
-      keyLabel: verified.key.label,
-      kid: verified.key.kid,
+      ok: true,
+      token,
+      fingerprint,
+      exp: verified.expiresAt,
+      graced: false,
+      keyLabel,
+      kid,
+      configurationId,
     };
   }
 
@@ -141,20 +143,30 @@ export class Authenticator {
     const fingerprint = this.fingerprint(token);
     // TOKEN_EXPIRED is only reported after the signature verified (signature before claims).
     const grace = this.opts.grace;
-    if (err.code !== 'TOKEN_EXPIRED' || !grace || this.opts.resumeGrace <= 0 || !req.isRange) {
+    const path = req.path;
+    if (
+      err.code !== 'TOKEN_EXPIRED' ||
+      !grace ||
+      this.opts.resumeGrace <= 0 ||
+      !req.isRange ||
+      !req.resumable ||
+      path === null
+    ) {
       return { ok: false, code: err.code, fingerprint };
     }
-    return grace.lookup(fingerprint, req.path).then((entry): AuthResult => {
-      if (!graceAllows(entry, req, now, this.opts.resumeGrace)) {
+    return grace.lookup(fingerprint, path).then((entry): AuthResult => {
+      if (!graceAllows(entry, { path, isRange: req.isRange }, now, this.opts.resumeGrace)) {
         return { ok: false, code: err.code, fingerprint };
       }
       return {
         ok: true,
+        token,
         fingerprint,
         exp: entry.exp,
         graced: true,
         keyLabel: entry.keyLabel,
         kid: entry.kid,
+        configurationId: entry.configurationId,
       };
     });
   }
@@ -162,10 +174,14 @@ export class Authenticator {
 
 /**
  * Whether a verified token may open `path`. Tokens without the path claim (Jamf Pro's) open any
- * path; a bound token opens exactly its path. The claim's shape was checked with the other claims
+ * path; a bound token opens exactly its path (and never a request that names none). The claim's shape was checked with the other claims
  * (and cached), so this is one property read and one string compare on the hot path.
  */
-function pathAllowed(claims: Record<string, unknown>, path: string, directory: boolean): boolean {
+function pathAllowed(
+  claims: Record<string, unknown>,
+  path: string | null,
+  directory: boolean,
+): boolean {
   const bound = claims[PATH_CLAIM];
   return bound === undefined || (bound === path && !directory);
 }

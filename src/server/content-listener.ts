@@ -18,6 +18,7 @@ import type {
 } from '../contracts/content-extension.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
+import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
@@ -25,7 +26,7 @@ import type { ContentContext } from './context.js';
 import { ContentFiles, type FileSystem } from './files.js';
 import { formatHost } from './format-host.js';
 import type { GraceMemory } from './grace.js';
-import { KeyManager } from './keys.js';
+import { KeyManager } from './listener-verifier.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
@@ -108,13 +109,16 @@ async function buildContext(
     observeVerify: (s) => metrics.verifySeconds.observe(s),
     ...(init.clock ? { clock: init.clock } : {}),
   });
-  const extensionContext: ContentExtensionContext = {
-    publicUrl,
-    verifyToken: (token, path) => auth.identify(token, path),
-  };
+  const extensionContext: ContentExtensionContext = { publicUrl };
   const extensions = await Promise.all(
     init.extensions.map((e) => (typeof e === 'function' ? e(extensionContext) : e)),
   );
+  for (const ext of extensions) {
+    // A wiring mistake, not input: an unreserved path under the prefix could never be reached.
+    if (!mayExtensionServe(ext.path)) {
+      throw new TypeError(`content extension path ${ext.path} is under the reserved prefix`);
+    }
+  }
   const root = config.root;
   const listenersUp = init.listenersUp ?? (() => true);
   return {

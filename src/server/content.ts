@@ -1,25 +1,28 @@
 /**
  * The content listener's request handler (plain node:http for speed). Order matters for what
  * a refusal may reveal: URL length → reserved routes → extensions → method → pure path check
- * → token → only then the disk or the upstream. Nothing about a file is observable before the
- * token verifies.
+ * → token → only then the disk or the upstream. Method, path and token go through the one
+ * pipeline (admission.ts) that forward-auth and the extensions use too. Nothing about a file is
+ * observable before the token verifies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContentExtension, ExtensionOutcome } from '../contracts/content-extension.js';
 import { checkRequestPath, type PathCheck } from '../http/path.js';
-import type { AuthResult } from './auth.js';
+import { matchReserved, RESERVED_PREFIX, type ReservedMatch } from '../http/reserved.js';
+import { type Admitted, admit, authorizationOf } from './admission.js';
 import { type ContentContext, type RequestRecord, trackRequest } from './context.js';
+import { extensionAt, extensionFor, runExtension } from './extension-route.js';
 import { serveFile } from './file-route.js';
 import { handleForwardAuth } from './forward-auth.js';
 import { memoize } from './lru.js';
 import { redactError } from './redact.js';
-import { COMMON_HEADERS, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
-
-/** Paths under this prefix belong to Portcullis itself, never to content. */
-export const RESERVED_PREFIX = '/_portcullis/';
+import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
 
 /** Paths already checked: devices ask for the same few files again and again. */
 const PATH_MEMO_MAX = 10_000;
+
+/** Second characters of every reserved path (`/_portcullis/`, the `/.portcullis/` alias). */
+const UNDERSCORE = 0x5f;
+const DOT = 0x2e;
 
 /** Builds the `(req, res)` handler of the content listener. */
 export function createContentHandler(
@@ -61,52 +64,20 @@ function route(
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
-  if (rawPath.startsWith(RESERVED_PREFIX)) return reserved(ctx, req, res, rec, rawPath);
-  const claims = (ext: ContentExtension) =>
-    ext.prefix === undefined || rawPath.startsWith(ext.prefix);
-  if (ctx.extensions.some(claims)) {
-    // Extensions (JWKS, device manifests, …) write their own headers; the content listener's
-    // common ones (nosniff, sandboxing CSP) are set first so no extension can forget them.
-    for (const name in COMMON_HEADERS) res.setHeader(name, COMMON_HEADERS[name]!);
-    const report = (r: ExtensionOutcome) => recordExtension(ctx, rec, r);
-    return tryExtensions(ctx.extensions.filter(claims), req, res, rawPath, report).then(
-      (handled) => {
-        if (handled) {
-          if (!rec.audited) rec.outcome = 'EXTENSION';
-        } else return content(ctx, req, res, rec, checkPath(rawPath), query);
-      },
-    );
+  const second = rawPath.charCodeAt(1);
+  if (second === UNDERSCORE || second === DOT) {
+    const match = matchReserved(rawPath);
+    if (match !== null) return reserved(ctx, req, res, rec, match, query);
+    if (rawPath.startsWith(RESERVED_PREFIX)) return notFound(req, res, rec);
+  }
+  if (ctx.extensions.length > 0) {
+    const found = extensionAt(ctx.extensions, rawPath);
+    if (found !== null) return runExtension(ctx, req, res, rec, found, query);
   }
   return content(ctx, req, res, rec, checkPath(rawPath), query);
 }
 
-async function tryExtensions(
-  extensions: ContentExtension[],
-  req: IncomingMessage,
-  res: ServerResponse,
-  rawPath: string,
-  report: (r: ExtensionOutcome) => void,
-): Promise<boolean> {
-  for (const ext of extensions) if (await ext.handle(req, res, rawPath, report)) return true;
-  return false;
-}
-
-/** An extension's report becomes the request's record: audited, counted and logged like a download. */
-function recordExtension(ctx: ContentContext, rec: RequestRecord, r: ExtensionOutcome): void {
-  rec.audited = true;
-  rec.via = r.via;
-  rec.outcome = r.outcome;
-  rec.path = r.path;
-  if (r.identity) {
-    rec.fingerprint = r.identity.fingerprint;
-    if (r.identity.keyLabel !== undefined) rec.keyLabel = r.identity.keyLabel;
-    if (r.identity.kid !== undefined) rec.kid = r.identity.kid;
-  } else if (r.refusedToken) {
-    rec.fingerprint = ctx.auth.fingerprint(r.refusedToken);
-  }
-}
-
-/** A content request: method, path, token, then the file or the upstream. */
+/** A content request: method, path, token (the pipeline), then the file or the upstream. */
 function content(
   ctx: ContentContext,
   req: IncomingMessage,
@@ -117,48 +88,31 @@ function content(
 ): void | Promise<void> {
   rec.audited = true;
   rec.via = ctx.proxy ? 'proxy' : 'file';
-  if (rec.method !== 'GET' && rec.method !== 'HEAD') {
-    rec.outcome = 'METHOD_NOT_ALLOWED';
-    sendRefusal(res, req.method, serveRefusal('METHOD_NOT_ALLOWED', { allow: 'GET, HEAD' }));
-    return;
-  }
-  // The path check is pure (no disk), so refusing here reveals nothing about the content.
-  if (!checked.ok) {
-    rec.outcome = 'PATH_REJECTED';
-    sendRefusal(res, req.method, serveRefusal('PATH_REJECTED'));
-    return;
-  }
-  rec.path = checked.path;
-  const result = ctx.auth.authenticate({
+  const admitted = admit(ctx, res, req.method, rec, {
+    method: rec.method,
+    target: checked,
     query,
-    authorization: req.headers.authorization,
-    path: checked.path,
-    directory: checked.directory,
+    authorization: authorizationOf(req),
     isRange: rec.method === 'GET' && req.headers.range !== undefined,
+    resumable: true,
   });
-  if (result instanceof Promise) {
-    return result.then((r) => authorized(ctx, req, res, rec, checked, query, r));
+  if (admitted instanceof Promise) {
+    return admitted.then((a) => deliver(ctx, req, res, rec, checked, query, a));
   }
-  return authorized(ctx, req, res, rec, checked, query, result);
+  return deliver(ctx, req, res, rec, checked, query, admitted);
 }
 
-function authorized(
+function deliver(
   ctx: ContentContext,
   req: IncomingMessage,
   res: ServerResponse,
   rec: RequestRecord,
-  checked: PathCheck & { ok: true },
+  checked: PathCheck,
   query: string,
-  result: AuthResult,
+  admitted: Admitted | null,
 ): void | Promise<void> {
-  if (result.fingerprint !== undefined) rec.fingerprint = result.fingerprint;
-  if (!result.ok) {
-    rec.outcome = result.code;
-    sendRefusal(res, req.method, tokenRefusal(result.code));
-    return;
-  }
-  if (result.keyLabel !== undefined) rec.keyLabel = result.keyLabel;
-  if (result.kid !== undefined) rec.kid = result.kid;
+  // Not admitted: the pipeline has answered. (A failed path check is never admitted.)
+  if (admitted === null || !checked.ok) return;
   if (checked.directory) {
     rec.outcome = 'NOT_FOUND';
     sendRefusal(res, req.method, serveRefusal('NOT_FOUND'));
@@ -168,25 +122,36 @@ function authorized(
   return serveFile(ctx, req, res, rec, checked.segments, checked.path);
 }
 
+/** The reserved routes: the listener's own, and the extensions that serve a reserved path. */
 async function reserved(
   ctx: ContentContext,
   req: IncomingMessage,
   res: ServerResponse,
   rec: RequestRecord,
-  rawPath: string,
+  match: ReservedMatch,
+  query: string,
 ): Promise<void> {
-  const name = rawPath.slice(RESERVED_PREFIX.length);
-  if (name === 'auth') return handleForwardAuth(ctx, req, res, rec);
-  if (name === 'healthz') {
-    rec.outcome = 'HEALTH';
-    return sendJson(res, req.method, 200, { status: 'ok' });
+  switch (match.route.name) {
+    case 'auth':
+      return handleForwardAuth(ctx, req, res, rec);
+    case 'healthz':
+      rec.outcome = 'HEALTH';
+      return sendJson(res, req.method, 200, { status: 'ok' });
+    case 'readyz': {
+      const ready = ctx.keys.loaded && ctx.keys.ring.size > 0 && (await ctx.ready());
+      rec.outcome = ready ? 'READY' : 'NOT_READY';
+      if (!ready) return sendRefusal(res, req.method, serveRefusal('NOT_READY'));
+      return sendJson(res, req.method, 200, { status: 'ready', keys: ctx.keys.ring.size });
+    }
+    default: {
+      const found = extensionFor(ctx.extensions, match);
+      if (found === null) return notFound(req, res, rec);
+      return runExtension(ctx, req, res, rec, found, query);
+    }
   }
-  if (name === 'readyz') {
-    const ready = ctx.keys.loaded && ctx.keys.ring.size > 0 && (await ctx.ready());
-    rec.outcome = ready ? 'READY' : 'NOT_READY';
-    if (!ready) return sendRefusal(res, req.method, serveRefusal('NOT_READY'));
-    return sendJson(res, req.method, 200, { status: 'ready', keys: ctx.keys.ring.size });
-  }
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): void {
   rec.outcome = 'NOT_FOUND';
   sendRefusal(res, req.method, serveRefusal('NOT_FOUND'));
 }

@@ -9,7 +9,7 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { Authenticator } from './auth.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
-import type { KeyManager } from './keys.js';
+import type { KeyManager } from './listener-verifier.js';
 import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
 import { redactUrl } from './redact.js';
@@ -79,6 +79,7 @@ function finishRequest(
     ...(rec.fingerprint === undefined ? {} : { tokenFingerprint: rec.fingerprint }),
     ...(rec.keyLabel === undefined ? {} : { keyLabel: rec.keyLabel }),
     ...(rec.kid === undefined ? {} : { kid: rec.kid }),
+    ...(rec.configurationId === undefined ? {} : { configurationId: rec.configurationId }),
     ...(userAgent === undefined ? {} : { userAgent }),
   };
   try {

@@ -19,7 +19,7 @@ export const SERVE_ERRORS = defineErrors('serve', {
     status: 400,
     message: 'The request path is not allowed.',
     remedy:
-      'Use a plain path: no "..", encoded slashes or backslashes, NUL bytes, invalid UTF-8 or dot-segments.',
+      'Use a plain path: no "..", encoded slashes or backslashes, NUL bytes, invalid UTF-8, dot-segments, or paths under /_portcullis/ (reserved for Portcullis itself).',
   },
   METHOD_NOT_ALLOWED: {
     status: 405,

@@ -7,14 +7,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkRequestPath } from '../http/path.js';
+import { admit, authorizationOf } from './admission.js';
 import type { ContentContext, RequestRecord } from './context.js';
 import { readOriginalRequest } from './forward-auth-front.js';
-import { sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+import { sendRefusal, serveRefusal } from './respond.js';
 
 /** Handles one forward-auth request. */
 export async function handleForwardAuth(
@@ -40,44 +36,27 @@ export async function handleForwardAuth(
   }
   const { uri, method } = original;
   rec.method = method;
-  if (method !== 'GET' && method !== 'HEAD') {
-    rec.outcome = 'METHOD_NOT_ALLOWED';
-    sendRefusal(res, req.method, serveRefusal('METHOD_NOT_ALLOWED', {}, 403));
-    return;
-  }
   const q = uri.indexOf('?');
   const rawPath = q < 0 ? uri : uri.slice(0, q);
-  const query = q < 0 ? '' : uri.slice(q + 1);
-  const checked = checkRequestPath(rawPath);
-  if (!checked.ok) {
-    rec.outcome = 'PATH_REJECTED';
-    sendRefusal(res, req.method, serveRefusal('PATH_REJECTED', {}, 403));
-    return;
-  }
-  rec.path = checked.path;
-  const result = await ctx.auth.authenticate({
-    query,
-    authorization: header(req, 'authorization'),
-    path: checked.path,
-    directory: checked.directory,
-    isRange: method === 'GET' && header(req, 'range') !== undefined,
+  // The same pipeline as a download of that URI; refusals other than the token's answer 403.
+  const admitted = await admit(ctx, res, req.method, rec, {
+    method,
+    target: checkRequestPath(rawPath),
+    query: q < 0 ? '' : uri.slice(q + 1),
+    authorization: authorizationOf(req),
+    isRange: method === 'GET' && req.headers.range !== undefined,
+    resumable: true,
+    denyStatus: 403,
   });
-  if (result.fingerprint !== undefined) rec.fingerprint = result.fingerprint;
-  if (!result.ok) {
-    rec.outcome = result.code;
-    sendRefusal(res, req.method, tokenRefusal(result.code));
-    return;
-  }
-  if (result.keyLabel !== undefined) rec.keyLabel = result.keyLabel;
-  if (result.kid !== undefined) rec.kid = result.kid;
+  if (admitted === null) return;
   rec.outcome = 'OK';
   const headers: Record<string, string> = {
     'cache-control': 'no-store',
-    'x-portcullis-token-fingerprint': result.fingerprint,
+    'x-portcullis-token-fingerprint': admitted.fingerprint,
   };
-  if (result.kid !== undefined) headers['x-portcullis-kid'] = result.kid;
-  if (result.keyLabel !== undefined)
-    headers['x-portcullis-key-label'] = encodeURIComponent(result.keyLabel);
+  if (admitted.kid !== undefined) headers['x-portcullis-kid'] = admitted.kid;
+  if (admitted.keyLabel !== undefined)
+    headers['x-portcullis-key-label'] = encodeURIComponent(admitted.keyLabel);
   res.writeHead(204, headers);
   res.end();
 }

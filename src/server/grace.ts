@@ -13,6 +13,7 @@ export interface GraceEntry {
   exp: number;
   keyLabel?: string;
   kid?: string;
+  configurationId?: string;
 }
 
 /** Where grace entries live: in-process, or in the cluster primary behind IPC. */

@@ -18,6 +18,7 @@ import {
   isActiveContentType,
 } from '../http/content-type.js';
 import { DOWNLOAD_CACHE_CONTROL } from '../http/plan.js';
+import { stripTokenParams } from '../token/request-token.js';
 import type { ServeMetrics } from './metrics.js';
 import { redactError } from './redact.js';
 import type { RequestRecord } from './request-record.js';
@@ -44,24 +45,6 @@ export const FORWARDED_RESPONSE_HEADERS = [
   'content-disposition',
 ];
 const PASSED_STATUSES = new Set([200, 206, 304]);
-
-/** Removes every `token` parameter from a raw query string, keeping the rest byte-for-byte. */
-export function stripTokenParam(query: string): string {
-  if (query === '') return '';
-  return query
-    .split('&')
-    .filter((pair) => {
-      const name = pair.split('=', 1)[0] ?? '';
-      let decoded = name;
-      try {
-        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        // undecodable names are kept verbatim; they cannot be "token"
-      }
-      return decoded !== 'token';
-    })
-    .join('&');
-}
 
 /**
  * The upstream chooses the type, so the same rule as for files is applied to what it says: a
@@ -98,7 +81,7 @@ export class UpstreamProxy {
     const url = new URL(this.#base.href);
     const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     url.pathname = `${basePath}/${segments.map(encodeURIComponent).join('/')}`;
-    const rest = stripTokenParam(query);
+    const rest = stripTokenParams(query);
     url.search = rest === '' ? '' : `?${rest}`;
     return url;
   }

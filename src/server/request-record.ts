@@ -18,4 +18,5 @@ export interface RequestRecord {
   fingerprint?: string;
   keyLabel?: string;
   kid?: string;
+  configurationId?: string;
 }

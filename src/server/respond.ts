@@ -74,3 +74,31 @@ export function sendRefusal(
   res.writeHead(refusal.status, refusal.headers);
   res.end(method === 'HEAD' ? undefined : refusal.body);
 }
+
+/** A planned answer (a content extension's): status, headers, body or none. */
+export interface PlannedResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: string | Uint8Array | null;
+}
+
+/**
+ * Writes a planned answer with the listener's common headers (which a plan cannot drop) and its
+ * Content-Length; HEAD gets the headers only.
+ */
+export function sendPlanned(
+  res: ServerResponse,
+  method: string | undefined,
+  plan: PlannedResponse,
+): void {
+  const headers: Record<string, string> = { ...plan.headers, ...COMMON_HEADERS };
+  if (plan.body === null) {
+    res.writeHead(plan.status, headers);
+    res.end();
+    return;
+  }
+  const body = typeof plan.body === 'string' ? Buffer.from(plan.body) : plan.body;
+  headers['content-length'] = String(body.byteLength);
+  res.writeHead(plan.status, headers);
+  res.end(method === 'HEAD' ? undefined : body);
+}

@@ -7,7 +7,6 @@
  * Flushes every `flushMs`, as soon as a batch is full, and on close.
  */
 import type { AuditSink } from '../contracts/audit-sink.js';
-import type { DownloadEvent } from '../contracts/download-event.js';
 import { aggregateKey, capEvent } from './audit-policy.js';
 import { StoreError } from './errors.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -27,8 +26,6 @@ export interface StoreAuditSinkOptions {
   /** Most events held in memory. Default 10 000. */
   maxQueue?: number;
   logger?: SinkLogger;
-  /** Attribution of an event to a configuration; default: `keyLabel` when it is a UUID. */
-  configurationIdOf?: (event: DownloadEvent) => string | null;
 }
 
 /** The sink plus its counters and an explicit flush (for tests and shutdown). */
@@ -45,10 +42,6 @@ export interface StoreAuditSink extends AuditSink {
 const requestsIn = (entries: readonly AuditEventInput[]): number =>
   entries.reduce((n, e) => n + (e.count ?? 1), 0);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const defaultConfigurationIdOf = (e: DownloadEvent): string | null =>
-  e.keyLabel && UUID.test(e.keyLabel) ? e.keyLabel : null;
-
 /**
  * Creates a batched, bounded audit sink over `store.audit.insert`.
  * @example const sink = storeAuditSink(store, { logger }); sink.record(event); await sink.close();
@@ -57,7 +50,6 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
   const batchSize = opts.batchSize ?? 200;
   const flushMs = opts.flushMs ?? 1000;
   const queue = new RingBuffer<AuditEventInput>(opts.maxQueue ?? 10_000);
-  const attribute = opts.configurationIdOf ?? defaultConfigurationIdOf;
   // Queued aggregate entries by key; an entry leaves the map when it leaves the queue.
   const waiting = new Map<string, AuditEventInput>();
   const forget = (entry: AuditEventInput): void => {
@@ -160,7 +152,9 @@ export function storeAuditSink(store: Store, opts: StoreAuditSinkOptions = {}): 
     record(event) {
       try {
         if (closed) return drop(1, 'sink closed');
-        enqueue(capEvent({ ...event, configurationId: attribute(event) }));
+        // Attributed by the verifying key's configuration id, carried as a field from the key
+        // source (src/store/key-source.ts); a key file's label never makes an attribution.
+        enqueue(capEvent({ ...event, configurationId: event.configurationId ?? null }));
         schedule(queue.size >= batchSize ? 0 : flushMs);
       } catch {
         // record must never throw into the request path.

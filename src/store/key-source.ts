@@ -1,6 +1,6 @@
 /**
  * A KeySource over the store's JWT configurations: the public keys of enabled configurations,
- * labelled with the configuration id. `watch` polls `configurations.generation()` — one tiny
+ * each carrying its configuration id (as `configurationId`, and as the label people see). `watch` polls `configurations.generation()` — one tiny
  * query — so enabling, disabling or rotating in the console (or another process) takes effect
  * within one poll interval without restarting serve.
  */
@@ -37,6 +37,7 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
             alg: 'RS256',
             key: createPublicKey(c.publicKeyPem),
             label: c.id,
+            configurationId: c.id,
           });
         } catch (err) {
           // Skip (fail closed for this key only): one damaged record must not freeze the ring,

@@ -82,7 +82,7 @@ export type RequiredClaims = Record<string, string | string[]>;
  * `count` > 1 once a second request joins it, keeps the first request's (capped) details as a
  * sample, and `lastTime` is the newest request it counts.
  */
-export interface AuditEventRecord extends DownloadEvent {
+export interface AuditEventRecord extends Omit<DownloadEvent, 'configurationId'> {
   id: number;
   configurationId: string | null;
   /** Requests this row stands for: 1 for a full row, >= 1 for an aggregated one. */
@@ -97,7 +97,7 @@ export interface AuditEventRecord extends DownloadEvent {
  * Audit input: a download event, optionally attributed to a configuration. `count` and
  * `lastTime` let a sink hand over several anonymous refusals it already coalesced.
  */
-export type AuditEventInput = DownloadEvent & {
+export type AuditEventInput = Omit<DownloadEvent, 'configurationId'> & {
   configurationId?: string | null;
   /** Requests this input stands for; default 1. Only anonymous refusals may exceed 1. */
   count?: number;

@@ -42,6 +42,13 @@ export {
   SUPPORTED_ALGORITHMS,
   type VerifyOptions,
 } from './policy.js';
+export {
+  bearerToken,
+  queryTokens,
+  requestToken,
+  stripTokenParams,
+  TOKEN_PARAM,
+} from './request-token.js';
 export { buildSigningInput, MIN_RSA_SIGNING_BITS, type SignOptions } from './sign-input.js';
 export { addTokenToUrl, extractToken } from './url.js';
 export {

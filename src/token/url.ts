@@ -3,6 +3,7 @@
  * to the content URL; the CLI accepts either a bare token or such a URL.
  */
 import { TokenError } from './errors.js';
+import { queryTokens, stripTokenParams, TOKEN_PARAM } from './request-token.js';
 
 /**
  * Returns the token from a bare token or a URL carrying `token=`.
@@ -20,21 +21,12 @@ export function extractToken(tokenOrUrl: string): string {
   } catch {
     throw new TokenError('TOKEN_MALFORMED', 'The URL could not be parsed.');
   }
-  const tokens = url.searchParams.getAll('token');
+  const tokens = queryTokens(url.search.slice(1));
   if (tokens.length === 0 || tokens[0] === '') throw new TokenError('TOKEN_MISSING');
   if (tokens.length > 1) {
     throw new TokenError('TOKEN_MALFORMED', 'The URL carries more than one token parameter.');
   }
   return tokens[0]!;
-}
-
-function isTokenParam(part: string): boolean {
-  const name = part.split('=', 1)[0]!;
-  try {
-    return decodeURIComponent(name.replace(/\+/g, ' ')) === 'token';
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -51,7 +43,9 @@ export function addTokenToUrl(url: string, token: string): string {
   const queryAt = beforeHash.indexOf('?');
   const base = queryAt >= 0 ? beforeHash.slice(0, queryAt) : beforeHash;
   const query = queryAt >= 0 ? beforeHash.slice(queryAt + 1) : '';
-  const kept = query.split('&').filter((part) => part !== '' && !isTokenParam(part));
-  kept.push(`token=${encodeURIComponent(token)}`);
+  const kept = stripTokenParams(query)
+    .split('&')
+    .filter((part) => part !== '');
+  kept.push(`${TOKEN_PARAM}=${encodeURIComponent(token)}`);
   return `${base}?${kept.join('&')}${fragment}`;
 }

@@ -137,9 +137,9 @@ describe('contentManifestExtension', () => {
     // Jamf's tokens open any path; Portcullis' own would be refused for another file (below).
     const token = await jamfToken();
     events.length = 0;
-    const missing = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist?token=${token}`);
+    const missing = await fetch(`${base}/_portcullis/manifest/mac/Nope.pkg.plist?token=${token}`);
     expect(missing.status).toBe(404);
-    const noToken = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist`);
+    const noToken = await fetch(`${base}/_portcullis/manifest/mac/Nope.pkg.plist`);
     expect(noToken.status).toBe(401);
     await eventually(() => events.length >= 2);
     expect(events[0]).toMatchObject({
@@ -147,7 +147,12 @@ describe('contentManifestExtension', () => {
       outcome: 'NOT_FOUND',
       path: '/mac/Nope.pkg',
     });
-    expect(events[1]).toMatchObject({ via: 'manifest', outcome: 'TOKEN_MISSING', path: '-' });
+    // Recorded like a download: the path the request names, even when the token is missing.
+    expect(events[1]).toMatchObject({
+      via: 'manifest',
+      outcome: 'TOKEN_MISSING',
+      path: '/mac/Nope.pkg',
+    });
   });
 
   it('refuses a token minted for one file on the manifest of another; Jamf tokens open both', async () => {
@@ -165,11 +170,11 @@ describe('contentManifestExtension', () => {
     const base = (await listener('https://dist.example.test')).url;
     const bound = manifestUrl.searchParams.get('token') ?? '';
     events.length = 0;
-    const other = await fetch(`${base}/.portcullis/manifest/mac/Other.pkg.plist?token=${bound}`);
+    const other = await fetch(`${base}/_portcullis/manifest/mac/Other.pkg.plist?token=${bound}`);
     expect(other.status).toBe(401);
     expect(await other.json()).toMatchObject({ code: 'TOKEN_PATH_MISMATCH' });
     // Refused before the catalog is consulted: a missing file answers exactly the same.
-    const missing = await fetch(`${base}/.portcullis/manifest/mac/Nope.pkg.plist?token=${bound}`);
+    const missing = await fetch(`${base}/_portcullis/manifest/mac/Nope.pkg.plist?token=${bound}`);
     expect(missing.status).toBe(401);
     expect((await missing.json()).code).toBe('TOKEN_PATH_MISMATCH');
     await eventually(() => events.length >= 2);
@@ -178,9 +183,40 @@ describe('contentManifestExtension', () => {
     expect(own.status).toBe(200);
     const jamf = await jamfToken();
     for (const name of ['Agent', 'Other']) {
-      const res = await fetch(`${base}/.portcullis/manifest/mac/${name}.pkg.plist?token=${jamf}`);
+      const res = await fetch(`${base}/_portcullis/manifest/mac/${name}.pkg.plist?token=${jamf}`);
       expect(res.status, name).toBe(200);
     }
+  });
+
+  it('keeps answering manifest links handed out under the deprecated /.portcullis/ prefix', async () => {
+    const base = (await listener('https://dist.example.test')).url;
+    expect(manifestUrl.pathname.startsWith('/_portcullis/manifest/')).toBe(true);
+    const legacy = manifestUrl.pathname.replace('/_portcullis/', '/.portcullis/');
+    const res = await fetch(`${base}${legacy}${manifestUrl.search}`);
+    expect(res.status).toBe(200);
+    const current = await fetch(`${base}${manifestUrl.pathname}${manifestUrl.search}`);
+    expect(await res.text()).toBe(await current.text());
+    // Refusals are the listener's, identical under both spellings.
+    const a = await fetch(`${base}${legacy}`);
+    const b = await fetch(`${base}${manifestUrl.pathname}`);
+    expect(a.status).toBe(401);
+    expect(await a.text()).toBe(await b.text());
+    // Only the manifest route has an alias; the rest of /.portcullis/ is a dot path, never content.
+    const token = manifestUrl.searchParams.get('token') ?? '';
+    const other = await fetch(`${base}/.portcullis/healthz?token=${token}`);
+    expect(other.status).toBe(400);
+  });
+
+  it('refuses a manifest request carrying two tokens, or one in the query and one as Bearer', async () => {
+    const base = (await listener()).url;
+    const token = manifestUrl.searchParams.get('token') ?? '';
+    const two = await fetch(`${base}${manifestUrl.pathname}?token=${token}&%74oken=${token}`);
+    expect(two.status).toBe(401);
+    expect(((await two.json()) as { code: string }).code).toBe('TOKEN_MALFORMED');
+    const both = await fetch(`${base}${manifestUrl.pathname}?token=${token}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await both.json()) as { code: string }).code).toBe('TOKEN_MALFORMED');
   });
 
   it('without --public-url builds the package URL from the listener, not from Host', async () => {

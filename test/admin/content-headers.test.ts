@@ -153,11 +153,11 @@ describe('content responses cannot run script (issue 10 §8)', () => {
   });
 
   it('sandboxes the device manifest route, its refusals included', async () => {
-    const ok = await fetch(`${server.url}/.portcullis/manifest/apps/App.ipa.plist?token=${token}`);
+    const ok = await fetch(`${server.url}/_portcullis/manifest/apps/App.ipa.plist?token=${token}`);
     expect(ok.status).toBe(200);
     expectSandboxed(ok);
     expect(ok.headers.get('content-type')).toMatch(/^application\/xml/);
-    const refused = await fetch(`${server.url}/.portcullis/manifest/apps/App.ipa.plist`);
+    const refused = await fetch(`${server.url}/_portcullis/manifest/apps/App.ipa.plist`);
     expect(refused.status).toBe(401);
     expectSandboxed(refused);
   });
@@ -165,7 +165,7 @@ describe('content responses cannot run script (issue 10 §8)', () => {
 
 describe('metadata XML 1.0 forbids (issue 10 §9)', () => {
   it('the device manifest route answers a well-formed manifest, forbidden characters replaced', async () => {
-    const res = await fetch(`${server.url}/.portcullis/manifest/apps/App.ipa.plist?token=${token}`);
+    const res = await fetch(`${server.url}/_portcullis/manifest/apps/App.ipa.plist?token=${token}`);
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toContain(`<string>App${'\uFFFD'.repeat(6)}</string>`);

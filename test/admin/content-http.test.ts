@@ -11,13 +11,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
 import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { createManifestExtension } from '../../src/catalog/manifest-extension.js';
 import { probeRunner } from '../../src/probe/runner.js';
-import { KeyManager } from '../../src/server/keys.js';
 import { storeKeySource } from '../../src/store/key-source.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -33,7 +31,6 @@ let adminUrl: string;
 let auth: Record<string, string>;
 let configId: string;
 let files: Fixtures;
-let keys: KeyManager;
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -52,7 +49,6 @@ beforeAll(async () => {
   mkdirSync(root);
   store = openSqliteStore({ dataDir: dir });
   const keySource = storeKeySource(store, { pollMs: 50 });
-  keys = new KeyManager(keySource, {}, pino({ level: 'silent' }), 10);
   let base = '';
   server = await startServer({
     root,
@@ -62,16 +58,7 @@ beforeAll(async () => {
     admin: false,
     workers: 1,
     logLevel: 'silent',
-    contentExtensions: [
-      createManifestExtension({
-        store,
-        publicUrl: () => base,
-        verifyToken: (t) => {
-          keys.verifier.verify(t);
-          return true;
-        },
-      }),
-    ],
+    contentExtensions: [createManifestExtension({ store, publicUrl: () => base })],
   });
   base = server.url;
   app = await buildAdminApp({
@@ -91,7 +78,6 @@ beforeAll(async () => {
   });
   expect(res.status).toBe(201);
   configId = ((await res.json()) as { id: string }).id;
-  await keys.reload();
   await until(
     async () => (await fetch(`${server.url}/_portcullis/readyz`)).status === 200,
     'keys on the content listener',
@@ -99,7 +85,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  keys?.stop();
   await app?.close();
   await server?.close();
   await store?.close();
@@ -167,8 +152,8 @@ describe('round trip', () => {
   });
 
   it('refuses manifests without a valid token before revealing whether the content exists', async () => {
-    const bare = `${server.url}/.portcullis/manifest/apps/Field%20Kit.ipa.plist`;
-    const missing = `${server.url}/.portcullis/manifest/apps/Nope.ipa.plist`;
+    const bare = `${server.url}/_portcullis/manifest/apps/Field%20Kit.ipa.plist`;
+    const missing = `${server.url}/_portcullis/manifest/apps/Nope.ipa.plist`;
     for (const url of [
       bare,
       missing,

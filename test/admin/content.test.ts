@@ -264,7 +264,7 @@ describe('listing and install helpers', () => {
       /^https:\/\/dist\.example\.test\/apps\/Field%20Kit\.ipa\?token=[\w-]+\.[\w-]+\.[\w-]+$/,
     );
     expect(links.manifestUrl).toMatch(
-      /^https:\/\/dist\.example\.test\/\.portcullis\/manifest\/apps\/Field%20Kit\.ipa\.plist\?token=/,
+      /^https:\/\/dist\.example\.test\/_portcullis\/manifest\/apps\/Field%20Kit\.ipa\.plist\?token=/,
     );
     expect(links.itmsServicesUrl).toBe(
       `itms-services://?action=download-manifest&url=${encodeURIComponent(links.manifestUrl)}`,
@@ -285,7 +285,7 @@ describe('listing and install helpers', () => {
     const cmd = pythonParse(res.body) as { Command: Record<string, unknown>; CommandUUID: string };
     expect(cmd.Command).toMatchObject({ RequestType: 'InstallApplication', ManagementFlags: 1 });
     expect(String(cmd.Command.ManifestURL)).toMatch(
-      /^https:\/\/dist\.example\.test\/\.portcullis\/manifest\//,
+      /^https:\/\/dist\.example\.test\/_portcullis\/manifest\//,
     );
     const wrong = await fx.app.inject({
       method: 'GET',

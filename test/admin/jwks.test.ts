@@ -1,41 +1,43 @@
 /**
- * The JWKS content extension over a real HTTP server: enabled configurations only, caching
- * headers, conditional requests, HEAD, other methods refused, other paths left alone.
+ * The JWKS content extension on the real content listener: enabled configurations only, caching
+ * headers, conditional requests, HEAD, other methods refused in the listener's one refusal
+ * shape, and paths next to it left to the listener's own rules.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWKS_PATH, jwksExtension } from '../../src/admin/jwks-extension.js';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
+import { storeKeySource } from '../../src/store/key-source.js';
 import { type AdminFixture, addAccount, adminFixture, bearer, login } from './helpers.js';
 
 let fx: AdminFixture;
-let server: Server;
+let server: RunningServer;
 let base: string;
 let token: string;
+const root = mkdtempSync(join(tmpdir(), 'portcullis-jwks-'));
 
 beforeAll(async () => {
   fx = await adminFixture();
   await addAccount(fx.store, 'alice', 'admin');
   token = await login(fx.app, 'alice');
-  const ext = jwksExtension(fx.store);
-  server = createServer(async (req, res) => {
-    const handled = await ext.handle(
-      req,
-      res,
-      new URL(req.url ?? '/', 'http://x').pathname,
-      () => {},
-    );
-    if (!handled) res.writeHead(418).end('not mine');
+  server = await startServer({
+    root,
+    keySource: storeKeySource(fx.store),
+    contentExtensions: [jwksExtension(fx.store)],
+    host: '127.0.0.1',
+    port: 0,
+    admin: false,
+    workers: 1,
+    logLevel: 'silent',
   });
-  base = await new Promise((r) =>
-    server.listen(0, '127.0.0.1', () =>
-      r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
+  base = server.url;
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await fx.close();
+  await server?.close();
+  await fx?.close();
 });
 
 async function create(displayName: string, enabled: boolean): Promise<{ id: string; kid: string }> {
@@ -81,6 +83,14 @@ describe('/.well-known/jwks.json', () => {
     const post = await fetch(`${base}${JWKS_PATH}`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
-    expect((await fetch(`${base}/.well-known/jwks.json.bak`)).status).toBe(418);
+    expect(await post.json()).toEqual({
+      error: 'method_not_allowed',
+      code: 'METHOD_NOT_ALLOWED',
+      message: 'Only GET and HEAD are allowed.',
+    });
+    // Not the extension's: the listener's dotfile rule refuses it like any content path.
+    const next = await fetch(`${base}/.well-known/jwks.json.bak`);
+    expect(next.status).toBe(400);
+    expect(((await next.json()) as { code: string }).code).toBe('PATH_REJECTED');
   });
 });

@@ -14,6 +14,7 @@ let adminCtx: AdminContext | null = null;
 const events: DownloadEvent[] = [];
 let sinkClosed = false;
 const prefixedAsked: string[] = [];
+const guardedPlanned: Array<string | null> = [];
 
 beforeAll(async () => {
   key = makeKey();
@@ -22,7 +23,9 @@ beforeAll(async () => {
   server = await startQuiet({
     root: dir,
     keySource: {
-      load: async () => [{ key: key.publicKey, kid: 'kid-1', label: 'config-42' }],
+      load: async () => [
+        { key: key.publicKey, kid: 'kid-1', label: 'config-42', configurationId: 'cfg-42' },
+      ],
       describe: () => 'k',
     },
     auditSink: {
@@ -41,22 +44,39 @@ beforeAll(async () => {
     ],
     contentExtensions: [
       {
-        prefix: '/.portcullis/probe-ext/',
-        handle(req, res, pathname) {
-          prefixedAsked.push(pathname);
-          res.writeHead(200, { 'content-type': 'text/plain' });
-          res.end(req.method === 'HEAD' ? undefined : 'ext');
-          return true;
+        path: '/.well-known/probe-ext/',
+        token: 'none',
+        plan({ rest }) {
+          prefixedAsked.push(rest);
+          return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ext' };
         },
       },
       () => ({
-        handle(_req, res, pathname) {
-          if (pathname !== '/.well-known/jwks.json') return false;
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"keys":[]}');
-          return true;
-        },
+        path: '/.well-known/jwks.json',
+        token: 'none',
+        plan: () => ({
+          status: 200,
+          // A plan cannot weaken the listener's common headers.
+          headers: { 'content-type': 'application/json', 'x-content-type-options': 'sniff' },
+          body: '{"keys":[]}',
+        }),
       }),
+      {
+        path: '/.well-known/guarded/',
+        token: 'required',
+        via: 'manifest',
+        subject: (rest) =>
+          rest === 'App.ipa.txt' || rest === 'Gone.ipa.txt' ? `/${rest.slice(0, -4)}` : null,
+        plan({ subject, token }) {
+          guardedPlanned.push(subject);
+          if (subject !== '/App.ipa' || token === undefined) return { refuse: 'NOT_FOUND' };
+          return {
+            status: 200,
+            headers: { 'content-type': 'text/plain' },
+            body: `for ${token.identity.configurationId}`,
+          };
+        },
+      },
     ],
   });
 });
@@ -78,6 +98,7 @@ describe('extensions', () => {
     const res = await fetch(`${server.url}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ keys: [] });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     // …but the dotfile rule still protects content paths nobody claimed.
     expect((await fetch(`${server.url}/.well-known/other?token=${sign(key)}`)).status).toBe(400);
   });
@@ -87,9 +108,78 @@ describe('extensions', () => {
     await (await fetch(`${server.url}/App.ipa?token=${sign(key)}`)).arrayBuffer();
     await (await fetch(`${server.url}/.well-known/jwks.json`)).arrayBuffer();
     expect(prefixedAsked).toEqual([]);
-    const res = await fetch(`${server.url}/.portcullis/probe-ext/x`);
+    const res = await fetch(`${server.url}/.well-known/probe-ext/x`);
     expect(await res.text()).toBe('ext');
-    expect(prefixedAsked).toEqual(['/.portcullis/probe-ext/x']);
+    expect(prefixedAsked).toEqual(['x']);
+  });
+
+  it('refuses to start with an extension under the reserved prefix that is no reserved route', async () => {
+    await expect(
+      startQuiet({
+        root: dir,
+        admin: false,
+        keySource: { load: async () => [{ key: key.publicKey }], describe: () => 'k' },
+        contentExtensions: [
+          { path: '/_portcullis/mine/', token: 'none', plan: () => ({ refuse: 'NOT_FOUND' }) },
+        ],
+      }),
+    ).rejects.toThrow(/reserved prefix/);
+  });
+
+  it('refuses for a token-guarded extension exactly as for a download, before it plans', async () => {
+    guardedPlanned.length = 0;
+    const pairs: Array<[string, string, RequestInit?]> = [
+      ['/.well-known/guarded/App.ipa.txt', '/App.ipa'],
+      ['/.well-known/guarded/App.ipa.txt?token=x.y.z', '/App.ipa?token=x.y.z'],
+      [
+        `/.well-known/guarded/App.ipa.txt?token=${sign(key)}&token=x`,
+        `/App.ipa?token=${sign(key)}&token=x`,
+      ],
+      [
+        `/.well-known/guarded/App.ipa.txt?token=${sign(key)}`,
+        `/App.ipa?token=${sign(key)}`,
+        { method: 'POST' },
+      ],
+      [
+        `/.well-known/guarded/App.ipa.txt?token=${sign(key, { claims: { path: '/Other.ipa' } })}`,
+        `/App.ipa?token=${sign(key, { claims: { path: '/Other.ipa' } })}`,
+      ],
+    ];
+    for (const [guarded, download, init] of pairs) {
+      const a = await fetch(`${server.url}${guarded}`, init);
+      const b = await fetch(`${server.url}${download}`, init);
+      expect(a.status, guarded).toBe(b.status);
+      expect(await a.text(), guarded).toBe(await b.text());
+      expect(a.headers.get('www-authenticate')).toBe(b.headers.get('www-authenticate'));
+      expect(a.headers.get('allow')).toBe(b.headers.get('allow'));
+    }
+    expect(guardedPlanned).toEqual([]);
+    // A token bound to a file never opens a request that names none.
+    const none = await fetch(
+      `${server.url}/.well-known/guarded/x?token=${sign(key, { claims: { path: '/App.ipa' } })}`,
+    );
+    expect(((await none.json()) as { code: string }).code).toBe('TOKEN_PATH_MISMATCH');
+  });
+
+  it('hands a token-guarded extension the identity, and writes its planned refusal in the one shape', async () => {
+    events.length = 0;
+    const ok = await fetch(`${server.url}/.well-known/guarded/App.ipa.txt?token=${sign(key)}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('for cfg-42');
+    expect(ok.headers.get('content-security-policy')).toMatch(/sandbox/);
+    const gone = await fetch(`${server.url}/.well-known/guarded/Gone.ipa.txt?token=${sign(key)}`);
+    const missing = await fetch(`${server.url}/Gone.ipa?token=${sign(key)}`);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toBe(await missing.text());
+    await eventually(() => events.length >= 3);
+    expect(events[0]).toMatchObject({
+      via: 'manifest',
+      outcome: 'OK',
+      path: '/App.ipa',
+      keyLabel: 'config-42',
+      configurationId: 'cfg-42',
+    });
+    expect(events[1]).toMatchObject({ via: 'manifest', outcome: 'NOT_FOUND', path: '/Gone.ipa' });
   });
 });
 

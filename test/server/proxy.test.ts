@@ -2,7 +2,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/app/serve.js';
-import { stripTokenParam } from '../../src/server/proxy.js';
 import { makeKey, sign, startQuiet, type TestKey } from './serve-helpers.js';
 
 const BODY = Buffer.from('0123456789abcdefghij');
@@ -230,17 +229,5 @@ describe('proxy mode and client aborts', () => {
       const res = await fetch(`${server.url}/apps/App.ipa?token=${token}`);
       expect(Buffer.from(await res.arrayBuffer())).toEqual(BODY);
     }
-  });
-});
-
-describe('stripTokenParam', () => {
-  it.each([
-    ['token=abc', ''],
-    ['a=1&token=abc&b=2', 'a=1&b=2'],
-    ['%74oken=abc&b=%20', 'b=%20'],
-    ['tokens=1&mytoken=2', 'tokens=1&mytoken=2'],
-    ['', ''],
-  ])('%s → %s', (q, expected) => {
-    expect(stripTokenParam(q)).toBe(expected);
   });
 });

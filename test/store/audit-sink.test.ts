@@ -166,12 +166,16 @@ describe('storeAuditSink', () => {
     await sink.close();
   });
 
-  it('attributes events to a configuration when the key label is a configuration id', async () => {
+  it('attributes events to the configuration id the verifying key carries, never to a label', async () => {
     const sink = storeAuditSink(store);
     const id = '3f2b8c1e-0000-4000-8000-000000000001';
-    sink.record(downloadEvent({ keyLabel: id }));
+    sink.record(downloadEvent({ keyLabel: id, configurationId: id }));
     sink.record(downloadEvent({ keyLabel: 'jamf.pub' }));
+    // A key file may be named like a configuration id: its label attributes nothing.
+    sink.record(downloadEvent({ keyLabel: '3f2b8c1e-0000-4000-8000-000000000002' }));
     await sink.close();
     expect((await store.audit.query({ configurationId: id })).items).toHaveLength(1);
+    const lookalike = '3f2b8c1e-0000-4000-8000-000000000002';
+    expect((await store.audit.query({ configurationId: lookalike })).items).toHaveLength(0);
   });
 });

@@ -32,6 +32,8 @@ out.forged = await verify(input.forged).then(() => 'accepted', (err) => err.code
 out.signed = await t.signTokenAsync(await t.importRsaPrivateJwk(input.privateJwk), { now: input.now, kid: 'k1' });
 out.fingerprint = await t.tokenFingerprintAsync(input.token);
 out.extracted = t.extractToken('https://dp.example.com/App.ipa?token=' + input.token) === input.token;
+out.fromRequest = t.requestToken('a=1&to%6Ben=' + input.token, undefined, true) === input.token;
+out.stripped = t.stripTokenParams('a=1&%74oken=' + input.token + '&b=2');
 console.log(JSON.stringify(out));
 `;
 
@@ -76,6 +78,9 @@ describe('portcullis/token under a loader that forbids every Node.js built-in', 
     expect(out.label).toBe('jamf');
     expect(out.forged).toBe('SIGNATURE_INVALID');
     expect(out.extracted).toBe(true);
+    // The listener's token rules (src/token/request-token.ts) are built-in-free too.
+    expect(out.fromRequest).toBe(true);
+    expect(out.stripped).toBe('a=1&b=2');
     expect(out.fingerprint).toBe(tokenFingerprint(token));
     // RSASSA-PKCS1-v1_5 is deterministic: the WebCrypto signer matches node:crypto byte for byte.
     expect(out.signed).toBe(signToken(a.privateKey, { now: NOW, kid: 'k1' }));

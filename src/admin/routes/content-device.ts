@@ -1,8 +1,8 @@
 /**
- * Wires the catalog's device manifest route (`/.portcullis/manifest/<path>.plist?token=…`) into
- * the content listener for `serve --data`. Content extensions run before serve's own token
- * check, so the route verifies the token itself, through the listener (`ctx.verifyToken`): the
- * same key ring, claim rules and cache as downloads, and the fetch lands in the audit trail.
+ * Wires the catalog's device manifest route (`/_portcullis/manifest/<path>.plist?token=…`) into
+ * the content listener for `serve --data`. The listener verifies the token (same key ring,
+ * claim rules and cache as downloads, bound to the manifest's content path) before the route
+ * plans its answer, and the fetch lands in the audit trail.
  */
 import { createManifestExtension } from '../../catalog/manifest-extension.js';
 import type {
@@ -29,6 +29,5 @@ export function contentManifestExtension(
     createManifestExtension({
       store: opts.store,
       publicUrl: () => ctx.publicUrl(),
-      verifyToken: (token, path) => ctx.verifyToken(token, path),
     });
 }

@@ -1,0 +1,110 @@
+/**
+ * The one method → path → token pipeline of the content listener. Downloads (file and proxy),
+ * forward-auth and token-guarded content extensions all pass here, so every route refuses in the
+ * same order, with the same codes, in the same shape, and records the same facts. The order is
+ * what a refusal may reveal: method and path are pure checks of the URL, the token is checked
+ * next, and only an admitted request may reach the disk, the upstream or the catalog.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isReservedContentPath } from '../http/reserved.js';
+import type { AuthResult } from './auth.js';
+import type { ContentContext, RequestRecord } from './context.js';
+import { sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
+
+/** An admitted request's token identity (the token itself only for routes that hand it on). */
+export type Admitted = AuthResult & { ok: true };
+
+/** What the content is that a request asks for: a checked path, or none at all (null). */
+export type AdmissionTarget = { ok: true; path: string | null; directory: boolean } | { ok: false };
+
+/** One request as the pipeline sees it. */
+export interface AdmissionRequest {
+  /** The method being authorised (for forward-auth: the original request's). */
+  method: string;
+  /** The pure path check's result; `path: null` when the route names no content. */
+  target: AdmissionTarget;
+  /** The raw query (token parameters are read from it). */
+  query: string;
+  /** The Authorization header's value, or every value. */
+  authorization: string | readonly string[] | undefined;
+  /** A GET with a Range header. */
+  isRange: boolean;
+  /** Downloads start and continue resume grace; extensions never. */
+  resumable: boolean;
+  /**
+   * Status for refusals that are not token refusals. Forward-auth answers 403: nginx
+   * `auth_request` treats only 401 and 403 as "deny".
+   */
+  denyStatus?: 403;
+}
+
+/**
+ * Runs the pipeline. Returns the token's identity when the request may proceed; otherwise the
+ * refusal has been written (HEAD-aware, for `replyMethod`), `rec` says why, and null is returned.
+ * Synchronous unless resume grace has to be consulted.
+ */
+export function admit(
+  ctx: ContentContext,
+  res: ServerResponse,
+  replyMethod: string | undefined,
+  rec: RequestRecord,
+  req: AdmissionRequest,
+): Admitted | null | Promise<Admitted | null> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    rec.outcome = 'METHOD_NOT_ALLOWED';
+    const allow: Record<string, string> =
+      req.denyStatus === undefined ? { allow: 'GET, HEAD' } : {};
+    sendRefusal(res, replyMethod, serveRefusal('METHOD_NOT_ALLOWED', allow, req.denyStatus));
+    return null;
+  }
+  const { target } = req;
+  // Pure (no disk): refusing here reveals nothing about the content. Nothing under the reserved
+  // prefix is content, in any spelling that decodes to it.
+  if (!target.ok || (target.path !== null && isReservedContentPath(target.path))) {
+    rec.outcome = 'PATH_REJECTED';
+    sendRefusal(res, replyMethod, serveRefusal('PATH_REJECTED', {}, req.denyStatus));
+    return null;
+  }
+  if (target.path !== null) rec.path = target.path;
+  const result = ctx.auth.authenticate({
+    query: req.query,
+    authorization: req.authorization,
+    path: target.path,
+    directory: target.directory,
+    isRange: req.isRange,
+    resumable: req.resumable,
+  });
+  if (result instanceof Promise) return result.then((r) => settle(res, replyMethod, rec, r));
+  return settle(res, replyMethod, rec, result);
+}
+
+/** Records the token's identity (or refusal) and writes a token refusal. */
+function settle(
+  res: ServerResponse,
+  replyMethod: string | undefined,
+  rec: RequestRecord,
+  result: AuthResult,
+): Admitted | null {
+  if (result.fingerprint !== undefined) rec.fingerprint = result.fingerprint;
+  if (!result.ok) {
+    rec.outcome = result.code;
+    sendRefusal(res, replyMethod, tokenRefusal(result.code));
+    return null;
+  }
+  if (result.keyLabel !== undefined) rec.keyLabel = result.keyLabel;
+  if (result.kid !== undefined) rec.kid = result.kid;
+  if (result.configurationId !== undefined) rec.configurationId = result.configurationId;
+  return result;
+}
+
+/**
+ * The request's Authorization header for token extraction: its one value, or every value when a
+ * client sent several (node:http keeps only the first in `headers`, so two are looked for only
+ * when there is one: the common request pays nothing).
+ */
+export function authorizationOf(req: IncomingMessage): string | readonly string[] | undefined {
+  const value = req.headers.authorization;
+  if (value === undefined) return undefined;
+  const all = req.headersDistinct.authorization;
+  return all !== undefined && all.length > 1 ? all : value;
+}
