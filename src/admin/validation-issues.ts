@@ -22,6 +22,8 @@ type Issue = z.core.$ZodIssue;
 
 /** Longest field path echoed back (record keys come from the request). */
 const MAX_FIELD = 100;
+/** Most field issues in one answer: a record with thousands of bad keys gets a bounded reply. */
+export const MAX_FIELD_ISSUES = 50;
 
 /** A field issue from a path and a message; a message starting in lower case follows the label. */
 export function fieldIssue(field: string, message: string): FieldIssue {
@@ -97,10 +99,12 @@ export function toFieldIssues(issues: readonly Issue[]): FieldIssue[] {
   const out = issues.flatMap((issue) => toIssues(issue, []));
   // One message per field and text: unions can report the same failure twice.
   const seen = new Set<string>();
-  return out.filter((i) => {
-    const key = `${i.field}\n${i.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return out
+    .filter((i) => {
+      const key = `${i.field}\n${i.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, MAX_FIELD_ISSUES);
 }

@@ -189,6 +189,22 @@ describe('validation messages at the HTTP surface', () => {
     expect(long.errors[0]?.field.length).toBeLessThanOrEqual(100);
     expect(long.detail.length).toBeLessThanOrEqual(500);
   });
+
+  it('bounds the answer to a body with thousands of bad fields', async () => {
+    const requiredClaims = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`bad claim ${i}`, 'x']),
+    );
+    const res = await send('POST', '/api/v1/jwt-servers', {
+      name: 'CI',
+      issuer: 'i',
+      audience: 'a',
+      jwksUrl: 'https://keys.example/jwks',
+      requiredClaims,
+    });
+    const body = refusal(res);
+    expect(body.errors.length).toBeLessThanOrEqual(50);
+    expect(res.body.length).toBeLessThan(20_000);
+  });
 });
 
 /** Dotted paths of every property a request schema accepts (from its JSON Schema). */
