@@ -13,8 +13,9 @@ export type AdminErrorSpec = ErrorEntry;
 export const ADMIN_ERRORS = defineErrors('admin', {
   VALIDATION_FAILED: {
     status: 400,
-    message: 'The request does not match the schema.',
-    remedy: 'Fix the fields listed in `errors` and retry; unknown fields are refused.',
+    message: 'Some fields are missing or not valid.',
+    remedy:
+      'Fix each field listed in `errors` (its `field` and `message`) and retry; unknown fields are refused.',
   },
   MALFORMED_JSON: {
     status: 400,

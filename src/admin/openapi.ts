@@ -15,10 +15,6 @@ export interface RouteEntry {
 }
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every route registered after the admin plugin, for the OpenAPI document. */
-    adminRoutes: RouteEntry[];
-  }
   interface FastifySchema {
     summary?: string;
     description?: string;
@@ -28,10 +24,11 @@ declare module 'fastify' {
   }
 }
 
-/** Starts recording routes on `app` (call before registering routes). */
-export function collectRoutes(app: FastifyInstance): void {
-  const routes: RouteEntry[] = [];
-  app.decorate('adminRoutes', routes);
+/**
+ * Records into `routes` every route registered in `app`'s scope after this call (an onRoute hook
+ * is inherited by the plugins registered later), for the OpenAPI document and the route walk.
+ */
+export function collectRoutes(app: FastifyInstance, routes: RouteEntry[]): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
@@ -148,7 +145,15 @@ export function buildOpenApiDocument(
               type: 'array',
               items: {
                 type: 'object',
-                properties: { path: { type: 'string' }, message: { type: 'string' } },
+                required: ['field', 'message'],
+                properties: {
+                  field: {
+                    type: 'string',
+                    description: 'Dotted path of the field (empty for the request as a whole)',
+                  },
+                  message: { type: 'string', description: 'What is wrong, for people' },
+                  path: { type: 'string', description: 'Same as field (earlier clients)' },
+                },
               },
             },
           },

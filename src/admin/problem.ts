@@ -10,7 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isPortcullisError, type PortcullisError } from '../errors/base.js';
 import { KEY_ERRORS } from '../keys/errors.js';
 import { ADMIN_ERRORS, type AdminErrorCode } from './errors.js';
-import { SchemaValidationError } from './validation.js';
+import { type FieldIssue, SchemaValidationError } from './validation.js';
 
 /** The problem+json body every admin refusal carries. */
 export interface ProblemBody {
@@ -20,7 +20,7 @@ export interface ProblemBody {
   detail: string;
   code: string;
   instance?: string;
-  errors?: Array<{ path: string; message: string }>;
+  errors?: FieldIssue[];
   [extra: string]: unknown;
 }
 
@@ -165,8 +165,8 @@ export function classifyError(err: unknown): Problem {
   return fromAdmin('INTERNAL_ERROR');
 }
 
-/** Installs the single error handler and not-found handler of the admin API. */
-export function installProblemHandlers(app: FastifyInstance): void {
+/** Answers every error of `app`'s scope with problem+json (5xx are logged, never explained). */
+export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = classifyError(err);
     if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
@@ -179,6 +179,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
       problem.title,
     );
   });
+}
+
+/** Installs the admin API's error handler and its not-found handler (problem+json). */
+export function installProblemHandlers(app: FastifyInstance): void {
+  installErrorHandler(app);
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
     return sendProblem(

@@ -1,15 +1,18 @@
 /**
  * Zod as Fastify's validator: route schemas are zod objects, validation results replace the raw
- * input (so coercions and defaults apply), and the same schemas feed the OpenAPI document.
+ * input (so coercions and defaults apply), and the same schemas feed the OpenAPI document and,
+ * through fastify-type-provider-zod, the request types of every handler.
+ *
+ * Refusals are written for people: each failing field gets its label (field-labels.ts) and a
+ * phrase for the kind of failure ("Display name is required", "Password must be at least 12
+ * characters"), never zod's own text and never the offending value.
  */
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { type FieldIssue, toFieldIssues } from './validation-issues.js';
+import { failurePhrase } from './validation-phrases.js';
 
-/** One failing field: a dotted path (`key.pem`, `body`) and a human message. */
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+export { type FieldIssue, fieldIssue, toFieldIssues } from './validation-issues.js';
 
 /** Raised by the zod validator; rendered as 400 VALIDATION_FAILED with `errors`. */
 export class SchemaValidationError extends Error {
@@ -19,25 +22,34 @@ export class SchemaValidationError extends Error {
     readonly issues: FieldIssue[],
   ) {
     super(
-      `Invalid ${part}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`.slice(0, 500),
+      issues
+        .map((i) => punctuate(i.message))
+        .join(' ')
+        .slice(0, 500) || 'Invalid request.',
     );
     this.name = 'SchemaValidationError';
   }
+}
+
+function punctuate(sentence: string): string {
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 function isZod(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && 'safeParse' in value && '_zod' in value;
 }
 
-/** Converts zod issues to `{path, message}` pairs (never echoing the offending value). */
-export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
-  return issues.map((issue) => {
-    const keys = 'keys' in issue && Array.isArray(issue.keys) ? `: ${issue.keys.join(', ')}` : '';
-    return {
-      path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-      message: `${issue.message}${keys}`,
-    };
-  });
+/**
+ * Parses `data` with human messages: a schema's own message wins (zod's precedence), every other
+ * failure gets the phrase for its kind.
+ */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+): { success: true; data: z.output<T> } | { success: false; issues: FieldIssue[] } {
+  const result = schema.safeParse(data, { error: failurePhrase });
+  if (result.success) return { success: true, data: result.data };
+  return { success: false, issues: toFieldIssues(result.error.issues) };
 }
 
 // Body schemas of routes that also accept multipart/form-data: an absent (multipart) body passes
@@ -57,11 +69,9 @@ export function useZodValidation(app: FastifyInstance): void {
     const multipart = httpPart === 'body' && multipartBodies.has(schema);
     return (data: unknown) => {
       if (multipart && (data === undefined || data === null)) return { value: undefined };
-      const result = schema.safeParse(data ?? (httpPart === 'body' ? undefined : {}));
+      const result = parseInput(schema, data ?? (httpPart === 'body' ? undefined : {}));
       if (result.success) return { value: result.data };
-      return {
-        error: new SchemaValidationError(httpPart ?? 'input', toFieldIssues(result.error.issues)),
-      };
+      return { error: new SchemaValidationError(httpPart ?? 'input', result.issues) };
     };
   });
   app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));

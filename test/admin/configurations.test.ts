@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/admin/app.js';
+import { ConfigurationSigner } from '../../src/admin/configuration-signer.js';
+import { probeRunner } from '../../src/probe/runner.js';
 import {
   type AdminFixture,
   addAccount,
@@ -543,7 +545,9 @@ describe('the signer is the only way to a configuration key', () => {
         key: { pem: rsa.export({ type: 'pkcs1', format: 'pem' }).toString() },
       })
     ).json();
-    const { signer } = fx.app.adminServices;
+    // The admin app keeps its signer to itself (no decorator hands it out), so build one over
+    // the same store and secret: the capability checks under test are the signer's own.
+    const signer = new ConfigurationSigner(fx.store, fx.secret, Date.now, probeRunner);
     const admin: Principal = {
       username: 'admin',
       role: 'admin',

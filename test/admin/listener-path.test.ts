@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { listenerPathOf } from '../../src/admin/routes/configuration-forms.js';
+import { SchemaValidationError } from '../../src/admin/validation.js';
 
 describe('listenerPathOf', () => {
   it('decodes once and strips the public URL prefix only for URLs under it', () => {
@@ -34,7 +35,11 @@ describe('listenerPathOf', () => {
       `${pub}/.env`,
       `${pub}/a%252e.ipa`,
     ]) {
-      expect(() => listenerPathOf(url, pub, 'url'), url).toThrow(/Invalid body/);
+      // A form error on the url field (400 VALIDATION_FAILED), worded for people.
+      expect(() => listenerPathOf(url, pub, 'url'), url).toThrow(SchemaValidationError);
+      expect(() => listenerPathOf(url, pub, 'url'), url).toThrow(
+        'URL must name one file the content listener serves.',
+      );
     }
   });
 });

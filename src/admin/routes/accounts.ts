@@ -3,45 +3,25 @@
  * The last enabled admin can be neither deleted, demoted nor disabled — that would lock
  * everyone out of the admin API.
  */
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccountRecord } from '../../store/types.js';
 import { hashNewPassword } from '../auth/password-work.js';
 import { AdminError } from '../errors.js';
-import { AccountView, CreateAccountBody, IdParams, PatchAccountBody } from '../schemas.js';
+import type { RouteDeps } from '../route-deps.js';
+import { AccountView, CreateAccountBody, IdParams, listOf, PatchAccountBody } from '../schemas.js';
+import { accountView, assertNotLastAdmin } from './account-view.js';
+
+export { accountView } from './account-view.js';
 
 const BASE = '/api/v1/accounts';
 const TAGS = ['accounts'];
 
-/** The API view of an account (never the password hash). */
-export function accountView(a: AccountRecord): z.infer<typeof AccountView> {
-  return {
-    id: a.id,
-    username: a.username,
-    role: a.role,
-    disabled: a.disabled,
-    mustChangePassword: a.mustChangePassword,
-    createdAt: a.createdAt,
-    lastLoginAt: a.lastLoginAt,
-  };
-}
-
-async function assertNotLastAdmin(app: FastifyInstance, target: AccountRecord): Promise<void> {
-  if (target.role !== 'admin' || target.disabled) return;
-  const admins = (await app.store.accounts.list()).filter((a) => a.role === 'admin' && !a.disabled);
-  if (admins.length <= 1) {
-    throw new AdminError(
-      'CONFLICT',
-      'This is the last enabled admin account; create another admin first.',
-    );
-  }
-}
-
 /** Registers /api/v1/accounts routes. */
-export async function accountRoutes(app: FastifyInstance): Promise<void> {
-  const admin = { preHandler: app.requireRole('admin') };
+export const accountRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+  const { store, recordChange } = deps;
+  const admin = { preHandler: deps.guards.requireRole('admin') };
   const get = async (id: string) => {
-    const account = await app.store.accounts.get(id);
+    const account = await store.accounts.get(id);
     if (!account) throw new AdminError('NOT_FOUND', 'No account with this id.');
     return account;
   };
@@ -53,11 +33,11 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'List accounts',
         tags: TAGS,
-        response: { 200: z.object({ items: z.array(AccountView) }) },
+        response: { 200: listOf(AccountView) },
       },
     },
     async () => ({
-      items: (await app.store.accounts.list()).map(accountView),
+      items: (await store.accounts.list()).map(accountView),
     }),
   );
 
@@ -73,17 +53,17 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof CreateAccountBody>;
+      const body = request.body;
       const passwordHash = await hashNewPassword(body.password);
-      const created = await app.store.transaction(async () => {
-        const account = await app.store.accounts.create({
+      const created = await store.transaction(async () => {
+        const account = await store.accounts.create({
           username: body.username,
           passwordHash,
           role: body.role,
           disabled: false,
           mustChangePassword: body.mustChangePassword,
         });
-        await app.recordChange(request, 'account.create', 'account', account.id, {
+        await recordChange(request, 'account.create', 'account', account.id, {
           username: account.username,
           role: account.role,
         });
@@ -105,7 +85,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      return accountView(await get((request.params as z.infer<typeof IdParams>).id));
+      return accountView(await get(request.params.id));
     },
   );
 
@@ -122,23 +102,23 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof IdParams>;
-      const body = request.body as z.infer<typeof PatchAccountBody>;
+      const { id } = request.params;
+      const { body } = request;
       const passwordHash =
         body.password === undefined ? undefined : await hashNewPassword(body.password);
-      const updated = await app.store.transaction(async () => {
+      const updated = await store.transaction(async () => {
         const account = await get(id);
         if (body.role === 'read-only' || body.disabled === true)
-          await assertNotLastAdmin(app, account);
+          await assertNotLastAdmin(store, account);
         const patch: Partial<AccountRecord> = {
           ...(body.role === undefined ? {} : { role: body.role }),
           ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
           // An admin-set password is one-time: the user must choose their own at next sign-in.
           ...(passwordHash === undefined ? {} : { passwordHash, mustChangePassword: true }),
         };
-        const result = await app.store.accounts.update(id, patch);
+        const result = await store.accounts.update(id, patch);
         if (!result) throw new AdminError('NOT_FOUND', 'No account with this id.');
-        await app.recordChange(request, 'account.update', 'account', id, {
+        await recordChange(request, 'account.update', 'account', id, {
           username: account.username,
           ...(body.role === undefined ? {} : { role: body.role }),
           ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
@@ -154,16 +134,16 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     `${BASE}/:id`,
     { ...admin, schema: { summary: 'Delete an account', tags: TAGS, params: IdParams } },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof IdParams>;
-      await app.store.transaction(async () => {
+      const { id } = request.params;
+      await store.transaction(async () => {
         const account = await get(id);
-        await assertNotLastAdmin(app, account);
-        await app.store.accounts.delete(id);
-        await app.recordChange(request, 'account.delete', 'account', id, {
+        await assertNotLastAdmin(store, account);
+        await store.accounts.delete(id);
+        await recordChange(request, 'account.delete', 'account', id, {
           username: account.username,
         });
       });
       return reply.code(204).send();
     },
   );
-}
+};

@@ -6,7 +6,7 @@
  */
 
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { auditCsvChunks } from '../../store/csv.js';
 import {
@@ -15,9 +15,10 @@ import {
   auditMaxRows,
   auditRetentionDays,
 } from '../../store/retention.js';
-import type { AuditQuery } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import { parseDuration } from '../../token/duration.js';
 import { SESSION_MAX_HOURS_SETTING, sessionMaxHours } from '../auth/session-lifetime.js';
+import type { RouteDeps } from '../route-deps.js';
 import {
   AuditQueryParams,
   AuditStatsParams,
@@ -33,9 +34,10 @@ function wantsCsv(accept: string | undefined): boolean {
 }
 
 /** Registers /api/v1/audit, /api/v1/changes and /api/v1/settings. */
-export async function auditRoutes(app: FastifyInstance): Promise<void> {
-  const read = { preHandler: app.requireRole('read-only') };
-  const admin = { preHandler: app.requireRole('admin') };
+export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+  const { store, recordChange } = deps;
+  const read = { preHandler: deps.guards.requireRole('read-only') };
+  const admin = { preHandler: deps.guards.requireRole('admin') };
 
   app.get(
     '/api/v1/audit',
@@ -48,11 +50,8 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const q = request.query as z.infer<typeof AuditQueryParams>;
-      const query = Object.fromEntries(
-        Object.entries(q).filter(([, v]) => v !== undefined),
-      ) as AuditQuery;
-      const page = await app.store.audit.query(query);
+      const query = definedOnly(request.query);
+      const page = await store.audit.query(query);
       if (wantsCsv(request.headers.accept)) {
         if (page.nextCursor) reply.header('x-next-cursor', page.nextCursor);
         return reply
@@ -71,9 +70,9 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       schema: { summary: 'Dashboard aggregates', tags: ['audit'], querystring: AuditStatsParams },
     },
     async (request) => {
-      const q = request.query as z.infer<typeof AuditStatsParams>;
+      const q = request.query;
       const bucketMs = parseDuration(q.bucket) * 1000;
-      const now = app.adminServices.now();
+      const now = deps.now();
       const since =
         q.since === undefined
           ? now - 24 * 3600_000
@@ -81,7 +80,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
             ? q.since
             : Date.parse(q.since);
       // The store answers from rollups and reports the start it used (rounded to their grain).
-      return { bucketMs, ...(await app.store.audit.stats({ since, bucketMs })) };
+      return { bucketMs, ...(await store.audit.stats({ since, bucketMs })) };
     },
   );
 
@@ -92,10 +91,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       schema: { summary: 'Who changed what', tags: ['audit'], querystring: ChangesQueryParams },
     },
     async (request) => {
-      const q = request.query as z.infer<typeof ChangesQueryParams>;
-      return app.store.changes.query(
-        Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)),
-      );
+      return store.changes.query(definedOnly(request.query));
     },
   );
 
@@ -105,7 +101,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       ...read,
       schema: { summary: 'Server settings', tags: ['settings'], response: { 200: SettingsView } },
     },
-    async () => settingsView(app),
+    async () => settingsView(store),
   );
 
   app.put(
@@ -120,35 +116,44 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof SettingsBody>;
-      await app.store.transaction(async () => {
+      const { body } = request;
+      await store.transaction(async () => {
         if (body.auditRetentionDays !== undefined) {
-          await app.store.settings.set(AUDIT_RETENTION_SETTING, String(body.auditRetentionDays));
+          await store.settings.set(AUDIT_RETENTION_SETTING, String(body.auditRetentionDays));
         }
         if (body.auditMaxRows !== undefined) {
-          await app.store.settings.set(AUDIT_MAX_ROWS_SETTING, String(body.auditMaxRows));
+          await store.settings.set(AUDIT_MAX_ROWS_SETTING, String(body.auditMaxRows));
         }
         if (body.keyRotationDays !== undefined) {
-          await app.store.settings.set(KEY_ROTATION_SETTING, String(body.keyRotationDays));
+          await store.settings.set(KEY_ROTATION_SETTING, String(body.keyRotationDays));
         }
         if (body.sessionMaxHours !== undefined) {
-          await app.store.settings.set(SESSION_MAX_HOURS_SETTING, String(body.sessionMaxHours));
+          await store.settings.set(SESSION_MAX_HOURS_SETTING, String(body.sessionMaxHours));
         }
-        await app.recordChange(request, 'settings.update', 'settings', null, body);
+        await recordChange(request, 'settings.update', 'settings', null, body);
       });
-      return settingsView(app);
+      return settingsView(store);
     },
   );
+};
+
+/** The query without fields that are present but undefined (the store would filter on them). */
+function definedOnly<T extends object>(query: T): T {
+  const out = { ...query };
+  for (const [key, value] of Object.entries(out)) {
+    if (value === undefined) Reflect.deleteProperty(out, key);
+  }
+  return out;
 }
 
 /** Settings with defaults filled in. */
-async function settingsView(app: FastifyInstance): Promise<z.infer<typeof SettingsView>> {
-  const rotation = Number(await app.store.settings.get(KEY_ROTATION_SETTING));
+async function settingsView(store: Store): Promise<z.infer<typeof SettingsView>> {
+  const rotation = Number(await store.settings.get(KEY_ROTATION_SETTING));
   return {
-    auditRetentionDays: await auditRetentionDays(app.store),
-    auditMaxRows: await auditMaxRows(app.store),
+    auditRetentionDays: await auditRetentionDays(store),
+    auditMaxRows: await auditMaxRows(store),
     keyRotationDays:
       Number.isInteger(rotation) && rotation > 0 ? rotation : DEFAULT_KEY_ROTATION_DAYS,
-    sessionMaxHours: await sessionMaxHours(app.store),
+    sessionMaxHours: await sessionMaxHours(store),
   };
 }

@@ -9,7 +9,7 @@ import { checkRequestPath } from '../../http/path.js';
 import type { KeyMaterialInput } from '../configuration-material.js';
 import { rawUrlPath } from '../configuration-signer.js';
 import { CreateConfigurationBody, type RotateBody } from '../schemas.js';
-import { SchemaValidationError, toFieldIssues } from '../validation.js';
+import { fieldIssue, parseInput, SchemaValidationError } from '../validation.js';
 
 const MultipartFields = z.strictObject({
   displayName: z.string().optional(),
@@ -28,7 +28,7 @@ async function readKeyForm(
     if (part.type === 'file') {
       if (part.fieldname !== 'key' || file) {
         throw new SchemaValidationError('body', [
-          { path: part.fieldname, message: 'unexpected file field (use one file named "key")' },
+          fieldIssue(part.fieldname, 'Send one file, in the form field named "key".'),
         ]);
       }
       file = await part.toBuffer();
@@ -36,14 +36,14 @@ async function readKeyForm(
       raw[part.fieldname] = String(part.value);
     }
   }
-  const parsed = MultipartFields.safeParse(raw);
-  if (!parsed.success) throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
+  const parsed = parseInput(MultipartFields, raw);
+  if (!parsed.success) throw new SchemaValidationError('body', parsed.issues);
   return { fields: parsed.data, file };
 }
 
 function requireFile(file: Buffer | undefined): Buffer {
   if (!file || file.length === 0) {
-    throw new SchemaValidationError('body', [{ path: 'key', message: 'a key file is required' }]);
+    throw new SchemaValidationError('body', [fieldIssue('key', 'file is required')]);
   }
   return file;
 }
@@ -56,25 +56,23 @@ export interface CreateInput {
   key: KeyMaterialInput;
 }
 
-/** Create input from a JSON body or a multipart form. */
-export async function createInput(request: FastifyRequest): Promise<CreateInput> {
+/** Create input from the validated JSON body, or from a multipart form (validated here). */
+export async function createInput(
+  request: FastifyRequest,
+  body: z.infer<typeof CreateConfigurationBody> | undefined,
+): Promise<CreateInput> {
   if (request.isMultipart()) {
     const { fields, file } = await readKeyForm(request);
-    const parsed = CreateConfigurationBody.omit({ key: true }).safeParse({
+    const parsed = parseInput(CreateConfigurationBody.omit({ key: true }), {
       displayName: fields.displayName,
       ...(fields.tokenExpiry === undefined ? {} : { tokenExpiry: fields.tokenExpiry }),
       ...(fields.enabled === undefined ? {} : { enabled: fields.enabled === 'true' }),
     });
-    if (!parsed.success)
-      throw new SchemaValidationError('body', toFieldIssues(parsed.error.issues));
+    if (!parsed.success) throw new SchemaValidationError('body', parsed.issues);
     const key = { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
     return { ...parsed.data, tokenExpirySeconds: parsed.data.tokenExpiry, key };
   }
-  const body = request.body as z.infer<typeof CreateConfigurationBody> | undefined;
-  if (!body)
-    throw new SchemaValidationError('body', [
-      { path: '(root)', message: 'a JSON body is required' },
-    ]);
+  if (!body) throw new SchemaValidationError('body', [fieldIssue('', 'A JSON body is required.')]);
   return {
     displayName: body.displayName,
     tokenExpirySeconds: body.tokenExpiry,
@@ -83,8 +81,11 @@ export async function createInput(request: FastifyRequest): Promise<CreateInput>
   };
 }
 
-/** Rotate input from a JSON body or a multipart form. */
-export async function rotateInput(request: FastifyRequest): Promise<KeyMaterialInput> {
+/** Rotate input from the validated JSON body, or from a multipart form (validated here). */
+export async function rotateInput(
+  request: FastifyRequest,
+  body: z.infer<typeof RotateBody> | undefined,
+): Promise<KeyMaterialInput> {
   if (request.isMultipart()) {
     const { fields, file } = await readKeyForm(request);
     if (
@@ -93,12 +94,11 @@ export async function rotateInput(request: FastifyRequest): Promise<KeyMaterialI
       fields.enabled !== undefined
     ) {
       throw new SchemaValidationError('body', [
-        { path: '(root)', message: 'rotate takes only the key file and passphrase' },
+        fieldIssue('', 'Rotating takes only the key file and its passphrase.'),
       ]);
     }
     return { pem: new Uint8Array(requireFile(file)), passphrase: fields.passphrase };
   }
-  const body = request.body as z.infer<typeof RotateBody> | undefined;
   return body?.key ?? { generate: { bits: 2048 } };
 }
 
@@ -110,7 +110,7 @@ export function contentUrl(publicUrl: string, path: string): string {
   );
   if (bad)
     throw new SchemaValidationError('body', [
-      { path: 'path', message: 'must be a relative content path without . or .. segments' },
+      fieldIssue('path', 'must be a relative content path without . or .. segments'),
     ]);
   return `${publicUrl}/${segments.map(encodeURIComponent).join('/')}`;
 }
@@ -129,7 +129,7 @@ export function listenerPathOf(url: string, publicUrl: string, field: 'url' | 'p
   const checked = checkRequestPath(raw);
   if (!checked.ok || checked.directory) {
     throw new SchemaValidationError('body', [
-      { path: field, message: 'must name one file the content listener serves' },
+      fieldIssue(field, 'must name one file the content listener serves'),
     ]);
   }
   return checked.path;

@@ -5,7 +5,7 @@
  * download tokens, so the whole action needs the caller's minting capability from the signer
  * (read-only callers get 403 SIGNING_FORBIDDEN), and every token is bound to this record's path.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INSTALL_COMMANDS, type InstallCommandName } from '../../catalog/commands.js';
 import { CatalogError } from '../../catalog/errors.js';
 import {
@@ -18,7 +18,7 @@ import {
 import { renderPlist } from '../../catalog/manifest.js';
 import { renderQrPng, renderQrSvg } from '../../catalog/qr.js';
 import type { ContentRecord } from '../../store/types.js';
-import type { MintPurpose } from '../configuration-signer.js';
+import type { ConfigurationSigner, MintPurpose } from '../configuration-signer.js';
 
 /** The sub-resources reachable under /api/v1/content/{path}/… */
 export type ContentAction =
@@ -52,31 +52,45 @@ const PURPOSES: Record<ContentAction['kind'], MintPurpose> = {
   command: 'command',
 };
 
+/** What the install actions need: the signer and the public URL device links are built from. */
+export interface InstallContext {
+  signer: ConfigurationSigner;
+  publicUrl: string;
+}
+
+/** The validated query of an install action. */
+export interface InstallActionQuery {
+  config?: string | undefined;
+  managementFlags?: number | undefined;
+}
+
 /** Answers one install action for a record. */
 export async function sendAction(
-  app: FastifyInstance,
+  install: InstallContext,
   request: FastifyRequest,
   reply: FastifyReply,
   record: ContentRecord,
   action: ContentAction,
+  query: InstallActionQuery,
 ): Promise<FastifyReply> {
   // First, before anything about configurations or URLs is revealed: may this caller mint at all?
-  const minter = app.adminServices.signer.minterFor(request.principal);
-  const configId = (request.query as { config?: string }).config;
+  const minter = install.signer.minterFor(request.principal);
+  const { publicUrl } = install;
+  const configId = query.config;
   if (!configId) throw new CatalogError('CONFIGURATION_REQUIRED');
-  if (!app.publicUrl) throw new CatalogError('PUBLIC_URL_REQUIRED');
+  if (!publicUrl) throw new CatalogError('PUBLIC_URL_REQUIRED');
   const purpose = PURPOSES[action.kind];
   // Every URL an action signs (download, manifest) concerns this one file, so all bind to it.
   const path = `/${record.path}`;
   const signUrl = async (url: string) =>
     (await minter.signUrl({ configurationId: configId, url, path, purpose })).url;
-  const ctx = { publicUrl: app.publicUrl, signUrl };
+  const ctx = { publicUrl, signUrl };
   reply.header('cache-control', 'private, no-store');
   switch (action.kind) {
     case 'install':
       return reply.send(await planInstall(record, { ...ctx, apiBase: API_BASE, configId }));
     case 'manifest': {
-      const manifest = manifestFor(record, await signUrl(contentUrl(app.publicUrl, record.path)));
+      const manifest = manifestFor(record, await signUrl(contentUrl(publicUrl, record.path)));
       return reply.type('application/xml; charset=utf-8').send(renderPlist(manifest));
     }
     case 'qr': {
@@ -87,7 +101,7 @@ export async function sendAction(
     case 'command': {
       if (!(INSTALL_COMMANDS as readonly string[]).includes(action.name))
         throw new CatalogError('COMMAND_UNKNOWN');
-      const flags = (request.query as { managementFlags?: number }).managementFlags;
+      const flags = query.managementFlags;
       const command = await commandFor(record, action.name as InstallCommandName, {
         ...ctx,
         ...(flags === undefined ? {} : { managementFlags: flags }),

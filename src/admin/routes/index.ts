@@ -1,34 +1,80 @@
 /**
- * Registers every admin API route file. Each file is an encapsulated Fastify plugin that
- * inherits the admin decorators; the catalog's content routes are registered by app.ts.
+ * Registers the admin route plugins, each encapsulated and each given only what it uses: the
+ * signer (the one path to a configuration's private key) goes to the plugins that mint —
+ * configurations, content and tools — and the store secret to none of them; plugins that must
+ * encrypt get a seal function for their own kind of secret instead.
  */
+
 import type { FastifyInstance } from 'fastify';
+import type { ProbeRunner } from '../../contracts/probe-runner.js';
+import { encryptSecret } from '../../store/secret.js';
+import type { ExternalJwtVerifier } from '../auth/external.js';
+import type { SessionKey } from '../auth/session-tokens.js';
+import type { LoginThrottle } from '../auth/throttle.js';
+import { keyColumns } from '../configuration-material.js';
+import type { ConfigurationSigner } from '../configuration-signer.js';
+import { consoleRoutes } from '../console-route.js';
 import { JSON_BODY_LIMIT } from '../limits.js';
-import { buildOpenApiDocument } from '../openapi.js';
+import type { RouteEntry } from '../openapi.js';
+import type { RouteDeps } from '../route-deps.js';
 import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { configurationRoutes } from './configurations.js';
+import { contentRoutes } from './content.js';
 import { jwtServerRoutes } from './jwt-servers.js';
+import { openApiRoute } from './openapi-route.js';
+import { toolsRoutes } from './tools.js';
 
-const API_VERSION = '1.0.0';
+/** Everything the admin plugin built for its routes (held only in its closure). */
+export interface AdminWiring {
+  base: RouteDeps;
+  secret: Uint8Array;
+  signer: ConfigurationSigner;
+  external: ExternalJwtVerifier;
+  sessionKey: () => Promise<SessionKey>;
+  throttle: LoginThrottle;
+  publicUrl: string;
+  contentRoot: string;
+  routes: RouteEntry[];
+  keysChanged: () => Promise<void>;
+  /** The distribution-point probe, injected (admin sits beside src/probe). */
+  probe: ProbeRunner;
+}
 
-/** Registers all admin API routes on `app`. */
-export async function registerAdminRoutes(app: FastifyInstance): Promise<void> {
+/** Limits a scope to JSON bodies of at most JSON_BODY_LIMIT (and multipart where declared). */
+function jsonOnly(app: FastifyInstance): void {
   // The host listener may allow large bodies (content uploads); these JSON routes never need more.
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= JSON_BODY_LIMIT;
   });
-  // JSON (and multipart where declared) only: a text/plain body is a client mistake, say so (415).
+  // A text/plain body is a client mistake, say so (415).
   app.removeContentTypeParser('text/plain');
-  app.get(
-    '/api/openapi.json',
-    { config: { public: true }, schema: { summary: 'This OpenAPI 3.1 document', tags: ['meta'] } },
-    async () => buildOpenApiDocument(app.adminRoutes, API_VERSION),
-  );
-  await app.register(authRoutes);
-  await app.register(accountRoutes);
-  await app.register(configurationRoutes);
-  await app.register(jwtServerRoutes);
-  await app.register(auditRoutes);
+}
+
+/** Registers every admin route plugin on the admin plugin's scope. */
+export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring): Promise<void> {
+  const { base, secret, signer, publicUrl } = w;
+  await app.register(async (api) => {
+    jsonOnly(api);
+    await api.register(openApiRoute, { routes: w.routes });
+    await api.register(authRoutes, { ...base, throttle: w.throttle, sessionKey: w.sessionKey });
+    await api.register(accountRoutes, base);
+    await api.register(configurationRoutes, {
+      ...base,
+      signer,
+      publicUrl,
+      keysChanged: w.keysChanged,
+      sealKey: (id, displayName, privateKey) => keyColumns(id, displayName, privateKey, secret),
+    });
+    await api.register(jwtServerRoutes, {
+      ...base,
+      sealSharedSecret: (id, value) => encryptSecret(secret, value, `jwt-server:${id}`),
+      forgetServer: (id) => w.external.forget(id),
+    });
+    await api.register(auditRoutes, base);
+  });
+  await app.register(toolsRoutes, { ...base, signer, publicUrl, probe: w.probe });
+  await app.register(consoleRoutes);
+  await app.register(contentRoutes, { ...base, signer, publicUrl, contentRoot: w.contentRoot });
 }

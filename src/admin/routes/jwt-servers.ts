@@ -8,62 +8,42 @@
  * JWKS URLs are admin-configured only, which is the SSRF boundary (see docs/api-access.md).
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { encryptSecret } from '../../store/secret.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { JwtServerRecord } from '../../store/types.js';
-import { policyRefusal, policyWarnings } from '../auth/jwt-server-policy.js';
 import { AdminError } from '../errors.js';
-import { CreateJwtServerBody, IdParams, JwtServerView, PatchJwtServerBody } from '../schemas.js';
+import type { RouteDeps } from '../route-deps.js';
+import {
+  CreateJwtServerBody,
+  IdParams,
+  JwtServerView,
+  listOf,
+  PatchJwtServerBody,
+} from '../schemas.js';
+import { auditable, checkPolicy, jwtServerView } from './jwt-server-view.js';
+
+export { jwtServerView } from './jwt-server-view.js';
 
 const BASE = '/api/v1/jwt-servers';
 const TAGS = ['jwt-servers'];
 
-/** The API view of a JWT server (never the shared secret). */
-export function jwtServerView(s: JwtServerRecord): z.infer<typeof JwtServerView> {
-  return {
-    id: s.id,
-    name: s.name,
-    issuer: s.issuer,
-    jwksUrl: s.jwksUrl,
-    hasSharedSecret: s.sharedSecretCiphertext !== null,
-    audience: s.audience,
-    role: s.role,
-    usernameClaim: s.usernameClaim,
-    requiredClaims: s.requiredClaims,
-    maxTokenLifetimeSeconds: s.maxTokenLifetimeSeconds,
-    enabled: s.enabled,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    warnings: policyWarnings(s),
-  };
-}
-
-/** Refuses (400) an entry that would trust every tenant of a shared issuer. */
-function checkPolicy(server: Pick<JwtServerRecord, 'issuer' | 'role' | 'requiredClaims'>): void {
-  const refusal = policyRefusal(server);
-  if (refusal) {
-    throw new AdminError('VALIDATION_FAILED', refusal, {
-      extra: { errors: [{ path: ['requiredClaims'], message: refusal }] },
-    });
-  }
-}
-
-function auditable(v: Record<string, unknown>): Record<string, unknown> {
-  const { sharedSecret, ...rest } = v;
-  return sharedSecret === undefined ? rest : { ...rest, sharedSecret: '[set]' };
+/** Options of {@link jwtServerRoutes}: the route deps plus the two secret-handling capabilities. */
+export interface JwtServerRoutesOptions extends RouteDeps {
+  /** Encrypts a shared secret for the server `id` (it cannot decrypt anything). */
+  sealSharedSecret(id: string, value: string): string;
+  /** Drops the verifier's cached keys of the server `id` after a change. */
+  forgetServer(id: string): void;
 }
 
 /** Registers /api/v1/jwt-servers routes. */
-export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
-  const { secret, external } = app.adminServices;
-  const admin = { preHandler: app.requireRole('admin') };
+export const jwtServerRoutes: FastifyPluginAsyncZod<JwtServerRoutesOptions> = async (app, deps) => {
+  const { store, recordChange, forgetServer } = deps;
+  const seal = deps.sealSharedSecret;
+  const admin = { preHandler: deps.guards.requireRole('admin') };
   const get = async (id: string) => {
-    const server = await app.store.jwtServers.get(id);
+    const server = await store.jwtServers.get(id);
     if (!server) throw new AdminError('NOT_FOUND', 'No JWT server with this id.');
     return server;
   };
-  const seal = (id: string, value: string) => encryptSecret(secret, value, `jwt-server:${id}`);
 
   app.get(
     BASE,
@@ -72,11 +52,11 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'List external JWT servers',
         tags: TAGS,
-        response: { 200: z.object({ items: z.array(JwtServerView) }) },
+        response: { 200: listOf(JwtServerView) },
       },
     },
     async () => ({
-      items: (await app.store.jwtServers.list()).map(jwtServerView),
+      items: (await store.jwtServers.list()).map(jwtServerView),
     }),
   );
 
@@ -92,11 +72,11 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof CreateJwtServerBody>;
+      const { body } = request;
       checkPolicy(body);
       const id = randomUUID();
-      const created = await app.store.transaction(async () => {
-        const server = await app.store.jwtServers.create({
+      const created = await store.transaction(async () => {
+        const server = await store.jwtServers.create({
           id,
           name: body.name,
           issuer: body.issuer,
@@ -110,7 +90,7 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
           maxTokenLifetimeSeconds: body.maxTokenLifetimeSeconds,
           enabled: body.enabled,
         });
-        await app.recordChange(request, 'jwt-server.create', 'jwt-server', id, auditable(body));
+        await recordChange(request, 'jwt-server.create', 'jwt-server', id, auditable(body));
         return server;
       });
       return reply.code(201).header('location', `${BASE}/${id}`).send(jwtServerView(created));
@@ -128,7 +108,7 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: JwtServerView },
       },
     },
-    async (request) => jwtServerView(await get((request.params as z.infer<typeof IdParams>).id)),
+    async (request) => jwtServerView(await get(request.params.id)),
   );
 
   app.patch(
@@ -144,22 +124,22 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof IdParams>;
-      const body = request.body as z.infer<typeof PatchJwtServerBody>;
+      const { id } = request.params;
+      const { body } = request;
       const { sharedSecret, jwksUrl, ...plain } = body;
       const patch: Partial<JwtServerRecord> = { ...plain };
       // Switching verification method clears the other one, so exactly one stays configured.
       if (jwksUrl !== undefined) Object.assign(patch, { jwksUrl, sharedSecretCiphertext: null });
       if (sharedSecret !== undefined)
         Object.assign(patch, { jwksUrl: null, sharedSecretCiphertext: seal(id, sharedSecret) });
-      const updated = await app.store.transaction(async () => {
+      const updated = await store.transaction(async () => {
         checkPolicy({ ...(await get(id)), ...patch });
-        const result = await app.store.jwtServers.update(id, patch);
+        const result = await store.jwtServers.update(id, patch);
         if (!result) throw new AdminError('NOT_FOUND', 'No JWT server with this id.');
-        await app.recordChange(request, 'jwt-server.update', 'jwt-server', id, auditable(body));
+        await recordChange(request, 'jwt-server.update', 'jwt-server', id, auditable(body));
         return result;
       });
-      external.forget(id);
+      forgetServer(id);
       return jwtServerView(updated);
     },
   );
@@ -168,17 +148,17 @@ export async function jwtServerRoutes(app: FastifyInstance): Promise<void> {
     `${BASE}/:id`,
     { ...admin, schema: { summary: 'Stop trusting a JWT server', tags: TAGS, params: IdParams } },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof IdParams>;
-      await app.store.transaction(async () => {
+      const { id } = request.params;
+      await store.transaction(async () => {
         const server = await get(id);
-        await app.store.jwtServers.delete(id);
-        await app.recordChange(request, 'jwt-server.delete', 'jwt-server', id, {
+        await store.jwtServers.delete(id);
+        await recordChange(request, 'jwt-server.delete', 'jwt-server', id, {
           name: server.name,
           issuer: server.issuer,
         });
       });
-      external.forget(id);
+      forgetServer(id);
       return reply.code(204).send();
     },
   );
-}
+};

@@ -6,48 +6,32 @@
  */
 import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { ProbeRunner } from '../../contracts/probe-runner.js';
+import type { Store } from '../../store/types.js';
 import { explainToken } from '../../token/inspect.js';
 import { KeyRing, type VerificationKey } from '../../token/key-ring.js';
 import { nodeSignatureBackend } from '../../token/node.js';
 import { extractToken } from '../../token/url.js';
+import type { ConfigurationSigner } from '../configuration-signer.js';
 import { AdminError } from '../errors.js';
-import { SchemaValidationError } from '../validation.js';
-
-/** Longest token or URL the inspector accepts (the verifier's own cap is far below). */
-const MAX_INPUT = 16 * 1024;
-
-/** POST /api/v1/tools/inspect */
-export const InspectBody = z
-  .strictObject({
-    token: z.string().min(1).max(MAX_INPUT).optional(),
-    url: z.string().min(1).max(MAX_INPUT).optional(),
-    configurationId: z.string().min(1).max(100).optional(),
-  })
-  .refine((b) => (b.token === undefined) !== (b.url === undefined), {
-    message: 'give exactly one of token or url',
-    path: ['token'],
-  });
-
-/** POST /api/v1/tools/probe */
-export const ProbeBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(4096),
-  configurationId: z.string().min(1).max(100),
-});
+import type { RouteDeps } from '../route-deps.js';
+import { InspectBody, ProbeBody } from '../schemas.js';
+import { fieldIssue, SchemaValidationError } from '../validation.js';
 
 /** How long a readiness answer is reused (the dashboard polls; readyz requests are audited). */
 const HEALTH_TTL_MS = 30_000;
 const HEALTH_TIMEOUT_MS = 3_000;
 
-async function keysFor(app: FastifyInstance, configurationId?: string): Promise<VerificationKey[]> {
+async function keysFor(store: Store, configurationId?: string): Promise<VerificationKey[]> {
   if (configurationId !== undefined) {
-    const c = await app.store.configurations.get(configurationId);
+    const c = await store.configurations.get(configurationId);
     if (!c) throw new AdminError('NOT_FOUND', 'No JWT configuration with this id.');
     return [{ kid: c.kid, alg: 'RS256', key: createPublicKey(c.publicKeyPem), label: c.id }];
   }
   const keys: VerificationKey[] = [];
-  for (const c of await app.store.configurations.list()) {
+  for (const c of await store.configurations.list()) {
     if (c.enabled)
       keys.push({ kid: c.kid, alg: 'RS256', key: createPublicKey(c.publicKeyPem), label: c.id });
   }
@@ -60,8 +44,8 @@ function tokenFrom(body: z.infer<typeof InspectBody>): string {
     return extractToken((body.token ?? body.url)!);
   } catch (err) {
     // A TokenError would map to 401 and sign the console user out; this is a form error.
-    const message = err instanceof Error ? err.message : 'no token found';
-    throw new SchemaValidationError('body', [{ path: field, message }]);
+    const message = err instanceof Error ? err.message : 'No token found.';
+    throw new SchemaValidationError('body', [fieldIssue(field, message)]);
   }
 }
 
@@ -109,24 +93,34 @@ async function fetchReadiness(publicUrl: string): Promise<Health> {
   }
 }
 
+/** Options of {@link toolsRoutes}: the probe mints, so it gets the signer. */
+export interface ToolsRoutesOptions extends RouteDeps {
+  signer: ConfigurationSigner;
+  /** Public base URL of the content listener (readiness is asked there). */
+  publicUrl: string;
+  /** The distribution-point probe (src/probe, injected by src/app). */
+  probe: ProbeRunner;
+}
+
 /**
  * Registers POST /api/v1/tools/inspect (any signed-in user), POST /api/v1/tools/probe (callers
  * who may mint)
  * and GET /api/v1/tools/health (any signed-in user).
  */
-export async function toolsRoutes(app: FastifyInstance): Promise<void> {
+export const toolsRoutes: FastifyPluginAsyncZod<ToolsRoutesOptions> = async (app, deps) => {
+  const { store, signer, publicUrl } = deps;
   app.post(
     '/api/v1/tools/inspect',
     {
       // Inspecting changes nothing, so read-only accounts may use it despite the POST.
-      preHandler: app.authenticate,
+      preHandler: deps.guards.authenticate,
       schema: { summary: 'Explain a token check by check', tags: ['tools'], body: InspectBody },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof InspectBody>;
+      const { body } = request;
       const token = tokenFrom(body);
-      const keyRing = new KeyRing(await keysFor(app, body.configurationId));
-      const now = app.adminServices.now() / 1000;
+      const keyRing = new KeyRing(await keysFor(store, body.configurationId));
+      const now = deps.now() / 1000;
       return explainToken(token, { keyRing, backend: nodeSignatureBackend, now });
     },
   );
@@ -135,7 +129,7 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/tools/probe',
     {
       // The probe sends a valid token signed with the configuration's key: that is minting.
-      preHandler: app.requireSigning,
+      preHandler: deps.guards.requireSigning,
       schema: {
         summary: 'Probe a distribution point with hostile and valid tokens',
         tags: ['tools'],
@@ -143,10 +137,10 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof ProbeBody>;
-      const minter = app.adminServices.signer.minterFor(request.principal);
+      const { body } = request;
+      const minter = signer.minterFor(request.principal);
       const grant = await minter.probeKey(body.configurationId, body.url);
-      return app.adminServices.probe.run(body.url, grant.privateKey, {
+      return deps.probe.run(body.url, grant.privateKey, {
         now: grant.now,
         timeoutMs: 10_000,
         attackerKey: await sharedAttackerKey(),
@@ -158,14 +152,14 @@ export async function toolsRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/api/v1/tools/health',
     {
-      preHandler: app.authenticate,
+      preHandler: deps.guards.authenticate,
       schema: { summary: 'Readiness of the content listener (readyz)', tags: ['tools'] },
     },
     async () => {
       const now = Date.now();
       if (!cached || now - cached.at > HEALTH_TTL_MS)
-        cached = { at: now, value: fetchReadiness(app.publicUrl) };
+        cached = { at: now, value: fetchReadiness(publicUrl) };
       return cached.value;
     },
   );
-}
+};
