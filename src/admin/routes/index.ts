@@ -9,6 +9,7 @@ import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { configurationRoutes } from './configurations.js';
+import { jwtServerTestRoutes } from './jwt-server-test.js';
 import { jwtServerRoutes } from './jwt-servers.js';
 
 const API_VERSION = '1.0.0';
@@ -30,5 +31,6 @@ export async function registerAdminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(accountRoutes);
   await app.register(configurationRoutes);
   await app.register(jwtServerRoutes);
+  await app.register(jwtServerTestRoutes);
   await app.register(auditRoutes);
 }
