@@ -31,6 +31,7 @@ import { keyColumns } from './configuration-material.js';
 import { ConfigurationSigner, type SignedUrl } from './configuration-signer.js';
 import { jwksExtension } from './jwks-extension.js';
 import { contentManifestExtension } from './routes/content-device.js';
+import { ZERO_CONFIG_SETTING, zeroConfigConfigurationId } from './zero-config-marker.js';
 
 /** Options of {@link composeAdmin}. */
 export interface ComposeOptions {
@@ -97,8 +98,7 @@ export function combinedKeySource(sources: KeySource[]): KeySource {
   };
 }
 
-/** Setting that records that the zero-config key was imported (JSON: configuration id, time). */
-export const ZERO_CONFIG_SETTING = 'zeroConfig.keyImported';
+export { ZERO_CONFIG_SETTING };
 
 /**
  * The zero-config key, at most once in the life of a store: when the store never had it (no
@@ -171,18 +171,6 @@ async function zeroConfigKeyImported(store: Store): Promise<boolean> {
     limit: 1000,
   });
   return page.items.some((c) => c.details.keySource === 'zero-config');
-}
-
-/** The zero-config configuration's id from the marker, if any. */
-async function zeroConfigConfigurationId(store: Store): Promise<string | null> {
-  const raw = await store.settings.get(ZERO_CONFIG_SETTING);
-  if (raw === undefined) return null;
-  try {
-    const id = (JSON.parse(raw) as { configurationId?: unknown }).configurationId;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }
 
 function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): AdminExtension {

@@ -21,10 +21,16 @@ import {
   TOKEN_EXPIRY_PRESETS,
 } from '../schemas.js';
 import { acceptsMultipart } from '../validation.js';
+import { zeroConfigConfigurationId } from '../zero-config-marker.js';
 import { contentUrl, createInput, listenerPathOf, rotateInput } from './configuration-forms.js';
 
 const BASE = '/api/v1/jwt-configurations';
 const TAGS = ['configurations'];
+
+/** The API view with the zero-config marker looked up (one settings read). */
+async function viewOf(app: FastifyInstance, record: Parameters<typeof configurationView>[0]) {
+  return configurationView(record, await zeroConfigConfigurationId(app.store));
+}
 
 async function getOr404(app: FastifyInstance, id: string) {
   const record = await app.store.configurations.get(id);
@@ -59,9 +65,11 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: z.object({ items: z.array(ConfigurationView) }) },
       },
     },
-    async () => ({
-      items: (await app.store.configurations.list()).map(configurationView),
-    }),
+    async () => {
+      const zeroConfigId = await zeroConfigConfigurationId(app.store);
+      const records = await app.store.configurations.list();
+      return { items: records.map((r) => configurationView(r, zeroConfigId)) };
+    },
   );
 
   app.post(
@@ -104,7 +112,10 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
         return created;
       });
       await keysChanged();
-      return reply.code(201).header('location', `${BASE}/${id}`).send(configurationView(record));
+      return reply
+        .code(201)
+        .header('location', `${BASE}/${id}`)
+        .send(await viewOf(app, record));
     },
   );
 
@@ -121,7 +132,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof IdParams>;
-      return configurationView(await getOr404(app, id));
+      return viewOf(app, await getOr404(app, id));
     },
   );
 
@@ -152,7 +163,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
         return updated;
       });
       await keysChanged();
-      return configurationView(record);
+      return viewOf(app, record);
     },
   );
 
@@ -213,7 +224,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
       });
       signer.forget(id);
       await keysChanged();
-      return configurationView(record);
+      return viewOf(app, record);
     },
   );
 
@@ -265,7 +276,7 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
       const { id } = request.params as z.infer<typeof IdParams>;
       return reply
         .type('application/jwk+json')
-        .send(JSON.stringify(configurationView(await getOr404(app, id)).jwk));
+        .send(JSON.stringify(configurationView(await getOr404(app, id), null).jwk));
     },
   );
 
