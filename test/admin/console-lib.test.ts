@@ -14,6 +14,12 @@ import {
   toMs,
 } from '../../src/admin/web/src/lib/format.js';
 import {
+  bodyOf,
+  draftOf,
+  formatClaims,
+  parseClaims,
+} from '../../src/admin/web/src/lib/jwt-server-draft.js';
+import {
   defaultBesideOthers,
   preferredConfiguration,
 } from '../../src/admin/web/src/lib/preferred.js';
@@ -115,5 +121,60 @@ describe('never prefer the zero-config "Default"', () => {
     expect(defaultBesideOthers([def, mine])?.id).toBe('d');
     expect(defaultBesideOthers([def, off])).toBeUndefined();
     expect(defaultBesideOthers([{ ...def, enabled: false }, mine])).toBeUndefined();
+  });
+});
+
+describe('External JWT server form data', () => {
+  it('reads claim = value lines, repeated claims as lists, and round-trips them', () => {
+    const text = 'repository_owner = acme\nref = refs/heads/main\nref = refs/tags/v1\n\n';
+    const claims = parseClaims(text);
+    expect(claims).toEqual({
+      repository_owner: 'acme',
+      ref: ['refs/heads/main', 'refs/tags/v1'],
+    });
+    expect(parseClaims(formatClaims(claims))).toEqual(claims);
+    expect(parseClaims('url = https://x.example/a=b')).toEqual({ url: 'https://x.example/a=b' });
+    expect(() => parseClaims('just-a-name')).toThrow(/Line 1/);
+  });
+
+  it('keeps a __proto__ claim as data for the server to refuse, never as a prototype', () => {
+    const claims = parseClaims('__proto__ = x');
+    expect(Object.hasOwn(claims, '__proto__')).toBe(true);
+    expect(JSON.stringify(claims)).toBe('{"__proto__":"x"}');
+  });
+
+  it('sends the JWKS URL only when new or changed, and the secret only when typed', () => {
+    const server = {
+      id: 's',
+      name: 'CI',
+      issuer: 'https://ci.example',
+      jwksUrl: null,
+      hasSharedSecret: true,
+      audience: 'portcullis',
+      role: 'read-only' as const,
+      usernameClaim: 'sub',
+      requiredClaims: {},
+      maxTokenLifetimeSeconds: 600,
+      enabled: true,
+      createdAt: '',
+      updatedAt: '',
+      warnings: [],
+    };
+    const d = draftOf(server);
+    expect(d.method).toBe('secret');
+    expect(d.minutes).toBe('10');
+    const kept = bodyOf(d, server);
+    expect(kept).not.toHaveProperty('sharedSecret');
+    expect(kept).not.toHaveProperty('jwksUrl');
+    expect(kept.maxTokenLifetimeSeconds).toBe(600);
+    expect(bodyOf({ ...d, secret: 'n'.repeat(40) }, server).sharedSecret).toBe('n'.repeat(40));
+    const switched = bodyOf({ ...d, method: 'jwks', jwksUrl: 'https://ci.example/jwks' }, server);
+    expect(switched.jwksUrl).toBe('https://ci.example/jwks');
+    expect(switched).not.toHaveProperty('sharedSecret');
+    expect(bodyOf(draftOf())).toMatchObject({
+      jwksUrl: '',
+      role: 'read-only',
+      usernameClaim: 'sub',
+    });
   });
 });

@@ -1,36 +1,11 @@
-/**
- * The form of an external JWT server, for New and Edit. Required claims are typed one per line
- * as `claim = value` (repeat a claim for several accepted values), which is how Mac admins read
- * them in an IdP's token; the API receives the JSON object. The shared secret is write-only: on
- * Edit an empty field keeps the stored one.
- */
+/** The form of an external JWT server, for New and Edit (the data side: lib/jwt-server-draft.ts). */
 import { useState } from 'preact/hooks';
 import { ApiError } from '../lib/api.js';
+import { bodyOf, draftOf, type JwtServerDraft } from '../lib/jwt-server-draft.js';
 import type { JwtServer } from '../lib/types.js';
 import { describedBy, ErrorBanner, Field } from './field.js';
 
-/** Parses `claim = value` lines into requiredClaims; throws a message for a line without `=`. */
-export function parseClaims(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [i, raw] of text.split('\n').entries()) {
-    const line = raw.trim();
-    if (line === '') continue;
-    const at = line.indexOf('=');
-    if (at <= 0) throw new Error(`Line ${i + 1}: write claim = value`);
-    const name = line.slice(0, at).trim();
-    const value = line.slice(at + 1).trim();
-    const prev = Object.hasOwn(out, name) ? out[name] : undefined;
-    out[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-  }
-  return out;
-}
-
-/** The inverse of {@link parseClaims}. */
-export function formatClaims(claims: Record<string, string | string[]>): string {
-  return Object.entries(claims)
-    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k} = ${x}`))
-    .join('\n');
-}
+type Set = <K extends keyof JwtServerDraft>(key: K) => (value: JwtServerDraft[K]) => void;
 
 /** New (no `server`) or Edit; `onSubmit` sends the body and may throw ApiError. */
 export function JwtServerForm({
@@ -42,62 +17,30 @@ export function JwtServerForm({
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
   submitLabel: string;
 }) {
-  const [name, setName] = useState(server?.name ?? '');
-  const [issuer, setIssuer] = useState(server?.issuer ?? '');
-  const [method, setMethod] = useState<'jwks' | 'secret'>(
-    server && !server.jwksUrl ? 'secret' : 'jwks',
-  );
-  const [jwksUrl, setJwksUrl] = useState(server?.jwksUrl ?? '');
-  const [secret, setSecret] = useState('');
-  const [audience, setAudience] = useState(server?.audience ?? '');
-  const [role, setRole] = useState<string>(server?.role ?? 'read-only');
-  const [usernameClaim, setUsernameClaim] = useState(server?.usernameClaim ?? 'sub');
-  const [claims, setClaims] = useState(formatClaims(server?.requiredClaims ?? {}));
-  const [minutes, setMinutes] = useState(String((server?.maxTokenLifetimeSeconds ?? 3600) / 60));
-  const [enabled, setEnabled] = useState(server?.enabled ?? true);
+  const [d, setDraft] = useState<JwtServerDraft>(draftOf(server));
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const set: Set = (key) => (value) => setDraft((prev) => ({ ...prev, [key]: value }));
   const f = error?.fieldErrors ?? {};
-  const claimsError = Object.entries(f).find(([k]) => k.startsWith('requiredClaims'))?.[1];
-  const lifetimeError = f.maxTokenLifetimeSeconds;
-  const keyError = method === 'jwks' ? f.jwksUrl : f.sharedSecret;
-  const shown = [
-    f.name,
-    f.issuer,
-    keyError,
-    f.audience,
-    f.role,
-    f.usernameClaim,
-    claimsError,
-    lifetimeError,
-  ];
+  const errors: Record<string, string | undefined> = {
+    ...f,
+    requiredClaims: Object.entries(f).find(([k]) => k.startsWith('requiredClaims'))?.[1],
+    key: d.method === 'jwks' ? f.jwksUrl : f.sharedSecret,
+  };
+  const shownKeys = ['name', 'issuer', 'key', 'audience', 'role', 'usernameClaim'];
+  const shown = [...shownKeys, 'requiredClaims', 'maxTokenLifetimeSeconds'].some((k) => errors[k]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    let requiredClaims: Record<string, string | string[]>;
+    let body: Record<string, unknown>;
     try {
-      requiredClaims = parseClaims(claims);
+      body = bodyOf(d, server);
     } catch (err) {
       const message = (err as Error).message;
       setError(new ApiError(0, 'CLIENT', message, { requiredClaims: message }));
       return;
     }
-    const body: Record<string, unknown> = {
-      name,
-      issuer,
-      audience,
-      role,
-      usernameClaim,
-      requiredClaims,
-      maxTokenLifetimeSeconds: Math.round(Number(minutes) * 60),
-      enabled,
-    };
-    if (method === 'jwks' && (!server || jwksUrl !== (server.jwksUrl ?? '')))
-      body.jwksUrl = jwksUrl;
-    // Write-only: an empty field on Edit keeps the stored secret (unless switching to it).
-    if (method === 'secret' && (secret !== '' || !server?.hasSharedSecret))
-      body.sharedSecret = secret;
     setBusy(true);
     try {
       await onSubmit(body);
@@ -107,139 +50,191 @@ export function JwtServerForm({
       setBusy(false);
     }
   };
-  const text = (
-    id: string,
-    label: string,
-    value: string,
-    set: (v: string) => void,
-    err?: string,
-    hint?: string,
-  ) => (
-    <Field id={id} label={label} error={err} hint={hint}>
+  return (
+    <form class="sheet" onSubmit={submit} noValidate>
+      <ErrorBanner error={error && !shown ? error : null} />
+      <TextField
+        id="srv-name"
+        label="Name"
+        value={d.name}
+        onInput={set('name')}
+        error={errors.name}
+      >
+        Shown in the audit log as jwt-server:&lt;name&gt;/&lt;user&gt;.
+      </TextField>
+      <TextField
+        id="srv-issuer"
+        label="Issuer (iss)"
+        value={d.issuer}
+        onInput={set('issuer')}
+        error={errors.issuer}
+      >
+        Exactly as the tokens carry it, e.g. https://login.example.com.
+      </TextField>
+      <VerificationFields
+        draft={d}
+        set={set}
+        error={errors.key}
+        storedSecret={Boolean(server?.hasSharedSecret)}
+      />
+      <TextField
+        id="srv-audience"
+        label="Audience (aud)"
+        value={d.audience}
+        onInput={set('audience')}
+        error={errors.audience}
+      >
+        The audience the tokens must carry for Portcullis.
+      </TextField>
+      <PolicyFields draft={d} set={set} errors={errors} />
+      <div class="actions">
+        <button type="submit" class="button primary" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: string | undefined;
+  children: string | string[];
+}) {
+  const { id, label, value, onInput, error, children } = props;
+  return (
+    <Field id={id} label={label} error={error} hint={children}>
       <input
         id={id}
         value={value}
         autocomplete="off"
-        onInput={(e) => set(e.currentTarget.value)}
-        {...describedBy(id, err, Boolean(hint))}
+        onInput={(e) => onInput(e.currentTarget.value)}
+        {...describedBy(id, error, true)}
       />
     </Field>
   );
+}
+
+function VerificationFields({
+  draft: d,
+  set,
+  error,
+  storedSecret,
+}: {
+  draft: JwtServerDraft;
+  set: Set;
+  error: string | undefined;
+  storedSecret: boolean;
+}) {
   return (
-    <form class="sheet" onSubmit={submit} noValidate>
-      <ErrorBanner error={error && !shown.some(Boolean) ? error : null} />
-      {text(
-        'srv-name',
-        'Name',
-        name,
-        setName,
-        f.name,
-        'Shown in the audit log: jwt-server:<name>/<user>.',
-      )}
-      {text(
-        'srv-issuer',
-        'Issuer (iss)',
-        issuer,
-        setIssuer,
-        f.issuer,
-        'Exactly as the tokens carry it, e.g. https://login.example.com.',
-      )}
-      <fieldset class="fieldset">
-        <legend>Tokens are verified with</legend>
-        <div class="radios" role="radiogroup">
-          <label class="radio" for="srv-method-jwks">
-            <input
-              type="radio"
-              id="srv-method-jwks"
-              name="srv-method"
-              checked={method === 'jwks'}
-              onChange={() => setMethod('jwks')}
-            />
-            JWKS URL (RS256/ES256)
-          </label>
-          <label class="radio" for="srv-method-secret">
-            <input
-              type="radio"
-              id="srv-method-secret"
-              name="srv-method"
-              checked={method === 'secret'}
-              onChange={() => setMethod('secret')}
-            />
-            Shared secret (HS256)
-          </label>
-        </div>
-        {method === 'jwks' ? (
-          text(
-            'srv-jwks',
-            'JWKS URL',
-            jwksUrl,
-            setJwksUrl,
-            keyError,
-            "The identity provider's public keys, e.g. https://login.example.com/.well-known/jwks.json.",
-          )
-        ) : (
-          <Field
+    <fieldset class="fieldset">
+      <legend>Tokens are verified with</legend>
+      <div class="radios" role="radiogroup">
+        <label class="radio" for="srv-method-jwks">
+          <input
+            type="radio"
+            id="srv-method-jwks"
+            name="srv-method"
+            checked={d.method === 'jwks'}
+            onChange={() => set('method')('jwks')}
+          />
+          JWKS URL (RS256/ES256)
+        </label>
+        <label class="radio" for="srv-method-secret">
+          <input
+            type="radio"
+            id="srv-method-secret"
+            name="srv-method"
+            checked={d.method === 'secret'}
+            onChange={() => set('method')('secret')}
+          />
+          Shared secret (HS256)
+        </label>
+      </div>
+      {d.method === 'jwks' ? (
+        <TextField
+          id="srv-jwks"
+          label="JWKS URL"
+          value={d.jwksUrl}
+          onInput={set('jwksUrl')}
+          error={error}
+        >
+          The identity provider's public keys, e.g. https://login.example.com/.well-known/jwks.json.
+        </TextField>
+      ) : (
+        <Field
+          id="srv-secret"
+          label="Shared secret"
+          error={error}
+          hint={
+            storedSecret
+              ? 'Stored encrypted and never shown. Leave empty to keep it.'
+              : 'At least 32 characters. Stored encrypted and never shown again.'
+          }
+        >
+          <input
             id="srv-secret"
-            label="Shared secret"
-            error={keyError}
-            hint={
-              server?.hasSharedSecret
-                ? 'Stored encrypted and never shown. Leave empty to keep it.'
-                : 'At least 32 characters. Stored encrypted and never shown again.'
-            }
-          >
-            <input
-              id="srv-secret"
-              type="password"
-              autocomplete="off"
-              value={secret}
-              onInput={(e) => setSecret(e.currentTarget.value)}
-              {...describedBy('srv-secret', keyError, true)}
-            />
-          </Field>
-        )}
-      </fieldset>
-      {text(
-        'srv-audience',
-        'Audience (aud)',
-        audience,
-        setAudience,
-        f.audience,
-        'The audience the tokens must carry for Portcullis.',
+            type="password"
+            autocomplete="off"
+            value={d.secret}
+            onInput={(e) => set('secret')(e.currentTarget.value)}
+            {...describedBy('srv-secret', error, true)}
+          />
+        </Field>
       )}
-      <Field id="srv-role" label="Role" error={f.role}>
+    </fieldset>
+  );
+}
+
+function PolicyFields({
+  draft: d,
+  set,
+  errors,
+}: {
+  draft: JwtServerDraft;
+  set: Set;
+  errors: Record<string, string | undefined>;
+}) {
+  const lifetimeError = errors.maxTokenLifetimeSeconds;
+  return (
+    <>
+      <Field id="srv-role" label="Role" error={errors.role}>
         <select
           id="srv-role"
-          value={role}
-          onChange={(e) => setRole(e.currentTarget.value)}
-          {...describedBy('srv-role', f.role)}
+          value={d.role}
+          onChange={(e) => set('role')(e.currentTarget.value)}
+          {...describedBy('srv-role', errors.role)}
         >
           <option value="read-only">read-only — sees everything, changes nothing</option>
           <option value="admin">admin — changes everything</option>
         </select>
       </Field>
-      {text(
-        'srv-username-claim',
-        'Username claim',
-        usernameClaim,
-        setUsernameClaim,
-        f.usernameClaim,
-        'The claim that names the caller, e.g. sub, email or repository.',
-      )}
+      <TextField
+        id="srv-username-claim"
+        label="Username claim"
+        value={d.usernameClaim}
+        onInput={set('usernameClaim')}
+        error={errors.usernameClaim}
+      >
+        The claim that names the caller, e.g. sub, email or repository.
+      </TextField>
       <Field
         id="srv-claims"
         label="Required claims"
-        error={claimsError}
+        error={errors.requiredClaims}
         hint="One per line: claim = value. Repeat a claim to accept several values. Shared issuers (GitHub Actions, Google…) need one that names your tenant."
       >
         <textarea
           id="srv-claims"
           rows={4}
           class="mono"
-          value={claims}
+          value={d.claims}
           placeholder="repository_owner = example-org"
-          onInput={(e) => setClaims(e.currentTarget.value)}
-          {...describedBy('srv-claims', claimsError, true)}
+          onInput={(e) => set('claims')(e.currentTarget.value)}
+          {...describedBy('srv-claims', errors.requiredClaims, true)}
         />
       </Field>
       <Field
@@ -253,8 +248,8 @@ export function JwtServerForm({
           type="number"
           min={1}
           max={1440}
-          value={minutes}
-          onInput={(e) => setMinutes(e.currentTarget.value)}
+          value={d.minutes}
+          onInput={(e) => set('minutes')(e.currentTarget.value)}
           {...describedBy('srv-lifetime', lifetimeError, true)}
         />
       </Field>
@@ -262,16 +257,11 @@ export function JwtServerForm({
         <input
           id="srv-enabled"
           type="checkbox"
-          checked={enabled}
-          onChange={(e) => setEnabled(e.currentTarget.checked)}
+          checked={d.enabled}
+          onChange={(e) => set('enabled')(e.currentTarget.checked)}
         />
         <label for="srv-enabled">Enabled (tokens from this server are accepted)</label>
       </div>
-      <div class="actions">
-        <button type="submit" class="button primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-      </div>
-    </form>
+    </>
   );
 }
