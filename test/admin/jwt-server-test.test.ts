@@ -182,6 +182,12 @@ describe('POST /api/v1/jwt-servers/{id}/test', () => {
       ],
       ['USERNAME_CLAIM_UNUSABLE', sign({ ...good, sub: 'line\nbreak' })],
       ['TOKEN_MALFORMED', 'not.a.jwt'],
+      [
+        'ALGORITHM_NOT_ALLOWED',
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
+          JSON.stringify({ ...good, aud: 'portcullis', sub: 'x', iat: now, exp: now + 60 }),
+        ).toString('base64url')}.`,
+      ],
     ];
     for (const [code, pending] of cases) {
       const token = await pending;
