@@ -57,7 +57,7 @@ async function main() {
     await shot(page, 'sign-in');
     await page.fill('#signin-password', serve.oneTimePassword);
     await page.click('button[type=submit]');
-    await page.waitForSelector('#pw-current');
+    await page.waitForSelector('#pw-new');
     await shot(page, 'change-password');
     await page.evaluate(() => sessionStorage.clear());
     await signInFirstTime(page, serve.adminUrl, serve.oneTimePassword, PASSWORD);

@@ -3,6 +3,7 @@
  * It sits at the top of the dependency graph (like the CLI) because it imports every area;
  * `npm run docs:errors` writes docs/errors.md from it and a test keeps the two in step.
  */
+import { JWT_SERVER_TEST_CODES } from './admin/auth/jwt-server-test-codes.js';
 import { ADMIN_ERRORS } from './admin/errors.js';
 import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
 import type { ErrorEntry } from './errors/base.js';
@@ -54,6 +55,9 @@ export function isRegisteredCode(
 /** Codes a record may carry as a non-fatal warning (stored, but look at this); not refusals. */
 export const WARNING_CODES: readonly string[] = Object.keys(CATALOG_WARNINGS);
 
+/** Codes of reports answered with 200 (the JWT server connection test); not refusals. */
+export const REPORT_CODES: readonly string[] = Object.keys(JWT_SERVER_TEST_CODES);
+
 /** Codes that appear in more than one area with a different status (must stay empty). */
 export function conflictingCodes(areas: readonly ErrorArea[] = ERROR_AREAS): string[] {
   const seen = new Map<string, number>();
@@ -99,5 +103,19 @@ export function renderErrorsMarkdown(areas: readonly ErrorArea[] = ERROR_AREAS):
     }
     lines.push('');
   }
+  lines.push(
+    '## JWT server test results',
+    '',
+    'Where: the report of `POST /api/v1/jwt-servers/{id}/test` (console: *Test connection*), answered',
+    'with 200 — these are findings, not refusals. The admin API itself answers every refused',
+    'external token with `UNAUTHENTICATED` (or `TOKEN_EXPIRED`).',
+    '',
+    '| Code | Meaning | Remedy |',
+    '|---|---|---|',
+  );
+  for (const [code, e] of Object.entries(JWT_SERVER_TEST_CODES)) {
+    lines.push(`| \`${code}\` | ${cell(e.meaning)} | ${cell(e.remedy)} |`);
+  }
+  lines.push('');
   return lines.join('\n');
 }

@@ -88,10 +88,15 @@ export interface ConfigurationViewData {
   updatedAt: string;
   rotatedAt: string | null;
   createdBy: string | null;
+  /** True for the "Default" configuration the zero-config start created. */
+  zeroConfig: boolean;
 }
 
 /** The public view of a record (no private key, no ciphertext). */
-export function configurationView(r: JwtConfigurationRecord): ConfigurationViewData {
+export function configurationView(
+  r: JwtConfigurationRecord,
+  zeroConfigId: string | null,
+): ConfigurationViewData {
   return {
     id: r.id,
     displayName: r.displayName,
@@ -108,5 +113,6 @@ export function configurationView(r: JwtConfigurationRecord): ConfigurationViewD
     updatedAt: r.updatedAt,
     rotatedAt: r.rotatedAt,
     createdBy: r.createdBy,
+    zeroConfig: r.id === zeroConfigId,
   };
 }

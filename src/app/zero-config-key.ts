@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { keyColumns } from '../admin/configuration-material.js';
+import { ZERO_CONFIG_SETTING, zeroConfigConfigurationId } from '../admin/zero-config-marker.js';
 import { loadPrivateKeyFile } from '../keys/files.js';
 import { generateRsaKeyPair } from '../keys/generate.js';
 import type { JwtConfigurationRecord, Store } from '../store/types.js';
 import type { ZeroConfigLayout } from './zero-config.js';
 
-/** Setting that records that the zero-config key was imported (JSON: configuration id, time). */
-export const ZERO_CONFIG_SETTING = 'zeroConfig.keyImported';
+export { ZERO_CONFIG_SETTING };
 
 /**
  * The zero-config key, at most once in the life of a store: when the store never had it (no
@@ -86,22 +86,6 @@ async function zeroConfigKeyImported(store: Store): Promise<boolean> {
     limit: 1000,
   });
   return page.items.some((c) => c.details.keySource === 'zero-config');
-}
-
-/** The zero-config configuration's id from the marker, if any. */
-async function zeroConfigConfigurationId(store: Store): Promise<string | null> {
-  const raw = await store.settings.get(ZERO_CONFIG_SETTING);
-  if (raw === undefined) return null;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    const id =
-      typeof parsed === 'object' && parsed !== null && 'configurationId' in parsed
-        ? parsed.configurationId
-        : undefined;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The zero-config "Default" configuration when it still exists and is enabled, else null. */

@@ -33,7 +33,7 @@ export declare function openBrowser(viewport?: {
   width: number;
   height: number;
 }): Promise<ConsoleBrowser>;
-/** Signs in with the one-time password and replaces it, ending on the dashboard. */
+/** Signs in with the one-time password and replaces it (not asked for again), ending on the dashboard. */
 export declare function signInFirstTime(
   page: Page,
   adminUrl: string,

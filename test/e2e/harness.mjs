@@ -151,14 +151,16 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }) {
   return { browser, context, page, cspViolations, foreignRequests, close: () => browser.close() };
 }
 
-/** Signs in with the one-time password and replaces it, ending on the dashboard. */
+/**
+ * Signs in with the one-time password and replaces it, ending on the dashboard. The change form
+ * does not ask for the one-time password again (the page keeps it in memory from the sign-in).
+ */
 export async function signInFirstTime(page, adminUrl, oneTimePassword, newPassword) {
   await page.goto(`${adminUrl}/admin`);
   await page.fill('#signin-username', 'admin');
   await page.fill('#signin-password', oneTimePassword);
   await page.click('button[type=submit]');
-  await page.waitForSelector('#pw-current');
-  await page.fill('#pw-current', oneTimePassword);
+  await page.waitForSelector('#pw-new');
   await page.fill('#pw-new', newPassword);
   await page.fill('#pw-repeat', newPassword);
   await page.click('button[type=submit]');

@@ -13,11 +13,19 @@ import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { decryptSecret } from '../../store/secret.js';
 import type { AccountRole, JwtServerRecord } from '../../store/types.js';
 import { AdminError } from '../errors.js';
-import { externalUsername, policyRefusal, unmetClaim } from './jwt-server-policy.js';
 import {
+  claimRefusal,
+  type ExternalRefusal,
+  externalVerifyOptions,
+  refusalOf,
+} from './external-checks.js';
+import { externalUsername, policyRefusal } from './jwt-server-policy.js';
+import {
+  DEFAULT_JWKS_MAX_BYTES,
+  DEFAULT_JWKS_TIMEOUT_MS,
+  fetchJwksDocument,
   type JwksLogger,
   type JwksResolver,
-  JwksUnavailable,
   RemoteJwksCache,
   type RemoteJwksCacheOptions,
 } from './remote-jwks.js';
@@ -76,51 +84,73 @@ export class ExternalJwtVerifier {
     now: Date,
     sessionMaxSeconds: number,
   ): Promise<ExternalIdentity> {
-    // An entry stored before the multi-tenant rule existed fails closed, loudly.
-    const misconfigured = policyRefusal(server);
-    if (misconfigured) {
+    const result = await this.evaluate(server, token, now, sessionMaxSeconds);
+    if (result.accepted) return result.identity;
+    const { refusal } = result;
+    if (refusal.code === 'SERVER_POLICY_REFUSED') {
       // Once per server until it is edited: anonymous callers must not be able to flood the log.
       if (!this.#warned.has(server.id)) {
         this.#warned.add(server.id);
         this.opts.logger?.warn(
-          { jwtServerId: server.id, jwtServer: server.name, reason: misconfigured },
+          { jwtServerId: server.id, jwtServer: server.name, reason: refusal.reason },
           'JWT server refused: its configuration trusts every tenant of a shared issuer',
         );
       }
       throw new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
     }
+    // jose checks the signature before exp, so only the key's holder learns "expired".
+    if (refusal.code === 'TOKEN_EXPIRED') throw new AdminError('TOKEN_EXPIRED');
+    if (refusal.code !== 'JWKS_UNAVAILABLE') {
+      this.opts.logger?.debug?.(
+        { jwtServerId: server.id, jwtServer: server.name, reason: refusal.reason },
+        'external JWT refused',
+      );
+    }
+    throw new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
+  }
+
+  /**
+   * What {@link verify} decides for `token`, as data: the identity, or the refusal with its code.
+   * `keys` replaces the cached JWKS (the admin's connection test passes a freshly fetched one).
+   */
+  async evaluate(
+    server: JwtServerRecord,
+    token: string,
+    now: Date,
+    sessionMaxSeconds: number,
+    keys?: JwksResolver,
+  ): Promise<ExternalEvaluation> {
+    // An entry stored before the multi-tenant rule existed fails closed, loudly.
+    const misconfigured = policyRefusal(server);
+    if (misconfigured) {
+      return { accepted: false, refusal: { code: 'SERVER_POLICY_REFUSED', reason: misconfigured } };
+    }
     const maxLifetime = Math.min(server.maxTokenLifetimeSeconds, sessionMaxSeconds);
     let payload: JWTPayload;
     try {
-      payload = await this.#verify(server, token, now, maxLifetime);
+      payload = await this.#verify(server, token, now, maxLifetime, keys);
     } catch (err) {
-      throw this.#refusal(err, server);
+      return { accepted: false, refusal: refusalOf(err, now) };
     }
-    const claims = this.#checkClaims(server, payload, maxLifetime);
-    if (claims) throw this.#refusal(new Error(claims), server);
+    const claims = claimRefusal(server, payload, maxLifetime);
+    if (claims) return { accepted: false, refusal: claims };
     const username = externalUsername(server.name, payload[server.usernameClaim]);
     if (username === undefined) {
-      throw this.#refusal(
-        new Error(`claim "${server.usernameClaim}" is not a usable name`),
-        server,
-      );
+      const reason = `claim "${server.usernameClaim}" is not a usable name`;
+      return { accepted: false, refusal: { code: 'USERNAME_CLAIM_UNUSABLE', reason } };
     }
-    return { username, role: server.role, serverId: server.id, exp: payload.exp };
+    return {
+      accepted: true,
+      identity: { username, role: server.role, serverId: server.id, exp: payload.exp },
+    };
   }
 
-  /** Why a signature-verified payload is still refused (lifetime, required claims), or undefined. */
-  #checkClaims(
-    server: JwtServerRecord,
-    payload: JWTPayload,
-    maxLifetime: number,
-  ): string | undefined {
-    // jose has checked both are numbers and iat is not in the future.
-    const lifetime = (payload.exp as number) - (payload.iat as number);
-    if (lifetime > maxLifetime) {
-      return `lifetime ${lifetime}s (exp - iat) exceeds ${maxLifetime}s`;
-    }
-    const unmet = unmetClaim(payload, server.requiredClaims);
-    return unmet === undefined ? undefined : `required claim "${unmet}" does not match`;
+  /** Fetches `url` now, with the same deadline and byte cap as the cached fetches. */
+  fetchJwks(url: string): Promise<unknown> {
+    return fetchJwksDocument(url, {
+      timeoutMs: this.opts.timeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS,
+      maxBytes: this.opts.maxBytes ?? DEFAULT_JWKS_MAX_BYTES,
+    });
   }
 
   async #verify(
@@ -128,17 +158,9 @@ export class ExternalJwtVerifier {
     token: string,
     now: Date,
     maxLifetime: number,
+    keys: JwksResolver | undefined,
   ): Promise<JWTPayload> {
-    const options = {
-      issuer: server.issuer,
-      audience: server.audience,
-      currentDate: now,
-      // IdP and Portcullis clocks drift; a minute matches the content listener's default leeway.
-      clockTolerance: 60,
-      requiredClaims: ['exp', 'iat'],
-      // Also refuses an iat in the future, which would otherwise stretch exp - iat past now.
-      maxTokenAge: maxLifetime,
-    };
+    const options = externalVerifyOptions(server, now, maxLifetime);
     if (server.sharedSecretCiphertext) {
       const key = decryptSecret(
         this.secret,
@@ -149,6 +171,7 @@ export class ExternalJwtVerifier {
     }
     if (!server.jwksUrl) throw new Error('neither a jwksUrl nor a shared secret');
     const jwks = { ...options, algorithms: ['RS256', 'ES256'] };
+    if (keys) return (await jwtVerify(token, keys, jwks)).payload;
     const resolver = await this.#jwks.resolver(server.id, server.jwksUrl);
     try {
       return (await jwtVerify(token, resolver, jwks)).payload;
@@ -160,26 +183,9 @@ export class ExternalJwtVerifier {
       return (await jwtVerify(token, fresh, jwks)).payload;
     }
   }
-
-  /** The caller's answer (generic) and the log's (the reason, naming the server, never the token). */
-  #refusal(err: unknown, server: JwtServerRecord): AdminError {
-    // jose checks the signature before exp, so only the key's holder learns "expired".
-    if (err instanceof joseErrors.JWTExpired) return new AdminError('TOKEN_EXPIRED');
-    if (!(err instanceof JwksUnavailable)) {
-      this.opts.logger?.debug?.(
-        { jwtServerId: server.id, jwtServer: server.name, reason: reasonOf(err) },
-        'external JWT refused',
-      );
-    }
-    return new AdminError('UNAUTHENTICATED', EXTERNAL_REFUSAL_DETAIL);
-  }
 }
 
-/** A short reason for the log: jose's message, or what kind of failure it was. */
-function reasonOf(err: unknown): string {
-  if (err instanceof joseErrors.JWTClaimValidationFailed)
-    return `claim "${err.claim}" check failed (${err.reason})`;
-  if (err && typeof err === 'object' && 'code' in err && err.code === 'STORE_SECRET_MISMATCH')
-    return 'its shared secret cannot be decrypted with this server secret';
-  return err instanceof Error ? err.message : 'verification failed';
-}
+/** What {@link ExternalJwtVerifier.evaluate} found. */
+export type ExternalEvaluation =
+  | { accepted: true; identity: ExternalIdentity }
+  | { accepted: false; refusal: ExternalRefusal };

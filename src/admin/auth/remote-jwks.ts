@@ -46,6 +46,8 @@ interface Entry {
 
 /** Default byte cap of a JWKS body. */
 export const DEFAULT_JWKS_MAX_BYTES = 256 * 1024;
+/** Default deadline of one JWKS fetch, headers and body. */
+export const DEFAULT_JWKS_TIMEOUT_MS = 5000;
 
 /** One cached JWKS per external JWT server id. */
 export class RemoteJwksCache {
@@ -61,7 +63,7 @@ export class RemoteJwksCache {
   fetches = 0;
 
   constructor(opts: RemoteJwksCacheOptions = {}) {
-    this.#timeoutMs = opts.timeoutMs ?? 5000;
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS;
     this.#maxBytes = opts.maxBytes ?? DEFAULT_JWKS_MAX_BYTES;
     this.#maxAgeMs = opts.cacheMaxAgeMs ?? 600_000;
     this.#cooldownMs = opts.cooldownMs ?? 30_000;

@@ -62,7 +62,9 @@ export const configurationDownloadRoutes: FastifyPluginAsyncZod<
     { ...read, schema: { summary: 'The public key as a JWK', tags: TAGS, params: IdParams } },
     async (request, reply) => {
       const record = await configurationOr404(store, request.params.id);
-      return reply.type('application/jwk+json').send(JSON.stringify(configurationView(record).jwk));
+      return reply
+        .type('application/jwk+json')
+        .send(JSON.stringify(configurationView(record, null).jwk));
     },
   );
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { configurationView, privateKeyFrom } from '../configuration-material.js';
+import { privateKeyFrom } from '../configuration-material.js';
 import { AdminError } from '../errors.js';
 import { ConfigurationView, CreateConfigurationBody, IdParams, RotateBody } from '../schemas.js';
 import { acceptsMultipart } from '../validation.js';
@@ -15,6 +15,7 @@ import {
   type ConfigurationRoutesOptions,
   configurationOr404,
   TAGS,
+  viewOf,
 } from './configuration-shared.js';
 
 /** Registers POST /api/v1/jwt-configurations and POST …/:id/rotate. */
@@ -60,7 +61,10 @@ export const configurationKeyRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOp
         return created;
       });
       await keysChanged();
-      return reply.code(201).header('location', `${BASE}/${id}`).send(configurationView(record));
+      return reply
+        .code(201)
+        .header('location', `${BASE}/${id}`)
+        .send(await viewOf(store, record));
     },
   );
 
@@ -97,7 +101,7 @@ export const configurationKeyRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOp
       });
       signer.forget(id);
       await keysChanged();
-      return configurationView(record);
+      return viewOf(store, record);
     },
   );
 };

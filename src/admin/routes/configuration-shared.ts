@@ -4,10 +4,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JwtConfigurationRecord, Store } from '../../store/types.js';
-import type { KeyColumns } from '../configuration-material.js';
+import { configurationView, type KeyColumns } from '../configuration-material.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
 import { AdminError } from '../errors.js';
 import type { RouteDeps } from '../route-deps.js';
+import { zeroConfigConfigurationId } from '../zero-config-marker.js';
 
 /** Base path of the configuration routes. */
 export const BASE = '/api/v1/jwt-configurations';
@@ -43,4 +44,9 @@ export function fileStem(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
   return stem || 'configuration';
+}
+
+/** The API view of a configuration, marked `zeroConfig` when it is the zero-config "Default". */
+export async function viewOf(store: Store, record: JwtConfigurationRecord) {
+  return configurationView(record, await zeroConfigConfigurationId(store));
 }

@@ -17,6 +17,7 @@ import {
   TOKEN_EXPIRY_BOUNDS,
   TOKEN_EXPIRY_PRESETS,
 } from '../schemas.js';
+import { zeroConfigConfigurationId } from '../zero-config-marker.js';
 import { configurationDownloadRoutes } from './configuration-downloads.js';
 import { configurationKeyRoutes } from './configuration-keys.js';
 import {
@@ -24,6 +25,7 @@ import {
   type ConfigurationRoutesOptions,
   configurationOr404,
   TAGS,
+  viewOf,
 } from './configuration-shared.js';
 
 /** Registers the /api/v1/jwt-configurations routes. */
@@ -63,7 +65,11 @@ export const configurationRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOptio
         response: { 200: listOf(ConfigurationView) },
       },
     },
-    async () => ({ items: (await store.configurations.list()).map(configurationView) }),
+    async () => {
+      const zeroConfigId = await zeroConfigConfigurationId(store);
+      const records = await store.configurations.list();
+      return { items: records.map((r) => configurationView(r, zeroConfigId)) };
+    },
   );
 
   app.get(
@@ -77,7 +83,7 @@ export const configurationRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOptio
         response: { 200: ConfigurationView },
       },
     },
-    async (request) => configurationView(await configurationOr404(store, request.params.id)),
+    async (request) => viewOf(store, await configurationOr404(store, request.params.id)),
   );
 
   app.patch(
@@ -107,7 +113,7 @@ export const configurationRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOptio
         return updated;
       });
       await keysChanged();
-      return configurationView(record);
+      return viewOf(store, record);
     },
   );
 

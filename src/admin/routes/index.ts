@@ -7,7 +7,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { ProbeRunner } from '../../contracts/probe-runner.js';
-import { encryptSecret } from '../../store/secret.js';
+import { decryptSecret, encryptSecret } from '../../store/secret.js';
 import type { ExternalJwtVerifier } from '../auth/external.js';
 import type { SessionKey } from '../auth/session-tokens.js';
 import type { LoginThrottle } from '../auth/throttle.js';
@@ -22,6 +22,7 @@ import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { configurationRoutes } from './configurations.js';
 import { contentRoutes } from './content.js';
+import { jwtServerTestRoutes } from './jwt-server-test.js';
 import { jwtServerRoutes } from './jwt-servers.js';
 import { openApiRoute } from './openapi-route.js';
 import { toolsRoutes } from './tools.js';
@@ -71,6 +72,18 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
       ...base,
       sealSharedSecret: (id, value) => encryptSecret(secret, value, `jwt-server:${id}`),
       forgetServer: (id) => w.external.forget(id),
+    });
+    await api.register(jwtServerTestRoutes, {
+      ...base,
+      external: w.external,
+      sharedSecretReadable: (server) => {
+        try {
+          decryptSecret(secret, server.sharedSecretCiphertext ?? '', `jwt-server:${server.id}`);
+          return true;
+        } catch {
+          return false;
+        }
+      },
     });
     await api.register(auditRoutes, base);
   });

@@ -94,6 +94,8 @@ export const ConfigurationView = z.object({
   updatedAt: z.string(),
   rotatedAt: z.string().nullable(),
   createdBy: z.string().nullable(),
+  /** The "Default" configuration the zero-config start created (read-only). */
+  zeroConfig: z.boolean(),
 });
 
 /** `{ url, expiresAt }` */

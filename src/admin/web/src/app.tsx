@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { api } from './lib/api.js';
+import { forgetSignInPassword, signInPassword } from './lib/one-time-password.js';
 import { Link, match, useRoute } from './lib/router.js';
 import {
   getSession,
@@ -15,6 +16,7 @@ import {
 } from './lib/session.js';
 import type { WhoAmI } from './lib/types.js';
 import { UserContext } from './lib/user.js';
+import { AccountsPage } from './pages/accounts.js';
 import { AuditPage } from './pages/audit.js';
 import { ConfigurationDetailPage } from './pages/configuration-detail.js';
 import { ConfigurationFormPage } from './pages/configuration-form.js';
@@ -22,16 +24,21 @@ import { ConfigurationsPage } from './pages/configurations.js';
 import { ContentPage } from './pages/content.js';
 import { ContentDetailPage } from './pages/content-detail.js';
 import { DashboardPage } from './pages/dashboard.js';
+import { JwtServerDetailPage, JwtServerNewPage } from './pages/jwt-server-detail.js';
+import { JwtServersPage } from './pages/jwt-servers.js';
 import { SettingsPage } from './pages/settings.js';
 import { ChangePasswordForm, SignInPage } from './pages/sign-in.js';
 import { ToolsPage } from './pages/tools.js';
 
+/** The left navigation; `admin` pages are admin-only in the API, so read-only users don't see them. */
 const NAV = [
   { href: '/', label: 'Dashboard' },
   { href: '/configurations', label: 'JWT Configurations' },
   { href: '/content', label: 'Content' },
   { href: '/audit', label: 'Audit Log' },
   { href: '/tools', label: 'Tools' },
+  { href: '/accounts', label: 'Accounts', admin: true },
+  { href: '/jwt-servers', label: 'External JWT Servers', admin: true },
   { href: '/settings', label: 'Settings' },
 ];
 
@@ -46,6 +53,10 @@ export function App() {
     api<WhoAmI>('GET', '/api/v1/auth').then(setMe, () => setSession(null));
   }, [session?.token]);
   useKeepAlive(session);
+  useEffect(() => {
+    // The sign-in password is kept only for the forced change; drop it whenever it is not needed.
+    if (!session || (me && !me.mustChangePassword)) forgetSignInPassword();
+  }, [session?.token, me]);
 
   if (!session) return <SignInPage />;
   if (!me) return <p class="loading-screen">Loading…</p>;
@@ -55,8 +66,11 @@ export function App() {
         <div class="auth-card">
           <h1 class="brand-title">Portcullis</h1>
           <h2>Choose a new password</h2>
-          <p>The one-time password must be replaced before you can continue.</p>
-          <ChangePasswordForm onDone={() => setMe({ ...me, mustChangePassword: false })} />
+          <p>Replace the one-time password you signed in with by a password of your own.</p>
+          <ChangePasswordForm
+            knownCurrent={signInPassword()}
+            onDone={() => setMe({ ...me, mustChangePassword: false })}
+          />
         </div>
       </main>
     );
@@ -86,7 +100,7 @@ function Shell({ me }: { me: WhoAmI }) {
       <nav class="sidebar" aria-label="Main">
         <div class="brand">Portcullis</div>
         <ul>
-          {NAV.map((item) => (
+          {NAV.filter((item) => !item.admin || me.role === 'admin').map((item) => (
             <li key={item.href}>
               <Link href={item.href} aria-current={section === item.href ? 'page' : undefined}>
                 {item.label}
@@ -124,6 +138,11 @@ function Routes({ path }: { path: string }) {
   if (path === '/audit') return <AuditPage />;
   if (path === '/tools') return <ToolsPage />;
   if (path === '/settings') return <SettingsPage />;
+  if (path === '/accounts') return <AccountsPage />;
+  if (path === '/jwt-servers') return <JwtServersPage />;
+  if (path === '/jwt-servers/new') return <JwtServerNewPage />;
+  m = match('/jwt-servers/:id', path);
+  if (m) return <JwtServerDetailPage id={m.id!} />;
   return (
     <section>
       <h1>Not found</h1>

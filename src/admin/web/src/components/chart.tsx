@@ -2,6 +2,7 @@
  * Downloads and refusals over time as an inline SVG bar chart, drawn here so the console needs
  * no chart library and no inline styles (colours come from CSS classes).
  */
+import { labelPlacement, niceTicks } from '../lib/chart-scale.js';
 
 /** One bar group. */
 export interface Bucket {
@@ -16,13 +17,13 @@ const PAD = { left: 40, right: 10, top: 10, bottom: 28 };
 
 /** Stacked bars (ok + refused) per time bucket, with an accessible table summary. */
 export function ActivityChart({ buckets, label }: { buckets: Bucket[]; label: string }) {
-  const max = Math.max(1, ...buckets.map((b) => b.ok + b.refused));
+  const ticks = niceTicks(Math.max(0, ...buckets.map((b) => b.ok + b.refused)));
+  const max = ticks[ticks.length - 1]!;
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const step = innerW / Math.max(1, buckets.length);
   const barW = Math.max(1, step * 0.7);
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
-  const ticks = [...new Set([0, Math.round(max / 2), max])];
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
   const total = buckets.reduce((a, b) => ({ ok: a.ok + b.ok, refused: a.refused + b.refused }), {
     ok: 0,
@@ -45,6 +46,7 @@ export function ActivityChart({ buckets, label }: { buckets: Bucket[]; label: st
         ))}
         {buckets.map((b, i) => {
           const x = PAD.left + i * step + (step - barW) / 2;
+          const label = labelPlacement(x + barW / 2, W);
           return (
             <g key={b.t}>
               <rect class="bar-ok" x={x} y={y(b.ok)} width={barW} height={y(0) - y(b.ok)}>
@@ -60,7 +62,7 @@ export function ActivityChart({ buckets, label }: { buckets: Bucket[]; label: st
                 <title>{`${new Date(b.t).toLocaleString()}: ${b.refused} refused`}</title>
               </rect>
               {i % labelEvery === 0 && (
-                <text class="axis" x={x + barW / 2} y={H - 8} text-anchor="middle">
+                <text class="axis" x={label.x} y={H - 8} text-anchor={label.anchor}>
                   {new Date(b.t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
                 </text>
               )}

@@ -4,7 +4,9 @@
  */
 import { useState } from 'preact/hooks';
 import { type ApiError, api } from '../lib/api.js';
+import { preferredConfiguration } from '../lib/preferred.js';
 import { describedBy, ErrorBanner, Field } from './field.js';
+import { orEmpty } from './table.js';
 import { type ConfigOption, Verdict } from './token-inspector.js';
 
 /** One row of a probe report (src/probe/probe.ts ProbeResult). */
@@ -37,7 +39,8 @@ export function ProbePanel({ configurations }: { configurations: ConfigOption[] 
   const [report, setReport] = useState<ProbeReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const chosen = configurationId || configurations[0]?.id || '';
+  // Never the zero-config "Default" by itself while the admin has a key of their own.
+  const chosen = configurationId || preferredConfiguration(configurations)?.id || '';
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -128,13 +131,13 @@ function ProbeTable({ report }: { report: ProbeReport }) {
               <tr key={`${r.id}-${r.placement}`}>
                 <td>{r.title}</td>
                 <td>{r.expected}</td>
-                <td>{r.status ?? '—'}</td>
+                <td>{orEmpty(r.status)}</td>
                 <td>
                   {r.outcome}
                   {r.contentReturned ? ' (content returned)' : ''}
                   {r.detail ? <span class="muted"> {r.detail}</span> : null}
                 </td>
-                <td class="mono">{r.code ?? ''}</td>
+                <td class="mono">{orEmpty(r.code)}</td>
                 <td>
                   {r.verdict === 'info' ? (
                     <span class="pill off">info</span>

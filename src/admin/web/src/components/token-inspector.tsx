@@ -8,7 +8,12 @@ import type { Inspection } from '../lib/types.js';
 import { describedBy, Field } from './field.js';
 
 /** A configuration the user can pick. */
-export type ConfigOption = { id: string; displayName: string };
+export type ConfigOption = {
+  id: string;
+  displayName: string;
+  enabled?: boolean;
+  zeroConfig?: boolean;
+};
 type InspectionView = Inspection & { valid?: boolean | null };
 
 /** ✓ / ✗ / not checked. */

@@ -5,10 +5,14 @@
  */
 import { getSession, setSession } from './session.js';
 
-/** One entry of problem+json `errors`. */
+/**
+ * One entry of problem+json `errors`: `{ field, message }` with a human message (older servers
+ * sent `path` as a string or an array of segments instead of `field`).
+ */
 export interface FieldProblem {
-  path: string;
-  message: string;
+  field?: unknown;
+  path?: unknown;
+  message?: unknown;
 }
 
 /** A refused API call, carrying the problem+json fields. */
@@ -24,9 +28,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Normalises a problem path (`/key/pem`, `key.pem`, `body.key.pem`) to a dotted field name. */
-export function fieldName(path: string): string {
-  return path
+/** Normalises a problem path (`/key/pem`, `key.pem`, `body.key.pem`, `['key','pem']`) to a dotted field name. */
+export function fieldName(path: unknown): string {
+  const text = Array.isArray(path) ? path.map(String).join('.') : String(path ?? '');
+  return text
     .replace(/^\/+/, '')
     .replace(/\//g, '.')
     .replace(/^body\./, '');
@@ -41,10 +46,14 @@ export async function toApiError(res: Response): Promise<ApiError> {
     // Not JSON (e.g. a proxy error page): fall back to the status text.
   }
   const fields: Record<string, string> = {};
+  const title = typeof body.title === 'string' && body.title ? body.title : 'Invalid value';
   if (Array.isArray(body.errors)) {
     for (const e of body.errors as FieldProblem[]) {
-      const name = fieldName(String(e.path ?? ''));
-      if (!fields[name]) fields[name] = String(e.message ?? 'Invalid value');
+      if (!e || typeof e !== 'object') continue;
+      const name = fieldName(e.field ?? e.path);
+      // A field named without a message still gets a human line: the problem's title.
+      if (!fields[name])
+        fields[name] = typeof e.message === 'string' && e.message ? e.message : title;
     }
   }
   const message = String(

@@ -66,3 +66,15 @@ export function relativeTime(value: string | number | null | undefined, now = Da
           : [Math.round(abs / 86_400_000), 'd'];
   return diff >= 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`;
 }
+
+/** "No keys yet." / "The key is less than 335 days old." / "All 3 keys are less than 335 days old." */
+export function rotationSummary(count: number, days: number): string {
+  if (count === 0) return 'No keys yet.';
+  const age = `less than ${pluralDays(days)} old`;
+  return count === 1 ? `The key is ${age}.` : `All ${count} keys are ${age}.`;
+}
+
+/** 1 → "1 day", 3 → "3 days". */
+export function pluralDays(n: number): string {
+  return `${n} ${n === 1 ? 'day' : 'days'}`;
+}

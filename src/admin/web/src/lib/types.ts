@@ -24,6 +24,55 @@ export interface Configuration {
   createdAt: string;
   updatedAt: string;
   rotatedAt: string | null;
+  /** The "Default" configuration the zero-config start created. */
+  zeroConfig?: boolean;
+}
+
+/** A local account (`/api/v1/accounts`, admin only). */
+export interface Account {
+  id: string;
+  username: string;
+  role: 'admin' | 'read-only';
+  disabled: boolean;
+  mustChangePassword: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+/** An external JWT server (`/api/v1/jwt-servers`, admin only; the shared secret is never returned). */
+export interface JwtServer {
+  id: string;
+  name: string;
+  issuer: string;
+  jwksUrl: string | null;
+  hasSharedSecret: boolean;
+  audience: string;
+  role: 'admin' | 'read-only';
+  usernameClaim: string;
+  requiredClaims: Record<string, string | string[]>;
+  maxTokenLifetimeSeconds: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  warnings: string[];
+}
+
+/** `POST /api/v1/jwt-servers/{id}/test`. */
+export interface JwtServerTest {
+  keys: {
+    ok: boolean;
+    source: 'jwks' | 'shared-secret';
+    code: string;
+    message: string;
+    keys: Array<{ kid: string | null; kty: string; alg: string | null; usable: boolean }>;
+  };
+  token: {
+    accepted: boolean;
+    code: string;
+    message: string;
+    principal: { username: string; role: string } | null;
+    expiresAt: string | null;
+  } | null;
 }
 
 /** One audit event. */
@@ -66,6 +115,8 @@ export interface ContentItem {
   buildVersion?: string;
   title?: string;
   minimumOsVersion?: string;
+  /** Device families an app declares (iPhone, iPad, …). */
+  platforms?: string[];
   profileExpiresAt?: string;
   warnings?: Array<string | { code: string; message?: string }>;
   metadata?: Record<string, unknown>;

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
+import { orEmpty } from '../components/table.js';
 import { api, request } from '../lib/api.js';
 import { saveBlob } from '../lib/download.js';
 import { formatBytes, formatTime } from '../lib/format.js';
@@ -187,7 +188,7 @@ export function AuditPage() {
                 <td>{formatBytes(e.bytesSent)}</td>
                 <td class="mono">{e.clientAddress}</td>
                 <td class="mono truncate" title={e.tokenFingerprint ?? ''}>
-                  {e.tokenFingerprint ?? '—'}
+                  {orEmpty(e.tokenFingerprint)}
                 </td>
                 <td>{e.via}</td>
               </tr>

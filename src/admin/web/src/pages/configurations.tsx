@@ -1,10 +1,12 @@
 /** The list of JWT configurations with enable toggles, rotate and delete. */
 import { useState } from 'preact/hooks';
+import { DefaultNotice } from '../components/default-notice.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { ErrorBanner } from '../components/field.js';
 import { RotateDialog } from '../components/rotate-dialog.js';
+import { EnabledSwitch, RowButton, RowDelete, TableHead } from '../components/table.js';
 import { api } from '../lib/api.js';
-import { ageInDays, formatSeconds } from '../lib/format.js';
+import { ageInDays, formatSeconds, pluralDays } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { type Configuration, itemsOf } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
@@ -62,6 +64,7 @@ export function ConfigurationsPage() {
         Portcullis accepts tokens from enabled configurations.
       </p>
       <ErrorBanner error={list.error ?? actionError} />
+      <DefaultNotice configurations={items} onChanged={() => void list.reload()} />
       {list.loading && !list.data ? (
         <p>Loading…</p>
       ) : items.length === 0 ? (
@@ -69,56 +72,53 @@ export function ConfigurationsPage() {
       ) : (
         <div class="table-wrap">
           <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Display Name</th>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">Key</th>
-                <th scope="col">Token Expiry</th>
-                <th scope="col">Key age</th>
-                <th scope="col">Enabled</th>
-                {canWrite && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Display Name',
+                'Fingerprint',
+                'Key',
+                'Token Expiry',
+                'Key age',
+                'Enabled',
+                canWrite && 'Actions',
+              ]}
+            />
             <tbody>
               {items.map((c) => (
                 <tr key={c.id}>
                   <td>
                     <Link href={`/configurations/${encodeURIComponent(c.id)}`}>
                       {c.displayName}
-                    </Link>
+                    </Link>{' '}
+                    {c.zeroConfig && (
+                      <span class="pill off" title="Created by the first start (zero-config)">
+                        first start
+                      </span>
+                    )}
                   </td>
                   <td class="mono truncate" title={c.fingerprint}>
                     {c.fingerprint}
                   </td>
                   <td>RSA {c.keyBits}</td>
                   <td>{formatSeconds(c.tokenExpirySeconds)}</td>
-                  <td>{ageInDays(c.rotatedAt ?? c.createdAt)} days</td>
+                  <td>{pluralDays(ageInDays(c.rotatedAt ?? c.createdAt))}</td>
                   <td>
-                    <input
-                      type="checkbox"
-                      class="switch"
+                    <EnabledSwitch
                       id={`enabled-${c.id}`}
+                      name={c.displayName}
                       checked={c.enabled}
                       disabled={!canWrite}
                       onChange={() => void toggle(c)}
                     />
-                    <label for={`enabled-${c.id}`} class="sr-only">
-                      Enabled: {c.displayName}
-                    </label>
                   </td>
                   {canWrite && (
                     <td class="row-actions">
-                      <button type="button" class="button small" onClick={() => setRotating(c)}>
-                        Rotate<span class="sr-only"> {c.displayName}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="button small danger"
-                        onClick={() => setDeleting(c)}
-                      >
-                        Delete<span class="sr-only"> {c.displayName}</span>
-                      </button>
+                      <RowButton
+                        label="Rotate"
+                        name={c.displayName}
+                        onClick={() => setRotating(c)}
+                      />
+                      <RowDelete name={c.displayName} onClick={() => setDeleting(c)} />
                     </td>
                   )}
                 </tr>

@@ -4,15 +4,17 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { CopyField, describedBy, ErrorBanner, Field } from '../components/field.js';
+import { orEmpty } from '../components/table.js';
 import { api, contentUrl } from '../lib/api.js';
 import { downloadFile, imageSource } from '../lib/download.js';
 import { formatBytes, formatTime } from '../lib/format.js';
+import { preferredConfiguration } from '../lib/preferred.js';
 import { Link } from '../lib/router.js';
 import type { ContentItem, InstallInfo } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { useCanWrite } from '../lib/user.js';
 import { loadConfigurations } from './configurations.js';
-import { KIND_LABEL } from './content.js';
+import { KIND_LABEL, platformsOf } from './content.js';
 
 const HIDDEN = new Set([
   'path',
@@ -46,6 +48,12 @@ const LABELS: Record<string, string> = {
 const labelOf = (key: string) =>
   LABELS[key] ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
+function stringList(v: unknown): string | undefined {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')
+    ? v.join(', ')
+    : undefined;
+}
+
 /** Content detail page. */
 export function ContentDetailPage({ path }: { path: string }) {
   const item = useResource(() => api<ContentItem>('GET', contentUrl(path)), [path]);
@@ -55,15 +63,18 @@ export function ContentDetailPage({ path }: { path: string }) {
   const canSign = useCanWrite();
   const enabled = (configs.data ?? []).filter((c) => c.enabled);
   useEffect(() => {
-    // Functional update: a choice the user made while the list loaded must win.
-    if (enabled[0]) setConfigId((current) => current || enabled[0]!.id);
+    // Functional update: a choice the user made while the list loaded must win. Never the
+    // zero-config "Default" while the admin has a key of their own.
+    const preferred = preferredConfiguration(enabled);
+    if (preferred) setConfigId((current) => current || preferred.id);
   }, [configs.data]);
 
   const data = item.data;
+  // Scalars, and lists of strings (platforms) joined; nested objects belong to the raw metadata.
   const extra = data
-    ? Object.entries({ ...(data.metadata ?? {}), ...data }).filter(
-        ([k, v]) => !HIDDEN.has(k) && v !== null && typeof v !== 'object',
-      )
+    ? Object.entries({ ...(data.metadata ?? {}), ...data })
+        .map(([k, v]): [string, unknown] => [k, stringList(v) ?? v])
+        .filter(([k, v]) => !HIDDEN.has(k) && v !== null && v !== '' && typeof v !== 'object')
     : [];
   return (
     <section>
@@ -134,6 +145,11 @@ function InstallSection({
   return (
     <div class="panel">
       <h2>Install</h2>
+      {data && (
+        <p id="install-platforms">
+          Installs on: <strong>{orEmpty(platformsOf(data))}</strong>
+        </p>
+      )}
       <Field
         id="install-config"
         label="JWT configuration"

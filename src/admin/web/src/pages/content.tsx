@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ConfirmDialog } from '../components/dialog.js';
 import { ErrorBanner } from '../components/field.js';
+import { orEmpty, RowDelete, TableHead } from '../components/table.js';
 import { UploadPanel } from '../components/upload-panel.js';
 import { api, contentUrl } from '../lib/api.js';
 import { formatBytes, formatTime } from '../lib/format.js';
@@ -17,6 +18,12 @@ export const KIND_LABEL: Record<string, string> = {
   book: 'Book',
   other: 'Other',
 };
+
+/** Where an item installs: the platforms an app declares; a package is for macOS. */
+export function platformsOf(item: ContentItem): string | undefined {
+  if (item.platforms && item.platforms.length > 0) return item.platforms.join(', ');
+  return item.kind === 'package' ? 'macOS' : undefined;
+}
 
 /** Content page. */
 export function ContentPage() {
@@ -52,18 +59,19 @@ export function ContentPage() {
       ) : (
         <div class="table-wrap">
           <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Path</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Title</th>
-                <th scope="col">Identifier</th>
-                <th scope="col">Version</th>
-                <th scope="col">Size</th>
-                <th scope="col">Updated</th>
-                {canWrite && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Path',
+                'Kind',
+                'Title',
+                'Identifier',
+                'Version',
+                'Platforms',
+                'Size',
+                'Updated',
+                canWrite && 'Actions',
+              ]}
+            />
             <tbody>
               {items.map((item) => (
                 <tr key={item.path}>
@@ -78,20 +86,15 @@ export function ContentPage() {
                     )}
                   </td>
                   <td>{KIND_LABEL[item.kind] ?? item.kind}</td>
-                  <td>{item.title ?? '—'}</td>
-                  <td class="mono">{item.bundleId ?? '—'}</td>
-                  <td>{item.version !== undefined ? String(item.version) : '—'}</td>
+                  <td>{orEmpty(item.title)}</td>
+                  <td class="mono">{orEmpty(item.bundleId)}</td>
+                  <td>{orEmpty(item.version === undefined ? undefined : String(item.version))}</td>
+                  <td>{orEmpty(platformsOf(item))}</td>
                   <td>{formatBytes(item.size)}</td>
                   <td>{formatTime(item.updatedAt)}</td>
                   {canWrite && (
                     <td>
-                      <button
-                        type="button"
-                        class="button small danger"
-                        onClick={() => setDeleting(item)}
-                      >
-                        Delete<span class="sr-only"> {item.path}</span>
-                      </button>
+                      <RowDelete name={item.path} onClick={() => setDeleting(item)} />
                     </td>
                   )}
                 </tr>

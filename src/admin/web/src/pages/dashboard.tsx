@@ -3,9 +3,10 @@
  * keys due for rotation and serve health. Polls every 10 seconds.
  */
 import { ActivityChart, BarList } from '../components/chart.js';
+import { DefaultNotice } from '../components/default-notice.js';
 import { ErrorBanner } from '../components/field.js';
 import { api } from '../lib/api.js';
-import { ageInDays, toMs } from '../lib/format.js';
+import { ageInDays, pluralDays, rotationSummary, toMs } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import type { AuditStats, Configuration } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
@@ -52,6 +53,7 @@ export function DashboardPage() {
         </span>
       </header>
       <ErrorBanner error={res.error} />
+      {d && <DefaultNotice configurations={d.configurations} onChanged={() => void res.reload()} />}
       {d && (
         <div class="grid">
           <div class="card wide">
@@ -128,15 +130,13 @@ function RotationCard({
       <h2>Key rotation</h2>
       <p class="muted">Rotation age: {limit} days.</p>
       {due.length === 0 ? (
-        <p>
-          All {configurations.length} keys are younger than {limit - 30} days.
-        </p>
+        <p>{rotationSummary(configurations.length, limit - 30)}</p>
       ) : (
         <ul class="plain">
           {due.map(({ c, age }) => (
             <li key={c.id}>
               <Link href={`/configurations/${encodeURIComponent(c.id)}`}>{c.displayName}</Link>:{' '}
-              {age} days{' '}
+              {pluralDays(age)}{' '}
               <span class={age >= limit ? 'pill bad' : 'pill warn'}>
                 {age >= limit ? 'rotate now' : 'rotate soon'}
               </span>

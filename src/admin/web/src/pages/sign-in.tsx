@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
 import { ApiError, api, toApiError } from '../lib/api.js';
+import { forgetSignInPassword, rememberSignInPassword } from '../lib/one-time-password.js';
 import { getSession, parseExpires, setSession } from '../lib/session.js';
 
 function basic(username: string, password: string): string {
@@ -30,6 +31,8 @@ export function SignInPage() {
       });
       if (!res.ok) throw await toApiError(res);
       const body = (await res.json()) as { token: string; expires: unknown };
+      // Page memory only: spares a one-time password being typed twice (see one-time-password.ts).
+      rememberSignInPassword(password);
       setSession({ token: body.token, expires: parseExpires(body.expires), username });
     } catch (err) {
       setError(
@@ -80,9 +83,20 @@ export function SignInPage() {
   );
 }
 
-/** Current + new password (twice); the server decides the password rules and says why it refuses. */
-export function ChangePasswordForm({ onDone }: { onDone: () => void }) {
+/**
+ * Current + new password (twice); the server decides the password rules and says why it refuses.
+ * `knownCurrent` is the password just used to sign in (forced change of a one-time password):
+ * the current-password field is then not shown, unless the server refuses that password.
+ */
+export function ChangePasswordForm({
+  onDone,
+  knownCurrent,
+}: {
+  onDone: () => void;
+  knownCurrent?: string | null;
+}) {
   const [current, setCurrent] = useState('');
+  const [askCurrent, setAskCurrent] = useState(!knownCurrent);
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
@@ -101,14 +115,20 @@ export function ChangePasswordForm({ onDone }: { onDone: () => void }) {
       const res = await api<{ token: string; expires: unknown }>(
         'POST',
         '/api/v1/auth/change-password',
-        { currentPassword: current, newPassword: next },
+        { currentPassword: askCurrent ? current : (knownCurrent ?? ''), newPassword: next },
       );
+      forgetSignInPassword();
       const session = getSession();
       if (session) {
         setSession({ ...session, token: res.token, expires: parseExpires(res.expires) });
       }
       onDone();
     } catch (err) {
+      // The remembered password was refused (changed elsewhere meanwhile): ask for it after all.
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+        forgetSignInPassword();
+        setAskCurrent(true);
+      }
       setError(err as ApiError);
     } finally {
       setBusy(false);
@@ -122,16 +142,18 @@ export function ChangePasswordForm({ onDone }: { onDone: () => void }) {
   return (
     <form onSubmit={submit} noValidate class="stack">
       <ErrorBanner error={general} />
-      <Field id="pw-current" label="Current password" error={currentError}>
-        <input
-          id="pw-current"
-          type="password"
-          autocomplete="current-password"
-          value={current}
-          onInput={(e) => setCurrent(e.currentTarget.value)}
-          {...describedBy('pw-current', currentError)}
-        />
-      </Field>
+      {askCurrent && (
+        <Field id="pw-current" label="Current password" error={currentError}>
+          <input
+            id="pw-current"
+            type="password"
+            autocomplete="current-password"
+            value={current}
+            onInput={(e) => setCurrent(e.currentTarget.value)}
+            {...describedBy('pw-current', currentError)}
+          />
+        </Field>
+      )}
       <Field id="pw-new" label="New password" error={newError} hint="At least 12 characters.">
         <input
           id="pw-new"
