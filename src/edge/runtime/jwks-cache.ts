@@ -61,7 +61,9 @@ export class EdgeKeys {
   /** The ring to verify with now (fetching the JWKS first when it is missing or stale). */
   async ring(): Promise<KeyRing> {
     if (this.#jwksUrl !== undefined && this.#clock() - this.#fetchedAt > JWKS_TTL_MS) {
-      if (this.#clock() - this.#attemptAt >= REFETCH_MIN_INTERVAL_MS) await this.#refresh();
+      // Join a fetch in flight (a cold isolate's first requests all wait for the one fetch).
+      const due = this.#clock() - this.#attemptAt >= REFETCH_MIN_INTERVAL_MS;
+      if (due || this.#inflight !== undefined) await this.#refresh();
     }
     if (this.#ring === undefined) {
       this.#embeddedKeys ??= Promise.all(this.#embedded.map(importEmbedded));
@@ -78,7 +80,8 @@ export class EdgeKeys {
     if (this.#jwksUrl === undefined) return null;
     const now = this.#clock();
     if (kid !== undefined && (this.#unknownKids.get(kid) ?? 0) > now) return null;
-    if (now - this.#attemptAt < REFETCH_MIN_INTERVAL_MS) return null;
+    const inflight = this.#inflight !== undefined;
+    if (!inflight && now - this.#attemptAt < REFETCH_MIN_INTERVAL_MS) return null;
     await this.#refresh();
     const ring = await this.ring();
     if (kid !== undefined && ring.candidates(kid).length === 0) {
@@ -88,12 +91,20 @@ export class EdgeKeys {
     return ring;
   }
 
-  /** One fetch at a time; concurrent callers wait for the same one. */
+  /**
+   * One fetch at a time; concurrent callers wait for the same one, but never longer than the
+   * fetch deadline: in workerd the fetch belongs to the request that started it, and if that
+   * request is cancelled its promise may never settle for the others.
+   */
   #refresh(): Promise<void> {
     this.#inflight ??= this.#load().finally(() => {
       this.#inflight = undefined;
     });
-    return this.#inflight;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FETCH_TIMEOUT_MS + 1_000);
+    });
+    return Promise.race([this.#inflight, deadline]).finally(() => clearTimeout(timer));
   }
 
   async #load(): Promise<void> {
@@ -101,7 +112,9 @@ export class EdgeKeys {
     this.fetches++;
     try {
       const jwks = await fetchJwks(this.#fetch, this.#jwksUrl!);
-      this.#fetched = await Promise.all(jwks.map(importEmbedded));
+      // A member WebCrypto will not import (an odd exponent) is skipped, not fatal to the set.
+      const imported = await Promise.allSettled(jwks.map(importEmbedded));
+      this.#fetched = imported.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       this.#fetchedAt = this.#clock();
       this.#ring = undefined;
       this.#unknownKids.clear();
