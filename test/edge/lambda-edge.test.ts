@@ -118,6 +118,14 @@ describe('Lambda@Edge viewer request', () => {
     }
   });
 
+  it('fails closed: an event it cannot read gets the listener 500, never a pass', async () => {
+    for (const event of [{ Records: [] }, { Records: [{ cf: {} }] }, {}]) {
+      const out = (await handler(event as never)) as CloudFrontResultResponse;
+      expect(out.status).toBe('500');
+      expect(out.body).toBe(serveRefusal('INTERNAL_ERROR').body.toString());
+    }
+  });
+
   it('a path-bound token opens only its file; a directory is 404 after the token', async () => {
     const bound = jamfToken(trusted.privateKey, { path: '/apps/A.ipa' });
     expect(isResponse(await handler(viewerRequest('/apps/A.ipa', `token=${bound}`)))).toBe(false);

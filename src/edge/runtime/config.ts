@@ -49,6 +49,7 @@ export const EDGE_SERVE_CODES = [
   'PRECONDITION_FAILED',
   'RANGE_NOT_SATISFIABLE',
   'UPSTREAM_ERROR',
+  'INTERNAL_ERROR',
 ] as const;
 
 /** One of {@link EDGE_SERVE_CODES}. */

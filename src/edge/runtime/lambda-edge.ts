@@ -43,6 +43,7 @@ const REASONS: Record<number, string> = {
   401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  500: 'Internal Server Error',
 };
 
 // Viewer-request responses may not set these (CloudFront computes them); see docs/edge.md.
@@ -57,6 +58,17 @@ export function createViewerRequestHandler(
     ...(config.jwksUrl === undefined ? {} : { jwksUrl: config.jwksUrl }),
   });
   return async (event) => {
+    try {
+      return await decide(event);
+    } catch {
+      // Fail closed with the listener's 500: an error never lets the request through.
+      return cloudFrontRefusal(refusalFor(config, 'INTERNAL_ERROR'), 'GET', {});
+    }
+  };
+
+  async function decide(
+    event: CloudFrontRequestEvent,
+  ): Promise<CloudFrontRequest | CloudFrontResultResponse> {
     const request = event.Records[0]!.cf.request;
     const query = typeof request.querystring === 'string' ? request.querystring : '';
     const decision = await gate(
@@ -72,7 +84,7 @@ export function createViewerRequestHandler(
     }
     request.querystring = stripTokenParam(query);
     return request;
-  };
+  }
 }
 
 /** The refusal as CloudFront's response object (HEAD without a body, like the listener). */

@@ -31,33 +31,46 @@ export function createWorker(config: EdgeConfig): EdgeWorker {
   });
   return {
     async fetch(request, env) {
-      const method = request.method;
       const refuse = (code: string, extra?: Record<string, string>) =>
-        refusalResponse(refusalFor(config, code), method, extra);
-      const raw = rawTarget(request.url);
-      const decision = await gate(
-        { method, rawPath: raw.path, query: raw.query },
-        keys,
-        config.policy,
-        Date.now() / 1000,
-      );
-      if (!decision.ok) {
-        return refuse(
-          decision.code,
-          decision.code === 'METHOD_NOT_ALLOWED' ? { allow: 'GET, HEAD' } : {},
-        );
+        refusalResponse(refusalFor(config, code), request.method, extra);
+      try {
+        return await answer(request, env, refuse);
+      } catch {
+        // Fail closed with the listener's 500, never the platform's error page or the origin.
+        return refuse('INTERNAL_ERROR');
       }
-      const origin = config.origin;
-      if (origin?.kind === 'r2') {
-        const bucket = env[origin.binding];
-        if (!isR2Bucket(bucket)) return refuse('UPSTREAM_ERROR');
-        const answer = await serveFromR2(bucket, decision.segments, request);
-        return answer instanceof Response ? answer : refuse(answer.code, answer.extra);
-      }
-      if (origin === undefined) return refuse('UPSTREAM_ERROR');
-      return fromOrigin(origin.url, decision.segments, decision.query, request, refuse);
     },
   };
+
+  async function answer(
+    request: Request,
+    env: Record<string, unknown>,
+    refuse: (code: string, extra?: Record<string, string>) => Response,
+  ): Promise<Response> {
+    const method = request.method;
+    const raw = rawTarget(request.url);
+    const decision = await gate(
+      { method, rawPath: raw.path, query: raw.query },
+      keys,
+      config.policy,
+      Date.now() / 1000,
+    );
+    if (!decision.ok) {
+      return refuse(
+        decision.code,
+        decision.code === 'METHOD_NOT_ALLOWED' ? { allow: 'GET, HEAD' } : {},
+      );
+    }
+    const origin = config.origin;
+    if (origin?.kind === 'r2') {
+      const bucket = env[origin.binding];
+      if (!isR2Bucket(bucket)) return refuse('UPSTREAM_ERROR');
+      const answer = await serveFromR2(bucket, decision.segments, request);
+      return answer instanceof Response ? answer : refuse(answer.code, answer.extra);
+    }
+    if (origin === undefined) return refuse('UPSTREAM_ERROR');
+    return fromOrigin(origin.url, decision.segments, decision.query, request, refuse);
+  }
 }
 
 /** Path and query exactly as the client sent them (URL would normalise `..` and encodings). */
