@@ -6,6 +6,7 @@
 import { JWT_SERVER_TEST_CODES } from './admin/auth/jwt-server-test-codes.js';
 import { ADMIN_ERRORS } from './admin/errors.js';
 import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
+import { EDGE_ERRORS } from './edge/errors.js';
 import type { ErrorEntry } from './errors/base.js';
 import { KEY_ERRORS } from './keys/errors.js';
 import { PROBE_ERRORS } from './probe/errors.js';
@@ -39,6 +40,11 @@ export const ERROR_AREAS: readonly ErrorArea[] = [
   },
   { title: 'Store', where: 'the data directory and its database', codes: STORE_ERRORS },
   { title: 'Probe', where: '`portcullis probe` input', codes: PROBE_ERRORS },
+  {
+    title: 'Edge',
+    where: '`portcullis edge build` (its keys, options and bundle)',
+    codes: EDGE_ERRORS,
+  },
 ];
 
 /**

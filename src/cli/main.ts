@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
   'test-connection': () => import('./test-connection.js'),
   admin: () => import('./admin.js'),
   content: () => import('./content.js'),
+  edge: () => import('./edge.js'),
 };
 
 const program = new Command();

@@ -31,7 +31,7 @@ function tryPrivateDer(der: Buffer): { key: KeyObject; format: PrivateKeyFormat 
 /** Reads a public key from DER, deriving it from a private key if need be. @throws KeyError KEY_UNREADABLE */
 export function publicFromDer(der: Buffer): ReadPublicKey {
   const found = tryPrivateDer(der);
-  if (found) return { key: publicKeyOf(found.key), format: found.format };
+  if (found) return { key: publicKeyOf(found.key), format: found.format, fromPrivate: true };
   const pub = tryPublicDer(der);
   if (pub) return pub;
   throw new KeyError('KEY_UNREADABLE', 'DER input');

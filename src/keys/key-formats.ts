@@ -28,4 +28,6 @@ export interface ReadPublicKey {
   key: KeyObject;
   kid?: string;
   format: PublicKeyFormat;
+  /** Set when the input was a private key and this is its derived public half. */
+  fromPrivate?: true;
 }

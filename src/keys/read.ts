@@ -188,9 +188,10 @@ function importPrivateBlock(
 function publicFromText(text: string, opts: ReadKeyOptions): ReadPublicKey[] {
   if (text.length === 0) throw new KeyError('KEY_UNREADABLE', 'the input is empty');
   if (text.startsWith('{')) {
-    return importJwkText(text).map(({ key, kid, fromSet }) => {
+    return importJwkText(text).map(({ key, kid, fromSet, private: isPrivate }) => {
       const entry: ReadPublicKey = { key: publicKeyOf(key), format: fromSet ? 'jwks' : 'jwk' };
       if (kid !== undefined) entry.kid = kid;
+      if (isPrivate) entry.fromPrivate = true;
       return entry;
     });
   }
@@ -219,7 +220,7 @@ function publicFromBlock(
 ): ReadPublicKey {
   if (block.label in PRIVATE_LABELS) {
     const { key, format } = importPrivateBlock(block, passphrase);
-    return { key: publicKeyOf(key), format };
+    return { key: publicKeyOf(key), format, fromPrivate: true };
   }
   const format = publicLabelFormat(block.label);
   try {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AdminError } from '../../src/admin/errors.js';
 import { classifyError } from '../../src/admin/problem.js';
 import { CatalogError } from '../../src/catalog/errors.js';
+import { EdgeError } from '../../src/edge/errors.js';
 import { PortcullisError } from '../../src/errors/base.js';
 import { codedErrorClass, defineErrors } from '../../src/errors/define.js';
 import { ERROR_AREAS } from '../../src/errors-table.js';
@@ -25,6 +26,7 @@ const CLASSES: Record<string, new (code: any, detail?: string) => PortcullisErro
   Catalog: CatalogError,
   Store: StoreError,
   Probe: ProbeError,
+  Edge: EdgeError,
 };
 
 const every = ERROR_AREAS.flatMap((area) =>
