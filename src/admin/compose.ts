@@ -22,9 +22,8 @@ import { SAMPLE_NAME, type ZeroConfigLayout } from '../server/zero-config.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
+import { openStoreWithSecret } from '../store/open.js';
 import { startRetention } from '../store/retention.js';
-import { loadOrCreateSecret } from '../store/secret.js';
-import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { adminPlugin } from './app.js';
 import { keyColumns } from './configuration-material.js';
@@ -202,15 +201,24 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
 }
 
 /**
- * Opens the data directory and builds the store-backed serve parts.
+ * Opens the store (SQLite in the data directory, or PostgreSQL with `databaseUrl`) and builds
+ * the store-backed serve parts.
  * @example const composed = await composeAdmin(config, { zeroConfig: zero });
  */
 export async function composeAdmin(
   config: ServeConfig,
   opts: ComposeOptions = {},
 ): Promise<ComposedAdmin> {
-  const secret = await loadOrCreateSecret(config.data, opts.env ?? process.env);
-  const store = openSqliteStore({ dataDir: config.data });
+  const { store, secret } = await openStoreWithSecret(
+    config.databaseUrl
+      ? {
+          databaseUrl: config.databaseUrl,
+          ...(config.databaseCa ? { caFile: config.databaseCa } : {}),
+        }
+      : { dataDir: config.data },
+    config.data,
+    opts.env ?? process.env,
+  );
   try {
     const firstAdmin = await ensureFirstAdmin(store);
     if (firstAdmin) {

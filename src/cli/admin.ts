@@ -9,16 +9,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../store/passwords.js';
 import { backupSqliteStore } from '../store/sqlite/backup.js';
-import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
+import { DB_FILE_NAME } from '../store/sqlite.js';
 import type { AccountRecord, AccountRole, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
+import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
 const DEFAULT_DATA = './portcullis-data';
 const ROLES: readonly AccountRole[] = ['admin', 'read-only'];
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-interface Flags {
-  data: string;
+interface Flags extends StoreFlags {
   username?: string;
   passwordFile?: string;
   role?: string;
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .command('admin')
     .description('Manage console and admin-API accounts stored in the data directory.');
   const data = (c: Command) =>
-    c.option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA);
+    databaseOptions(c.option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA));
   data(admin.command('create'))
     .description('Create an account (refuses an existing username).')
     .requiredOption('--username <name>', 'login name (letters, digits, . _ @ -; up to 64)')
@@ -79,10 +79,7 @@ async function withStore(
   mayCreate: boolean,
   fn: (store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !existsSync(join(flags.data, DB_FILE_NAME))) {
-    throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
-  }
-  const store = openSqliteStore({ dataDir: flags.data });
+  const store = await openCliStore(storeLocation(flags, mayCreate));
   try {
     await fn(store);
   } finally {

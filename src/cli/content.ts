@@ -3,19 +3,18 @@
  * directory from the shell, writing exactly like the admin API does (temp file + rename +
  * metadata into the store), so a running `serve --data` sees the result at once.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CatalogError } from '../catalog/errors.js';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag } from '../catalog/library.js';
-import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
 import type { ContentRecord, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
+import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
 const DEFAULT_DATA = './portcullis-data';
 
-interface Flags {
-  data: string;
+interface Flags extends StoreFlags {
   root?: string;
   path?: string;
   json?: boolean;
@@ -28,9 +27,11 @@ export function register(program: Command): void {
     .command('content')
     .description('Manage the content catalog (apps, packages, books) of a data directory.');
   const common = (c: Command) =>
-    c
-      .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
-      .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)');
+    databaseOptions(
+      c
+        .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
+        .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)'),
+    );
   common(content.command('add <file>'))
     .description('Copy a file into the content root and catalogue it (replaces an existing path).')
     .option('--path <path>', 'content path to store it under (default: the file name)')
@@ -63,10 +64,7 @@ async function withLibrary(
   mayCreate: boolean,
   fn: (lib: ContentLibrary, store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !existsSync(join(flags.data, DB_FILE_NAME))) {
-    throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
-  }
-  const store = openSqliteStore({ dataDir: flags.data });
+  const store = await openCliStore(storeLocation(flags, mayCreate));
   // Same isolation as the server: a hostile file costs the worker, not this command.
   const seconds = Number((await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN);
   const extractor = new MetadataExtractor({

@@ -63,7 +63,7 @@ export function pgPoolConfig(opts: PostgresStoreOptions): PgPoolConfig {
     throw new TypeError('The schema name must be a lower-case SQL identifier');
   }
   const config: PgPoolConfig = {
-    connectionString: opts.databaseUrl,
+    connectionString: opts.caFile ? withCaFile(opts.databaseUrl, opts.caFile) : opts.databaseUrl,
     max: opts.maxConnections ?? 10,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
@@ -72,20 +72,35 @@ export function pgPoolConfig(opts: PostgresStoreOptions): PgPoolConfig {
     application_name: 'portcullis',
   };
   if (opts.schema) config.options = `-c search_path=${opts.schema}`;
-  if (opts.caFile) {
-    let ca: string;
-    try {
-      ca = readFileSync(opts.caFile, 'utf8');
-    } catch (err) {
-      throw new StoreError(
-        'STORE_UNAVAILABLE',
-        `The database CA file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
-        { cause: err },
-      );
-    }
-    config.ssl = { ca, rejectUnauthorized: true };
-  }
   return config;
+}
+
+/**
+ * The URL with `sslrootcert` set to `caFile` (and `sslmode=verify-full` unless it names a
+ * verifying mode): node-postgres lets the URL's TLS settings win over a separate `ssl` object,
+ * so the CA goes where it cannot be overridden. A CA with `sslmode=disable` is a contradiction.
+ */
+function withCaFile(databaseUrl: string, caFile: string): string {
+  try {
+    readFileSync(caFile);
+  } catch (err) {
+    throw new StoreError(
+      'STORE_UNAVAILABLE',
+      `The database CA file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      { cause: err },
+    );
+  }
+  const url = new URL(databaseUrl);
+  const mode = url.searchParams.get('sslmode');
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer' || mode === 'no-verify') {
+    throw new StoreError(
+      'STORE_UNAVAILABLE',
+      `A database CA was given but the URL says sslmode=${mode}: use sslmode=verify-full (or drop it).`,
+    );
+  }
+  if (!mode) url.searchParams.set('sslmode', 'verify-full');
+  url.searchParams.set('sslrootcert', caFile);
+  return url.toString();
 }
 
 /**

@@ -38,6 +38,9 @@ const UNAVAILABLE_ERRNOS = new Set([
   'EAI_AGAIN',
 ]);
 
+/** Node's TLS and OpenSSL failure codes (certificate checks, unreadable CA PEM). */
+const TLS_CODE = /^(ERR_TLS_|ERR_OSSL_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+
 /** Turns driver failures into coded store errors; anything else (a bug) passes through. */
 export function mapPgError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof StoreError) return err;
@@ -45,6 +48,23 @@ export function mapPgError(err: unknown): unknown {
   if (code === '23505') {
     const message = typeof constraint === 'string' ? CONFLICT_MESSAGES[constraint] : undefined;
     return new StoreError('STORE_CONFLICT', message, { cause: err });
+  }
+  if (typeof code === 'string' && (code.startsWith('28') || code === '3D000')) {
+    return new StoreError(
+      'STORE_UNAVAILABLE',
+      'The database refused the connection (user, password or database name).',
+      { cause: err },
+    );
+  }
+  if (
+    (typeof code === 'string' && TLS_CODE.test(code)) ||
+    /does not support SSL|certificate|self[- ]signed/i.test(err.message)
+  ) {
+    return new StoreError(
+      'STORE_UNAVAILABLE',
+      'The database connection failed its TLS checks (sslmode, the CA, or the server name).',
+      { cause: err },
+    );
   }
   if (
     (typeof code === 'string' &&
