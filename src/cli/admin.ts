@@ -1,13 +1,17 @@
 /**
- * `portcullis admin create|list|reset-password|delete|backup`: manage console/admin-API accounts
- * in the data directory's store and back it up, offline or while serve runs (SQLite WAL allows
- * both at once).
+ * `portcullis admin create|list|reset-password|delete|backup|migrate-store`: manage console/admin-
+ * API accounts in the store (a data directory, or PostgreSQL with `--database`), back a data
+ * directory up offline or while serve runs (SQLite WAL allows both at once), and copy it into
+ * PostgreSQL when a site grows to several nodes.
  * Passwords come from a file (first line) or stdin (`-`), never from argv, where other users
  * of the machine could read them in the process list.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StoreError } from '../store/errors.js';
+import { migrateSqliteToPostgres, type TableCount } from '../store/migrate-store.js';
 import { hashPassword } from '../store/passwords.js';
+import { redactDatabaseUrl } from '../store/postgres.js';
 import { backupSqliteStore } from '../store/sqlite/backup.js';
 import { DB_FILE_NAME } from '../store/sqlite.js';
 import type { AccountRecord, AccountRole, Store } from '../store/types.js';
@@ -61,6 +65,43 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'backup file to create (mode 0600)')
     .option('--force', 'replace <file> if it exists')
     .action((flags: Flags & { out: string }) => backup(flags));
+  admin
+    .command('migrate-store')
+    .description(
+      'Copy a SQLite data directory into an empty PostgreSQL database (keys stay encrypted; counts compared).',
+    )
+    .requiredOption('--from <dir>', 'data directory holding portcullis.db')
+    .requiredOption('--to <url>', 'postgres://user@host:5432/db of a new, empty database')
+    .option('--database-ca <file>', 'PEM CA certificates the database server must chain to')
+    .action((flags: MigrateFlags) => migrateStore(flags));
+}
+
+interface MigrateFlags {
+  from: string;
+  to: string;
+  databaseCa?: string;
+}
+
+async function migrateStore(flags: MigrateFlags): Promise<void> {
+  storeLocation({ data: flags.from }, false); // refuses a directory without a store
+  let counts: TableCount[];
+  try {
+    counts = await migrateSqliteToPostgres({
+      dataDir: flags.from,
+      databaseUrl: flags.to,
+      ...(flags.databaseCa ? { caFile: flags.databaseCa } : {}),
+    });
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(`${err.message} (${err.code})`);
+    throw err;
+  }
+  const width = Math.max(...counts.map((c) => c.table.length));
+  const lines = counts.map((c) => `${c.table.padEnd(width)}  ${c.source} → ${c.target}`);
+  process.stdout.write(
+    `Copied into ${redactDatabaseUrl(flags.to)}:\n${lines.join('\n')}\n` +
+      'Every count matches. Give every node the secret of this data directory ' +
+      `(${join(flags.from, 'secret.key')} or PORTCULLIS_SECRET): the keys are still encrypted with it.\n`,
+  );
 }
 
 async function backup(flags: Flags & { out: string }): Promise<void> {
