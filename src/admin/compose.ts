@@ -90,6 +90,9 @@ export function combinedKeySource(sources: KeySource[]): KeySource {
         for (const stop of stops) stop();
       };
     },
+    degraded() {
+      return sources.some((s) => s.degraded?.() ?? false);
+    },
     describe() {
       return sources.map((s) => s.describe()).join(' + ');
     },

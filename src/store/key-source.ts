@@ -2,7 +2,8 @@
  * A KeySource over the store's JWT configurations: the public keys of enabled configurations,
  * labelled with the configuration id. `watch` polls `configurations.generation()` — one tiny
  * query — so enabling, disabling or rotating in the console (or another process) takes effect
- * within one poll interval without restarting serve.
+ * within one poll interval without restarting serve. While the store cannot be reached, the
+ * server keeps its last key ring and `degraded()` says so (fail static).
  */
 import { createPublicKey } from 'node:crypto';
 import type { KeySource } from '../contracts/key-source.js';
@@ -25,9 +26,22 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
   const pollMs = opts.pollMs ?? 1000;
   // The generation the last load saw: a change between load() and the first poll still fires.
   let loaded: number | undefined;
+  // Whether the last round trip to the store failed (see KeySource.degraded).
+  let degraded = false;
+  const reached = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (v) => {
+        degraded = false;
+        return v;
+      },
+      (err: unknown) => {
+        degraded = true;
+        throw err;
+      },
+    );
   return {
     async load(): Promise<VerificationKey[]> {
-      const generation = await store.configurations.generation();
+      const generation = await reached(store.configurations.generation());
       const keys: VerificationKey[] = [];
       for (const c of await store.configurations.list()) {
         if (!c.enabled) continue;
@@ -54,7 +68,7 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
         if (busy) return;
         busy = true;
         try {
-          const g = await store.configurations.generation();
+          const g = await reached(store.configurations.generation());
           if (last !== undefined && g !== last) onChange();
           last = g;
         } catch (err) {
@@ -68,6 +82,7 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
       timer.unref();
       return () => clearInterval(timer);
     },
+    degraded: () => degraded,
     describe: () => 'store configurations',
   };
 }

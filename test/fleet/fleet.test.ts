@@ -229,7 +229,22 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
         expect(ok.status).toBe(200);
         expect(ok.body).toBe(`bytes of ${file}`);
         expect((await download(node, file, forged)).status).toBeGreaterThanOrEqual(401);
+        // Still in the load balancer's pool, but saying why an operator should look.
+        const ready = await http(`${node.url}/_portcullis/readyz`);
+        expect(ready.status).toBe(200);
+        expect(JSON.parse(ready.body)).toMatchObject({ status: 'degraded', keys: 1 });
+        expect((await http(`${node.adminUrl}/metrics`)).body).toMatch(
+          /^portcullis_store_degraded 1$/m,
+        );
       }
+      // The admin API cannot work without the store: 503 with a code, nothing half-done.
+      const basic = Buffer.from(`fleet:${PASSWORD}`).toString('base64');
+      const admin = await http(`${a.adminUrl}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}` },
+      });
+      expect(admin.status).toBe(503);
+      expect(JSON.parse(admin.body)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
       cluster.start();
     }
@@ -248,7 +263,16 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     } finally {
       await store.close();
     }
-    // Both nodes are still whole: a change made now reaches them as before.
+    // Both nodes are whole again: ready, not degraded, and the admin API answers.
+    for (const node of [a, b]) {
+      await eventually(
+        async () =>
+          JSON.parse((await http(`${node.url}/_portcullis/readyz`)).body).status === 'ready',
+        5000,
+        'ready again',
+      );
+    }
+    expect(await adminToken(b)).toBeTruthy();
     expect((await download(a, 'a.ipa', token)).status).toBe(200);
     expect(a.stderr() + b.stderr()).not.toContain(PASSWORD);
   }, 60_000);
