@@ -2,7 +2,8 @@
  * A KeySource over the store's JWT configurations: the public keys of enabled configurations,
  * labelled with the configuration id. `watch` polls `configurations.generation()` — one tiny
  * query — so enabling, disabling or rotating in the console (or another process) takes effect
- * within one poll interval without restarting serve. While the store cannot be reached, the
+ * within one poll interval without restarting serve; a store that pushes changes (PostgreSQL's
+ * LISTEN/NOTIFY, `Store.onChange`) makes it take effect at once, the poll staying as resync. While the store cannot be reached, the
  * server keeps its last key ring and `degraded()` says so (fail static).
  */
 import { createPublicKey } from 'node:crypto';
@@ -64,9 +65,15 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
     watch(onChange: () => void): () => void {
       let last = loaded;
       let busy = false;
+      // A notification during a poll may follow a commit the poll did not see: poll again after.
+      let again = false;
       const tick = async (): Promise<void> => {
-        if (busy) return;
+        if (busy) {
+          again = true;
+          return;
+        }
         busy = true;
+        again = false;
         try {
           const g = await reached(store.configurations.generation());
           if (last !== undefined && g !== last) onChange();
@@ -76,11 +83,20 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
         } finally {
           busy = false;
         }
+        if (again) void tick();
       };
       void tick();
       const timer = setInterval(() => void tick(), pollMs);
       timer.unref();
-      return () => clearInterval(timer);
+      // A shared store (PostgreSQL) says when another node changed something; the poll stays as
+      // the full resync for notifications lost while its channel was down.
+      const unsubscribe = store.onChange?.((topic) => {
+        if (topic === 'configurations' || topic === 'resync') void tick();
+      });
+      return () => {
+        clearInterval(timer);
+        unsubscribe?.();
+      };
     },
     degraded: () => degraded,
     describe: () => 'store configurations',

@@ -11,6 +11,7 @@ import { pgConfigurations } from './postgres/configurations.js';
 import { PgConn, type PgPoolConfig } from './postgres/conn.js';
 import { pgJwtServers } from './postgres/jwt-servers.js';
 import { runPgMigrations } from './postgres/migrate.js';
+import { ChangeListener } from './postgres/notify.js';
 import { pgChanges, pgContent, pgRevokedTokens, pgSettings } from './postgres/small-repos.js';
 import type { Store } from './types.js';
 
@@ -108,17 +109,18 @@ function withCaFile(databaseUrl: string, caFile: string): string {
  * @example const store = await openPostgresStore({ databaseUrl: process.env.PORTCULLIS_DATABASE_URL! });
  */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
-  const conn = new PgConn(pgPoolConfig(opts), opts.now);
+  const config = pgPoolConfig(opts);
+  const conn = new PgConn(config, opts.now);
   try {
     await runPgMigrations(conn);
   } catch (err) {
     await conn.close().catch(() => {});
     throw err;
   }
-  return storeOver(conn);
+  return storeOver(conn, new ChangeListener(config));
 }
 
-function storeOver(conn: PgConn): Store {
+function storeOver(conn: PgConn, changes: ChangeListener): Store {
   return {
     configurations: pgConfigurations(conn),
     accounts: pgAccounts(conn),
@@ -129,6 +131,10 @@ function storeOver(conn: PgConn): Store {
     content: pgContent(conn),
     settings: pgSettings(conn),
     transaction: (fn) => conn.transaction(fn),
-    close: () => conn.close(),
+    onChange: (fn) => changes.subscribe(fn),
+    close: async () => {
+      await changes.close();
+      await conn.close();
+    },
   };
 }

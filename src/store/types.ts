@@ -287,6 +287,12 @@ export interface Store {
    * which rolls back if `fn` rejects. Do not await unrelated I/O inside it.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Stores shared by several processes (PostgreSQL) push changes: `fn(topic)` runs soon after
+   * another process commits a write to `topic` ('configurations'), or with 'resync' after the
+   * notification channel was lost and came back. Pollers still poll: this only makes them early.
+   */
+  onChange?(fn: (topic: string) => void): () => void;
   /** Closes the underlying database; further calls reject with STORE_UNAVAILABLE. */
   close(): Promise<void>;
 }

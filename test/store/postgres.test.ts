@@ -124,3 +124,30 @@ describe.skipIf(!db)('PostgreSQL store', () => {
     await store.close();
   });
 });
+
+describe.skipIf(!db)('PostgreSQL change notifications', () => {
+  it('reaches another node at once: its key source reloads long before its next poll', async () => {
+    const schema = await db!.createSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+    const { storeKeySource } = await import('../../src/store/key-source.js');
+    const { configInput } = await import('./contract.js');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    const created = await a.configurations.create(configInput({ publicKeyPem: pem }));
+    // A one-minute poll: only a notification can explain a reload within a second.
+    const source = storeKeySource(b, { pollMs: 60_000 });
+    expect(await source.load()).toHaveLength(1);
+    let changes = 0;
+    const stop = source.watch!(() => changes++);
+    await new Promise((r) => setTimeout(r, 300)); // LISTEN is up
+    const t0 = Date.now();
+    await a.configurations.update(created.id, { enabled: false });
+    while (changes === 0 && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 10));
+    expect(changes).toBe(1);
+    expect(await source.load()).toHaveLength(0);
+    stop();
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -2,6 +2,7 @@
 import { buildSet, type ColumnMap } from '../sqlite/sql-util.js';
 import type { ConfigurationRepo, JwtConfigurationRecord } from '../types.js';
 import type { PgConn } from './conn.js';
+import { CHANGES_CHANNEL } from './notify.js';
 
 interface Row {
   id: string;
@@ -54,8 +55,10 @@ function fromRow(r: Row): JwtConfigurationRecord {
   };
 }
 
-const BUMP = `INSERT INTO counters (name, value) VALUES ('configurations', 1)
-  ON CONFLICT (name) DO UPDATE SET value = counters.value + 1`;
+/** Bumps the generation and tells the other nodes, both delivered at commit. */
+const BUMP = `WITH bumped AS (INSERT INTO counters (name, value) VALUES ('configurations', 1)
+  ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value)
+  SELECT pg_notify('${CHANGES_CHANNEL}', 'configurations') FROM bumped`;
 
 /** Builds the configurations repository over a shared pool. */
 export function pgConfigurations(conn: PgConn): ConfigurationRepo {
