@@ -130,7 +130,14 @@ function storeOver(conn: PgConn, changes: ChangeListener): Store {
     changes: pgChanges(conn),
     content: pgContent(conn),
     settings: pgSettings(conn),
-    transaction: (fn) => conn.transaction(fn),
+    // One writer at a time across the fleet, as SQLite's BEGIN IMMEDIATE gives one node: the
+    // admin API checks invariants inside transactions ("not the last enabled admin"), which
+    // READ COMMITTED alone would let two nodes break at once (write skew). Re-entrant when nested.
+    transaction: (fn) =>
+      conn.transaction(async () => {
+        await conn.query("SELECT pg_advisory_xact_lock(hashtext('portcullis.transaction'))");
+        return fn();
+      }),
     onChange: (fn) => changes.subscribe(fn),
     close: async () => {
       await changes.close();

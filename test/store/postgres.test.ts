@@ -151,3 +151,31 @@ describe.skipIf(!db)('PostgreSQL change notifications', () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe.skipIf(!db)('PostgreSQL transactions across nodes', () => {
+  it('serializes invariant checks: two nodes cannot both disable one of the last two admins', async () => {
+    const schema = await db!.createSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+    const base = { passwordHash: 'x', role: 'admin' as const, mustChangePassword: false };
+    const x = await a.accounts.create({ ...base, username: 'x', disabled: false });
+    const y = await a.accounts.create({ ...base, username: 'y', disabled: false });
+    // What the admin API does: count the enabled admins, refuse to disable the last one.
+    const disableUnlessLast = (store: typeof a, id: string) =>
+      store.transaction(async () => {
+        const enabled = (await store.accounts.list()).filter((u) => !u.disabled).length;
+        await new Promise((r) => setTimeout(r, 100)); // both have read before either writes
+        if (enabled > 1) await store.accounts.update(id, { disabled: true });
+      });
+    await Promise.all([disableUnlessLast(a, x.id), disableUnlessLast(b, y.id)]);
+    expect((await a.accounts.list()).filter((u) => !u.disabled)).toHaveLength(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses text PostgreSQL cannot store with STORE_INVALID_QUERY, not a crash', async () => {
+    const store = await open(await db!.createSchema());
+    await expectCode(store.changes.query({ actor: 'a\0b' }), 'STORE_INVALID_QUERY');
+    await expectCode(store.settings.set('k', 'v\0'), 'STORE_INVALID_QUERY');
+    expect(await store.settings.get('k')).toBeUndefined();
+    await store.close();
+  });
+});

@@ -45,6 +45,14 @@ const TLS_CODE = /^(ERR_TLS_|ERR_OSSL_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(GET
 export function mapPgError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof StoreError) return err;
   const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+  if (code === '22021' || code === '22P05') {
+    // Text PostgreSQL cannot store (U+0000): the caller's input, not the database, is at fault.
+    return new StoreError(
+      'STORE_INVALID_QUERY',
+      'The text contains a character the database cannot store (U+0000).',
+      { cause: err },
+    );
+  }
   if (code === '23505') {
     const message = typeof constraint === 'string' ? CONFLICT_MESSAGES[constraint] : undefined;
     return new StoreError('STORE_CONFLICT', message, { cause: err });
