@@ -25,7 +25,7 @@ export type DeploymentShape = 'key-files' | 'store-backed' | 'zero-config';
 
 /** Options of {@link launch}. */
 export interface LaunchOptions {
-  /** A data directory was asked for (`--data` or PORTCULLIS_DATA): the store-backed shape. */
+  /** A data directory was asked for (`--data` or PORTCULLIS_DATA): the store-backed shape (as is a `databaseUrl`). */
   dataGiven: boolean;
   /** True in a cluster worker: no start-up checks (the primary made them), no retention job. */
   worker?: boolean;
@@ -57,7 +57,7 @@ export interface Launched {
  */
 export function deploymentShape(config: ServeConfig, dataGiven: boolean): DeploymentShape {
   if (!config.root && !config.upstream && config.keys.length === 0) return 'zero-config';
-  return dataGiven ? 'store-backed' : 'key-files';
+  return dataGiven || config.databaseUrl ? 'store-backed' : 'key-files';
 }
 
 /**

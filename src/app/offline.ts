@@ -7,8 +7,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
 import { ContentLibrary } from '../catalog/library.js';
-import { DB_FILE_NAME, openSqliteStore } from '../store/sqlite.js';
+import { openStore, type StoreLocation } from '../store/open.js';
+import { DB_FILE_NAME } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
+
+/** Opens a store at a location (the CLI passes one that turns coded failures into its line). */
+export type StoreOpener = (location: StoreLocation) => Promise<Store>;
 
 /** True when `dataDir` holds a Portcullis store (a database file). */
 export function hasStore(dataDir: string): boolean {
@@ -16,12 +20,16 @@ export function hasStore(dataDir: string): boolean {
 }
 
 /**
- * Opens the store of `dataDir` (creating it if missing), runs `fn`, and closes the store even
- * when `fn` fails.
- * @example await withStore('./portcullis-data', (store) => store.accounts.list());
+ * Opens the store at `location` (a data directory, created if missing, or a PostgreSQL
+ * database), runs `fn`, and closes the store even when `fn` fails.
+ * @example await withStore({ dataDir: './portcullis-data' }, (store) => store.accounts.list());
  */
-export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openSqliteStore({ dataDir });
+export async function withStore<T>(
+  location: StoreLocation,
+  fn: (store: Store) => Promise<T>,
+  open: StoreOpener = openStore,
+): Promise<T> {
+  const store = await open(location);
   try {
     return await fn(store);
   } finally {
@@ -30,31 +38,32 @@ export async function withStore<T>(dataDir: string, fn: (store: Store) => Promis
 }
 
 /**
- * Opens the store and the content library over `root` (default `<data>/content`), with the
+ * Opens the store and the content library over `root`, with the
  * same isolation as the server: metadata is read in a worker pool under the store's time limit,
  * so a hostile file costs the worker, not this command. Everything is closed afterwards.
  */
 export async function withContentLibrary<T>(
-  dataDir: string,
-  root: string | undefined,
+  location: StoreLocation,
+  root: string,
   fn: (lib: ContentLibrary, store: Store) => Promise<T>,
+  open: StoreOpener = openStore,
 ): Promise<T> {
-  return withStore(dataDir, async (store) => {
-    const seconds = Number(
-      (await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN,
-    );
-    const extractor = new MetadataExtractor({
-      timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
-    });
-    try {
-      const library = new ContentLibrary({
-        root: root ?? join(dataDir, 'content'),
-        store,
-        extractor,
+  return withStore(
+    location,
+    async (store) => {
+      const seconds = Number(
+        (await store.settings.get('catalog.extractTimeoutSeconds')) ?? Number.NaN,
+      );
+      const extractor = new MetadataExtractor({
+        timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
       });
-      return await fn(library, store);
-    } finally {
-      await extractor.close();
-    }
-  });
+      try {
+        const library = new ContentLibrary({ root, store, extractor });
+        return await fn(library, store);
+      } finally {
+        await extractor.close();
+      }
+    },
+    open,
+  );
 }

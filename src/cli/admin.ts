@@ -1,24 +1,28 @@
 /**
- * `portcullis admin create|list|reset-password|delete|backup`: manage console/admin-API accounts
- * in the data directory's store and back it up, offline or while serve runs (SQLite WAL allows
- * both at once).
+ * `portcullis admin create|list|reset-password|delete|backup|migrate-store`: manage console/admin-
+ * API accounts in the store (a data directory, or PostgreSQL with `--database`), back a data
+ * directory up offline or while serve runs (SQLite WAL allows both at once), and copy it into
+ * PostgreSQL when a site grows to several nodes.
  * Passwords come from a file (first line) or stdin (`-`), never from argv, where other users
  * of the machine could read them in the process list.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasStore, withStore as withDataStore } from '../app/offline.js';
+import { StoreError } from '../store/errors.js';
+import { migrateSqliteToPostgres, type TableCount } from '../store/migrate-store.js';
 import { hashPassword } from '../store/passwords.js';
+import { redactDatabaseUrl } from '../store/postgres.js';
 import { backupSqliteStore } from '../store/sqlite/backup.js';
 import type { AccountRecord, AccountRole, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
+import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
 const DEFAULT_DATA = './portcullis-data';
 const ROLES: readonly AccountRole[] = ['admin', 'read-only'];
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-interface Flags {
-  data: string;
+interface Flags extends StoreFlags {
   username?: string;
   passwordFile?: string;
   role?: string;
@@ -33,7 +37,7 @@ export function register(program: Command): void {
     .command('admin')
     .description('Manage console and admin-API accounts stored in the data directory.');
   const data = (c: Command) =>
-    c.option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA);
+    databaseOptions(c.option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA));
   data(admin.command('create'))
     .description('Create an account (refuses an existing username).')
     .requiredOption('--username <name>', 'login name (letters, digits, . _ @ -; up to 64)')
@@ -61,6 +65,43 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'backup file to create (mode 0600)')
     .option('--force', 'replace <file> if it exists')
     .action((flags: Flags & { out: string }) => backup(flags));
+  admin
+    .command('migrate-store')
+    .description(
+      'Copy a SQLite data directory into an empty PostgreSQL database (keys stay encrypted; counts compared).',
+    )
+    .requiredOption('--from <dir>', 'data directory holding portcullis.db')
+    .requiredOption('--to <url>', 'postgres://user@host:5432/db of a new, empty database')
+    .option('--database-ca <file>', 'PEM CA certificates the database server must chain to')
+    .action((flags: MigrateFlags) => migrateStore(flags));
+}
+
+interface MigrateFlags {
+  from: string;
+  to: string;
+  databaseCa?: string;
+}
+
+async function migrateStore(flags: MigrateFlags): Promise<void> {
+  storeLocation({ data: flags.from }, false); // refuses a directory without a store
+  let counts: TableCount[];
+  try {
+    counts = await migrateSqliteToPostgres({
+      dataDir: flags.from,
+      databaseUrl: flags.to,
+      ...(flags.databaseCa ? { caFile: flags.databaseCa } : {}),
+    });
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(`${err.message} (${err.code})`);
+    throw err;
+  }
+  const width = Math.max(...counts.map((c) => c.table.length));
+  const lines = counts.map((c) => `${c.table.padEnd(width)}  ${c.source} → ${c.target}`);
+  process.stdout.write(
+    `Copied into ${redactDatabaseUrl(flags.to)}:\n${lines.join('\n')}\n` +
+      'Every count matches. Give every node the secret of this data directory ' +
+      `(${join(flags.from, 'secret.key')} or PORTCULLIS_SECRET): the keys are still encrypted with it.\n`,
+  );
 }
 
 async function backup(flags: Flags & { out: string }): Promise<void> {
@@ -79,10 +120,7 @@ async function withStore(
   mayCreate: boolean,
   fn: (store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !hasStore(flags.data)) {
-    throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
-  }
-  await withDataStore(flags.data, fn);
+  await withDataStore(storeLocation(flags, mayCreate), fn, openCliStore);
 }
 
 /** Reads the first line of the password file, or of stdin for '-'. */

@@ -4,17 +4,17 @@
  * metadata into the store), so a running `serve --data` sees the result at once.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { hasStore, withContentLibrary } from '../app/offline.js';
+import { basename, join } from 'node:path';
+import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
 import { type ContentLibrary, contentEtag } from '../catalog/library.js';
 import type { ContentRecord, Store } from '../store/types.js';
 import { CliError, type Command } from './run.js';
+import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
 const DEFAULT_DATA = './portcullis-data';
 
-interface Flags {
-  data: string;
+interface Flags extends StoreFlags {
   root?: string;
   path?: string;
   json?: boolean;
@@ -27,9 +27,11 @@ export function register(program: Command): void {
     .command('content')
     .description('Manage the content catalog (apps, packages, books) of a data directory.');
   const common = (c: Command) =>
-    c
-      .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
-      .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)');
+    databaseOptions(
+      c
+        .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
+        .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)'),
+    );
   common(content.command('add <file>'))
     .description('Copy a file into the content root and catalogue it (replaces an existing path).')
     .option('--path <path>', 'content path to store it under (default: the file name)')
@@ -62,11 +64,13 @@ async function withLibrary(
   mayCreate: boolean,
   fn: (lib: ContentLibrary, store: Store) => Promise<void>,
 ): Promise<void> {
-  if (!mayCreate && !hasStore(flags.data)) {
-    throw new CliError(`no Portcullis store in ${flags.data} (wrong --data?)`);
-  }
   try {
-    await withContentLibrary(flags.data, flags.root, fn);
+    await withContentLibrary(
+      storeLocation(flags, mayCreate),
+      flags.root ?? join(flags.data, 'content'),
+      fn,
+      openCliStore,
+    );
   } catch (err) {
     if (err instanceof CatalogError) throw new CliError(`${err.message} (${err.code})`);
     throw err;

@@ -17,11 +17,14 @@ const collect = (value: string, previous: string[] | undefined): string[] => [
 ];
 
 /** Flags given on the command line only (defaults come from ServeConfig, so env and file can apply). */
+/** Flags whose setting has another name: `--key` is repeatable and feeds `keys`. */
+const FLAG_SETTINGS: Record<string, string> = { key: 'keys', database: 'databaseUrl' };
+
 function givenFlags(cmd: Command): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(cmd.opts())) {
     // `--key` is repeatable and feeds the `keys` setting.
-    if (cmd.getOptionValueSource(name) === 'cli') out[name === 'key' ? 'keys' : name] = value;
+    if (cmd.getOptionValueSource(name) === 'cli') out[FLAG_SETTINGS[name] ?? name] = value;
   }
   return out;
 }
@@ -55,6 +58,11 @@ export function register(program: Command): void {
       '--host <host>',
       'content listener address (default 127.0.0.1; use 0.0.0.0 to serve the network)',
     )
+    .option(
+      '--database <url>',
+      'PostgreSQL store shared by several nodes: postgres://user@host:5432/db (sslmode in the URL); default: SQLite in --data',
+    )
+    .option('--database-ca <file>', 'PEM CA certificates the database server must chain to')
     .option('--port <port>', 'content listener port (default 8080)')
     .option('--no-bearer', 'accept the token only as ?token=, not as Authorization: Bearer')
     .option(

@@ -7,6 +7,11 @@ export interface KeySource {
   load(): Promise<VerificationKey[]>;
   /** Calls `onChange` when keys may have changed; returns a function that stops watching. */
   watch?(onChange: () => void): () => void;
+  /**
+   * True while the source cannot reach what backs it (a database away) and the server keeps
+   * verifying with the last keys it loaded — fail static. Readiness and metrics report it.
+   */
+  degraded?(): boolean;
   /** Short human description for logs, e.g. `2 key files` — never key material or absolute paths. */
   describe(): string;
 }

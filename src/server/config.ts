@@ -75,6 +75,19 @@ export const ServeConfigSchema = z.object({
   keys: stringList.default([]),
   /** Data directory for zero-configuration start and the admin store. */
   data: z.string().min(1).default('./portcullis-data'),
+  /**
+   * PostgreSQL store shared by several nodes (`--database`, PORTCULLIS_DATABASE_URL), as
+   * node-postgres reads it (`?sslmode=…`); without it the store is SQLite in `data`.
+   */
+  databaseUrl: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\/./i.test(u) && URL.canParse(u), {
+      message: 'expected a postgres:// URL (postgres://user@host:5432/db?sslmode=verify-full)',
+    })
+    .nullable()
+    .default(null),
+  /** PEM file of CA certificates the database server's certificate must chain to. */
+  databaseCa: optionalString,
   host: z.string().min(1).default('127.0.0.1'),
   port: int(0, 65535).default(8080),
   admin: bool.default(true),

@@ -101,6 +101,7 @@ async function buildContext(
   const metrics = new ServeMetrics({
     tokenCache: () => keys.verifier.cacheStats(),
     fileCache: () => ({ hits: files?.hits ?? 0, misses: files?.misses ?? 0 }),
+    degraded: () => keys.source.degraded?.() ?? false,
   });
   const auth = new Authenticator(keys, {
     bearer: config.bearer,

@@ -141,7 +141,10 @@ async function reserved(
       const ready = ctx.keys.loaded && ctx.keys.ring.size > 0 && (await ctx.ready());
       rec.outcome = ready ? 'READY' : 'NOT_READY';
       if (!ready) return sendRefusal(res, req.method, serveRefusal('NOT_READY'));
-      return sendJson(res, req.method, 200, { status: 'ready', keys: ctx.keys.ring.size });
+      // Degraded is still ready: the node verifies with its last key ring and must stay in the
+      // load balancer's pool (fail static); the body and the metrics tell the operator.
+      const status = ctx.keys.source.degraded?.() ? 'degraded' : 'ready';
+      return sendJson(res, req.method, 200, { status, keys: ctx.keys.ring.size });
     }
     default: {
       const found = extensionFor(ctx.extensions, match);

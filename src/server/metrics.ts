@@ -19,6 +19,8 @@ export class ServeMetrics {
   constructor(sources: {
     tokenCache: () => { hits: number; misses: number };
     fileCache: () => { hits: number; misses: number };
+    /** Whether the key source runs on its last keys because its store is away. */
+    degraded?: () => boolean;
   }) {
     const registers = [this.registry];
     const pendingRequests = this.#pendingRequests;
@@ -83,6 +85,16 @@ export class ServeMetrics {
       'Small-file memory cache lookups since start.',
       sources.fileCache,
     );
+    const degraded = sources.degraded ?? (() => false);
+    new Gauge({
+      name: 'portcullis_store_degraded',
+      help: '1 while the store cannot be reached and this node verifies with its last key ring (fail static).',
+      registers,
+      aggregator: 'max',
+      collect() {
+        this.set(degraded() ? 1 : 0);
+      },
+    });
   }
 
   /** Counts one finished content request (requests by outcome and route, bytes sent). */

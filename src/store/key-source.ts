@@ -2,7 +2,9 @@
  * A KeySource over the store's JWT configurations: the public keys of enabled configurations,
  * each carrying its configuration id (as `configurationId`, and as the label people see). `watch` polls `configurations.generation()` — one tiny
  * query — so enabling, disabling or rotating in the console (or another process) takes effect
- * within one poll interval without restarting serve.
+ * within one poll interval without restarting serve; a store that pushes changes (PostgreSQL's
+ * LISTEN/NOTIFY, `Store.onChange`) makes it take effect at once, the poll staying as resync. While the store cannot be reached, the
+ * server keeps its last key ring and `degraded()` says so (fail static).
  */
 import { createPublicKey } from 'node:crypto';
 import type { KeySource } from '../contracts/key-source.js';
@@ -25,9 +27,22 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
   const pollMs = opts.pollMs ?? 1000;
   // The generation the last load saw: a change between load() and the first poll still fires.
   let loaded: number | undefined;
+  // Whether the last round trip to the store failed (see KeySource.degraded).
+  let degraded = false;
+  const reached = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (v) => {
+        degraded = false;
+        return v;
+      },
+      (err: unknown) => {
+        degraded = true;
+        throw err;
+      },
+    );
   return {
     async load(): Promise<VerificationKey[]> {
-      const generation = await store.configurations.generation();
+      const generation = await reached(store.configurations.generation());
       const keys: VerificationKey[] = [];
       for (const c of await store.configurations.list()) {
         if (!c.enabled) continue;
@@ -51,11 +66,17 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
     watch(onChange: () => void): () => void {
       let last = loaded;
       let busy = false;
+      // A notification during a poll may follow a commit the poll did not see: poll again after.
+      let again = false;
       const tick = async (): Promise<void> => {
-        if (busy) return;
+        if (busy) {
+          again = true;
+          return;
+        }
         busy = true;
+        again = false;
         try {
-          const g = await store.configurations.generation();
+          const g = await reached(store.configurations.generation());
           if (last !== undefined && g !== last) onChange();
           last = g;
         } catch (err) {
@@ -63,12 +84,22 @@ export function storeKeySource(store: Store, opts: StoreKeySourceOptions = {}): 
         } finally {
           busy = false;
         }
+        if (again) void tick();
       };
       void tick();
       const timer = setInterval(() => void tick(), pollMs);
       timer.unref();
-      return () => clearInterval(timer);
+      // A shared store (PostgreSQL) says when another node changed something; the poll stays as
+      // the full resync for notifications lost while its channel was down.
+      const unsubscribe = store.onChange?.((topic) => {
+        if (topic === 'configurations' || topic === 'resync') void tick();
+      });
+      return () => {
+        clearInterval(timer);
+        unsubscribe?.();
+      };
     },
+    degraded: () => degraded,
     describe: () => 'store configurations',
   };
 }

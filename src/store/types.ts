@@ -1,8 +1,8 @@
 /**
  * The Store contract: persistence behind a narrow, async interface.
  *
- * Every repository method returns a Promise so that a PostgreSQL implementation can follow;
- * the SQLite implementation (src/store/sqlite.ts) wraps node:sqlite, which is synchronous.
+ * Every repository method returns a Promise: the SQLite implementation (src/store/sqlite.ts)
+ * wraps node:sqlite, which is synchronous; the PostgreSQL one (src/store/postgres.ts) is not.
  * Times are ISO-8601 strings (UTC) unless a field name says `Ms` (epoch milliseconds).
  */
 
@@ -272,7 +272,7 @@ export interface SettingsRepo {
   set(key: string, value: string): Promise<void>;
 }
 
-/** The whole store. Obtain one with `openSqliteStore` (src/store/sqlite.ts). */
+/** The whole store. Obtain one with `openStore` (src/store/open.ts): SQLite or PostgreSQL. */
 export interface Store {
   configurations: ConfigurationRepo;
   accounts: AccountRepo;
@@ -287,6 +287,12 @@ export interface Store {
    * which rolls back if `fn` rejects. Do not await unrelated I/O inside it.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Stores shared by several processes (PostgreSQL) push changes: `fn(topic)` runs soon after
+   * another process commits a write to `topic` ('configurations'), or with 'resync' after the
+   * notification channel was lost and came back. Pollers still poll: this only makes them early.
+   */
+  onChange?(fn: (topic: string) => void): () => void;
   /** Closes the underlying database; further calls reject with STORE_UNAVAILABLE. */
   close(): Promise<void>;
 }
