@@ -28,4 +28,6 @@ export interface ReadPublicKey {
   key: KeyObject;
   kid?: string;
   format: PublicKeyFormat;
+  /** Why RS256 refuses this key; present only when read with `keepRefused` (inspection). */
+  refusal?: Error & { code: string };
 }

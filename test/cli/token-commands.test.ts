@@ -239,6 +239,30 @@ describe('portcullis verify', () => {
     const at = String(Math.floor(Date.now() / 1000) + 150);
     expect(run(['verify', soon, '--key', 'pub.pem', '--now', at]).code).toBe(1);
     expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '120']).code).toBe(0);
+    // One leeway parser everywhere: seconds or a duration.
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '2m']).code).toBe(0);
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '100s']).code).toBe(0);
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '1m']).code).toBe(1);
+    expect(run(['inspect', soon, '--key', 'pub.pem', '--now', at, '--leeway', '2m']).code).toBe(0);
+    const tooLong = run(['verify', soon, '--key', 'pub.pem', '--leeway', '2h']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('give seconds (60) or a duration (90s, 1m)');
+  });
+
+  it('--now takes unix seconds, an ISO time or an offset, so TOKEN_EXPIRED is easy to see', () => {
+    const token = mint({ expiresIn: '15m' });
+    const later = (now: string) =>
+      JSON.parse(run(['verify', token, '--key', 'pub.pem', '--json', '--now', now]).stdout);
+    expect(later('+20m')).toMatchObject({ valid: false, code: 'TOKEN_EXPIRED' });
+    expect(later('+10m')).toMatchObject({ valid: true });
+    const iso = new Date(Date.now() + 3600_000).toISOString();
+    expect(later(iso)).toMatchObject({ valid: false, code: 'TOKEN_EXPIRED' });
+    expect(later(String(Math.floor(Date.now() / 1000) + 1200))).toMatchObject({
+      code: 'TOKEN_EXPIRED',
+    });
+    const bad = run(['verify', token, '--key', 'pub.pem', '--now', 'tomorrow']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --now');
   });
 
   it('refuses hostile tokens with exit 1 and the exact code', () => {
