@@ -13,7 +13,7 @@ import type { ContentExtension, ExtensionOutcome } from '../contracts/content-ex
 import type { TokenIdentity } from '../contracts/token-identity.js';
 import { isTokenErrorCode, type TokenErrorCode, tokenChallenge } from '../token/errors.js';
 import { normalizeEncodedContentPath } from './content-path.js';
-import { contentUrl, hasManifest, MANIFEST_ROUTE_PREFIX, manifestFor } from './install.js';
+import { contentUrl, MANIFEST_ROUTE_PREFIX, manifestFor, manifestReady } from './install.js';
 import { renderPlist } from './manifest.js';
 
 /** Options of {@link createManifestExtension}. */
@@ -70,7 +70,8 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
       const who: Partial<ExtensionOutcome> = checked ? { identity: checked } : {};
       if (path === null) return refuse(404, 'NOT_FOUND', who);
       const record = await opts.store.content.get(path);
-      if (!record || !hasManifest(record)) {
+      // No manifest without the file's own bundle identifier and version (never invented).
+      if (!record || !manifestReady(record)) {
         return refuse(404, 'NOT_FOUND', { ...who, path: `/${path}` });
       }
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;

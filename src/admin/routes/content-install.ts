@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { INSTALL_COMMANDS, type InstallCommandName } from '../../catalog/commands.js';
 import { CatalogError } from '../../catalog/errors.js';
 import {
+  type BundleValues,
   commandFor,
   contentUrl,
   manifestFor,
@@ -52,6 +53,21 @@ const PURPOSES: Record<ContentAction['kind'], MintPurpose> = {
   command: 'command',
 };
 
+/** The install query as validated by `InstallQuery` in content.ts (not imported: no cycle). */
+interface InstallQueryValues {
+  managementFlags?: number;
+  bundleId?: string;
+  bundleVersion?: string;
+}
+
+/** The caller's bundle values (used only where the file's own could not be read). */
+function bundleValuesOf(query: InstallQueryValues): BundleValues {
+  return {
+    ...(query.bundleId === undefined ? {} : { bundleId: query.bundleId }),
+    ...(query.bundleVersion === undefined ? {} : { bundleVersion: query.bundleVersion }),
+  };
+}
+
 /** Answers one install action for a record. */
 export async function sendAction(
   app: FastifyInstance,
@@ -87,10 +103,12 @@ export async function sendAction(
     case 'command': {
       if (!(INSTALL_COMMANDS as readonly string[]).includes(action.name))
         throw new CatalogError('COMMAND_UNKNOWN');
-      const flags = (request.query as { managementFlags?: number }).managementFlags;
+      const query = request.query as InstallQueryValues;
+      const flags = query.managementFlags;
       const command = await commandFor(record, action.name as InstallCommandName, {
         ...ctx,
         ...(flags === undefined ? {} : { managementFlags: flags }),
+        bundle: bundleValuesOf(query),
       });
       return reply
         .type('application/xml; charset=utf-8')
