@@ -3,7 +3,7 @@
  * It sits at the top of the dependency graph (like the CLI) because it imports every area;
  * `npm run docs:errors` writes docs/errors.md from it and a test keeps the two in step.
  */
-import { ADMIN_ERRORS } from './admin/errors.js';
+import { ADMIN_ERRORS, ADMIN_WARNINGS } from './admin/errors.js';
 import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
 import type { ErrorEntry } from './errors/base.js';
 import { KEY_ERRORS } from './keys/errors.js';
@@ -52,7 +52,10 @@ export function isRegisteredCode(
 }
 
 /** Codes a record may carry as a non-fatal warning (stored, but look at this); not refusals. */
-export const WARNING_CODES: readonly string[] = Object.keys(CATALOG_WARNINGS);
+export const WARNING_CODES: readonly string[] = [
+  ...Object.keys(CATALOG_WARNINGS),
+  ...Object.keys(ADMIN_WARNINGS),
+];
 
 /** Codes that appear in more than one area with a different status (must stay empty). */
 export function conflictingCodes(areas: readonly ErrorArea[] = ERROR_AREAS): string[] {

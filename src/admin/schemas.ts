@@ -41,7 +41,7 @@ const Pem = z
   .min(1)
   .max(64 * 1024);
 
-/** Key material for create/rotate: an uploaded key (any form src/keys reads) or a generated one. */
+/** Key material for create/rotate: an uploaded key (any form the key reader takes) or a generated one. */
 export const KeyInput = z.union([
   z.strictObject({ pem: Pem, passphrase: z.string().max(1024).optional() }),
   z.strictObject({
@@ -104,6 +104,16 @@ export const ConfigurationView = z.object({
   updatedAt: z.string(),
   rotatedAt: z.string().nullable(),
   createdBy: z.string().nullable(),
+  /** Create and rotate only: findings about the change (e.g. KEY_ALREADY_CONFIGURED). */
+  warnings: z
+    .array(
+      z.object({
+        code: z.string(),
+        message: z.string(),
+        configurations: z.array(z.object({ id: z.string(), displayName: z.string() })),
+      }),
+    )
+    .optional(),
 });
 
 /** `{ url, expiresAt }` */

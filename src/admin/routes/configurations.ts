@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDuration } from '../../token/duration.js';
 import { configurationView, keyColumns, privateKeyFrom } from '../configuration-material.js';
+import { duplicateKeyWarnings } from '../duplicate-key.js';
 import { AdminError } from '../errors.js';
 import {
   ConfigurationView,
@@ -104,7 +105,11 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
         return created;
       });
       await keysChanged();
-      return reply.code(201).header('location', `${BASE}/${id}`).send(configurationView(record));
+      const warned = await duplicateKeyWarnings(app.store, request, id, record.fingerprint);
+      return reply
+        .code(201)
+        .header('location', `${BASE}/${id}`)
+        .send({ ...configurationView(record), ...warned });
     },
   );
 
@@ -213,7 +218,8 @@ export async function configurationRoutes(app: FastifyInstance): Promise<void> {
       });
       signer.forget(id);
       await keysChanged();
-      return configurationView(record);
+      const warned = await duplicateKeyWarnings(app.store, request, id, record.fingerprint);
+      return { ...configurationView(record), ...warned };
     },
   );
 
