@@ -164,6 +164,17 @@ describe('portcullis sign-url', () => {
     expect(v.code).toBe(0);
   });
 
+  it('warns on stderr that devices refuse an http:// link, keeping stdout the URL alone', () => {
+    const plain = run(['sign-url', 'http://dp.example/a.pkg', '--key', 'key.pem']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^http:\/\/dp\.example\/a\.pkg\?token=[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(plain.stderr).toContain('warning: this is an http:// link');
+    expect(plain.stderr).toContain('INSECURE_DEVICE_LINKS');
+    expect(plain.stderr).not.toContain('token=');
+    const secure = run(['sign-url', 'https://dp.example/a.pkg', '--key', 'key.pem']);
+    expect(secure.stderr).toBe('');
+  });
+
   it('refuses something that is not an http(s) URL', () => {
     const r = run(['sign-url', 'ftp://dp.example/a.ipa', '--key', 'key.pem']);
     expect(r.code).toBe(2);
