@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--cn <name>', 'subject common name', 'Portcullis')
     .option(
       '--days <n>',
-      "validity in days (default 3650, about ten years, the same as the admin API's certificates)",
+      "validity in days; the default is about ten years, the same as the admin API's certificates",
       String(DEFAULT_CERTIFICATE_DAYS),
     )
     .option('--passphrase-file <file>', 'file whose first line is the passphrase of <key>')

@@ -150,7 +150,7 @@ describe('portcullis cert', () => {
     expect(info.notAfter.getTime() - info.notBefore.getTime()).toBe(CERTIFICATE_DAYS * 86_400_000);
     expect(CERTIFICATE_DAYS).toBe(3650);
     const help = portcullis(f.dir, 'cert', '--help').stdout;
-    expect(help).toContain('default 3650');
+    expect(help).toContain('(default: "3650")');
     expect(help).toContain('not a TLS');
   });
 
