@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFixtures } from '../catalog/fixtures.js';
 import {
   type AdminFixture,
   addAccount,
@@ -124,6 +126,32 @@ describe('a package whose bundle identifier and version could not be read', () =
         message: expect.stringContaining('bundleId and bundleVersion'),
       },
     ]);
+  });
+});
+
+describe('a package whose values were read', () => {
+  it('keeps the file’s own bundle identifier and version: a caller cannot override them', async () => {
+    const files = makeFixtures({ basic: true });
+    try {
+      const put = await https.fx.app.inject({
+        method: 'PUT',
+        url: `${C}/mac/Suite.pkg`,
+        headers: { ...https.admin, 'content-type': 'application/octet-stream' },
+        payload: readFileSync(files.path('product.pkg')),
+      });
+      expect(put.statusCode).toBe(201);
+    } finally {
+      files.cleanup();
+    }
+    const res = await https.get(
+      `${C}/mac/Suite.pkg/commands/InstallEnterpriseApplication.plist?config=${https.configId}&bundleId=com.evil.swap&bundleVersion=9.9`,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('com.example.suite');
+    expect(res.body).not.toContain('com.evil.swap');
+    const links = (await https.get(`${C}/mac/Suite.pkg/install?config=${https.configId}`)).json();
+    expect(links.warnings).toEqual([]);
+    expect(links.manifestUrl).toMatch(/^https:\/\/dist\.example\.test\//);
   });
 });
 
