@@ -4,7 +4,7 @@
  * `npm run docs:errors` writes docs/errors.md from it and a test keeps the two in step.
  */
 import { JWT_SERVER_TEST_CODES } from './admin/auth/jwt-server-test-codes.js';
-import { ADMIN_ERRORS } from './admin/errors.js';
+import { ADMIN_ERRORS, ADMIN_WARNINGS } from './admin/errors.js';
 import { CATALOG_ERRORS, CATALOG_WARNINGS } from './catalog/errors.js';
 import { EDGE_ERRORS } from './edge/errors.js';
 import type { ErrorEntry } from './errors/base.js';
@@ -59,7 +59,10 @@ export function isRegisteredCode(
 }
 
 /** Codes a record may carry as a non-fatal warning (stored, but look at this); not refusals. */
-export const WARNING_CODES: readonly string[] = Object.keys(CATALOG_WARNINGS);
+export const WARNING_CODES: readonly string[] = [
+  ...Object.keys(CATALOG_WARNINGS),
+  ...Object.keys(ADMIN_WARNINGS),
+];
 
 /** Codes of reports answered with 200 (the JWT server connection test); not refusals. */
 export const REPORT_CODES: readonly string[] = Object.keys(JWT_SERVER_TEST_CODES);

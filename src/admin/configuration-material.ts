@@ -1,10 +1,10 @@
 /**
- * Turning key input (uploaded in any form src/keys reads, or generated) into the stored parts of
+ * Turning key input (uploaded in any form the key reader takes, or generated) into the stored parts of
  * a JWT configuration, and a stored record into its API view. The private key leaves this module
  * only as ciphertext; views carry public material only.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createSelfSignedCertificate } from '../keys/certificate.js';
+import { createSelfSignedCertificate, DEFAULT_CERTIFICATE_DAYS } from '../keys/certificate.js';
 import { exportPrivateKeyPem, exportPublicKeyPem } from '../keys/export.js';
 import { keyFingerprint } from '../keys/fingerprint.js';
 import { generateRsaKeyPair } from '../keys/generate.js';
@@ -32,8 +32,8 @@ export async function privateKeyFrom(input: KeyMaterialInput): Promise<KeyObject
   return readPrivateKey(input.pem, opts).key;
 }
 
-/** Validity of the self-signed certificate published for a configuration (about ten years). */
-export const CERTIFICATE_DAYS = 3650;
+/** Validity of the certificate published for a configuration: the one default `portcullis cert` uses too. */
+export const CERTIFICATE_DAYS = DEFAULT_CERTIFICATE_DAYS;
 
 // Control characters are refused by the certificate builder; the CN is cosmetic, so clean it.
 function commonName(displayName: string): string {

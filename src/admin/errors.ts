@@ -122,3 +122,12 @@ export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
  * (`options.extra` adds members such as `retryAfter`).
  */
 export class AdminError extends codedErrorClass(ADMIN_ERRORS) {}
+
+/**
+ * Non-fatal findings the admin API answers in a `warnings` array (`{code, message}`) beside a
+ * successful change: the change is made, but look at this.
+ */
+export const ADMIN_WARNINGS = {
+  KEY_ALREADY_CONFIGURED:
+    'Another JWT configuration already uses this key (same fingerprint). Both now verify the same tokens; that is expected while staging a rotation, otherwise disable or delete the other one.',
+} as const;

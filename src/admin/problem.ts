@@ -7,8 +7,11 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CATALOG_ERRORS } from '../catalog/errors.js';
 import { isPortcullisError, type PortcullisError } from '../errors/base.js';
 import { KEY_ERRORS } from '../keys/errors.js';
+import { STORE_ERRORS } from '../store/errors.js';
+import { TOKEN_ERRORS } from '../token/errors.js';
 import { ADMIN_ERRORS, type AdminErrorCode } from './errors.js';
 import { type FieldIssue, SchemaValidationError } from './validation.js';
 
@@ -27,9 +30,18 @@ export interface ProblemBody {
 /** Media type of every admin error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-/** A human title for `code` when no error instance brings its own: the admin registry's phrase. */
+/** Registries whose codes the admin API may name without an error instance at hand. */
+const TITLE_REGISTRIES: ReadonlyArray<Readonly<Record<string, { message: string }>>> = [
+  ADMIN_ERRORS,
+  KEY_ERRORS,
+  TOKEN_ERRORS,
+  CATALOG_ERRORS,
+  STORE_ERRORS,
+];
+
+/** A human title for `code` when no error instance brings its own: its registry's phrase. */
 function titleFor(code: string, status: number): string {
-  const spec = (ADMIN_ERRORS as Record<string, { message: string } | undefined>)[code];
+  const spec = TITLE_REGISTRIES.find((r) => Object.hasOwn(r, code))?.[code];
   // Never the code itself: `code` already carries it, and a title is for people (RFC 9457 §3.1.3).
   return spec?.message ?? STATUS_CODES[status] ?? 'Request refused';
 }

@@ -129,6 +129,13 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
     message: 'Unknown install command.',
     remedy: 'Use InstallApplication, InstallEnterpriseApplication or InstallMedia.',
   },
+  BUNDLE_VALUES_REQUIRED: {
+    status: 422,
+    message:
+      'The bundle identifier or version of this file could not be read, and Portcullis does not invent them.',
+    remedy:
+      'For InstallEnterpriseApplication give both: ?bundleId=com.example.pkg&bundleVersion=1.2 (the values in the package). InstallApplication and the device manifest need them in the file itself: rebuild or re-sign it, upload it again, then rescan.',
+  },
   CONFIGURATION_REQUIRED: {
     status: 400,
     message: 'A JWT configuration id is required to sign download URLs.',
@@ -158,6 +165,10 @@ export const CATALOG_WARNINGS = {
     'The embedded provisioning profile has expired; devices will refuse to launch the app.',
   PROFILE_EXPIRES_SOON: 'The embedded provisioning profile expires within 30 days.',
   METADATA_UNREADABLE: 'The file was stored, but its metadata could not be read.',
+  BUNDLE_VALUES_MISSING:
+    'The bundle identifier or version could not be read from the file: there is no manifest and no InstallApplication command; InstallEnterpriseApplication needs bundleId and bundleVersion from you.',
+  INSECURE_DEVICE_LINKS:
+    'These links use http://: iPhone, iPad and Mac refuse to install from a manifest or itms-services link that is not https://. Start the server with an https:// --public-url before giving them to devices.',
 } as const;
 
 /** A warning attached to a content record. */

@@ -15,7 +15,7 @@ import {
   type MdmCommand,
 } from './commands.js';
 import { encodeContentPath } from './content-path.js';
-import { CatalogError } from './errors.js';
+import { CATALOG_WARNINGS, CatalogError, type ContentWarning } from './errors.js';
 import type { ChunkHashes } from './hash.js';
 import {
   type AppManifest,
@@ -56,22 +56,64 @@ function text(meta: Record<string, unknown>, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** True when a manifest can be made for the record (apps and packages). */
+/** True when the record is of a kind that has a manifest (apps and packages). */
 export function hasManifest(record: ContentRecord): boolean {
   return record.kind === 'app' || record.kind === 'package';
 }
 
+/** Bundle identifier and version a caller gives for a file they could not be read from. */
+export interface BundleValues {
+  bundleId?: string;
+  bundleVersion?: string;
+}
+
+/** The bundle identifier and version read from the file, where both were found. */
+function readBundleValues(record: ContentRecord): BundleValues {
+  const m = record.metadata;
+  const bundleId = text(m, 'bundleId');
+  const bundleVersion = text(m, 'version') ?? text(m, 'buildVersion');
+  return {
+    ...(bundleId === undefined ? {} : { bundleId }),
+    ...(bundleVersion === undefined ? {} : { bundleVersion }),
+  };
+}
+
+/**
+ * True when a manifest can be made from the file alone: an app or package whose bundle
+ * identifier and version were read. Devices fetch the manifest themselves, so nothing a caller
+ * says can stand in for them there.
+ */
+export function manifestReady(record: ContentRecord): boolean {
+  const v = readBundleValues(record);
+  return hasManifest(record) && v.bundleId !== undefined && v.bundleVersion !== undefined;
+}
+
 /**
  * Builds the manifest dictionary for an app or package with the given (tokenised) download URL.
- * @throws CatalogError COMMAND_NOT_APPLICABLE for books and other files
+ * The bundle identifier and version come from the file, else from `given` (the caller's own
+ * values, for InstallEnterpriseApplication's inline manifest); they are never made up: a device
+ * or MDM would record a wrong identifier and version for the install.
+ * @throws CatalogError COMMAND_NOT_APPLICABLE for books and other files; BUNDLE_VALUES_REQUIRED
+ *   when the identifier or version is known neither from the file nor from `given`
  */
-export function manifestFor(record: ContentRecord, downloadUrl: string): AppManifest {
+export function manifestFor(
+  record: ContentRecord,
+  downloadUrl: string,
+  given: BundleValues = {},
+): AppManifest {
   const m = record.metadata;
   const fileName = record.path.split('/').pop() ?? record.path;
+  const read = readBundleValues(record);
+  const bundleId = read.bundleId ?? given.bundleId;
+  const bundleVersion = read.bundleVersion ?? given.bundleVersion;
+  if (hasManifest(record) && (bundleId === undefined || bundleVersion === undefined)) {
+    throw new CatalogError('BUNDLE_VALUES_REQUIRED');
+  }
   const base = {
     url: downloadUrl,
-    bundleId: text(m, 'bundleId') ?? fileName,
-    bundleVersion: text(m, 'version') ?? text(m, 'buildVersion') ?? '1.0',
+    bundleId: bundleId ?? '',
+    bundleVersion: bundleVersion ?? '',
+    // The title is only what the device shows while installing; the file name is honest there.
     title: text(m, 'title') ?? fileName,
   };
   if (record.kind === 'app') return buildAppManifest(base);
@@ -107,7 +149,13 @@ export function persistentIdOf(record: ContentRecord): string {
 export async function commandFor(
   record: ContentRecord,
   name: InstallCommandName,
-  ctx: { publicUrl: string; signUrl: UrlSigner; managementFlags?: number },
+  ctx: {
+    publicUrl: string;
+    signUrl: UrlSigner;
+    managementFlags?: number;
+    /** Caller's values for a file they could not be read from (InstallEnterpriseApplication). */
+    bundle?: BundleValues;
+  },
 ): Promise<MdmCommand> {
   if (!COMMANDS_BY_KIND[record.kind].includes(name)) {
     throw new CatalogError(
@@ -117,6 +165,8 @@ export async function commandFor(
   }
   const flags = ctx.managementFlags === undefined ? {} : { managementFlags: ctx.managementFlags };
   if (name === 'InstallApplication') {
+    // The device fetches this manifest from the server later: it needs the file's own values.
+    if (!manifestReady(record)) throw new CatalogError('BUNDLE_VALUES_REQUIRED');
     return buildInstallApplicationCommand({
       manifestUrl: await ctx.signUrl(manifestUrlOf(ctx.publicUrl, record.path)),
       ...flags,
@@ -125,7 +175,7 @@ export async function commandFor(
   const downloadUrl = await ctx.signUrl(contentUrl(ctx.publicUrl, record.path));
   if (name === 'InstallEnterpriseApplication') {
     return buildInstallEnterpriseApplicationCommand({
-      manifest: manifestFor(record, downloadUrl),
+      manifest: manifestFor(record, downloadUrl, ctx.bundle),
       ...flags,
     });
   }
@@ -151,6 +201,27 @@ export interface InstallLinks {
   qrPng: string;
   qrSvg: string;
   commands: Partial<Record<InstallCommandName, string>>;
+  /** What makes these links less than ready for devices (codes from CATALOG_WARNINGS). */
+  warnings: ContentWarning[];
+}
+
+/** Warnings about a record's install links: insecure scheme, values that could not be read. */
+export function installWarnings(record: ContentRecord, publicUrl: string): ContentWarning[] {
+  const warnings: ContentWarning[] = [];
+  // Devices refuse non-HTTPS manifests and itms-services links; say so before an admin finds out.
+  if (/^http:/i.test(publicUrl)) {
+    warnings.push({
+      code: 'INSECURE_DEVICE_LINKS',
+      message: CATALOG_WARNINGS.INSECURE_DEVICE_LINKS,
+    });
+  }
+  if (hasManifest(record) && !manifestReady(record)) {
+    warnings.push({
+      code: 'BUNDLE_VALUES_MISSING',
+      message: CATALOG_WARNINGS.BUNDLE_VALUES_MISSING,
+    });
+  }
+  return warnings;
 }
 
 /**
@@ -168,13 +239,18 @@ export async function planInstall(
     qrPng: `${self}/qr.png${q}`,
     qrSvg: `${self}/qr.svg${q}`,
     commands: {},
+    warnings: installWarnings(record, ctx.publicUrl),
   };
-  if (hasManifest(record)) {
+  const ready = manifestReady(record);
+  if (ready) {
     links.manifestUrl = await ctx.signUrl(manifestUrlOf(ctx.publicUrl, record.path));
     if (record.kind === 'app') links.itmsServicesUrl = itmsServicesUrl(links.manifestUrl);
   }
-  for (const name of COMMANDS_BY_KIND[record.kind])
+  for (const name of COMMANDS_BY_KIND[record.kind]) {
+    // No link to a command that would be refused (its manifest cannot be made).
+    if (name === 'InstallApplication' && hasManifest(record) && !ready) continue;
     links.commands[name] = `${self}/commands/${name}.plist${q}`;
+  }
   return links;
 }
 

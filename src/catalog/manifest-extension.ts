@@ -12,7 +12,7 @@ import type { ContentRepo } from '../contracts/content-catalog.js';
 import type { ContentExtension, ExtensionPlan } from '../contracts/content-extension.js';
 import { addTokenToUrl } from '../token/url.js';
 import { normalizeEncodedContentPath } from './content-path.js';
-import { contentUrl, hasManifest, MANIFEST_ROUTE_PREFIX, manifestFor } from './install.js';
+import { contentUrl, MANIFEST_ROUTE_PREFIX, manifestFor, manifestReady } from './install.js';
 import { renderPlist } from './manifest.js';
 
 /** Options of {@link createManifestExtension}. */
@@ -37,7 +37,8 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
     async plan({ subject, token }) {
       if (subject === null || token === undefined) return NOT_FOUND;
       const record = await opts.store.content.get(subject.slice(1));
-      if (!record || !hasManifest(record)) return NOT_FOUND;
+      // No manifest without the file's own bundle identifier and version (never invented).
+      if (!record || !manifestReady(record)) return NOT_FOUND;
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
       const download = addTokenToUrl(contentUrl(base, record.path), token.value);
       return {

@@ -5,6 +5,7 @@
 import {
   assertOutputFree,
   createSelfSignedCertificate,
+  DEFAULT_CERTIFICATE_DAYS,
   loadPrivateKeyFile,
   readCertificateInfo,
   writePublicFile,
@@ -42,7 +43,11 @@ export function register(program: Command): void {
     .argument('<key>', 'RSA private key (PEM, DER, OpenSSH or JWK; encrypted is fine)')
     .requiredOption('--out <file>', 'where to write the certificate (PEM)')
     .option('--cn <name>', 'subject common name', 'Portcullis')
-    .option('--days <n>', 'validity in days', '825')
+    .option(
+      '--days <n>',
+      "validity in days; the default is about ten years, the same as the admin API's certificates",
+      String(DEFAULT_CERTIFICATE_DAYS),
+    )
     .option('--passphrase-file <file>', 'file whose first line is the passphrase of <key>')
     .option('--force', 'replace <out> if it exists')
     .addHelpText(
@@ -52,6 +57,9 @@ Examples:
   $ portcullis cert portcullis-key.pem --out portcullis-cert.pem
   $ portcullis cert jamf.pem --out jamf-cert.pem --cn "Jamf JWT" --days 365
 
+The certificate only carries the public key to systems that want X.509; it is not a TLS
+certificate, so the 825-day limit for TLS does not apply, and Portcullis checks tokens against
+the key, not the certificate's dates.
 Check it with: openssl x509 -in portcullis-cert.pem -noout -text. See docs/keys.md.`,
     )
     .action(async (input: string, flags: CertFlags) => {

@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { describeKey } from '../keys/index.js';
+import { describeKey, keyFingerprint } from '../keys/index.js';
 import { CliError } from './run.js';
 
 /** Human names of the key encodings `readPrivateKey`/`readPublicKeys` report. */
@@ -30,6 +30,23 @@ export function keySummaryLines(key: KeyObject, kid?: string): string[] {
     `Fingerprint: SHA256 ${d.fingerprint}`,
     `Key ID:      ${d.kid}${kid === undefined ? ' (RFC 7638 thumbprint)' : ''}`,
   ];
+}
+
+/** Type and fingerprint of any public key, RSA or not (for describing refused keys). */
+export function describeAnyKey(key: KeyObject): { type: string; fingerprint: string } {
+  const details = key.asymmetricKeyDetails;
+  const type = key.asymmetricKeyType ?? 'unknown';
+  const size = details?.modulusLength ?? undefined;
+  const curve = details?.namedCurve;
+  const label = `${type.toUpperCase()}${size ? ` ${size} bits` : ''}${curve ? ` (${curve})` : ''}`;
+  return { type: label, fingerprint: keyFingerprint(key) };
+}
+
+/** Like {@link keySummaryLines}, also for keys RS256 refuses (not RSA: no kid). */
+export function refusedSummaryLines(key: KeyObject, kid?: string): string[] {
+  if (key.asymmetricKeyType === 'rsa') return keySummaryLines(key, kid);
+  const d = describeAnyKey(key);
+  return [`Type:        ${d.type}`, `Fingerprint: SHA256 ${d.fingerprint}`];
 }
 
 /** Parses `--format pkcs1|pkcs8`. */

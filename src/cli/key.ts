@@ -2,6 +2,8 @@
  * `portcullis key convert|show`: turns whatever key an admin has (OpenSSH, encrypted PEM, JWK…)
  * into the Jamf-ready PEM, and shows any key, certificate or JWKS as a summary, JWK, JWKS or PEM.
  */
+
+import { KEY_ERRORS, KeyError } from '../keys/errors.js';
 import {
   describeKey,
   exportPrivateKeyPem,
@@ -14,10 +16,12 @@ import {
   writePrivateKeyFile,
 } from '../keys/index.js';
 import {
+  describeAnyKey,
   FORMAT_NAMES,
   keySummaryLines,
   passphraseOptions,
   privateFormatOption,
+  refusedSummaryLines,
   warnIfExposed,
 } from './key-format.js';
 import { CliError, type Command } from './run.js';
@@ -105,15 +109,29 @@ Examples:
   $ portcullis key show cert.pem --pem > key.pub.pem
   $ portcullis key show ~/.ssh/id_rsa.pub --json
 
+A key that Portcullis refuses (for example RSA 1024 bits) is still described, with a
+"Verdict: REFUSED" line naming the code and the fix; --jwk, --jwks and --pem refuse to export it.
+Exit status: 0 every key usable; 1 a key is refused; 2 usage or file error.
+
 Fingerprint = SHA-256 of the DER public key; compare with
   openssl pkey -pubin -in key.pub.pem -outform DER | openssl dgst -sha256 -c`,
     )
     .action(async (input: string, flags: ShowFlags) => {
       const modes = (['jwk', 'jwks', 'json', 'pem'] as const).filter((m) => flags[m] === true);
       if (modes.length > 1) throw new CliError('choose one of --jwk, --jwks, --json, --pem');
-      const keys = await loadPublicKeysFile(input, passphraseOptions(flags.passphraseFile));
+      const keys = await loadPublicKeysFile(input, {
+        ...passphraseOptions(flags.passphraseFile),
+        keepRefused: true,
+      });
       warnIfExposed(input, keys[0]?.format ?? '');
+      const refused = keys.find((k) => k.refusal !== undefined)?.refusal;
+      // Exports are for use: a refused key is described (with its verdict), never exported.
+      if (refused && (modes[0] === 'jwk' || modes[0] === 'jwks' || modes[0] === 'pem')) {
+        throw refusedForExport(input, refused);
+      }
       process.stdout.write(renderShow(input, keys, modes[0]));
+      // Like verify: the command worked, the key it checked does not pass.
+      if (refused) process.exitCode = 1;
     });
 }
 
@@ -130,7 +148,7 @@ function renderShow(
     case 'jwks':
       return json(jwks(keys.map((k) => ({ key: k.key, ...kidOption(k) }))));
     case 'json':
-      return json(keys.map((k) => ({ format: k.format, ...describeKey(k.key, kidOption(k)) })));
+      return json(keys.map(jsonDescription));
     case 'pem':
       return keys.map((k) => exportPublicKeyPem(k.key)).join('');
     default:
@@ -141,8 +159,43 @@ function renderShow(
 function humanBlock(entry: ReadPublicKey, index: number, count: number): string {
   const lines = count > 1 ? [`Key ${index + 1} of ${count}`] : [];
   lines.push(`Source:      ${FORMAT_NAMES[entry.format] ?? entry.format}`);
-  lines.push(...keySummaryLines(entry.key, entry.kid));
-  return `${lines.join('\n')}\n${exportPublicKeyPem(entry.key)}`;
+  lines.push(...refusedSummaryLines(entry.key, entry.kid));
+  lines.push(`Verdict:     ${verdictText(entry)}`);
+  const pem = entry.key.asymmetricKeyType === 'rsa' ? exportPublicKeyPem(entry.key) : '';
+  return `${lines.join('\n')}\n${pem}`;
+}
+
+/** One line: usable, or refused with the code, the reason and what to do. */
+function verdictText(entry: ReadPublicKey): string {
+  const r = entry.refusal;
+  if (r === undefined) return 'usable for RS256 (Jamf Pro tokens)';
+  const info = KEY_ERRORS[r.code as keyof typeof KEY_ERRORS];
+  return info === undefined
+    ? `REFUSED (${r.code})`
+    : `REFUSED (${r.code}): ${info.message} ${info.remedy}`;
+}
+
+function jsonDescription(entry: ReadPublicKey): Record<string, unknown> {
+  const verdict =
+    entry.refusal === undefined
+      ? { verdict: 'usable' }
+      : {
+          verdict: 'refused',
+          code: entry.refusal.code,
+          reason: KEY_ERRORS[entry.refusal.code as keyof typeof KEY_ERRORS]?.message,
+        };
+  if (entry.key.asymmetricKeyType !== 'rsa') {
+    const { type, fingerprint } = describeAnyKey(entry.key);
+    return { format: entry.format, type, fingerprint, ...verdict };
+  }
+  const { jwk, ...described } = describeKey(entry.key, kidOption(entry));
+  // A refused key gets no ready-to-publish JWK (its alg RS256 would invite using it).
+  return { format: entry.format, ...described, ...(entry.refusal ? {} : { jwk }), ...verdict };
+}
+
+function refusedForExport(input: string, refusal: Error & { code: string }): Error {
+  const code = refusal.code as keyof typeof KEY_ERRORS;
+  return KEY_ERRORS[code] === undefined ? refusal : new KeyError(code, input);
 }
 
 function kidOption(entry: ReadPublicKey): { kid?: string } {

@@ -94,7 +94,10 @@ export function register(program: Command): void {
     .option('--issuer <iss>', 'accepted iss, comma-separated (default JSS)')
     .option('--subject <sub>', 'accepted sub, comma-separated (default AppManifest)')
     .option('--audience <aud>', 'required aud, comma-separated (default: not checked)')
-    .option('--leeway <duration>', 'clock skew allowed for exp/nbf/iat (default 60s)')
+    .option(
+      '--leeway <duration>',
+      'clock skew allowed for exp/nbf/iat: seconds (60) or a duration (90s, 1m); default 60s',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .addHelpText(
       'after',

@@ -7,6 +7,10 @@ import type { Command } from './run.js';
 import { CliError } from './run.js';
 import { addSignOptions, type SignFlags, signFromFlags } from './sign.js';
 
+/** What an http:// link means for devices (stderr; stdout stays the URL alone, for scripts). */
+const HTTP_WARNING =
+  'this is an http:// link: iPhone, iPad and Mac install apps and packages only over https:// (INSECURE_DEVICE_LINKS); use it for tests with curl only';
+
 /** Registers `portcullis sign-url`. */
 export function register(program: Command): void {
   addSignOptions(
@@ -24,6 +28,9 @@ export function register(program: Command): void {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new CliError('invalid URL: only http and https are supported');
     }
-    process.stdout.write(`${addTokenToUrl(url, await signFromFlags(flags))}\n`);
+    const signed = addTokenToUrl(url, await signFromFlags(flags));
+    // Devices refuse to install over plain HTTP; the URL still works for a test with curl.
+    if (parsed.protocol === 'http:') process.stderr.write(`warning: ${HTTP_WARNING}\n`);
+    process.stdout.write(`${signed}\n`);
   });
 }

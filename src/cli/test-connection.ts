@@ -6,11 +6,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { loadPrivateKeyFile } from '../keys/files.js';
+import { keyFingerprint } from '../keys/fingerprint.js';
 import { fetchPrefix } from '../probe/request.js';
 import { decodeBase64Url, encodeBase64Url } from '../token/base64url.js';
 import { parseDuration } from '../token/duration.js';
 import { signToken } from '../token/sign.js';
 import { addTokenToUrl } from '../token/url.js';
+import { unreachableReason } from './reachable.js';
 import { CliError, type Command } from './run.js';
 
 /** One check of the connection test. */
@@ -87,8 +89,22 @@ export async function testConnection(
   return checks;
 }
 
-/** Formats the checks as a fixed-width table. */
-export function formatConnectionTable(server: string, checks: ConnectionCheck[]): string {
+/** The URL the checks request, as shown to the user: without any token, without credentials. */
+export function checkedUrl(server: string): string {
+  const url = new URL(server);
+  url.searchParams.delete('token');
+  url.username = '';
+  url.password = '';
+  url.hash = '';
+  return url.href;
+}
+
+/** Formats the checks as a fixed-width table, headed by what was checked: the URL and the key. */
+export function formatConnectionTable(
+  server: string,
+  checks: ConnectionCheck[],
+  key?: { file: string; fingerprint: string },
+): string {
   const rows = checks.map((c) => [
     c.name,
     c.expected,
@@ -106,7 +122,9 @@ export function formatConnectionTable(server: string, checks: ConnectionCheck[])
   const verdict = checks.every((c) => c.ok)
     ? 'PASS: valid token accepted, forged and expired tokens refused.'
     : 'FAIL: the server does not enforce tokens as expected.';
-  return `${new URL(server).origin}\n${[line(head), ...rows.map(line)].join('\n')}\n${verdict}\n`;
+  const heading = [`Checked ${checkedUrl(server)}`];
+  if (key) heading.push(`   with ${key.file} (SHA256 ${key.fingerprint})`);
+  return `${heading.join('\n')}\n${[line(head), ...rows.map(line)].join('\n')}\n${verdict}\n`;
 }
 
 interface Flags {
@@ -132,12 +150,12 @@ export function register(program: Command): void {
   program
     .command('test-connection')
     .description(
-      'Check a server: a valid token must be accepted, a tampered and an expired one refused.',
+      'Quick check that a server trusts your key: three requests for one protected file (a valid token must be accepted, a tampered and an expired one refused). For a full security audit, use probe.',
     )
     .requiredOption('--server <url>', 'URL of a protected file on the server (without token)')
     .requiredOption(
       '--key <file>',
-      'the RSA private key tokens are signed with (any form src/keys reads)',
+      'the RSA private key tokens are signed with, e.g. the one you gave Jamf Pro (PEM, PKCS#8, OpenSSH or JWK)',
     )
     .option('--passphrase-file <file>', 'file holding the passphrase of an encrypted key')
     .option('--json', 'print a JSON report instead of the table')
@@ -145,7 +163,7 @@ export function register(program: Command): void {
     .option('--insecure', 'accept any TLS certificate (self-signed test servers)')
     .addHelpText(
       'after',
-      '\nExit status: 0 all three as expected; 1 the server misbehaved or did not answer; 2 usage error.\nSee docs/api-access.md.',
+      '\nUse it right after setting up a key, to see that the server and Jamf Pro agree on it.\nExit status: 0 all three as expected; 1 the server misbehaved or nothing answers at the URL; 2 usage error.\nSee docs/probe.md#test-connection.',
     )
     .action(async (flags: Flags) => {
       const server = parseServer(flags.server);
@@ -159,15 +177,29 @@ export function register(program: Command): void {
         flags.key,
         flags.passphraseFile ? { passphraseFile: flags.passphraseFile } : {},
       );
+      const checked = checkedUrl(server);
+      const unreachable = await unreachableReason(new URL(checked), Math.max(timeoutMs, 1));
+      if (unreachable !== null) {
+        if (flags.json) {
+          const out = { server: checked, ok: false, unreachable };
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        }
+        process.stderr.write(
+          `portcullis: ${unreachable}; check --server and that the server is running. Nothing was sent.\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
       const checks = await testConnection(server, key, {
         timeoutMs: Math.max(timeoutMs, 1),
         insecure: flags.insecure ?? false,
       });
       const ok = checks.every((c) => c.ok);
+      const fingerprint = keyFingerprint(key);
       process.stdout.write(
         flags.json
-          ? `${JSON.stringify({ server: new URL(server).origin, ok, checks }, null, 2)}\n`
-          : formatConnectionTable(server, checks),
+          ? `${JSON.stringify({ server: checked, key: { file: flags.key, fingerprint }, ok, checks }, null, 2)}\n`
+          : formatConnectionTable(server, checks, { file: flags.key, fingerprint }),
       );
       process.exitCode = ok ? 0 : 1;
     });

@@ -3,6 +3,7 @@
  * Exit 0 valid, 1 invalid, 2 usage/input error. Also exports helpers `inspect` shares.
  */
 import { loadVerificationKeys } from '../keys/index.js';
+import { parseDuration, parseLeeway } from '../token/duration.js';
 import { TOKEN_ERRORS, TokenError } from '../token/errors.js';
 import { relativeTime } from '../token/inspect.js';
 import type { VerificationKey } from '../token/key-ring.js';
@@ -34,11 +35,18 @@ export function addPolicyOptions(cmd: Command): Command {
       'public key, certificate, JWK/JWKS or private key (repeatable)',
       collect,
     )
-    .option('--leeway <seconds>', 'clock skew tolerated for exp/nbf/iat', '60')
+    .option(
+      '--leeway <duration>',
+      'clock skew tolerated for exp/nbf/iat: seconds (60) or a duration (90s, 1m)',
+      '60',
+    )
     .option('--iss <issuer>', 'required iss ("*" = any)', 'JSS')
     .option('--sub <subject>', 'required sub ("*" = any)', 'AppManifest')
     .option('--aud <audience>', 'required aud (repeat to accept several)', collect)
-    .option('--now <unix-seconds>', 'check as of this time instead of now (troubleshooting)')
+    .option(
+      '--now <time>',
+      'check as of another time: unix seconds, an ISO time, or an offset such as +20m (troubleshooting)',
+    )
     .option('--json', 'machine-readable output');
 }
 
@@ -74,15 +82,15 @@ export async function readTokenArgument(arg: string): Promise<string> {
 
 /** Turns policy flags into VerifyOptions and a check time. */
 export function policyFromFlags(flags: PolicyFlags): { options: VerifyOptions; now: number } {
-  const leeway = Number(flags.leeway);
-  if (!/^\d+$/.test(flags.leeway) || !Number.isSafeInteger(leeway)) {
-    throw new CliError('invalid --leeway: give whole seconds, e.g. 60');
+  let leeway: number;
+  try {
+    leeway = parseLeeway(flags.leeway);
+  } catch {
+    throw new CliError(
+      `invalid --leeway "${flags.leeway}": give seconds (60) or a duration (90s, 1m), at most 1h`,
+    );
   }
-  let now = Date.now() / 1000;
-  if (flags.now !== undefined) {
-    now = Number(flags.now);
-    if (!/^\d+(\.\d+)?$/.test(flags.now)) throw new CliError('invalid --now: give unix seconds');
-  }
+  const now = flags.now === undefined ? Date.now() / 1000 : parseNow(flags.now, Date.now() / 1000);
   const options: VerifyOptions = {
     leewaySeconds: leeway,
     issuer: flags.iss === '*' ? null : flags.iss,
@@ -90,6 +98,30 @@ export function policyFromFlags(flags: PolicyFlags): { options: VerifyOptions; n
     ...(flags.aud === undefined ? {} : { audience: flags.aud }),
   };
   return { options, now };
+}
+
+/**
+ * The time `--now` names: unix seconds (`1795945219`), an ISO 8601 time
+ * (`2026-12-05T12:00:00Z`), or an offset from now (`+20m`, `-1h`), so an admin can see how a
+ * token fares later ("will it have expired when the device gets it?") without a calculator.
+ * @example parseNow('+20m', 1000) // 2200
+ */
+export function parseNow(text: string, current: number): number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const offset = /^([+-])(.+)$/.exec(text);
+  if (offset) {
+    try {
+      const seconds = parseDuration(offset[2]!);
+      return offset[1] === '+' ? current + seconds : current - seconds;
+    } catch {
+      // reported below
+    }
+  } else if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) {
+    return Date.parse(text) / 1000;
+  }
+  throw new CliError(
+    `invalid --now "${text}": give unix seconds, an ISO time (2026-12-05T12:00:00Z) or an offset (+20m, -1h)`,
+  );
 }
 
 /** Loads every --key file into one list of verification keys. */

@@ -32,11 +32,20 @@ import { publicKeyOf } from './export.js';
 import { findPemBlocks, hasPemArmor, toPem } from './pem.js';
 import { assertRs256Key } from './read.js';
 
+/**
+ * Validity of a self-signed key certificate when none is given: 3650 days (about ten years), the
+ * same for `portcullis cert` and the admin API. The certificate only carries a token-signing
+ * public key to systems that want one in X.509 form; it is not a TLS server certificate, so
+ * Apple's 825/398-day TLS limits do not apply, and Portcullis checks tokens against the key, not
+ * the certificate's dates. Rotate the key (which makes a new certificate) rather than the date.
+ */
+export const DEFAULT_CERTIFICATE_DAYS = 3650;
+
 /** Options for {@link createSelfSignedCertificate}. */
 export interface SelfSignedOptions {
   /** Subject and issuer common name; default `Portcullis`. 1–64 printable characters. */
   commonName?: string;
-  /** Validity in days from now; default 825 (the longest Apple platforms accept for TLS). */
+  /** Validity in days from now; default {@link DEFAULT_CERTIFICATE_DAYS}. */
   days?: number;
   /** Serial number as hex (up to 40 digits); default 16 random bytes. */
   serialNumber?: string;
@@ -147,7 +156,7 @@ function hasControlCharacter(text: string): boolean {
 }
 
 function daysOf(days: number | undefined): number {
-  const value = days ?? 825;
+  const value = days ?? DEFAULT_CERTIFICATE_DAYS;
   if (!Number.isInteger(value) || value < 1 || value > 36_500) {
     throw new TypeError('days must be an integer from 1 to 36500');
   }

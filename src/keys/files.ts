@@ -1,15 +1,16 @@
 /**
  * Key files on disk: reading with clear per-file errors, passphrases from a file or a TTY prompt,
- * and writing private keys with mode 0600 and no silent overwrite. Errors name the file as the
- * user typed it when relative, and only its base name when absolute (messages never carry an
- * absolute path).
+ * and writing private keys with mode 0600 and no silent overwrite. Errors name the file exactly
+ * as the caller gave it (the CLI passes what the user typed, so `/srv/keys/nope.pem` stays
+ * `/srv/keys/nope.pem`); a caller that resolved the path itself passes `displayName` so no message
+ * carries an absolute path the user did not type.
  */
 import { Buffer } from 'node:buffer';
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { VerificationKey } from '../contracts/verification-key.js';
 import { KeyError } from './errors.js';
 import { jwkThumbprint } from './jwk.js';
@@ -30,6 +31,8 @@ export interface PassphraseOptions {
   passphrase?: string;
   /** Ask on the terminal when the key is encrypted, no passphrase was given and stdin is a TTY. */
   promptPassphrase?: boolean;
+  /** How messages name the key file (default: `path` as given); for callers that resolved it. */
+  displayName?: string;
 }
 
 /** A verification key as the token key ring takes it, with every field known. */
@@ -43,9 +46,13 @@ export interface LoadedVerificationKey extends VerificationKey {
 const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
 const PROMPT_ATTEMPTS = 3;
 
-/** The file name to show in messages: as typed when relative, base name when absolute. */
-export function displayPath(path: string): string {
-  return isAbsolute(path) ? basename(path) : path;
+/**
+ * The file name to show in messages: the path exactly as the caller gave it. An admin who typed
+ * `/srv/keys/nope.pem` must see which of several same-named files is meant; a path the user
+ * never typed (resolved by a caller) is hidden by passing `displayName` to the loaders instead.
+ */
+export function displayPath(path: string, displayName?: string): string {
+  return displayName ?? path;
 }
 
 /**
@@ -65,9 +72,10 @@ export function loadPrivateKeyFile(
  */
 export function loadPublicKeysFile(
   path: string,
-  opts: PassphraseOptions = {},
+  opts: PassphraseOptions & { keepRefused?: boolean } = {},
 ): Promise<ReadPublicKey[]> {
-  return loadKeyFile(path, opts, readPublicKeys);
+  const keep = opts.keepRefused === true ? { keepRefused: true } : {};
+  return loadKeyFile(path, opts, (input, o) => readPublicKeys(input, { ...o, ...keep }));
 }
 
 type KeyReader<T> = (input: Uint8Array, opts: { passphrase?: string | Uint8Array }) => T;
@@ -78,26 +86,28 @@ async function loadKeyFile<T>(
   opts: PassphraseOptions,
   read: KeyReader<T>,
 ): Promise<T> {
+  const shown = displayPath(path, opts.displayName);
   const bytes = await readBoundedFile(
     path,
     MAX_KEY_INPUT_BYTES,
     'KEY_FILE_NOT_FOUND',
     'KEY_FILE_UNREADABLE',
+    shown,
   );
   const passphrase = await resolvePassphrase(opts);
   try {
     return read(bytes, passphrase === undefined ? {} : { passphrase });
   } catch (err) {
-    if (!needsPrompt(err, passphrase, opts)) throw prefixed(err, path);
+    if (!needsPrompt(err, passphrase, opts)) throw prefixed(err, shown);
   }
   // Like ssh and openssl: three attempts at the terminal before giving up.
   for (let attempt = 1; ; attempt++) {
-    const typed = await promptHidden(`Passphrase for ${displayPath(path)}: `);
+    const typed = await promptHidden(`Passphrase for ${shown}: `);
     try {
       return read(bytes, { passphrase: typed });
     } catch (err) {
       const wrong = err instanceof KeyError && err.code === 'KEY_PASSPHRASE_WRONG';
-      if (!wrong || attempt >= PROMPT_ATTEMPTS) throw prefixed(err, path);
+      if (!wrong || attempt >= PROMPT_ATTEMPTS) throw prefixed(err, shown);
       process.stderr.write('Wrong passphrase, try again.\n');
     }
   }
@@ -108,14 +118,18 @@ async function loadKeyFile<T>(
  * 7638 thumbprint; label = the file's base name. Encrypted private keys are refused: a verifier
  * needs only the public key.
  */
-export async function loadVerificationKeys(path: string): Promise<LoadedVerificationKey[]> {
+export async function loadVerificationKeys(
+  path: string,
+  opts: Pick<PassphraseOptions, 'displayName'> = {},
+): Promise<LoadedVerificationKey[]> {
   let keys: ReadPublicKey[];
+  const shown = displayPath(path, opts.displayName);
   try {
-    keys = await loadPublicKeysFile(path);
+    keys = await loadPublicKeysFile(path, opts);
   } catch (err) {
     if (!(err instanceof KeyError && err.code === 'KEY_PASSPHRASE_REQUIRED')) throw err;
-    const hint = `encrypted private key; configure its public key (\`portcullis key show ${displayPath(path)} --pem\`)`;
-    throw new KeyError('KEY_PASSPHRASE_REQUIRED', `${displayPath(path)}: ${hint}`);
+    const hint = `encrypted private key; configure its public key (\`portcullis key show ${shown} --pem\`)`;
+    throw new KeyError('KEY_PASSPHRASE_REQUIRED', `${shown}: ${hint}`);
   }
   const label = basename(path);
   return keys.map(({ key, kid }) => ({ kid: kid ?? jwkThumbprint(key), alg: 'RS256', key, label }));
@@ -210,8 +224,8 @@ function needsPrompt(err: unknown, passphrase: unknown, opts: PassphraseOptions)
   );
 }
 
-function prefixed(err: unknown, path: string): unknown {
-  return err instanceof KeyError ? err.withPrefix(displayPath(path)) : err;
+function prefixed(err: unknown, shown: string): unknown {
+  return err instanceof KeyError ? err.withPrefix(shown) : err;
 }
 
 async function readBoundedFile(
@@ -219,8 +233,8 @@ async function readBoundedFile(
   limit: number,
   missing: 'KEY_FILE_NOT_FOUND' | 'KEY_PASSPHRASE_FILE_UNREADABLE',
   unreadable: 'KEY_FILE_UNREADABLE' | 'KEY_PASSPHRASE_FILE_UNREADABLE',
+  shown: string = displayPath(path),
 ): Promise<Buffer> {
-  const shown = displayPath(path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     // O_NONBLOCK so a FIFO given by mistake cannot hang the process.

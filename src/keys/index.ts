@@ -5,6 +5,7 @@
 export {
   type CertificateInfo,
   createSelfSignedCertificate,
+  DEFAULT_CERTIFICATE_DAYS,
   readCertificateInfo,
   type SelfSignedOptions,
 } from './certificate.js';

@@ -30,4 +30,6 @@ export interface ReadPublicKey {
   format: PublicKeyFormat;
   /** Set when the input was a private key and this is its derived public half. */
   fromPrivate?: true;
+  /** Why RS256 refuses this key; present only when read with `keepRefused` (inspection). */
+  refusal?: Error & { code: string };
 }

@@ -21,6 +21,12 @@ export type { PrivateKeyFormat, PublicKeyFormat, ReadPublicKey } from './key-for
 /** Options for reading possibly encrypted keys. */
 export interface ReadKeyOptions {
   passphrase?: string | Uint8Array;
+  /**
+   * `readPublicKeys` only: return a key that RS256 refuses (too small, too large, bad exponent,
+   * not RSA) with its refusal in `refusal` instead of throwing, so an inspection tool can
+   * describe the key it refuses. Never set this where keys are used to verify or sign.
+   */
+  keepRefused?: boolean;
 }
 
 /** Largest input accepted; real keys and JWKS are a few KiB. */
@@ -80,8 +86,10 @@ export function readPublicKeys(
   const kids = new Map<string, string>();
   const out: ReadPublicKey[] = [];
   for (const entry of found) {
-    assertRs256Key(entry.key);
-    const thumbprint = jwkThumbprint(entry.key);
+    const refusal = rs256Refusal(entry.key, opts.keepRefused === true);
+    // The RFC 7638 thumbprint exists for RSA keys only; other types are told apart by their SPKI.
+    const thumbprint =
+      entry.key.asymmetricKeyType === 'rsa' ? jwkThumbprint(entry.key) : spkiHex(entry.key);
     if (entry.kid !== undefined) {
       const other = kids.get(entry.kid);
       if (other !== undefined && other !== thumbprint) {
@@ -92,9 +100,24 @@ export function readPublicKeys(
     const id = `${entry.kid ?? ''}\n${thumbprint}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(entry);
+    out.push(refusal === undefined ? entry : { ...entry, refusal });
   }
   return out;
+}
+
+/** The RS256 refusal of `key`: thrown, or returned when `keep` (inspection only). */
+function rs256Refusal(key: KeyObject, keep: boolean): KeyError | undefined {
+  try {
+    assertRs256Key(key);
+    return undefined;
+  } catch (err) {
+    if (keep && err instanceof KeyError) return err;
+    throw err;
+  }
+}
+
+function spkiHex(key: KeyObject): string {
+  return publicKeyOf(key).export({ type: 'spki', format: 'der' }).toString('hex');
 }
 
 /**

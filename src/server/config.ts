@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import type { parse } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../token/duration.js';
+import { MAX_LEEWAY_SECONDS, parseDuration, parseLeeway } from '../token/duration.js';
 import { ServeError } from './errors.js';
 import { AUTH_FRONTS } from './forward-auth-front.js';
 import { invalidAllowedHosts } from './host-check.js';
@@ -28,6 +28,19 @@ const duration = (max: number) =>
     });
     return z.NEVER;
   });
+
+/** The one leeway parser (`60`, `90s`, `1m`), shared with `verify` and `inspect`. */
+const leewaySetting = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseLeeway(v);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected seconds (60) or a duration (90s, 1m), at most ${MAX_LEEWAY_SECONDS}s`,
+    });
+    return z.NEVER;
+  }
+});
 
 const int = (min: number, max: number) => {
   const message = `expected an integer ${min}-${max}`;
@@ -128,7 +141,7 @@ export const ServeConfigSchema = z.object({
   issuer: optionalList.default(['JSS']),
   subject: optionalList.default(['AppManifest']),
   audience: optionalList,
-  leeway: duration(3600).default(60),
+  leeway: leewaySetting.default(60),
   maxTokenLifetime: duration(365 * 86400)
     .nullable()
     .default(null),

@@ -24,11 +24,14 @@ export function fileKeySource(paths: string[]): KeySource {
   return {
     async load(): Promise<VerificationKey[]> {
       const lists = await Promise.all(
-        files.map(async (file) =>
-          (await loadVerificationKeys(file)).map((k) => ({
-            ...k,
-            label: k.label ?? basename(file),
-          })),
+        // Messages name each file as configured, never the absolute path resolved here.
+        files.map(async (file, i) =>
+          (await loadVerificationKeys(file, { displayName: paths[i] ?? basename(file) })).map(
+            (k) => ({
+              ...k,
+              label: k.label ?? basename(file),
+            }),
+          ),
         ),
       );
       return lists.flat();
@@ -139,6 +142,6 @@ export function keySourceOf(explicit: KeySource | undefined, config: ServeConfig
   if (config.keys.length > 0) return fileKeySource(config.keys);
   throw new ServeError(
     'NO_KEYS',
-    'portcullis: invalid setting "keys": give at least one --key file',
+    'portcullis: invalid setting "keys": give at least one --key file (the public key of your Jamf Pro JWT configuration), or give --data DIR to take the keys from the JWT configurations kept in that data directory',
   );
 }

@@ -70,7 +70,7 @@ export function rootUnavailable(root: string, cause: unknown): ServeError {
           : `cannot be opened (${String(code)})`;
   return new ServeError(
     'ROOT_UNAVAILABLE',
-    `the content root "${root}" ${why}; ${code === 'ENOENT' ? 'create it or ' : ''}point --root at a directory the server user can read`,
+    `the content root "${root}" ${why}; ${code === 'ENOENT' ? 'create it or ' : ''}point --root at a directory the server user can read (without --root, the content folder of --data is served)`,
     { cause },
   );
 }

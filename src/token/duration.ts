@@ -39,6 +39,30 @@ export function parseDuration(text: string | number): number {
   return checkRange(total, text);
 }
 
+/** Largest clock leeway accepted anywhere (an hour): more would keep expired tokens alive. */
+export const MAX_LEEWAY_SECONDS = 3600;
+
+/**
+ * Parses a clock leeway the one way every command and the config file take it: plain seconds
+ * (`60`) or a duration (`1m`, `90s`), from 0 up to {@link MAX_LEEWAY_SECONDS}.
+ * @example parseLeeway('1m') // 60
+ * @throws RangeError saying what is accepted.
+ */
+export function parseLeeway(text: string | number): number {
+  let seconds: number | undefined;
+  try {
+    seconds = parseDuration(text);
+  } catch {
+    // answered below with a leeway-specific message
+  }
+  if (seconds === undefined || seconds > MAX_LEEWAY_SECONDS) {
+    throw new RangeError(
+      `Invalid leeway "${String(text)}": give seconds (60) or a duration (90s, 1m), at most ${MAX_LEEWAY_SECONDS / 60}m`,
+    );
+  }
+  return seconds;
+}
+
 function checkRange(seconds: number, original: string): number {
   if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > MAX_SECONDS) {
     throw new RangeError(

@@ -155,6 +155,25 @@ describe('contentManifestExtension', () => {
     });
   });
 
+  it('gives devices no manifest with an invented bundle identifier for an unreadable .pkg', async () => {
+    const h = bearer(await login(fx.app, 'alice'));
+    const put = await fx.app.inject({
+      method: 'PUT',
+      url: '/api/v1/content/mac/Broken.pkg',
+      headers: { ...h, 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(4096, 7),
+    });
+    expect(put.statusCode).toBe(201);
+    const base = (await listener('https://dist.example.test')).url;
+    const res = await fetch(
+      `${base}/.portcullis/manifest/mac/Broken.pkg.plist?token=${await jamfToken()}`,
+    );
+    expect(res.status).toBe(404);
+    const body = await res.text();
+    expect(body).not.toContain('bundle-identifier');
+    expect(body).not.toContain('Broken.pkg');
+  });
+
   it('refuses a token minted for one file on the manifest of another; Jamf tokens open both', async () => {
     const h = {
       ...bearer(await login(fx.app, 'alice')),

@@ -192,6 +192,44 @@ describe('portcullis key show', () => {
     expect(portcullis(f.dir, 'key', 'show', 'spki.pem', '--jwk', '--pem').status).toBe(2);
   });
 
+  it('describes a 1024-bit key with the verdict instead of refusing to show it (exit 1)', () => {
+    f.genrsa('weak.pem', 1024);
+    const r = portcullis(f.dir, 'key', 'show', 'weak.pem');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('Type:        RSA 1024 bits');
+    expect(r.stdout).toMatch(/Fingerprint: SHA256 [0-9A-F:]{95}/);
+    expect(r.stdout).toContain(
+      'Verdict:     REFUSED (KEY_TOO_SMALL): The RSA key is smaller than 2048 bits',
+    );
+    expect(r.stdout).toContain('portcullis keygen');
+    expect(r.stdout).not.toContain('-----BEGIN PRIVATE KEY-----');
+    const json = portcullis(f.dir, 'key', 'show', 'weak.pem', '--json');
+    expect(json.status).toBe(1);
+    const [described] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(described).toMatchObject({ bits: 1024, verdict: 'refused', code: 'KEY_TOO_SMALL' });
+    expect(described).not.toHaveProperty('jwk');
+    // Exports are for use: a refused key is never exported.
+    for (const mode of ['--jwk', '--jwks', '--pem']) {
+      const e = portcullis(f.dir, 'key', 'show', 'weak.pem', mode);
+      expect(e.status).toBe(2);
+      expect(e.stdout).toBe('');
+      expect(e.stderr).toContain('weak.pem: The RSA key is smaller than 2048 bits');
+    }
+    // A usable key says so.
+    const ok = portcullis(f.dir, 'key', 'show', 'spki.pem', '--json');
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)[0]).toMatchObject({ verdict: 'usable' });
+    expect(portcullis(f.dir, 'key', 'show', 'spki.pem').stdout).toContain(
+      'Verdict:     usable for RS256',
+    );
+  });
+
+  it('still refuses a weak key wherever keys are used (verify)', () => {
+    const r = portcullis(f.dir, 'verify', 'a.b.c', '--key', 'weak.pem');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('(KEY_TOO_SMALL)');
+  });
+
   it('refuses an ed25519 public key with KEY_NOT_RSA', () => {
     const r = portcullis(f.dir, 'key', 'show', 'id_ed25519.pub');
     expect(r.status, r.stderr).toBe(2);

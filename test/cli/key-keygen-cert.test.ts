@@ -4,6 +4,8 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CERTIFICATE_DAYS } from '../../src/admin/configuration-material.js';
+import { readCertificateInfo } from '../../src/keys/certificate.js';
 import { FixtureDir, run } from '../keys/fixtures.js';
 import { ensureBuilt, portcullis } from './key-build.js';
 
@@ -139,6 +141,17 @@ describe('portcullis cert', () => {
       .openssl('x509', '-in', '@cert.pem', '-noout', '-fingerprint', '-sha256')
       .toString();
     expect(r.stdout).toContain(fp.trim().split('=')[1]!);
+  });
+
+  it('lasts 3650 days without --days, the same as the admin API certificate, and says so in --help', () => {
+    const r = portcullis(f.dir, 'cert', 'cert-key.pem', '--out', 'cert-default.pem');
+    expect(r.status, r.stderr).toBe(0);
+    const info = readCertificateInfo(f.read('cert-default.pem'));
+    expect(info.notAfter.getTime() - info.notBefore.getTime()).toBe(CERTIFICATE_DAYS * 86_400_000);
+    expect(CERTIFICATE_DAYS).toBe(3650);
+    const help = portcullis(f.dir, 'cert', '--help').stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('(default: "3650")');
+    expect(help).toContain('not a TLS');
   });
 
   it('refuses to overwrite the certificate without --force', () => {

@@ -81,6 +81,10 @@ describe('portcullis test-connection', () => {
     expect(r.stdout).toMatch(/expired\s+refuse\s+401\s+\S*\s*ok/);
     expect(r.stdout).toContain('PASS');
     expect(r.stdout).not.toContain('eyJ');
+    // It says what it checked: the whole URL (not just the origin) and which key.
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`Checked ${server.url}/App%20Name.ipa`);
+    expect(lines[1]).toMatch(/^ {3}with key\.pem \(SHA256 [0-9A-F:]{95}\)$/);
   });
 
   it('reports JSON with refusal codes and reads encrypted keys with --passphrase-file', async () => {
@@ -100,6 +104,7 @@ describe('portcullis test-connection', () => {
       checks: Array<{ name: string; status: number; ok: boolean; code?: string }>;
     };
     expect(report.ok).toBe(true);
+    expect((report as unknown as { server: string }).server).toBe(`${server.url}/App%20Name.ipa`);
     expect(report.checks.map((c) => c.name)).toEqual(['valid', 'tampered', 'expired']);
     expect(report.checks[2]?.code).toBe('TOKEN_EXPIRED');
   });
@@ -122,7 +127,19 @@ describe('portcullis test-connection', () => {
       '2s',
     );
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('ECONNREFUSED');
+    // Said once, on stderr, with the address; no table of three "no answer" rows.
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `portcullis: nothing answers at ${new URL(laxUrl).hostname}:1 (connection refused, ECONNREFUSED); check --server and that the server is running. Nothing was sent.\n`,
+    );
+  });
+
+  it('says in --help what it is for, and points at probe for the full audit', async () => {
+    const r = await cli('test-connection', '--help');
+    r.stdout = r.stdout.replace(/\s+/g, ' '); // commander wraps long lines
+    expect(r.stdout).toContain('Quick check that a server trusts your key');
+    expect(r.stdout).toContain('use probe');
+    expect(r.stdout).not.toContain('src/');
   });
 
   it('exits 2 for usage errors', async () => {

@@ -164,6 +164,17 @@ describe('portcullis sign-url', () => {
     expect(v.code).toBe(0);
   });
 
+  it('warns on stderr that devices refuse an http:// link, keeping stdout the URL alone', () => {
+    const plain = run(['sign-url', 'http://dp.example/a.pkg', '--key', 'key.pem']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^http:\/\/dp\.example\/a\.pkg\?token=[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(plain.stderr).toContain('warning: this is an http:// link');
+    expect(plain.stderr).toContain('INSECURE_DEVICE_LINKS');
+    expect(plain.stderr).not.toContain('token=');
+    const secure = run(['sign-url', 'https://dp.example/a.pkg', '--key', 'key.pem']);
+    expect(secure.stderr).toBe('');
+  });
+
   it('refuses something that is not an http(s) URL', () => {
     const r = run(['sign-url', 'ftp://dp.example/a.ipa', '--key', 'key.pem']);
     expect(r.code).toBe(2);
@@ -239,6 +250,30 @@ describe('portcullis verify', () => {
     const at = String(Math.floor(Date.now() / 1000) + 150);
     expect(run(['verify', soon, '--key', 'pub.pem', '--now', at]).code).toBe(1);
     expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '120']).code).toBe(0);
+    // One leeway parser everywhere: seconds or a duration.
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '2m']).code).toBe(0);
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '100s']).code).toBe(0);
+    expect(run(['verify', soon, '--key', 'pub.pem', '--now', at, '--leeway', '1m']).code).toBe(1);
+    expect(run(['inspect', soon, '--key', 'pub.pem', '--now', at, '--leeway', '2m']).code).toBe(0);
+    const tooLong = run(['verify', soon, '--key', 'pub.pem', '--leeway', '2h']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('give seconds (60) or a duration (90s, 1m)');
+  });
+
+  it('--now takes unix seconds, an ISO time or an offset, so TOKEN_EXPIRED is easy to see', () => {
+    const token = mint({ expiresIn: '15m' });
+    const later = (now: string) =>
+      JSON.parse(run(['verify', token, '--key', 'pub.pem', '--json', '--now', now]).stdout);
+    expect(later('+20m')).toMatchObject({ valid: false, code: 'TOKEN_EXPIRED' });
+    expect(later('+10m')).toMatchObject({ valid: true });
+    const iso = new Date(Date.now() + 3600_000).toISOString();
+    expect(later(iso)).toMatchObject({ valid: false, code: 'TOKEN_EXPIRED' });
+    expect(later(String(Math.floor(Date.now() / 1000) + 1200))).toMatchObject({
+      code: 'TOKEN_EXPIRED',
+    });
+    const bad = run(['verify', token, '--key', 'pub.pem', '--now', 'tomorrow']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --now');
   });
 
   it('refuses hostile tokens with exit 1 and the exact code', () => {

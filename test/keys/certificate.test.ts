@@ -60,10 +60,10 @@ describe('createSelfSignedCertificate', () => {
     expect(out).toContain(': OK');
   });
 
-  it('defaults to CN=Portcullis, 825 days and a positive random serial', async () => {
+  it('defaults to CN=Portcullis, 3650 days (the one default, shared with the admin API) and a positive random serial', async () => {
     const info = readCertificateInfo(await createSelfSignedCertificate(privateKey));
     expect(info.subject).toBe('CN=Portcullis');
-    expect(info.notAfter.getTime() - info.notBefore.getTime()).toBe(825 * 86_400_000);
+    expect(info.notAfter.getTime() - info.notBefore.getTime()).toBe(3650 * 86_400_000);
   });
 
   it.each([

@@ -51,8 +51,8 @@ describe('writePrivateKeyFile', () => {
     const path = f.write('existing.pem', 'old content');
     const err = await keyErrorOfAsync(writePrivateKeyFile(path, pem));
     expect(err.code).toBe('KEY_FILE_EXISTS');
-    expect(err.message).toContain('existing.pem');
-    expect(err.message).not.toContain(f.dir);
+    // Named exactly as the caller gave it (the CLI passes what the user typed).
+    expect(err.message.startsWith(`${path}: `)).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('old content');
   });
 
@@ -97,7 +97,7 @@ describe('loadPrivateKeyFile', () => {
       loadPrivateKeyFile(f.path('enc-pkcs8.pem'), { passphraseFile: f.path('pass-wrong.txt') }),
     );
     expect(err.code).toBe('KEY_PASSPHRASE_WRONG');
-    expect(err.message).toMatch(/^enc-pkcs8\.pem: /);
+    expect(err.message.startsWith(`${f.path('enc-pkcs8.pem')}: `)).toBe(true);
     expect(err.message).not.toContain('not it');
   });
 
@@ -114,14 +114,22 @@ describe('loadPrivateKeyFile', () => {
     },
   );
 
-  it('names a missing file as typed when relative, by base name when absolute', async () => {
+  it('names a missing file exactly as given, relative or absolute', async () => {
     const rel = relative(process.cwd(), f.path('missing.pem'));
     const relErr = await keyErrorOfAsync(loadPrivateKeyFile(rel));
     expect(relErr.code).toBe('KEY_FILE_NOT_FOUND');
     expect(relErr.message.startsWith(`${rel}: `)).toBe(true);
     const absErr = await keyErrorOfAsync(loadPrivateKeyFile(f.path('missing.pem')));
-    expect(absErr.message.startsWith('missing.pem: ')).toBe(true);
-    expect(absErr.message).not.toContain(f.dir);
+    expect(absErr.message.startsWith(`${f.path('missing.pem')}: `)).toBe(true);
+  });
+
+  it('names the file by displayName when the caller resolved the path itself', async () => {
+    const err = await keyErrorOfAsync(
+      loadVerificationKeys(f.path('missing.pem'), { displayName: 'keys/missing.pem' }),
+    );
+    expect(err.code).toBe('KEY_FILE_NOT_FOUND');
+    expect(err.message.startsWith('keys/missing.pem: ')).toBe(true);
+    expect(err.message).not.toContain(f.dir);
   });
 
   it.each([
@@ -162,7 +170,7 @@ describe('loadVerificationKeys', () => {
   it('refuses an encrypted private key and points at the public key', async () => {
     const err = await keyErrorOfAsync(loadVerificationKeys(f.path('enc-pkcs8.pem')));
     expect(err.code).toBe('KEY_PASSPHRASE_REQUIRED');
-    expect(err.message).toContain('key show enc-pkcs8.pem --pem');
+    expect(err.message).toContain(`key show ${f.path('enc-pkcs8.pem')} --pem`);
   });
 
   it.each(['spki.pem', 'cert.pem', 'pkcs1-public.pem', 'pkcs1.pem', 'spki.der'])(

@@ -55,6 +55,33 @@ describe('portcullis probe (CLI)', () => {
     expect(report.summary.failed).toBe(14);
   });
 
+  it('says once that nothing answers at a dead port, sends nothing, and exits 1', async () => {
+    const { code, out, err } = await runCli([
+      'probe',
+      'http://127.0.0.1:1/App.ipa',
+      '--key',
+      keyFile,
+    ]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'portcullis: nothing answers at 127.0.0.1:1 (connection refused, ECONNREFUSED); check the URL and that the distribution point is running. Nothing was probed.\n',
+    );
+    const json = await runCli(['probe', 'http://127.0.0.1:1/App.ipa', '--key', keyFile, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toEqual({
+      ok: false,
+      unreachable: 'nothing answers at 127.0.0.1:1 (connection refused, ECONNREFUSED)',
+    });
+  });
+
+  it('says in --help what it is for, and points at test-connection for the quick check', async () => {
+    const { out: raw } = await runCli(['probe', '--help']);
+    const out = raw.replace(/\s+/g, ' '); // commander wraps long lines
+    expect(out).toContain('Security audit of a distribution point');
+    expect(out).toContain('use test-connection');
+  });
+
   it('exits 2 with a one-line message on usage errors', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['probe', 'http://127.0.0.1:1/x'], /required option '--key <file>'/],

@@ -152,7 +152,7 @@ describe('start-up failures end the process with one clear line', () => {
     expect(end.code).toBe(2);
     expect(end.ms).toBeLessThan(10_000);
     expect(cliLines(end.stderr)).toEqual([
-      `portcullis: the content root "${join('no', 'such-root')}" does not exist; create it or point --root at a directory the server user can read (ROOT_UNAVAILABLE)`,
+      `portcullis: the content root "${join('no', 'such-root')}" does not exist; create it or point --root at a directory the server user can read (without --root, the content folder of --data is served) (ROOT_UNAVAILABLE)`,
     ]);
   }, 40_000);
 
@@ -165,7 +165,7 @@ describe('start-up failures end the process with one clear line', () => {
       );
       expect(end.code).toBe(2);
       expect(cliLines(end.stderr)).toEqual([
-        `portcullis: the content root "${join('pdata', 'content')}" does not exist; create it or point --root at a directory the server user can read (ROOT_UNAVAILABLE)`,
+        `portcullis: the content root "${join('pdata', 'content')}" does not exist; create it or point --root at a directory the server user can read (without --root, the content folder of --data is served) (ROOT_UNAVAILABLE)`,
       ]);
       // The first start's one-time admin password is not spent on a server that never ran.
       expect(end.stderr).not.toContain('password:');

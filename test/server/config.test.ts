@@ -54,6 +54,18 @@ describe('loadServeConfig', () => {
     });
   });
 
+  it('takes leeway as seconds or a duration from flags, env and file, like verify and inspect', async () => {
+    expect(loadServeConfig({ flags: { leeway: '90s' } }).leeway).toBe(90);
+    expect(loadServeConfig({ flags: { leeway: '1m' } }).leeway).toBe(60);
+    expect(loadServeConfig({ env: { PORTCULLIS_LEEWAY: '45' } }).leeway).toBe(45);
+    const file = join(dir, 'leeway.json');
+    await writeFile(file, JSON.stringify({ leeway: 30 }));
+    expect(loadServeConfig({ file }).leeway).toBe(30);
+    expect(() => loadServeConfig({ flags: { leeway: '2h' } })).toThrow(
+      'invalid setting "leeway" (from --leeway): expected seconds (60) or a duration (90s, 1m)',
+    );
+  });
+
   it('reads JSON files and comma-separated env lists', async () => {
     const file = join(dir, 'portcullis.json');
     await writeFile(file, JSON.stringify({ root: '/srv/content', issuer: ['JSS', 'Other'] }));

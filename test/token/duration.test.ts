@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/token/duration.js';
+import { formatDuration, parseDuration, parseLeeway } from '../../src/token/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -34,6 +34,23 @@ describe('parseDuration', () => {
     expect(() => parseDuration(1.5)).toThrow(RangeError);
     expect(() => parseDuration(Number.NaN)).toThrow(RangeError);
     expect(() => parseDuration('99999999999w')).toThrow(RangeError);
+  });
+});
+
+describe('parseLeeway', () => {
+  it.each([
+    ['60', 60],
+    [60, 60],
+    ['90s', 90],
+    ['1m', 60],
+    ['0', 0],
+    ['1h', 3600],
+  ])('%s → %d seconds', (text, seconds) => {
+    expect(parseLeeway(text)).toBe(seconds);
+  });
+
+  it.each(['1h1s', '2h', 'soon', '-5', '1.5', ''])('refuses %j', (text) => {
+    expect(() => parseLeeway(text)).toThrow(/give seconds \(60\) or a duration/);
   });
 });
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { privateKeyFrom } from '../configuration-material.js';
+import { duplicateKeyWarnings } from '../duplicate-key.js';
 import { AdminError } from '../errors.js';
 import { ConfigurationView, CreateConfigurationBody, IdParams, RotateBody } from '../schemas.js';
 import { acceptsMultipart } from '../validation.js';
@@ -61,10 +62,11 @@ export const configurationKeyRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOp
         return created;
       });
       await keysChanged();
+      const warned = await duplicateKeyWarnings(store, request, id, record.fingerprint);
       return reply
         .code(201)
         .header('location', `${BASE}/${id}`)
-        .send(await viewOf(store, record));
+        .send({ ...(await viewOf(store, record)), ...warned });
     },
   );
 
@@ -101,7 +103,8 @@ export const configurationKeyRoutes: FastifyPluginAsyncZod<ConfigurationRoutesOp
       });
       signer.forget(id);
       await keysChanged();
-      return viewOf(store, record);
+      const warned = await duplicateKeyWarnings(store, request, id, record.fingerprint);
+      return { ...(await viewOf(store, record)), ...warned };
     },
   );
 };

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INSTALL_COMMANDS, type InstallCommandName } from '../../catalog/commands.js';
 import { CatalogError } from '../../catalog/errors.js';
 import {
+  type BundleValues,
   commandFor,
   contentUrl,
   manifestFor,
@@ -62,6 +63,17 @@ export interface InstallContext {
 export interface InstallActionQuery {
   config?: string | undefined;
   managementFlags?: number | undefined;
+  /** InstallEnterpriseApplication only: used only where the file's own could not be read. */
+  bundleId?: string | undefined;
+  bundleVersion?: string | undefined;
+}
+
+/** The caller's bundle values (used only where the file's own could not be read). */
+function bundleValuesOf(query: InstallActionQuery): BundleValues {
+  return {
+    ...(query.bundleId === undefined ? {} : { bundleId: query.bundleId }),
+    ...(query.bundleVersion === undefined ? {} : { bundleVersion: query.bundleVersion }),
+  };
 }
 
 /** Answers one install action for a record. */
@@ -105,6 +117,7 @@ export async function sendAction(
       const command = await commandFor(record, action.name as InstallCommandName, {
         ...ctx,
         ...(flags === undefined ? {} : { managementFlags: flags }),
+        bundle: bundleValuesOf(query),
       });
       return reply
         .type('application/xml; charset=utf-8')

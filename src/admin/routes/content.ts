@@ -44,6 +44,16 @@ const PREFIX = '/api/v1/content';
 export const InstallQuery = z.object({
   config: z.string().min(1).max(100).optional(),
   managementFlags: z.coerce.number().int().min(0).max(65535).optional(),
+  /** InstallEnterpriseApplication only: the bundle identifier when the file's could not be read. */
+  bundleId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'a bundle identifier such as com.example.tool')
+    .optional(),
+  /** InstallEnterpriseApplication only: the version when the file's could not be read. */
+  bundleVersion: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, 'a version such as 1.2.3')
+    .optional(),
 });
 
 /** Registers the catalog routes. */

@@ -96,6 +96,16 @@ export const ConfigurationView = z.object({
   createdBy: z.string().nullable(),
   /** The "Default" configuration the zero-config start created (read-only). */
   zeroConfig: z.boolean(),
+  /** Create and rotate only: findings about the change (e.g. KEY_ALREADY_CONFIGURED). */
+  warnings: z
+    .array(
+      z.object({
+        code: z.string(),
+        message: z.string(),
+        configurations: z.array(z.object({ id: z.string(), displayName: z.string() })),
+      }),
+    )
+    .optional(),
 });
 
 /** `{ url, expiresAt }` */
