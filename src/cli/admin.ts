@@ -60,7 +60,9 @@ export function register(program: Command): void {
     .requiredOption('--username <name>', 'the account')
     .option('--force', 'allow deleting the last enabled admin')
     .action((flags: Flags) => withStore(flags, false, (s) => remove(s, flags)));
-  data(admin.command('backup'))
+  admin
+    .command('backup')
+    .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
     .description('Write a consistent copy of the database (safe while serve runs).')
     .requiredOption('--out <file>', 'backup file to create (mode 0600)')
     .option('--force', 'replace <file> if it exists')

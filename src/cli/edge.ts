@@ -128,7 +128,11 @@ export function register(program: Command): void {
       '--r2-bucket <binding>',
       'cloudflare: serve from this R2 bucket binding instead of --origin',
     )
-    .option('--leeway <seconds>', 'clock skew tolerated for exp/nbf/iat', '60')
+    .option(
+      '--leeway <duration>',
+      'clock skew tolerated for exp/nbf/iat: seconds (60) or a duration (90s, 1m)',
+      '60',
+    )
     .option('--iss <issuer>', 'required iss ("*" = any)', 'JSS')
     .option('--sub <subject>', 'required sub ("*" = any)', 'AppManifest')
     .option('--aud <audience>', 'required aud (repeat to accept several)', collect)
