@@ -56,6 +56,8 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   token: 'Token',
   config: 'JWT configuration',
   managementFlags: 'Management flags',
+  bundleId: 'Bundle identifier',
+  bundleVersion: 'Bundle version',
 };
 
 /**
