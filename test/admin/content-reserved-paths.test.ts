@@ -47,7 +47,10 @@ function multipart(fields: { path?: string; filename: string }) {
 
 /** Nothing was written anywhere under the root (a refused upload leaves no folder behind). */
 function rootHasNoReservedEntry(): boolean {
-  return !existsSync(root) || readdirSync(root).every((n) => n.toLowerCase() !== '_portcullis');
+  return (
+    !existsSync(root) ||
+    readdirSync(root).every((n) => n.toUpperCase().toLowerCase() !== '_portcullis')
+  );
 }
 
 beforeAll(async () => {
@@ -68,6 +71,7 @@ describe('content paths under the reserved /_portcullis/ prefix', () => {
     '%5Fportcullis/x.ipa',
     '%5fPORTCULLIS/healthz',
     '_portcullis%2Fx.ipa',
+    '_portculli%C5%BF/x.ipa',
     '_portcullis',
     '_Portcullis',
   ])('PUT %s is refused with PATH_INVALID and writes nothing', async (path) => {
