@@ -156,12 +156,13 @@ describe('console warnings (e2e)', { timeout: 90_000 }, () => {
     const banner = page.locator('#install-warnings');
     await banner.locator('[data-code=BUNDLE_VALUES_MISSING]').waitFor();
     expect(await banner.textContent()).toContain('Enter the bundle identifier and version below');
-    const downloads = await page.locator('ul.downloads').textContent();
-    expect(downloads).not.toContain('InstallApplication');
-    expect(downloads).not.toContain('InstallEnterpriseApplication');
-    expect(downloads).not.toContain('Manifest plist');
-    expect(await page.locator('img.qr').count()).toBe(0);
     await page.locator('#bundle-id').waitFor();
+    const buttons = (await page.locator('.install button').allTextContents()).map((t) => t.trim());
+    expect(buttons).not.toContain('InstallApplication command plist');
+    expect(buttons).not.toContain('InstallEnterpriseApplication command plist');
+    expect(buttons).not.toContain('Manifest plist');
+    expect(buttons).toContain('Download InstallEnterpriseApplication command plist');
+    expect(await page.locator('img.qr').count()).toBe(0);
   });
 
   it('checks the bundle values as the API does, next to each field, before asking', async () => {

@@ -44,6 +44,8 @@ export function InstallPanel({ path, configId }: { path: string; configId: strin
   const commands = Object.entries(i.commands ?? {});
   // Without readable bundle values, InstallEnterpriseApplication needs the admin's own values.
   const askBundle = (i.warnings ?? []).some((w) => w.code === 'BUNDLE_VALUES_MISSING');
+  const plain = commands.filter(([command]) => !(askBundle && command === ENTERPRISE));
+  const hasManifest = Boolean(i.manifestUrl || i.itmsServicesUrl);
   const commandHref = (command: string, href: string) =>
     href.startsWith('/') ? href : contentUrl(path, `/commands/${command}.plist${query}`);
   return (
@@ -75,25 +77,24 @@ export function InstallPanel({ path, configId }: { path: string; configId: strin
         </div>
       )}
       <h3>Downloads</h3>
-      <ul class="downloads">
-        {(i.manifestUrl || i.itmsServicesUrl) && (
-          <li>
-            <button
-              type="button"
-              class="button small"
-              onClick={fetchLink(
-                contentUrl(path, `/manifest.plist${query}`),
-                `${name}.manifest.plist`,
-                'application/xml',
-              )}
-            >
-              Manifest plist
-            </button>
-          </li>
-        )}
-        {commands
-          .filter(([command]) => !(askBundle && command === ENTERPRISE))
-          .map(([command, href]) => (
+      {(hasManifest || plain.length > 0) && (
+        <ul class="downloads">
+          {hasManifest && (
+            <li>
+              <button
+                type="button"
+                class="button small"
+                onClick={fetchLink(
+                  contentUrl(path, `/manifest.plist${query}`),
+                  `${name}.manifest.plist`,
+                  'application/xml',
+                )}
+              >
+                Manifest plist
+              </button>
+            </li>
+          )}
+          {plain.map(([command, href]) => (
             <li key={command}>
               <button
                 type="button"
@@ -108,7 +109,8 @@ export function InstallPanel({ path, configId }: { path: string; configId: strin
               </button>
             </li>
           ))}
-      </ul>
+        </ul>
+      )}
       {askBundle && i.commands?.[ENTERPRISE] && (
         <BundleValuesForm href={commandHref(ENTERPRISE, i.commands[ENTERPRISE])} />
       )}
