@@ -4,6 +4,7 @@
  * anything the catalog accepts is something serve can hand out, and nothing else.
  */
 import { checkRequestPath } from '../http/path.js';
+import { isReservedContentPath, RESERVED_PREFIX } from '../http/reserved.js';
 import { CatalogError } from './errors.js';
 
 /** Longest content path accepted, in UTF-8 bytes. */
@@ -12,7 +13,8 @@ export const MAX_CONTENT_PATH_BYTES = 1024;
 /**
  * Normalises a decoded relative path (CLI `--path`, multipart `path` field, file names).
  * Leading slashes are dropped; `..`, dotfiles, empty segments, backslashes, control
- * characters and over-long names are refused.
+ * characters, over-long names and anything under the listener's reserved `/_portcullis/` prefix
+ * (any letter case, any encoding) are refused.
  * @throws CatalogError PATH_INVALID
  * @example normalizeContentPath('apps/Field Kit.ipa') // 'apps/Field Kit.ipa'
  */
@@ -38,6 +40,11 @@ function checkEncoded(encodedPath: string): string {
   if (checked.directory || checked.segments.length === 0) throw pathInvalid('it names a directory');
   const path = checked.segments.map((s) => s.normalize('NFC')).join('/');
   if (Buffer.byteLength(path, 'utf8') > MAX_CONTENT_PATH_BYTES) throw pathInvalid('too-long');
+  // The listener never serves a file there (it answers its own routes or 404), so a file stored
+  // there would sit in the catalog with links that can never work. Same test as the listener's.
+  if (isReservedContentPath(`/${path}`)) {
+    throw pathInvalid(`${RESERVED_PREFIX} is reserved for Portcullis itself`);
+  }
   return path;
 }
 

@@ -86,7 +86,7 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
     status: 400,
     message: 'The content path is not acceptable.',
     remedy:
-      'Use a relative path of plain names separated by "/": no "..", no leading dot, no control characters, at most 1024 bytes.',
+      'Use a relative path of plain names separated by "/": no "..", no leading dot, no control characters, nothing under _portcullis/ (reserved for Portcullis itself), at most 1024 bytes.',
   },
   CONTENT_NOT_FOUND: {
     status: 404,

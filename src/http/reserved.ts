@@ -62,14 +62,18 @@ export function matchReserved(rawPath: string): ReservedMatch | null {
 const PREFIX_NAME = RESERVED_PREFIX.slice(0, -1).toLowerCase();
 
 /**
- * Whether a decoded content path lies under the reserved prefix in any letter case (content
- * roots on case-insensitive file systems would otherwise serve `/_PORTCULLIS/x`). Such a path is
+ * Whether a decoded content path lies under the reserved prefix in any letter case, case folding
+ * included (content roots on case-insensitive file systems would otherwise serve `/_PORTCULLIS/x`
+ * or `/_portculliſ/x`). The catalog refuses to store such paths with the same test. Such a path is
  * never served as a file, whatever is on disk.
  */
 export function isReservedContentPath(decodedPath: string): boolean {
   // Hot path (every download): no lower-casing unless the path starts like the prefix.
   if (decodedPath.charCodeAt(1) !== UNDERSCORE) return false;
-  const lower = decodedPath.toLowerCase();
+  // Upper then lower folds what lower-casing alone keeps apart but case-insensitive volumes
+  // (APFS) treat as one name: `ſ` (U+017F, long s) → `S` → `s`, so `/_portculliſ/` is the prefix
+  // too. Over-folding (e.g. dotless `ı` → `i`) can only refuse more, never serve more.
+  const lower = decodedPath.toUpperCase().toLowerCase();
   return lower === PREFIX_NAME || lower.startsWith(RESERVED_PREFIX);
 }
 

@@ -3,7 +3,7 @@
  * rescan, remove, and refusals with exit code 2 and no stack trace.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,25 @@ describe('portcullis content', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^portcullis: .*PATH_INVALID.*\n$/);
     expect(existsSync(join(dir, 'd', 'escape.pdf'))).toBe(false);
+    // The listener never serves a file under its reserved prefix: refused in any spelling.
+    for (const path of ['_portcullis/guide.pdf', '/_PortCullis/guide.pdf', '_portcullis']) {
+      const reserved = await cli(
+        'content',
+        'add',
+        files.path('guide.pdf'),
+        '--data',
+        'd',
+        '--path',
+        path,
+      );
+      expect(reserved.status, path).toBe(2);
+      expect(reserved.stderr).toMatch(
+        /^portcullis: .*\/_portcullis\/ is reserved.*\(PATH_INVALID\)\n$/,
+      );
+    }
+    expect(readdirSync(join(dir, 'd', 'content')).some((n) => /^_portcullis$/i.test(n))).toBe(
+      false,
+    );
     const missing = await cli('content', 'remove', 'nope.pdf', '--data', 'd');
     expect(missing).toMatchObject({ status: 2, stderr: 'portcullis: no content at nope.pdf\n' });
     const noStore = await cli('content', 'list', '--data', 'elsewhere');

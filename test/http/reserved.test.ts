@@ -40,7 +40,15 @@ describe('reserved routes', () => {
   });
 
   it('treats a decoded path under the prefix in any letter case as reserved, and nothing else', () => {
-    for (const p of ['/_portcullis', '/_portcullis/', '/_PORTCULLIS/x', '/_Portcullis/healthz']) {
+    for (const p of [
+      '/_portcullis',
+      '/_portcullis/',
+      '/_PORTCULLIS/x',
+      '/_Portcullis/healthz',
+      // Long s (U+017F) case-folds to s: the same folder on a case-insensitive volume.
+      '/_portculli\u017F/x',
+      '/_PORTCULLI\u017F',
+    ]) {
       expect(isReservedContentPath(p), p).toBe(true);
     }
     for (const p of [

@@ -104,6 +104,12 @@ describe('the reserved prefix', () => {
     expect(await b.text()).toBe(body);
   });
 
+  it('refuses the prefix spelled with a case-folding look-alike (long s, U+017F) before the token', async () => {
+    const res = await fetch(`${files.url}/_portculli%C5%BF/secret.txt`);
+    expect(res.status).toBe(400);
+    expect(await codeOf(res)).toBe('PATH_REJECTED');
+  });
+
   it('forward-auth refuses an original URI under the reserved prefix (403, never 204)', async () => {
     const res = await fetch(`${files.url}/_portcullis/auth`, {
       headers: {

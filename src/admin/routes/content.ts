@@ -40,6 +40,11 @@ export interface ContentRoutesOptions extends RouteDeps, ContentLimits {
 
 const PREFIX = '/api/v1/content';
 
+/** A bundle identifier a caller may give (the console checks the same pattern before asking). */
+const BUNDLE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/;
+/** A bundle version a caller may give (the console checks the same pattern before asking). */
+const BUNDLE_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
 /** Query of the install helpers. */
 export const InstallQuery = z.object({
   config: z.string().min(1).max(100).optional(),
@@ -47,12 +52,12 @@ export const InstallQuery = z.object({
   /** InstallEnterpriseApplication only: the bundle identifier when the file's could not be read. */
   bundleId: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'a bundle identifier such as com.example.tool')
+    .regex(BUNDLE_ID_PATTERN, 'must look like com.example.tool (letters, digits, dots, hyphens)')
     .optional(),
   /** InstallEnterpriseApplication only: the version when the file's could not be read. */
   bundleVersion: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, 'a version such as 1.2.3')
+    .regex(BUNDLE_VERSION_PATTERN, 'must look like 1.2.3 (letters, digits, . _ + -)')
     .optional(),
 });
 

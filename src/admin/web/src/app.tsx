@@ -131,7 +131,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/configurations') return <ConfigurationsPage />;
   if (path === '/configurations/new') return <ConfigurationFormPage />;
   let m = match('/configurations/:id', path);
-  if (m) return <ConfigurationDetailPage id={m.id!} />;
+  // Keyed: moving from one configuration to another (a link in a warning) starts a fresh page,
+  // never one still showing the previous configuration's warnings or dialogs.
+  if (m) return <ConfigurationDetailPage key={m.id} id={m.id!} />;
   if (path === '/content') return <ContentPage />;
   m = match('/content/:path*', path);
   if (m) return <ContentDetailPage path={m.path!} />;

@@ -1,7 +1,7 @@
 /** Replaces a configuration's key (paste, upload or generate) after the user confirms. */
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../lib/api.js';
-import type { Configuration } from '../lib/types.js';
+import type { Configuration, ConfigurationAnswer } from '../lib/types.js';
 import { Dialog } from './dialog.js';
 import { ErrorBanner } from './field.js';
 import {
@@ -17,7 +17,8 @@ import {
 export interface RotateDialogProps {
   configuration: Configuration;
   onClose: () => void;
-  onDone: (updated: Configuration) => void;
+  /** Gets the answer, with its warnings (the new key already in another configuration). */
+  onDone: (updated: ConfigurationAnswer) => void;
 }
 
 /** The rotate sheet; the new key replaces the old one immediately (see docs/admin-api.md). */
@@ -34,7 +35,7 @@ export function RotateDialog({ configuration, onClose, onDone }: RotateDialogPro
     setBusy(true);
     setError(null);
     try {
-      const updated = await api<Configuration>(
+      const updated = await api<ConfigurationAnswer>(
         'POST',
         `/api/v1/jwt-configurations/${encodeURIComponent(configuration.id)}/rotate`,
         {

@@ -28,6 +28,20 @@ export interface Configuration {
   zeroConfig?: boolean;
 }
 
+/**
+ * A warning in an admin API answer: the request succeeded, but something needs the admin's eye
+ * (`KEY_ALREADY_CONFIGURED` on create/rotate; `INSECURE_DEVICE_LINKS`, `BUNDLE_VALUES_MISSING` on
+ * install links). `configurations` names the other configurations a key warning is about.
+ */
+export interface ApiWarning {
+  code: string;
+  message: string;
+  configurations?: Array<{ id: string; displayName: string }>;
+}
+
+/** The answer to creating or rotating a configuration. */
+export type ConfigurationAnswer = Configuration & { warnings?: ApiWarning[] };
+
 /** A local account (`/api/v1/accounts`, admin only). */
 export interface Account {
   id: string;
@@ -131,6 +145,8 @@ export interface InstallInfo {
   qrPng?: string;
   qrSvg?: string;
   commands?: Record<string, string>;
+  /** What makes these links less than ready for devices (absent from older servers). */
+  warnings?: ApiWarning[];
 }
 
 /** `POST /api/v1/tools/inspect`. */

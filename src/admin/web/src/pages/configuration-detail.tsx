@@ -4,11 +4,13 @@ import { EditForm, SignedUrlForm } from '../components/configuration-forms.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { CopyField, ErrorBanner } from '../components/field.js';
 import { RotateDialog } from '../components/rotate-dialog.js';
+import { WarningBanner } from '../components/warnings.js';
 import { api } from '../lib/api.js';
 import { downloadFile, saveText } from '../lib/download.js';
 import { formatSeconds, formatTime } from '../lib/format.js';
+import { takeWarnings } from '../lib/pending-warnings.js';
 import { Link, navigate } from '../lib/router.js';
-import type { Configuration } from '../lib/types.js';
+import type { ApiWarning, Configuration } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { useCanWrite } from '../lib/user.js';
 
@@ -22,6 +24,8 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
   const canWrite = useCanWrite();
   const [dialog, setDialog] = useState<'rotate' | 'delete' | null>(null);
   const [error, setError] = useState<Error | null>(null);
+  // From the create answer (held across the navigation) or the last rotate answer.
+  const [warnings, setWarnings] = useState<ApiWarning[]>(() => takeWarnings(id));
   const c = res.data;
 
   if (res.error) {
@@ -63,6 +67,7 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
         )}
       </header>
       <ErrorBanner error={error} />
+      <WarningBanner id="cfg-warnings" warnings={warnings} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>
@@ -88,8 +93,9 @@ export function ConfigurationDetailPage({ id }: { id: string }) {
         <RotateDialog
           configuration={c}
           onClose={() => setDialog(null)}
-          onDone={() => {
+          onDone={(updated) => {
             setDialog(null);
+            setWarnings(updated.warnings ?? []);
             void res.reload();
           }}
         />

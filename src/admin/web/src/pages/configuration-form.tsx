@@ -11,8 +11,9 @@ import {
   passphraseErrorOf,
 } from '../components/key-input.js';
 import { ApiError, api, request } from '../lib/api.js';
+import { holdWarnings } from '../lib/pending-warnings.js';
 import { Link, navigate } from '../lib/router.js';
-import type { Configuration } from '../lib/types.js';
+import type { ConfigurationAnswer } from '../lib/types.js';
 
 /** The "New JWT Configuration" sheet. */
 export function ConfigurationFormPage() {
@@ -37,6 +38,8 @@ export function ConfigurationFormPage() {
     setError(null);
     try {
       const created = key.mode === 'upload' ? await createWithUpload() : await createWithJson();
+      // The new page shows the answer's warnings (the same key as another configuration).
+      holdWarnings(created.id, created.warnings);
       navigate(`/configurations/${encodeURIComponent(created.id)}`);
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', (err as Error).message));
@@ -46,7 +49,7 @@ export function ConfigurationFormPage() {
   };
 
   const createWithJson = async () =>
-    api<Configuration>('POST', '/api/v1/jwt-configurations', {
+    api<ConfigurationAnswer>('POST', '/api/v1/jwt-configurations', {
       displayName,
       key: await keyPayload(key),
       tokenExpiry: expiry,
@@ -66,7 +69,7 @@ export function ConfigurationFormPage() {
     if (key.passphrase) form.append('passphrase', key.passphrase);
     form.append('key', key.file, key.file.name);
     const res = await request('POST', '/api/v1/jwt-configurations', { body: form });
-    return (await res.json()) as Configuration;
+    return (await res.json()) as ConfigurationAnswer;
   };
 
   return (

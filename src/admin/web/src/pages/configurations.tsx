@@ -5,10 +5,11 @@ import { ConfirmDialog } from '../components/dialog.js';
 import { ErrorBanner } from '../components/field.js';
 import { RotateDialog } from '../components/rotate-dialog.js';
 import { EnabledSwitch, RowButton, RowDelete, TableHead } from '../components/table.js';
+import { WarningBanner } from '../components/warnings.js';
 import { api } from '../lib/api.js';
 import { ageInDays, formatSeconds, pluralDays } from '../lib/format.js';
 import { Link } from '../lib/router.js';
-import { type Configuration, itemsOf } from '../lib/types.js';
+import { type ApiWarning, type Configuration, itemsOf } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { useCanWrite } from '../lib/user.js';
 
@@ -27,8 +28,11 @@ export function ConfigurationsPage() {
   const [deleting, setDeleting] = useState<Configuration | null>(null);
   const [rotating, setRotating] = useState<Configuration | null>(null);
 
+  // The last rotate answer's warnings (the new key is already in another configuration).
+  const [warnings, setWarnings] = useState<ApiWarning[]>([]);
   const run = async (fn: () => Promise<unknown>) => {
     setActionError(null);
+    setWarnings([]);
     try {
       await fn();
     } catch (err) {
@@ -64,6 +68,7 @@ export function ConfigurationsPage() {
         Portcullis accepts tokens from enabled configurations.
       </p>
       <ErrorBanner error={list.error ?? actionError} />
+      <WarningBanner id="cfg-warnings" warnings={warnings} />
       <DefaultNotice configurations={items} onChanged={() => void list.reload()} />
       {list.loading && !list.data ? (
         <p>Loading…</p>
@@ -146,8 +151,9 @@ export function ConfigurationsPage() {
         <RotateDialog
           configuration={rotating}
           onClose={() => setRotating(null)}
-          onDone={() => {
+          onDone={(updated) => {
             setRotating(null);
+            setWarnings(updated.warnings ?? []);
             void list.reload();
           }}
         />

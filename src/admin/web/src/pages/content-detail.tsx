@@ -3,14 +3,14 @@
  * configuration, the itms-services link and QR code (apps), the manifest and MDM command plists.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { CopyField, describedBy, ErrorBanner, Field } from '../components/field.js';
+import { describedBy, ErrorBanner, Field } from '../components/field.js';
+import { InstallPanel } from '../components/install-panel.js';
 import { orEmpty } from '../components/table.js';
 import { api, contentUrl } from '../lib/api.js';
-import { downloadFile, imageSource } from '../lib/download.js';
 import { formatBytes, formatTime } from '../lib/format.js';
 import { preferredConfiguration } from '../lib/preferred.js';
 import { Link } from '../lib/router.js';
-import type { ContentItem, InstallInfo } from '../lib/types.js';
+import type { ContentItem } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { useCanWrite } from '../lib/user.js';
 import { loadConfigurations } from './configurations.js';
@@ -170,98 +170,6 @@ function InstallSection({
         </select>
       </Field>
       {configId && data && <InstallPanel path={path} configId={configId} />}
-    </div>
-  );
-}
-
-function InstallPanel({ path, configId }: { path: string; configId: string }) {
-  const query = `?config=${encodeURIComponent(configId)}`;
-  const info = useResource(
-    () => api<InstallInfo>('GET', contentUrl(path, `/install${query}`)),
-    [path, configId],
-  );
-  const [qr, setQr] = useState<string | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const i = info.data;
-  useEffect(() => {
-    setQr(null);
-    if (!i?.qrPng && !i?.qrSvg) return;
-    let url: string | null = null;
-    imageSource((i.qrPng ?? i.qrSvg)!).then((src) => {
-      url = src;
-      setQr(src);
-    }, setError);
-    return () => {
-      if (url?.startsWith('blob:')) URL.revokeObjectURL(url);
-    };
-  }, [i]);
-  const name = path.split('/').pop() ?? 'item';
-  const fetchLink = (href: string, file: string, accept: string) => () =>
-    void downloadFile(href, file, accept).catch(setError);
-  if (info.error) return <ErrorBanner error={info.error} />;
-  if (!i) return <p>Preparing links…</p>;
-  return (
-    <div class="install">
-      <ErrorBanner error={error} />
-      <button type="button" class="button small" onClick={() => void info.reload()}>
-        Sign new links
-      </button>
-      <CopyField id="install-download-url" label="Signed download link" value={i.downloadUrl} />
-      {i.manifestUrl && (
-        <CopyField id="install-manifest-url" label="Manifest URL" value={i.manifestUrl} />
-      )}
-      {i.itmsServicesUrl && (
-        <div class="itms">
-          <CopyField id="install-itms-url" label="itms-services link" value={i.itmsServicesUrl} />
-          <a href={i.itmsServicesUrl} class="button">
-            Open install link
-          </a>
-          {qr && (
-            <img
-              class="qr"
-              src={qr}
-              alt={`QR code that installs ${name} on an iOS device`}
-              width={200}
-              height={200}
-            />
-          )}
-        </div>
-      )}
-      <h3>Downloads</h3>
-      <ul class="downloads">
-        {(i.manifestUrl || i.itmsServicesUrl) && (
-          <li>
-            <button
-              type="button"
-              class="button small"
-              onClick={fetchLink(
-                contentUrl(path, `/manifest.plist${query}`),
-                `${name}.manifest.plist`,
-                'application/xml',
-              )}
-            >
-              Manifest plist
-            </button>
-          </li>
-        )}
-        {Object.entries(i.commands ?? {}).map(([command, href]) => (
-          <li key={command}>
-            <button
-              type="button"
-              class="button small"
-              onClick={fetchLink(
-                typeof href === 'string' && href.startsWith('/')
-                  ? href
-                  : contentUrl(path, `/commands/${command}.plist${query}`),
-                `${command}.plist`,
-                'application/xml',
-              )}
-            >
-              {command} command plist
-            </button>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }
