@@ -3,6 +3,7 @@
  * object storage). The token and Authorization never reach the upstream; validators and Range
  * pass through so resumable downloads keep working; upstream failures become a detail-free 502.
  */
+
 import {
   Agent as HttpAgent,
   request as httpRequest,
@@ -17,34 +18,17 @@ import {
   DEFAULT_CONTENT_TYPE,
   isActiveContentType,
 } from '../http/content-type.js';
+import {
+  FORWARDED_REQUEST_HEADERS,
+  FORWARDED_RESPONSE_HEADERS,
+  PASSED_STATUSES,
+} from '../http/forwarding.js';
 import { DOWNLOAD_CACHE_CONTROL } from '../http/plan.js';
 import { stripTokenParams } from '../token/request-token.js';
 import type { ServeMetrics } from './metrics.js';
 import { redactError } from './redact.js';
 import type { RequestRecord } from './request-record.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
-
-/** Request headers passed to the upstream (everything else, incl. Authorization and Cookie, is dropped). */
-export const FORWARDED_REQUEST_HEADERS = [
-  'range',
-  'if-range',
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'user-agent',
-];
-/** Response headers passed back (hop-by-hop and upstream identity headers are dropped). */
-export const FORWARDED_RESPONSE_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-range',
-  'etag',
-  'last-modified',
-  'accept-ranges',
-  'content-disposition',
-];
-const PASSED_STATUSES = new Set([200, 206, 304]);
 
 /**
  * The upstream chooses the type, so the same rule as for files is applied to what it says: a

@@ -1,38 +1,22 @@
 /**
- * What passes between a client and the origin after a token verified: the same header lists,
- * status mapping and active-content rule as the listener's proxy mode (server/proxy.ts;
- * test/edge/forward.test.ts keeps the lists equal), in web-standard terms for the Worker.
+ * What passes between a client and the origin after a token verified: the header lists and
+ * passed statuses of http/forwarding.ts and the active-content rule of the listener's proxy mode
+ * (server/proxy.ts), in web-standard terms for the Worker.
  */
+
 import {
   ACTIVE_CONTENT_DISPOSITION,
   DEFAULT_CONTENT_TYPE,
   isActiveContentType,
 } from '../../http/content-type.js';
+import {
+  FORWARDED_REQUEST_HEADERS,
+  FORWARDED_RESPONSE_HEADERS,
+  PASSED_STATUSES,
+} from '../../http/forwarding.js';
 import { CONTENT_SECURITY_POLICY, DOWNLOAD_CACHE_CONTROL } from '../../http/plan.js';
-/** Request headers passed to the origin (Authorization, Cookie and the rest are dropped). */
 import { stripTokenParams } from '../../token/request-token.js';
 import type { EdgeServeCode } from './config.js';
-
-export const FORWARDED_REQUEST_HEADERS = [
-  'range',
-  'if-range',
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'user-agent',
-];
-/** Response headers passed back to the client. */
-export const FORWARDED_RESPONSE_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-range',
-  'etag',
-  'last-modified',
-  'accept-ranges',
-  'content-disposition',
-];
-const PASSED_STATUSES = new Set([200, 206, 304]);
 
 /** The origin URL for checked path segments: `base` + encoded segments + query without token. */
 export function originUrl(base: string, segments: string[], query: string): string {
