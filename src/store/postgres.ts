@@ -13,6 +13,7 @@ import { pgJwtServers } from './postgres/jwt-servers.js';
 import { runPgMigrations } from './postgres/migrate.js';
 import { ChangeListener } from './postgres/notify.js';
 import { pgChanges, pgContent, pgRevokedTokens, pgSettings } from './postgres/small-repos.js';
+import { pgThrottle } from './postgres/throttle.js';
 import type { Store } from './types.js';
 
 /** Where the database is and how to reach it. */
@@ -130,6 +131,7 @@ function storeOver(conn: PgConn, changes: ChangeListener): Store {
     changes: pgChanges(conn),
     content: pgContent(conn),
     settings: pgSettings(conn),
+    throttle: pgThrottle(conn),
     // One writer at a time across the fleet, as SQLite's BEGIN IMMEDIATE gives one node: the
     // admin API checks invariants inside transactions ("not the last enabled admin"), which
     // READ COMMITTED alone would let two nodes break at once (write skew). Re-entrant when nested.

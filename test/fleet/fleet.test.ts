@@ -1,8 +1,8 @@
 /**
  * Two `portcullis serve` processes on one PostgreSQL database (a throw-away cluster this test
  * starts, stops and restarts) and one content root, as behind a load balancer: a configuration
- * disabled through node A's admin API is refused on node B within 2 s; audit rows from both
- * nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and refusing bad
+ * disabled through node A's admin API is refused on node B within 2 s; a sign-in throttled on A
+ * is throttled on B; audit rows from both nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and refusing bad
  * ones, and what they audited meanwhile is written once it is back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -214,6 +214,30 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     }
   });
 
+  it('throttles on node B a sign-in throttled on node A', async () => {
+    const signIn = (node: Node, username: string, password: string) =>
+      http(`${node.adminUrl}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+        },
+      });
+    // Five free guesses at one username on A, then two more after each lock: the third lock is 4 s.
+    for (let i = 0; i < 5; i++) expect((await signIn(a, 'fleet', 'wrong guess')).status).toBe(401);
+    for (const wait of [1100, 2100]) {
+      await new Promise((r) => setTimeout(r, wait));
+      expect((await signIn(a, 'fleet', 'wrong guess')).status).toBe(401);
+    }
+    // B has seen none of those guesses, yet refuses even the right password before hashing it.
+    const onB = await signIn(b, 'FLEET', PASSWORD);
+    expect(onB.status).toBe(429);
+    expect(JSON.parse(onB.body)).toMatchObject({ code: 'TOO_MANY_ATTEMPTS' });
+    // Once the lock has passed the right password works on either node, and clears it for both.
+    await new Promise((r) => setTimeout(r, 4100));
+    expect(await adminToken(b)).toBeTruthy();
+    expect(await adminToken(a)).toBeTruthy();
+  }, 30_000);
+
   it('keeps serving with PostgreSQL stopped and writes what it buffered once it is back', async () => {
     const token = sign(key);
     const forged = sign(makeKey());
@@ -243,6 +267,7 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
         method: 'POST',
         headers: { authorization: `Basic ${basic}` },
       });
+      // Sign-in fails closed: the shared throttle cannot count the attempt, so none is checked.
       expect(admin.status).toBe(503);
       expect(JSON.parse(admin.body)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
