@@ -29,6 +29,7 @@ import {
   reportWorkerStartFailure,
   stopWorkers,
 } from './cluster-workers.js';
+import { graceMemoryFor } from './grace.js';
 import type { RunningServer, ServeOptions } from './types.js';
 
 /** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
@@ -150,15 +151,16 @@ type PendingReload = { left: number; failed: string | null; done: (failed: strin
 
 /** The primary's side of the IPC protocol: audit relay, shared grace memory, key reload fan-out. */
 class PrimaryRelay {
-  readonly #grace: LocalGraceMemory;
+  readonly #grace: GraceMemory;
   readonly #reloads = new Map<number, PendingReload>();
   #next = 0;
 
   constructor(
-    graceEntries: number,
+    grace: GraceMemory | null,
     private readonly sink: AuditSink | undefined,
   ) {
-    this.#grace = new LocalGraceMemory(graceEntries);
+    // Workers only ask when grace is on; an empty memory answers them if it is off.
+    this.#grace = grace ?? new LocalGraceMemory(1);
   }
 
   readonly onMessage = (worker: Worker, m: unknown): void => {
@@ -166,8 +168,13 @@ class PrimaryRelay {
     if (m.portcullis === 'audit') this.sink?.record(m.event);
     else if (m.portcullis === 'grace-remember') this.#grace.remember(m.fingerprint, m.entry);
     else if (m.portcullis === 'grace-lookup') {
-      const entry = this.#grace.lookupSync(m.fingerprint, m.path) ?? null;
-      worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+      // Local memory answers at once; the shared store (PostgreSQL) only on a local miss.
+      void this.#grace.lookup(m.fingerprint, m.path).then((found) => {
+        const entry = found ?? null;
+        if (worker.isConnected()) {
+          worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+        }
+      });
     } else if (m.portcullis === 'reload-done') {
       const r = this.#reloads.get(m.id);
       if (!r) return;
@@ -220,7 +227,7 @@ export async function startClusterPrimary(
   await keySourceOf(options.keySource, config).load();
   if (config.root) await checkContentRoot(config.root);
   const sink = options.auditSink;
-  const relay = new PrimaryRelay(config.resumeGraceEntries, sink);
+  const relay = new PrimaryRelay(graceMemoryFor(config, options.graceStore, logger), sink);
   const aggregator = new AggregatorRegistry();
   cluster.on('message', relay.onMessage);
   const reloadKeys = () => relay.reloadKeys();

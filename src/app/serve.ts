@@ -9,12 +9,12 @@ import type { Logger } from 'pino';
 import { resolveServeConfig, type ServeConfig, workerCount } from '../server/config.js';
 import { startContentListener } from '../server/content-listener.js';
 import { ServeError } from '../server/errors.js';
-import { LocalGraceMemory } from '../server/grace.js';
 import { keySourceOf } from '../server/listener-verifier.js';
 import { createServeLogger } from '../server/logger.js';
 import { checkListenAddresses } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
+import { graceMemoryFor } from './grace.js';
 import type { RunningServer, ServeOptions } from './types.js';
 
 export type { RunningServer, ServeOptions } from './types.js';
@@ -53,7 +53,7 @@ async function startSingle(
     listenersUp: () => listenersUp,
     keySource,
     audit: sink ? (e) => sink.record(e) : null,
-    grace: config.resumeGrace > 0 ? new LocalGraceMemory(config.resumeGraceEntries) : null,
+    grace: graceMemoryFor(config, options.graceStore, logger, options.clock),
     extensions: options.contentExtensions ?? [],
     ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

@@ -8,6 +8,7 @@
 
 import type { ContentRepo } from '../contracts/content-catalog.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
+import type { GraceStore } from '../contracts/grace-store.js';
 
 // The catalog's record and repository are ports the catalog reads through; they live in
 // src/contracts so the catalog needs no import of the store.
@@ -307,6 +308,8 @@ export interface Store {
   settings: SettingsRepo;
   /** Present when several processes share the store (PostgreSQL): the shared sign-in throttle. */
   throttle?: ThrottleRepo;
+  /** Present when several processes share the store (PostgreSQL): resume-grace first use. */
+  grace?: GraceStore;
   /**
    * Runs `fn` atomically: repository calls made inside it join one transaction,
    * which rolls back if `fn` rejects. Do not await unrelated I/O inside it.

@@ -2,8 +2,9 @@
  * Two `portcullis serve` processes on one PostgreSQL database (a throw-away cluster this test
  * starts, stops and restarts) and one content root, as behind a load balancer: a configuration
  * disabled through node A's admin API is refused on node B within 2 s; a sign-in throttled on A
- * is throttled on B; audit rows from both nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and refusing bad
- * ones, and what they audited meanwhile is written once it is back.
+ * is throttled on B; a download started on A resumes on B after exp (resume grace); audit rows
+ * from both nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and
+ * refusing bad ones, and what they audited meanwhile is written once it is back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -52,6 +53,11 @@ function serve(name: string): Promise<Node> {
       join(dir, 'content'),
       '--database',
       cluster.url,
+      // Resume grace on, and no leeway, so a token expires when the test says.
+      '--resume-grace',
+      '10m',
+      '--leeway',
+      '0',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORTCULLIS_SECRET: SECRET } },
   );
@@ -107,7 +113,7 @@ beforeAll(async () => {
   cluster = await startThrowawayCluster();
   dir = await tempDir('portcullis-fleet-');
   mkdirSync(join(dir, 'content'));
-  for (const f of ['a.ipa', 'b.ipa', 'during-a.ipa', 'during-b.ipa']) {
+  for (const f of ['a.ipa', 'b.ipa', 'during-a.ipa', 'during-b.ipa', 'resumed.ipa']) {
     writeFileSync(join(dir, 'content', f), `bytes of ${f}`);
   }
   key = makeKey();
@@ -212,6 +218,23 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('resumes on node B, after exp, a download a token started on node A', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign(key, { now, expiresIn: 2 });
+    const first = await http(`${a.url}/resumed.ipa?token=${token}`, {
+      headers: { range: 'bytes=0-4' },
+    });
+    expect(first.status).toBe(206);
+    await new Promise((r) => setTimeout(r, (now + 3) * 1000 - Date.now()));
+    const rest = await http(`${b.url}/resumed.ipa?token=${token}`, {
+      headers: { range: 'bytes=5-' },
+    });
+    expect(rest.status).toBe(206);
+    expect(rest.body).toBe('bytes of resumed.ipa'.slice(5));
+    // Grace continues a download; it never starts one.
+    expect((await download(b, 'resumed.ipa', token)).status).toBe(401);
   });
 
   it('throttles on node B a sign-in throttled on node A', async () => {

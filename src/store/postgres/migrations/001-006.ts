@@ -6,6 +6,7 @@
  */
 import type { Migration } from '../../sqlite/migrations/migration.js';
 import { signInThrottle } from './007-sign-in-throttle.js';
+import { resumeGrace } from './008-resume-grace.js';
 
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
 const initial: Migration = {
@@ -201,4 +202,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   auditRollups,
   jwtServerPolicy,
   signInThrottle,
+  resumeGrace,
 ];
