@@ -17,6 +17,7 @@ import { keySourceOf } from '../server/listener-verifier.js';
 import { Lru } from '../server/lru.js';
 import { checkContentRoot } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
+import { auditMetrics, withAuditMetrics } from './audit-metrics.js';
 import {
   CLUSTER_UP_ENV,
   isClusterMessage as isMessage,
@@ -229,6 +230,8 @@ export async function startClusterPrimary(
   const sink = options.auditSink;
   const relay = new PrimaryRelay(graceMemoryFor(config, options.graceStore, logger), sink);
   const aggregator = new AggregatorRegistry();
+  // The sink lives here, not in the workers: its counter joins the aggregated text as is.
+  const audit = auditMetrics(sink);
   cluster.on('message', relay.onMessage);
   const reloadKeys = () => relay.reloadKeys();
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
@@ -250,7 +253,7 @@ export async function startClusterPrimary(
         },
         metrics: async () => ({
           contentType: aggregator.contentType,
-          body: await aggregator.clusterMetrics(),
+          body: await withAuditMetrics(await aggregator.clusterMetrics(), audit),
         }),
       });
     }

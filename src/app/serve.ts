@@ -13,6 +13,7 @@ import { keySourceOf } from '../server/listener-verifier.js';
 import { createServeLogger } from '../server/logger.js';
 import { checkListenAddresses } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
+import { auditMetrics, withAuditMetrics } from './audit-metrics.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
 import { graceMemoryFor } from './grace.js';
 import type { RunningServer, ServeOptions } from './types.js';
@@ -59,6 +60,7 @@ async function startSingle(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const reloadKeys = () => content.keys.reload();
+  const audit = auditMetrics(sink);
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
   if (config.admin) {
     try {
@@ -76,7 +78,7 @@ async function startSingle(
         },
         metrics: async () => ({
           contentType: content.metrics.registry.contentType,
-          body: await content.metrics.registry.metrics(),
+          body: await withAuditMetrics(await content.metrics.registry.metrics(), audit),
         }),
       });
     } catch (err) {

@@ -322,6 +322,12 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     }
     expect(await adminToken(b)).toBeTruthy();
     expect((await download(a, 'a.ipa', token)).status).toBe(200);
+    // Nothing was lost on the way: the buffers held everything.
+    for (const node of [a, b]) {
+      expect((await http(`${node.adminUrl}/metrics`)).body).toMatch(
+        /^portcullis_audit_dropped_total 0$/m,
+      );
+    }
     expect(a.stderr() + b.stderr()).not.toContain(PASSWORD);
   }, 60_000);
 });
