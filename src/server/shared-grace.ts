@@ -7,6 +7,7 @@
  */
 import type { GraceRecord, GraceStore } from '../contracts/grace-store.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from './grace.js';
+import { Lru } from './lru.js';
 
 /** First uses queued for the next batch at most (beyond, grace stays local: best effort). */
 const MAX_PENDING = 10_000;
@@ -14,6 +15,13 @@ const MAX_PENDING = 10_000;
 const FLUSH_MS = 200;
 /** How long a grace lookup may wait for the database before this node's memory decides. */
 const LOOKUP_BUDGET_MS = 1000;
+/**
+ * A miss in the database is believed this long: a client repeating Range requests with an
+ * expired token nobody saw costs one lookup per window, not one per request.
+ */
+const MISS_TTL_MS = 2000;
+/** Misses remembered at most. */
+const MAX_MISSES = 10_000;
 /** Expired records are deleted at most this often, by each node. */
 const PURGE_EVERY_MS = 60_000;
 
@@ -36,6 +44,7 @@ export class SharedGraceMemory implements GraceMemory {
   readonly #pending = new Map<string, GraceRecord>();
   readonly #opts: SharedGraceOptions;
   readonly #clock: () => number;
+  readonly #misses = new Lru<string, number>(MAX_MISSES);
   #timer: NodeJS.Timeout | null = null;
   #purgedAt = 0;
 
@@ -63,8 +72,12 @@ export class SharedGraceMemory implements GraceMemory {
   async lookup(fingerprint: string, path: string): Promise<GraceEntry | undefined> {
     const local = this.#local.lookupSync(fingerprint, path);
     if (local) return local;
-    const queued = this.#pending.get(`${fingerprint}\u0000${path}`);
+    const key = `${fingerprint}\u0000${path}`;
+    const queued = this.#pending.get(key);
     if (queued) return queued;
+    const missedAt = this.#misses.get(key);
+    // Real time, not the token clock: this bounds a request rate.
+    if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return undefined;
     let found: GraceRecord | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -85,7 +98,10 @@ export class SharedGraceMemory implements GraceMemory {
     } finally {
       clearTimeout(timer);
     }
-    if (!found) return undefined;
+    if (!found) {
+      this.#misses.set(key, Date.now());
+      return undefined;
+    }
     const { fingerprint: _fp, keepUntil: _k, ...entry } = found;
     this.#local.remember(fingerprint, entry);
     return entry;

@@ -85,6 +85,18 @@ describe.skipIf(!db)('the sign-in throttle shared through PostgreSQL', () => {
     for (const { key } of rows) expect(key).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('keeps no row for usernames a locked address merely names', async () => {
+    const { a, schema } = await twoNodes({ freeAttempts: 5, freeAttemptsPerAddress: 2 });
+    for (let i = 0; i < 2; i++) await attempt(await a.reserve(`u${i}`, '192.0.2.9')).fail();
+    for (let i = 0; i < 50; i++)
+      expect(refused(await a.reserve(`made-up-${i}`, '192.0.2.9'))).toBeGreaterThan(0);
+    const { rows } = await db!.admin.query(
+      `SELECT count(*)::int AS n FROM ${schema}.sign_in_throttle`,
+    );
+    // The address and the two usernames that really failed; none of the fifty.
+    expect(rows[0].n).toBe(3);
+  });
+
   it('fails closed when the database is away', async () => {
     const { a, stores: pair } = await twoNodes();
     await pair[0].close();

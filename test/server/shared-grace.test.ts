@@ -1,9 +1,10 @@
 /**
  * Resume grace shared through PostgreSQL, at the public surface: two content listeners (two
  * "nodes", each on its own store connection to one schema) behind an imagined load balancer. A
- * token first used on A resumes on B after exp; a token no node saw before exp gets nothing; a
- * normal download never waits for the database and never looks there; with B's database gone B
- * keeps its own memory and answers, never 500; expired records are deleted.
+ * token first used on A resumes on B after exp; a token no node saw before exp gets nothing (and
+ * repeating it costs one database lookup, not one per request); a normal download never waits
+ * for the database and never looks there; with B's database gone B keeps its own memory and
+ * answers, never 500; expired records are deleted.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -109,6 +110,16 @@ describe.skipIf(!db)('resume grace across two nodes on PostgreSQL', () => {
       expect(res.status).toBe(401);
       expect((await res.json()).code).toBe('TOKEN_EXPIRED');
     }
+  });
+
+  it('asks the database once, not per request, about an expired token nobody saw', async () => {
+    nowMs = (T0 + 1500) * 1000;
+    const token = sign(key, { now: T0 + 1000, expiresIn: 300, claims: { n: 'unseen' } });
+    const before = calls.find;
+    for (let i = 0; i < 20; i++) {
+      expect((await get(b, '/App.ipa', token, `bytes=${i}-`)).status).toBe(401);
+    }
+    expect(calls.find - before).toBe(1);
   });
 
   it('never makes a valid download look up or wait for the database', async () => {

@@ -50,6 +50,12 @@ export function pgThrottle(conn: PgConn): ThrottleRepo {
         const result = fn(buckets);
         for (const [i, key] of keys.entries()) {
           const b = buckets[i]!;
+          if (b.failures === 0 && b.inFlight <= 0 && b.lockedUntil <= now) {
+            // Nothing to remember (a refused or settled-clean attempt): no row, so a flood of
+            // made-up usernames from a locked address leaves nothing behind.
+            await conn.query('DELETE FROM sign_in_throttle WHERE key = ?', [key]);
+            continue;
+          }
           const reserved = b.inFlight > before[i]!;
           await conn.query(
             `UPDATE sign_in_throttle SET failures = ?, in_flight = ?, locked_until = ?,
