@@ -97,6 +97,27 @@ describe.skipIf(!db)('the sign-in throttle shared through PostgreSQL', () => {
     expect(rows[0].n).toBe(3);
   });
 
+  it('refuses a flood past what it lets wait, without taking the pool from the rest', async () => {
+    const schema = await db!.createSchema();
+    const store = await openPostgresStore({
+      databaseUrl: db!.url,
+      schema,
+      maxConnections: 10,
+      now,
+    });
+    stores.push(store);
+    const t = new SharedLoginThrottle(store.throttle!, { freeAttemptsPerAddress: 1000, now });
+    const flood = Array.from({ length: 200 }, (_, i) => t.reserve(`flood-${i}`, '192.0.2.50'));
+    // While the flood runs, the store still answers other work at once.
+    const started = performance.now();
+    expect(await store.settings.get('nothing')).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
+    const rs = await Promise.all(flood);
+    // Four talk to the database, 64 wait their turn, the other 132 are refused without a query.
+    expect(rs.filter((r) => 'attempt' in r)).toHaveLength(68);
+    expect(rs.filter((r) => refused(r) === 1)).toHaveLength(132);
+  });
+
   it('fails closed when the database is away', async () => {
     const { a, stores: pair } = await twoNodes();
     await pair[0].close();

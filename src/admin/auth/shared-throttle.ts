@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { ThrottleRepo } from '../../store/types.js';
 import { throttleAddress } from './client-address.js';
 import {
+  type Attempt,
   bucketKeys,
   type Reservation,
   type SignInThrottle,
@@ -26,6 +27,13 @@ import {
 const IN_FLIGHT_MS = 60_000;
 /** Forgotten buckets are deleted at most this often, by whichever node reserves next. */
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * Reservations talking to the database at once, and waiting for that, per process: a sign-in
+ * flood must not take the pool the audit writer and key polls share. Past both, a reservation is
+ * refused at once (Retry-After 1) without touching the database: closed, like a locked bucket.
+ */
+const MAX_ACTIVE = 4;
+const MAX_WAITING = 64;
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -35,6 +43,8 @@ export class SharedLoginThrottle implements SignInThrottle {
   readonly #policy: ThrottlePolicy;
   readonly #now: () => number;
   #prunedAt = 0;
+  #active = 0;
+  readonly #waiting: Array<() => void> = [];
 
   constructor(repo: ThrottleRepo, opts: ThrottleOptions = {}) {
     this.#repo = repo;
@@ -49,8 +59,22 @@ export class SharedLoginThrottle implements SignInThrottle {
   async reserve(username: string, address: string): Promise<Reservation> {
     const k = bucketKeys(username, address, throttleAddress);
     const keys = [digest(k.user), digest(k.addr)];
+    if (!(await this.#enter())) return { retryAfter: 1 };
     const now = this.#now();
-    const wait = await this.#repo.update(keys, IN_FLIGHT_MS, ([user, addr]) => {
+    let wait: number;
+    try {
+      wait = await this.#count(keys, now);
+    } finally {
+      this.#leave();
+    }
+    this.#maybePrune(now);
+    if (wait > 0) return { retryAfter: wait };
+    return { attempt: this.#attempt(keys) };
+  }
+
+  // Counts the attempt in both buckets unless one makes it wait; returns the seconds to wait.
+  #count(keys: string[], now: number): Promise<number> {
+    return this.#repo.update(keys, IN_FLIGHT_MS, ([user, addr]) => {
       for (const b of [user!, addr!]) {
         if (this.#policy.forgettable(b, now)) Object.assign(b, { failures: 0, lockedUntil: 0 });
       }
@@ -61,8 +85,10 @@ export class SharedLoginThrottle implements SignInThrottle {
       }
       return w;
     });
-    this.#maybePrune(now);
-    if (wait > 0) return { retryAfter: wait };
+  }
+
+  // The reserved attempt: its verdict is written to both buckets once.
+  #attempt(keys: string[]): Attempt {
     let settled = false;
     const settle = async (verdict: Verdict) => {
       if (settled) return;
@@ -73,12 +99,28 @@ export class SharedLoginThrottle implements SignInThrottle {
       );
     };
     return {
-      attempt: {
-        fail: () => settle('fail'),
-        succeed: () => settle('succeed'),
-        cancel: () => settle('cancel'),
-      },
+      fail: () => settle('fail'),
+      succeed: () => settle('succeed'),
+      cancel: () => settle('cancel'),
     };
+  }
+
+  // A slot to talk to the database, or false when too many are already waiting for one.
+  async #enter(): Promise<boolean> {
+    if (this.#active < MAX_ACTIVE) {
+      this.#active++;
+      return true;
+    }
+    if (this.#waiting.length >= MAX_WAITING) return false;
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    return true;
+  }
+
+  // Hands the slot to the next waiter, or frees it.
+  #leave(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#active--;
   }
 
   #maybePrune(now: number): void {
