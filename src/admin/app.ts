@@ -19,6 +19,7 @@ import type { Store } from '../store/types.js';
 import type { Principal } from './auth/authenticate.js';
 import { ExternalJwtVerifier, type RemoteJwksOptions } from './auth/external.js';
 import { loadOrCreateSessionKey } from './auth/session-tokens.js';
+import { SharedLoginThrottle } from './auth/shared-throttle.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ConfigurationSigner } from './configuration-signer.js';
 import { guardBeforeValidation, makeGuards } from './guards.js';
@@ -108,7 +109,10 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
     signer,
     external,
     sessionKey,
-    throttle: new LoginThrottle({ now, ...opts.throttle }),
+    // Several nodes on one PostgreSQL store count sign-ins together; one SQLite node in memory.
+    throttle: store.throttle
+      ? new SharedLoginThrottle(store.throttle, { now, ...opts.throttle })
+      : new LoginThrottle({ now, ...opts.throttle }),
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
     contentRoot: opts.contentRoot,
     routes,

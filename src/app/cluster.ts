@@ -17,6 +17,7 @@ import { keySourceOf } from '../server/listener-verifier.js';
 import { Lru } from '../server/lru.js';
 import { checkContentRoot } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
+import { auditMetrics, withAuditMetrics } from './audit-metrics.js';
 import {
   CLUSTER_UP_ENV,
   isClusterMessage as isMessage,
@@ -29,6 +30,7 @@ import {
   reportWorkerStartFailure,
   stopWorkers,
 } from './cluster-workers.js';
+import { graceMemoryFor } from './grace.js';
 import type { RunningServer, ServeOptions } from './types.js';
 
 /** Grace memory of a worker: remembers locally (to send each sighting once) and asks the primary. */
@@ -150,15 +152,16 @@ type PendingReload = { left: number; failed: string | null; done: (failed: strin
 
 /** The primary's side of the IPC protocol: audit relay, shared grace memory, key reload fan-out. */
 class PrimaryRelay {
-  readonly #grace: LocalGraceMemory;
+  readonly #grace: GraceMemory;
   readonly #reloads = new Map<number, PendingReload>();
   #next = 0;
 
   constructor(
-    graceEntries: number,
+    grace: GraceMemory | null,
     private readonly sink: AuditSink | undefined,
   ) {
-    this.#grace = new LocalGraceMemory(graceEntries);
+    // Workers only ask when grace is on; an empty memory answers them if it is off.
+    this.#grace = grace ?? new LocalGraceMemory(1);
   }
 
   readonly onMessage = (worker: Worker, m: unknown): void => {
@@ -166,8 +169,13 @@ class PrimaryRelay {
     if (m.portcullis === 'audit') this.sink?.record(m.event);
     else if (m.portcullis === 'grace-remember') this.#grace.remember(m.fingerprint, m.entry);
     else if (m.portcullis === 'grace-lookup') {
-      const entry = this.#grace.lookupSync(m.fingerprint, m.path) ?? null;
-      worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+      // Local memory answers at once; the shared store (PostgreSQL) only on a local miss.
+      void this.#grace.lookup(m.fingerprint, m.path).then((found) => {
+        const entry = found ?? null;
+        if (worker.isConnected()) {
+          worker.send({ portcullis: 'grace-result', id: m.id, entry } satisfies Message);
+        }
+      });
     } else if (m.portcullis === 'reload-done') {
       const r = this.#reloads.get(m.id);
       if (!r) return;
@@ -220,8 +228,10 @@ export async function startClusterPrimary(
   await keySourceOf(options.keySource, config).load();
   if (config.root) await checkContentRoot(config.root);
   const sink = options.auditSink;
-  const relay = new PrimaryRelay(config.resumeGraceEntries, sink);
+  const relay = new PrimaryRelay(graceMemoryFor(config, options.graceStore, logger), sink);
   const aggregator = new AggregatorRegistry();
+  // The sink lives here, not in the workers: its counter joins the aggregated text as is.
+  const audit = auditMetrics(sink);
   cluster.on('message', relay.onMessage);
   const reloadKeys = () => relay.reloadKeys();
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
@@ -243,7 +253,7 @@ export async function startClusterPrimary(
         },
         metrics: async () => ({
           contentType: aggregator.contentType,
-          body: await aggregator.clusterMetrics(),
+          body: await withAuditMetrics(await aggregator.clusterMetrics(), audit),
         }),
       });
     }

@@ -9,12 +9,13 @@ import type { Logger } from 'pino';
 import { resolveServeConfig, type ServeConfig, workerCount } from '../server/config.js';
 import { startContentListener } from '../server/content-listener.js';
 import { ServeError } from '../server/errors.js';
-import { LocalGraceMemory } from '../server/grace.js';
 import { keySourceOf } from '../server/listener-verifier.js';
 import { createServeLogger } from '../server/logger.js';
 import { checkListenAddresses } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
+import { auditMetrics, withAuditMetrics } from './audit-metrics.js';
 import { startClusterPrimary, startClusterWorker } from './cluster.js';
+import { graceMemoryFor } from './grace.js';
 import type { RunningServer, ServeOptions } from './types.js';
 
 export type { RunningServer, ServeOptions } from './types.js';
@@ -53,12 +54,13 @@ async function startSingle(
     listenersUp: () => listenersUp,
     keySource,
     audit: sink ? (e) => sink.record(e) : null,
-    grace: config.resumeGrace > 0 ? new LocalGraceMemory(config.resumeGraceEntries) : null,
+    grace: graceMemoryFor(config, options.graceStore, logger, options.clock),
     extensions: options.contentExtensions ?? [],
     ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const reloadKeys = () => content.keys.reload();
+  const audit = auditMetrics(sink);
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
   if (config.admin) {
     try {
@@ -76,7 +78,7 @@ async function startSingle(
         },
         metrics: async () => ({
           contentType: content.metrics.registry.contentType,
-          body: await content.metrics.registry.metrics(),
+          body: await withAuditMetrics(await content.metrics.registry.metrics(), audit),
         }),
       });
     } catch (err) {

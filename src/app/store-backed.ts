@@ -53,7 +53,8 @@ export interface StoreBacked {
   config: ServeConfig;
   parts: Required<
     Pick<ServeOptions, 'keySource' | 'auditSink' | 'adminExtensions' | 'contentExtensions'>
-  >;
+  > &
+    Pick<ServeOptions, 'graceStore'>;
   store: Store;
   secret: Uint8Array;
   /** One-time credentials when this start created the first admin, else null. */
@@ -162,6 +163,8 @@ export async function composeStoreBacked(
         }),
         adminExtensions: [adminExtension(store, secret, config)],
         contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
+        // Several nodes on PostgreSQL share resume-grace first use; SQLite's one node keeps its own.
+        ...(store.grace ? { graceStore: store.grace } : {}),
       },
       store,
       secret,

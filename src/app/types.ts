@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { AuditSink } from '../contracts/audit-sink.js';
 import type { ContentExtensionInput } from '../contracts/content-extension.js';
+import type { GraceStore } from '../contracts/grace-store.js';
 import type { KeySource } from '../contracts/key-source.js';
 import type { ServeConfig } from '../server/config.js';
 import type { FileSystem } from '../server/files.js';
@@ -14,6 +15,8 @@ import type { AdminExtension } from '../server/types.js';
 export interface ServeOptions extends Partial<ServeConfig> {
   keySource?: KeySource;
   auditSink?: AuditSink;
+  /** Resume-grace first use shared between nodes (a PostgreSQL store); else per process. */
+  graceStore?: GraceStore;
   adminExtensions?: AdminExtension[];
   /**
    * Extra content routes. In cluster mode every worker runs the entry script again and builds

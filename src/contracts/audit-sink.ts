@@ -5,4 +5,9 @@ import type { DownloadEvent } from './download-event.js';
 export interface AuditSink {
   record(event: DownloadEvent): void;
   close?(): Promise<void>;
+  /**
+   * Events lost so far (a bounded queue overflowing while the store is away); sinks that cannot
+   * lose any leave it out. Exported as `portcullis_audit_dropped_total`.
+   */
+  readonly dropped?: number;
 }

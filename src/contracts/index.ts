@@ -8,6 +8,7 @@ export type * from './content-catalog.js';
 export type * from './content-extension.js';
 export type * from './content-storage.js';
 export type * from './download-event.js';
+export type * from './grace-store.js';
 export type * from './key-source.js';
 export type * from './probe-runner.js';
 export type * from './token-identity.js';

@@ -16,7 +16,10 @@ export interface GraceEntry {
   configurationId?: string;
 }
 
-/** Where grace entries live: in-process, or in the cluster primary behind IPC. */
+/**
+ * Where grace entries live: in-process, in the cluster primary behind IPC, or in-process backed by
+ * the store shared by several nodes (`shared-grace.ts`).
+ */
 export interface GraceMemory {
   /** Records an accepted token; cheap, fire-and-forget. */
   remember(fingerprint: string, entry: GraceEntry): void;

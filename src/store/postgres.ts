@@ -9,10 +9,12 @@ import { pgAccounts } from './postgres/accounts.js';
 import { pgAudit } from './postgres/audit.js';
 import { pgConfigurations } from './postgres/configurations.js';
 import { PgConn, type PgPoolConfig } from './postgres/conn.js';
+import { pgGrace } from './postgres/grace.js';
 import { pgJwtServers } from './postgres/jwt-servers.js';
 import { runPgMigrations } from './postgres/migrate.js';
 import { ChangeListener } from './postgres/notify.js';
 import { pgChanges, pgContent, pgRevokedTokens, pgSettings } from './postgres/small-repos.js';
+import { pgThrottle } from './postgres/throttle.js';
 import type { Store } from './types.js';
 
 /** Where the database is and how to reach it. */
@@ -130,6 +132,8 @@ function storeOver(conn: PgConn, changes: ChangeListener): Store {
     changes: pgChanges(conn),
     content: pgContent(conn),
     settings: pgSettings(conn),
+    throttle: pgThrottle(conn),
+    grace: pgGrace(conn),
     // One writer at a time across the fleet, as SQLite's BEGIN IMMEDIATE gives one node: the
     // admin API checks invariants inside transactions ("not the last enabled admin"), which
     // READ COMMITTED alone would let two nodes break at once (write skew). Re-entrant when nested.

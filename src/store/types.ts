@@ -8,6 +8,7 @@
 
 import type { ContentRepo } from '../contracts/content-catalog.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
+import type { GraceStore } from '../contracts/grace-store.js';
 
 // The catalog's record and repository are ports the catalog reads through; they live in
 // src/contracts so the catalog needs no import of the store.
@@ -213,6 +214,29 @@ export interface RevokedTokenRepo {
   purgeExpired(nowSec: number): Promise<number>;
 }
 
+/** One sign-in throttle bucket as stored (times in epoch milliseconds). */
+export interface ThrottleBucket {
+  failures: number;
+  inFlight: number;
+  lockedUntil: number;
+  lastFailure: number;
+}
+
+/**
+ * Sign-in throttle buckets shared by every process on the store (PostgreSQL only). Keys are
+ * opaque digests; the policy (budgets, delays) belongs to the caller.
+ */
+export interface ThrottleRepo {
+  /**
+   * Runs `fn` on the buckets of `keys` (fresh zero buckets for unknown keys), locked against
+   * every other process until it returns, and stores what `fn` left in them. Reserved attempts
+   * not settled within `inFlightMs` (a process died mid-check) stop counting.
+   */
+  update<T>(keys: string[], inFlightMs: number, fn: (buckets: ThrottleBucket[]) => T): Promise<T>;
+  /** Deletes buckets untouched since `before` (epoch ms) with nothing locked or in flight. */
+  prune(before: number): Promise<number>;
+}
+
 /** Trusted external JWT issuers. */
 export interface JwtServerRepo {
   list(): Promise<JwtServerRecord[]>;
@@ -282,6 +306,10 @@ export interface Store {
   changes: ChangeRepo;
   content: ContentRepo;
   settings: SettingsRepo;
+  /** Present when several processes share the store (PostgreSQL): the shared sign-in throttle. */
+  throttle?: ThrottleRepo;
+  /** Present when several processes share the store (PostgreSQL): resume-grace first use. */
+  grace?: GraceStore;
   /**
    * Runs `fn` atomically: repository calls made inside it join one transaction,
    * which rolls back if `fn` rejects. Do not await unrelated I/O inside it.

@@ -1,9 +1,10 @@
 /**
  * Two `portcullis serve` processes on one PostgreSQL database (a throw-away cluster this test
  * starts, stops and restarts) and one content root, as behind a load balancer: a configuration
- * disabled through node A's admin API is refused on node B within 2 s; audit rows from both
- * nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and refusing bad
- * ones, and what they audited meanwhile is written once it is back.
+ * disabled through node A's admin API is refused on node B within 2 s; a sign-in throttled on A
+ * is throttled on B; a download started on A resumes on B after exp (resume grace); audit rows
+ * from both nodes land in one log; with PostgreSQL stopped both keep serving valid tokens and
+ * refusing bad ones, and what they audited meanwhile is written once it is back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -52,6 +53,11 @@ function serve(name: string): Promise<Node> {
       join(dir, 'content'),
       '--database',
       cluster.url,
+      // Resume grace on, and no leeway, so a token expires when the test says.
+      '--resume-grace',
+      '10m',
+      '--leeway',
+      '0',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORTCULLIS_SECRET: SECRET } },
   );
@@ -107,7 +113,7 @@ beforeAll(async () => {
   cluster = await startThrowawayCluster();
   dir = await tempDir('portcullis-fleet-');
   mkdirSync(join(dir, 'content'));
-  for (const f of ['a.ipa', 'b.ipa', 'during-a.ipa', 'during-b.ipa']) {
+  for (const f of ['a.ipa', 'b.ipa', 'during-a.ipa', 'during-b.ipa', 'resumed.ipa']) {
     writeFileSync(join(dir, 'content', f), `bytes of ${f}`);
   }
   key = makeKey();
@@ -214,6 +220,47 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     }
   });
 
+  it('resumes on node B, after exp, a download a token started on node A', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign(key, { now, expiresIn: 2 });
+    const first = await http(`${a.url}/resumed.ipa?token=${token}`, {
+      headers: { range: 'bytes=0-4' },
+    });
+    expect(first.status).toBe(206);
+    await new Promise((r) => setTimeout(r, (now + 3) * 1000 - Date.now()));
+    const rest = await http(`${b.url}/resumed.ipa?token=${token}`, {
+      headers: { range: 'bytes=5-' },
+    });
+    expect(rest.status).toBe(206);
+    expect(rest.body).toBe('bytes of resumed.ipa'.slice(5));
+    // Grace continues a download; it never starts one.
+    expect((await download(b, 'resumed.ipa', token)).status).toBe(401);
+  });
+
+  it('throttles on node B a sign-in throttled on node A', async () => {
+    const signIn = (node: Node, username: string, password: string) =>
+      http(`${node.adminUrl}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+        },
+      });
+    // Five free guesses at one username on A, then two more after each lock: the third lock is 4 s.
+    for (let i = 0; i < 5; i++) expect((await signIn(a, 'fleet', 'wrong guess')).status).toBe(401);
+    for (const wait of [1100, 2100]) {
+      await new Promise((r) => setTimeout(r, wait));
+      expect((await signIn(a, 'fleet', 'wrong guess')).status).toBe(401);
+    }
+    // B has seen none of those guesses, yet refuses even the right password before hashing it.
+    const onB = await signIn(b, 'FLEET', PASSWORD);
+    expect(onB.status).toBe(429);
+    expect(JSON.parse(onB.body)).toMatchObject({ code: 'TOO_MANY_ATTEMPTS' });
+    // Once the lock has passed the right password works on either node, and clears it for both.
+    await new Promise((r) => setTimeout(r, 4100));
+    expect(await adminToken(b)).toBeTruthy();
+    expect(await adminToken(a)).toBeTruthy();
+  }, 30_000);
+
   it('keeps serving with PostgreSQL stopped and writes what it buffered once it is back', async () => {
     const token = sign(key);
     const forged = sign(makeKey());
@@ -243,6 +290,7 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
         method: 'POST',
         headers: { authorization: `Basic ${basic}` },
       });
+      // Sign-in fails closed: the shared throttle cannot count the attempt, so none is checked.
       expect(admin.status).toBe(503);
       expect(JSON.parse(admin.body)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
@@ -274,6 +322,12 @@ describe('a fleet of two nodes on one PostgreSQL', () => {
     }
     expect(await adminToken(b)).toBeTruthy();
     expect((await download(a, 'a.ipa', token)).status).toBe(200);
+    // Nothing was lost on the way: the buffers held everything.
+    for (const node of [a, b]) {
+      expect((await http(`${node.adminUrl}/metrics`)).body).toMatch(
+        /^portcullis_audit_dropped_total 0$/m,
+      );
+    }
     expect(a.stderr() + b.stderr()).not.toContain(PASSWORD);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticate.js';
-import type { Attempt, LoginThrottle } from '../auth/throttle.js';
+import type { Attempt, SignInThrottle } from '../auth/throttle-policy.js';
 import { AdminError } from '../errors.js';
 
 const MAX_CREDENTIAL_LENGTH = 2048;
@@ -55,12 +55,12 @@ export function localPrincipal(request: FastifyRequest, action: string): LocalPr
 }
 
 /** Reserves a password attempt before any hashing, or refuses with TOO_MANY_ATTEMPTS. */
-export function reserveAttempt(
-  throttle: LoginThrottle,
+export async function reserveAttempt(
+  throttle: SignInThrottle,
   username: string,
   address: string,
-): Attempt {
-  const reservation = throttle.reserve(username, address);
+): Promise<Attempt> {
+  const reservation = await throttle.reserve(username, address);
   if ('retryAfter' in reservation) {
     throw new AdminError('TOO_MANY_ATTEMPTS', undefined, {
       extra: { retryAfter: reservation.retryAfter },
@@ -81,10 +81,14 @@ export async function underAttempt(
   try {
     ok = await check();
   } catch (err) {
-    attempt.cancel();
+    // The check's own error is the answer; an unsettled shared reservation expires by itself.
+    await Promise.resolve()
+      .then(() => attempt.cancel())
+      .catch(() => {});
     throw err;
   }
-  if (ok) attempt.succeed();
-  else attempt.fail();
+  // A verdict that cannot be recorded (database away) fails the request: closed, not open.
+  if (ok) await attempt.succeed();
+  else await attempt.fail();
   return ok;
 }

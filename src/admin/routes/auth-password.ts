@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { checkPassword, hashNewPassword } from '../auth/password-work.js';
-import type { LoginThrottle } from '../auth/throttle.js';
+import type { SignInThrottle } from '../auth/throttle-policy.js';
 import { AdminError } from '../errors.js';
 import type { RouteDeps } from '../route-deps.js';
 import { ChangePasswordBody, TokenView } from '../schemas.js';
@@ -15,7 +15,7 @@ import type { sessionIssuer } from './auth-sessions.js';
 
 /** Options of {@link changePasswordRoute}. */
 export interface ChangePasswordOptions extends RouteDeps {
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
   sessions: ReturnType<typeof sessionIssuer>;
 }
 
@@ -41,7 +41,7 @@ export const changePasswordRoute: FastifyPluginAsyncZod<ChangePasswordOptions> =
     async (request) => {
       const principal = localPrincipal(request, 'change a password here');
       const { body } = request;
-      const attempt = reserveAttempt(throttle, principal.username, request.ip);
+      const attempt = await reserveAttempt(throttle, principal.username, request.ip);
       const account = await store.accounts.get(principal.accountId);
       const ok = await underAttempt(
         attempt,

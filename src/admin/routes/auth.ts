@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccountRecord } from '../../store/types.js';
 import { checkPassword, hashNewPassword } from '../auth/password-work.js';
 import type { SessionKey } from '../auth/session-tokens.js';
-import type { LoginThrottle } from '../auth/throttle.js';
+import type { SignInThrottle } from '../auth/throttle-policy.js';
 import { AdminError } from '../errors.js';
 import type { RouteDeps } from '../route-deps.js';
 import { TokenView, WhoAmIView } from '../schemas.js';
@@ -25,7 +25,7 @@ const TAGS = ['auth'];
 
 /** Options of {@link authRoutes}. */
 export interface AuthRoutesOptions extends RouteDeps {
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
   sessionKey: () => Promise<SessionKey>;
 }
 
@@ -58,7 +58,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     },
     async (request) => {
       const { username, password } = basicCredentials(request);
-      const attempt = reserveAttempt(throttle, username, request.ip);
+      const attempt = await reserveAttempt(throttle, username, request.ip);
       let account: AccountRecord | undefined;
       const ok = await underAttempt(attempt, async () => {
         account = await store.accounts.getByUsername(username);

@@ -10,7 +10,7 @@ import type { ProbeRunner } from '../../contracts/probe-runner.js';
 import { decryptSecret, encryptSecret } from '../../store/secret.js';
 import type { ExternalJwtVerifier } from '../auth/external.js';
 import type { SessionKey } from '../auth/session-tokens.js';
-import type { LoginThrottle } from '../auth/throttle.js';
+import type { SignInThrottle } from '../auth/throttle-policy.js';
 import { keyColumns } from '../configuration-material.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
 import { consoleRoutes } from '../console-route.js';
@@ -34,7 +34,7 @@ export interface AdminWiring {
   signer: ConfigurationSigner;
   external: ExternalJwtVerifier;
   sessionKey: () => Promise<SessionKey>;
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
   publicUrl: string;
   contentRoot: string;
   routes: RouteEntry[];

@@ -5,6 +5,8 @@
  * reused after a purge are identities.
  */
 import type { Migration } from '../../sqlite/migrations/migration.js';
+import { signInThrottle } from './007-sign-in-throttle.js';
+import { resumeGrace } from './008-resume-grace.js';
 
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
 const initial: Migration = {
@@ -187,7 +189,11 @@ ALTER TABLE jwt_servers ADD COLUMN max_token_lifetime_seconds INTEGER NOT NULL D
 `,
 };
 
-/** The PostgreSQL migrations, ascending by version. Never edit a released one: add a new one. */
+/**
+ * The PostgreSQL migrations, ascending by version. 1–6 mirror SQLite; 7 on are PostgreSQL-only
+ * state shared between nodes (SQLite has one node and keeps that state in memory).
+ * Never edit a released one: add a new one.
+ */
 export const PG_MIGRATIONS: readonly Migration[] = [
   initial,
   audit,
@@ -195,4 +201,6 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   sessionEpoch,
   auditRollups,
   jwtServerPolicy,
+  signInThrottle,
+  resumeGrace,
 ];
