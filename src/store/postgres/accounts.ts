@@ -1,6 +1,6 @@
 /** PostgreSQL repository for console/admin-API accounts. Usernames compare case-insensitively. */
 import { randomUUID } from 'node:crypto';
-import { buildSet, type ColumnMap } from '../sqlite/sql-util.js';
+import { buildSet, type ColumnMap } from '../sql-util.js';
 import type { AccountRecord, AccountRepo } from '../types.js';
 import type { PgConn } from './conn.js';
 

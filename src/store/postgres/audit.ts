@@ -5,7 +5,7 @@
  * deltas, then the row counter last, so the hottest lock is held for the shortest time.
  */
 import { aggregateKey, capEvent } from '../audit-policy.js';
-import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from '../sqlite/sql-util.js';
+import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from '../sql-util.js';
 import type { AuditEventInput, AuditEventRecord, AuditQuery, AuditRepo } from '../types.js';
 import { PgRollupDeltas, purgePgRollupsBefore, readPgStats } from './audit-rollups.js';
 import type { PgConn } from './conn.js';

@@ -1,5 +1,5 @@
 /** PostgreSQL repository for JWT configurations; every write bumps the 'configurations' counter. */
-import { buildSet, type ColumnMap } from '../sqlite/sql-util.js';
+import { buildSet, type ColumnMap } from '../sql-util.js';
 import type { ConfigurationRepo, JwtConfigurationRecord } from '../types.js';
 import type { PgConn } from './conn.js';
 import { CHANGES_CHANNEL } from './notify.js';

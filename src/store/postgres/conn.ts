@@ -6,7 +6,7 @@
  * back with someone else's failed transaction. Nested transactions are savepoints.
  *
  * SQL is written with `?` placeholders like the SQLite repositories (so they share the query
- * helpers of `sqlite/sql-util.ts`) and numbered here; no SQL text in the store contains a
+ * helpers of `store/sql-util.ts`) and numbered here; no SQL text in the store contains a
  * literal question mark.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

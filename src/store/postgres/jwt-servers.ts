@@ -1,6 +1,6 @@
 /** PostgreSQL repository for trusted external JWT issuers (admin-API logins). */
 import { randomUUID } from 'node:crypto';
-import { buildSet, type ColumnMap, toJson } from '../sqlite/sql-util.js';
+import { buildSet, type ColumnMap, toJson } from '../sql-util.js';
 import type { JwtServerRecord, JwtServerRepo, RequiredClaims } from '../types.js';
 import type { PgConn } from './conn.js';
 

@@ -2,7 +2,7 @@
  * PostgreSQL repositories for the small tables: the change log, the content catalog, revoked
  * admin session tokens and settings. Each mirrors its SQLite counterpart statement for statement.
  */
-import { decodeCursor, pageLimit, toEpochMs, toJson, toPage, Where } from '../sqlite/sql-util.js';
+import { decodeCursor, pageLimit, toEpochMs, toJson, toPage, Where } from '../sql-util.js';
 import type {
   ChangeRecord,
   ChangeRepo,

@@ -1,8 +1,8 @@
 /** SQLite repository for console/admin-API accounts. Usernames compare case-insensitively. */
 import { randomUUID } from 'node:crypto';
+import { buildSet, type ColumnMap, toBit } from '../sql-util.js';
 import type { AccountRecord, AccountRepo } from '../types.js';
 import type { Conn } from './conn.js';
-import { buildSet, type ColumnMap, toBit } from './sql-util.js';
 
 interface Row {
   id: string;

@@ -5,11 +5,11 @@
  * by row count. No call holds the event loop for more than one bounded step.
  */
 import { aggregateKey, capEvent } from '../audit-policy.js';
+import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from '../sql-util.js';
 import type { AuditEventInput, AuditEventRecord, AuditQuery, AuditRepo } from '../types.js';
 import { purgeRollupsBefore, RollupDeltas, readStats } from './audit-rollups.js';
 import type { Conn } from './conn.js';
 import { deferred } from './database.js';
-import { decodeCursor, pageLimit, toEpochMs, toPage, Where } from './sql-util.js';
 
 interface Row {
   id: number;

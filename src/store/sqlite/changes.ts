@@ -1,7 +1,8 @@
 /** SQLite repository for the administrative change log (newest first, keyset paging on id). */
+
+import { decodeCursor, pageLimit, toEpochMs, toJson, toPage, Where } from '../sql-util.js';
 import type { ChangeRecord, ChangeRepo } from '../types.js';
 import type { Conn } from './conn.js';
-import { decodeCursor, pageLimit, toEpochMs, toJson, toPage, Where } from './sql-util.js';
 
 interface Row {
   id: number;

@@ -1,7 +1,8 @@
 /** SQLite repository for JWT configurations; every write bumps the 'configurations' counter. */
+
+import { buildSet, type ColumnMap, toBit } from '../sql-util.js';
 import type { ConfigurationRepo, JwtConfigurationRecord } from '../types.js';
 import type { Conn } from './conn.js';
-import { buildSet, type ColumnMap, toBit } from './sql-util.js';
 
 interface Row {
   id: string;

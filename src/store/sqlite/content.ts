@@ -1,7 +1,8 @@
 /** SQLite repository for the content catalog; `version` counts sha256 changes. */
+
+import { toJson } from '../sql-util.js';
 import type { ContentRecord, ContentRepo } from '../types.js';
 import type { Conn } from './conn.js';
-import { toJson } from './sql-util.js';
 
 interface Row {
   path: string;

@@ -1,8 +1,8 @@
 /** SQLite repository for trusted external JWT issuers (admin-API logins). */
 import { randomUUID } from 'node:crypto';
+import { buildSet, type ColumnMap, toBit, toJson } from '../sql-util.js';
 import type { JwtServerRecord, JwtServerRepo, RequiredClaims } from '../types.js';
 import type { Conn } from './conn.js';
-import { buildSet, type ColumnMap, toBit, toJson } from './sql-util.js';
 
 interface Row {
   id: string;

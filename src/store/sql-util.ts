@@ -1,5 +1,5 @@
-/** Small helpers shared by the SQLite repositories: patches, cursors, limits and times. */
-import { StoreError } from '../errors.js';
+/** Small helpers shared by the SQLite and PostgreSQL repositories: patches, cursors, limits and times. */
+import { StoreError } from './errors.js';
 
 /** How one record field maps to a column, with an optional value converter. */
 export type ColumnMap<R> = Partial<Record<keyof R, [column: string, toDb?: (v: never) => unknown]>>;
