@@ -58,6 +58,9 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   managementFlags: 'Management flags',
   bundleId: 'Bundle identifier',
   bundleVersion: 'Bundle version',
+  // Manifest links
+  label: 'Label',
+  expiresInDays: 'Lifetime (days)',
 };
 
 /**
