@@ -43,10 +43,10 @@ async function api(
   });
   const { token } = (await signIn.json()) as { token: string };
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let payload: string | Buffer | undefined;
+  let payload: string | Uint8Array<ArrayBuffer> | undefined;
   if (Buffer.isBuffer(body)) {
     headers['content-type'] = 'application/octet-stream';
-    payload = body;
+    payload = new Uint8Array(body);
   } else if (body !== undefined) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
