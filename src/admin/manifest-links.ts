@@ -153,9 +153,14 @@ export function manifestLinkGate(opts: ManifestLinkGateOptions): ManifestLinkGat
       if (!(exp > now())) return REFUSED;
       const configuration = await opts.store.configurations.get(link.configurationId);
       if (!configuration?.enabled) return REFUSED;
-      opts.store.manifestLinks
-        .markUsed(link.id, LINK_USE_RECORD_INTERVAL_MS)
-        .catch((err: unknown) => opts.onError?.(err));
+      // Written at most once a minute, and not even attempted in between: a device polling a
+      // link must not mean a write (a SQLite write lock) per fetch.
+      const lastUsed = link.lastUsedAt === null ? 0 : Date.parse(link.lastUsedAt);
+      if (now() - lastUsed >= LINK_USE_RECORD_INTERVAL_MS) {
+        opts.store.manifestLinks
+          .markUsed(link.id, LINK_USE_RECORD_INTERVAL_MS)
+          .catch((err: unknown) => opts.onError?.(err));
+      }
       return {
         id: link.id,
         keyLabel: `${LINK_KEY_LABEL_PREFIX}${link.id}`,

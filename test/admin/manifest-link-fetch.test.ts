@@ -190,6 +190,32 @@ describe('a manifest fetched with a link', () => {
   });
 });
 
+describe('last use', () => {
+  it('is written once a minute at most, not attempted on every fetch', async () => {
+    const link = await createLink('mac/Other.pkg', 'polled');
+    let writes = 0;
+    const counting: Store = {
+      ...fx.store,
+      manifestLinks: {
+        ...fx.store.manifestLinks,
+        markUsed: (id, ms) => {
+          writes++;
+          return fx.store.manifestLinks.markUsed(id, ms);
+        },
+      },
+    };
+    const node = await listener(counting);
+    const url = new URL(link.manifestUrl);
+    for (let i = 0; i < 5; i++) {
+      expect((await fetch(`${node}${url.pathname}${url.search}`)).status).toBe(200);
+      await eventually(
+        async () => (await fx.store.manifestLinks.get(link.id))!.lastUsedAt !== null,
+      );
+    }
+    expect(writes).toBe(1);
+  });
+});
+
 describe('bad links: one refusal, whatever the reason, whether the item exists or not', () => {
   it('refuses unknown, tampered, truncated, other-item, revoked, expired, deleted-item and disabled-configuration links byte-identically', async () => {
     const key = linkTokenKey(fx.secret);
