@@ -34,13 +34,15 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
     token: 'required',
     via: 'manifest',
     subject: manifestContentPath,
-    async plan({ subject, token }) {
-      if (subject === null || token === undefined) return NOT_FOUND;
+    async plan({ subject, token, certificate }) {
+      if (subject === null || (token === undefined && certificate === undefined)) return NOT_FOUND;
       const record = await opts.store.content.get(subject.slice(1));
       // No manifest without the file's own bundle identifier and version (never invented).
       if (!record || !manifestReady(record)) return NOT_FOUND;
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
-      const download = addTokenToUrl(contentUrl(base, record.path), token.value);
+      // A device that showed its identity certificate shows it again for the file: no token.
+      const url = contentUrl(base, record.path);
+      const download = token === undefined ? url : addTokenToUrl(url, token.value);
       return {
         status: 200,
         headers: {

@@ -2,6 +2,8 @@
  * Starts one process's content listener: keys, files or upstream, authenticator, metrics and
  * the node:http(s) server with timeouts suited to multi-gigabyte downloads.
  */
+
+import { constants as cryptoConstants } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
@@ -11,6 +13,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type {
   ContentExtensionContext,
@@ -20,9 +23,11 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
+import { type ClientAuthMaterial, ClientCertGate, readClientAuth } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
+import type { ServeError } from './errors.js';
 import { ContentFiles, type FileSystem } from './files.js';
 import { formatHost } from './format-host.js';
 import type { GraceMemory } from './grace.js';
@@ -30,7 +35,7 @@ import { KeyManager } from './listener-verifier.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
-import { readTlsPair, watchTlsPair } from './tls.js';
+import { readTlsPair, watchFiles } from './tls.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {
@@ -57,6 +62,12 @@ export interface ContentListener {
   url: string;
   keys: KeyManager;
   metrics: ServeMetrics;
+  /**
+   * Reads the TLS certificate, key, client CA bundle and CRLs again and uses them for new
+   * connections (SIGHUP; file changes do the same by themselves). A broken set leaves the old
+   * one in use and rejects with its coded error. Nothing to do without TLS.
+   */
+  reloadTls(): Promise<void>;
   /** Stops accepting, lets running responses finish for up to `timeoutMs`, then cuts the rest. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -77,6 +88,7 @@ function verifyOptionsOf(config: ServeConfig) {
 async function buildContext(
   init: ContentListenerInit,
   publicUrl: () => string,
+  clientAuth: ClientAuthMaterial | null,
 ): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
@@ -126,6 +138,8 @@ async function buildContext(
     config,
     keys,
     auth,
+    clientCerts: clientAuth === null ? null : new ClientCertGate(clientAuth),
+    now: init.clock ?? Date.now,
     files,
     proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
     metrics,
@@ -144,13 +158,34 @@ async function buildContext(
   };
 }
 
-/** node:http(s) server with timeouts suited to multi-gigabyte downloads, and TLS reloading. */
+/** The TLS material of the content listener: its certificate and key, and client-auth settings. */
+function readTlsOptions(config: ServeConfig): {
+  options: SecureContextOptions;
+  clientAuth: ClientAuthMaterial | null;
+} {
+  const pair = readTlsPair(config.tlsCert!, config.tlsKey!);
+  if (config.clientCa === null) return { options: pair, clientAuth: null };
+  const clientAuth = readClientAuth(config.clientCa, config.clientCrl);
+  const crl = clientAuth.crl.length > 0 ? { crl: clientAuth.crl } : {};
+  return { options: { ...pair, ca: clientAuth.ca, ...crl }, clientAuth };
+}
+
+/** Warns about CRLs past their nextUpdate: devices of those CAs are refused until a new one. */
+function warnStale(clientAuth: ClientAuthMaterial | null, logger: Logger): void {
+  for (const crl of clientAuth?.stale ?? []) {
+    logger.warn(
+      { issuer: crl.issuer, nextUpdate: crl.nextUpdate?.toISOString() },
+      'client CRL is past its nextUpdate: certificates of this CA are refused (CLIENT_CERT_REVOCATION_UNKNOWN) until a current CRL is installed',
+    );
+  }
+}
+
+/** node:http(s) server with timeouts suited to multi-gigabyte downloads. */
 function createNodeServer(
   config: ServeConfig,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
-  logger: Logger,
-): { server: Server; secure: boolean; stopTls: () => void } {
-  const tls = config.tlsCert && config.tlsKey ? readTlsPair(config.tlsCert, config.tlsKey) : null;
+  tls: SecureContextOptions | null,
+): Server {
   const serverOptions = {
     maxHeaderSize: config.maxHeaderSize,
     headersTimeout: config.headersTimeout * 1000,
@@ -159,20 +194,63 @@ function createNodeServer(
     requestTimeout: 0,
     keepAliveTimeout: config.keepAliveTimeout * 1000,
   };
+  // Device certificates are asked for but never required in the handshake: each request decides
+  // (client-cert.ts), so refusals are coded answers and health checks need no certificate.
+  // No session tickets: a resumed session would carry the verification result of an older
+  // handshake (and CA bundle) instead of a fresh one.
+  const clientAuth =
+    config.clientCa === null
+      ? {}
+      : {
+          requestCert: true,
+          rejectUnauthorized: false,
+          secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+        };
   const server = tls
-    ? createHttpsServer({ ...serverOptions, ...tls }, handler)
+    ? createHttpsServer({ ...serverOptions, ...tls, ...clientAuth }, handler)
     : createHttpServer(serverOptions, handler);
   // Idle, not total: a 5 GB download that keeps moving is never cut.
   server.setTimeout(config.idleTimeout * 1000);
-  const stopTls = tls
-    ? watchTlsPair(
-        config.tlsCert!,
-        config.tlsKey!,
-        (pair) => (server as HttpsServer).setSecureContext(pair),
-        logger,
-      )
-    : () => {};
-  return { server, secure: tls !== null, stopTls };
+  return server;
+}
+
+/**
+ * Reloads the listener's TLS material on demand and when its files change (debounced): the new
+ * set is validated first, and a broken set leaves the old one serving.
+ */
+function tlsReloader(
+  config: ServeConfig,
+  server: Server,
+  ctx: ContentContext,
+  logger: Logger,
+): { reload: () => Promise<void>; stop: () => void } {
+  if (!config.tlsCert) return { reload: async () => {}, stop: () => {} };
+  const apply = () => {
+    const next = readTlsOptions(config);
+    // SSL_OP_NO_TICKET is a context option: it has to be given again with the new context.
+    const secureOptions =
+      config.clientCa === null ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET };
+    (server as HttpsServer).setSecureContext({ ...next.options, ...secureOptions });
+    if (next.clientAuth !== null) ctx.clientCerts?.update(next.clientAuth);
+    warnStale(next.clientAuth, logger);
+  };
+  const reload = async () => {
+    try {
+      apply();
+    } catch (err) {
+      logger.warn(
+        { code: (err as ServeError).code },
+        'TLS reload failed; the previous certificate stays in use',
+      );
+      throw err;
+    }
+    logger.info('TLS certificate reloaded');
+  };
+  const files = [config.tlsCert, config.tlsKey!, config.clientCa, config.clientCrl].filter(
+    (f): f is string => f !== null,
+  );
+  const stop = watchFiles(files, () => reload().catch(() => {}), config.keyWatchDebounceMs);
+  return { reload, stop };
 }
 
 /**
@@ -213,14 +291,22 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   const state = { closing: false };
   // A closing listener is no longer ready: load balancers stop sending before the drain ends.
   const listenersUp = () => !state.closing && (init.listenersUp?.() ?? true);
-  const ctx = await buildContext({ ...init, listenersUp }, () => config.publicUrl ?? listening);
+  const tls = config.tlsCert ? readTlsOptions(config) : null;
+  warnStale(tls?.clientAuth ?? null, logger);
+  const ctx = await buildContext(
+    { ...init, listenersUp },
+    () => config.publicUrl ?? listening,
+    tls?.clientAuth ?? null,
+  );
   const handle = createContentHandler(ctx);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // During shutdown: answer, then let the connection go instead of keeping it alive.
     if (state.closing) res.setHeader('connection', 'close');
     handle(req, res);
   };
-  const { server, secure, stopTls } = createNodeServer(config, handler, logger);
+  const server = createNodeServer(config, handler, tls?.options ?? null);
+  const secure = tls !== null;
+  const { reload: reloadTls, stop: stopTls } = tlsReloader(config, server, ctx, logger);
   const stop = gracefulStop(server, logger, state);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -248,6 +334,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
     url,
     keys: ctx.keys,
     metrics: ctx.metrics,
+    reloadTls,
     async close(timeoutMs: number): Promise<void> {
       ctx.keys.stop();
       stopTls();
@@ -255,4 +342,17 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
       ctx.proxy?.close();
     },
   };
+}
+
+/**
+ * SIGHUP's reload: the keys and the TLS material (certificate, client CA, CRLs). Both are tried;
+ * the keys' failure is reported first, as before TLS reloaded here too.
+ */
+export async function reloadKeysAndTls(content: {
+  keys: { reload(): Promise<void> };
+  reloadTls(): Promise<void>;
+}): Promise<void> {
+  const [keys, tls] = await Promise.allSettled([content.keys.reload(), content.reloadTls()]);
+  if (keys.status === 'rejected') throw keys.reason;
+  if (tls.status === 'rejected') throw tls.reason;
 }
