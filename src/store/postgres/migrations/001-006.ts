@@ -7,6 +7,7 @@
 import type { Migration } from '../../sqlite/migrations/migration.js';
 import { signInThrottle } from './007-sign-in-throttle.js';
 import { resumeGrace } from './008-resume-grace.js';
+import { clientCertAudit } from './009-client-cert-audit.js';
 
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
 const initial: Migration = {
@@ -203,4 +204,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   jwtServerPolicy,
   signInThrottle,
   resumeGrace,
+  clientCertAudit,
 ];
