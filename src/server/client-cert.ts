@@ -142,7 +142,12 @@ function readCaBundle(file: string): X509Certificate[] {
 /** What one connection's handshake established (computed once per connection). */
 type PeerState =
   | { kind: 'none' }
-  | { kind: 'refused'; result: CertCheck }
+  | {
+      kind: 'refused';
+      result: CertCheck & { status: 'refused' };
+      /** Who a certificate refused as revoked in the handshake says it is (see `check`). */
+      revokedAs?: { identity: ClientCertificateIdentity; issuerKey: string };
+    }
   | {
       kind: 'verified';
       identity: ClientCertificateIdentity;
@@ -175,13 +180,27 @@ export class ClientCertGate {
       this.#peers.set(tls, peer);
     }
     if (peer.kind === 'none') return NONE;
-    if (peer.kind === 'refused') return peer.result;
+    if (peer.kind === 'refused') {
+      // OpenSSL reports the last failed check, and the signature and validity checks run after
+      // the revocation check: CERT_REVOKED as the verdict means the chain otherwise verified.
+      // Recorded only when a CRL we verified lists this issuer and serial, too.
+      const r = peer.revokedAs;
+      if (r !== undefined && this.#listed(r.issuerKey, r.identity.serialNumber)) {
+        return { ...peer.result, identity: r.identity };
+      }
+      return peer.result;
+    }
     const { identity } = peer;
     if (nowMs < peer.notBefore)
       return { status: 'refused', code: 'CLIENT_CERT_NOT_YET_VALID', identity };
     if (nowMs > peer.notAfter) return { status: 'refused', code: 'CLIENT_CERT_EXPIRED', identity };
     const code = this.#revocation(peer.issuerKey, identity.serialNumber, nowMs);
     return code === null ? { status: 'ok', identity } : { status: 'refused', code, identity };
+  }
+
+  /** Whether a loaded CRL of that issuer lists the serial. */
+  #listed(issuerKey: string, serial: string): boolean {
+    return (this.#material.crlsByIssuer.get(issuerKey) ?? []).some((l) => l.revoked.has(serial));
   }
 
   /** REVOKED, REVOCATION_UNKNOWN (no current list from the issuer) or null, with CRLs given. */
@@ -210,28 +229,33 @@ function inspectPeer(tls: TLSSocket): PeerState {
     peer = undefined;
   }
   if (peer === undefined) return { kind: 'none' };
+  let identity: ClientCertificateIdentity;
+  let issuerKey: string;
+  try {
+    identity = {
+      subject: oneLine(peer.subject),
+      serialNumber: canonicalSerial(peer.serialNumber),
+      issuer: oneLine(peer.issuer),
+    };
+    issuerKey = issuerKeyOf(peer.raw);
+  } catch {
+    return { kind: 'refused', result: { status: 'refused', code: 'CLIENT_CERT_UNTRUSTED' } };
+  }
   if (!tls.authorized) {
     const reason = tls.authorizationError as unknown;
     const name = typeof reason === 'string' ? reason : String((reason as { code?: unknown })?.code);
     const code = HANDSHAKE_CODES[name] ?? 'CLIENT_CERT_UNTRUSTED';
-    // The chain did not verify: nothing in the certificate is trustworthy enough to record.
-    return { kind: 'refused', result: { status: 'refused', code } };
+    // Otherwise the chain may not have verified: nothing in it is trustworthy enough to record.
+    const revokedAs = code === 'CLIENT_CERT_REVOKED' ? { revokedAs: { identity, issuerKey } } : {};
+    return { kind: 'refused', result: { status: 'refused', code }, ...revokedAs };
   }
-  try {
-    return {
-      kind: 'verified',
-      identity: {
-        subject: oneLine(peer.subject),
-        serialNumber: canonicalSerial(peer.serialNumber),
-        issuer: oneLine(peer.issuer),
-      },
-      notBefore: Date.parse(peer.validFrom),
-      notAfter: Date.parse(peer.validTo),
-      issuerKey: issuerKeyOf(peer.raw),
-    };
-  } catch {
-    return { kind: 'refused', result: { status: 'refused', code: 'CLIENT_CERT_UNTRUSTED' } };
-  }
+  return {
+    kind: 'verified',
+    identity,
+    notBefore: Date.parse(peer.validFrom),
+    notAfter: Date.parse(peer.validTo),
+    issuerKey,
+  };
 }
 
 /** Node prints a name one attribute per line; the audit keeps it on one. */

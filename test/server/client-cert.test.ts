@@ -11,6 +11,9 @@ import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer, ServeOptions } from '../../src/app/serve.js';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
+import { storeAuditSink } from '../../src/store/audit-sink.js';
+import { auditToCsv } from '../../src/store/csv.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
 import { type DeviceCert, type DevicePki, makeDevicePki } from '../helpers/device-pki.js';
 import { selfSignedCertificate } from '../helpers/tls.js';
 import { eventually } from '../helpers/wait.js';
@@ -452,6 +455,57 @@ describe('CRL reload', () => {
     await writeFile(crlFile, await readFile(pki.rootCrlDer));
     await eventually(async () => (await get(url, { device: pki.devices.valid })).status === 200);
     expect((await get(url, { device: pki.devices.revoked })).code).toBe('CLIENT_CERT_REVOKED');
+  });
+});
+
+describe('the audit store and the metrics', () => {
+  it('stores the device in a real SQLite audit row (and the CSV), and counts refusals per code', async () => {
+    const store = openSqliteStore({ dataDir: join(dir, 'store') });
+    const sink = storeAuditSink(store, { flushMs: 600_000 });
+    const server = await start({
+      auth: 'client-cert',
+      clientCa: pki.rootCa,
+      clientCrl: pki.rootCrl,
+      authFront: 'off',
+      admin: true,
+      auditSink: sink,
+    });
+    try {
+      const url = `${server.url}/apps/App.ipa`;
+      expect((await get(url, { device: pki.devices.valid })).status).toBe(200);
+      expect((await get(url, { device: pki.devices.revoked })).status).toBe(403);
+      expect((await get(url, { device: pki.devices.revoked })).status).toBe(403);
+      expect((await get(url, { device: pki.devices.wrongCa })).status).toBe(403);
+      const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
+      expect(metrics).toMatch(
+        /portcullis_requests_total\{outcome="CLIENT_CERT_REVOKED",via="file"\} 2/,
+      );
+      expect(metrics).toMatch(
+        /portcullis_requests_total\{outcome="CLIENT_CERT_UNTRUSTED",via="file"\} 1/,
+      );
+      await eventually(async () => {
+        await sink.flush();
+        return (await store.audit.query({})).items.length === 4;
+      });
+      const { items } = await store.audit.query({});
+      const ok = items.find((e) => e.outcome === 'OK')!;
+      expect(ok).toMatchObject({
+        status: 200,
+        clientCertSubject: 'CN=device-valid, O=Example School',
+        clientCertSerial: pki.devices.valid.serial,
+        clientCertIssuer: 'O=Portcullis Test MDM, CN=root-ca',
+      });
+      const revoked = items.filter((e) => e.outcome === 'CLIENT_CERT_REVOKED');
+      expect(revoked).toHaveLength(2);
+      expect(revoked.every((e) => e.clientCertSerial === pki.devices.revoked.serial)).toBe(true);
+      const untrusted = items.find((e) => e.outcome === 'CLIENT_CERT_UNTRUSTED')!;
+      expect(untrusted.clientCertSerial).toBeUndefined();
+      expect(auditToCsv([ok])).toContain(`,${pki.devices.valid.serial},`);
+    } finally {
+      await server.close();
+      await sink.close();
+      await store.close();
+    }
   });
 });
 
