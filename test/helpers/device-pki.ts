@@ -25,7 +25,15 @@ export interface DevicePki {
   rootAndIntermediateCa: string;
   otherCa: string;
   devices: Record<
-    'valid' | 'expired' | 'future' | 'wrongCa' | 'revoked' | 'serverOnly' | 'viaIntermediate',
+    | 'valid'
+    | 'expired'
+    | 'future'
+    | 'wrongCa'
+    | 'revoked'
+    | 'serverOnly'
+    | 'viaIntermediate'
+    | 'forgedIssuer'
+    | 'rootCaItself',
     DeviceCert
   >;
   /** Root CRL revoking `revoked`, valid for a day. */
@@ -85,7 +93,7 @@ keyUsage = critical, keyCertSign, cRLSign
 `;
 
 /** A CA directory with its own openssl ca database; self-signed unless `parent` issues it. */
-function makeCa(root: string, name: string, parent?: string): string {
+function makeCa(root: string, name: string, parent?: string, cn = name): string {
   const dir = join(root, name);
   mkdirSync(join(dir, 'issued'), { recursive: true });
   writeFileSync(join(dir, 'index.txt'), '');
@@ -94,7 +102,7 @@ function makeCa(root: string, name: string, parent?: string): string {
   writeFileSync(join(dir, 'crlnumber'), '01\n');
   writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG(dir));
   run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-  const subj = `/O=Portcullis Test MDM/CN=${name}`;
+  const subj = `/O=Portcullis Test MDM/CN=${cn}`;
   if (parent === undefined) {
     run(
       ['req', '-x509', '-new', '-key', 'ca.key', '-days', '30', '-subj', subj, '-out', 'ca.crt']
@@ -166,6 +174,8 @@ export function makeDevicePki(dir: string): DevicePki {
   const root = makeCa(dir, 'root-ca');
   const inter = makeCa(dir, 'intermediate-ca', 'root-ca');
   const other = makeCa(dir, 'other-ca');
+  // Same name as the root, another key: what a forger who knows the CA's name can make.
+  const forged = makeCa(dir, 'forged-ca', undefined, 'root-ca');
   const interCrt = join(inter, 'ca.crt');
   const rootCrlEmpty = crl(root, join(dir, 'root-empty.crl.pem'));
   const devices = {
@@ -176,6 +186,14 @@ export function makeDevicePki(dir: string): DevicePki {
     revoked: issue(root, 'device-revoked'),
     serverOnly: issue(root, 'device-server-only', { extensions: 'server_only' }),
     viaIntermediate: issue(inter, 'device-via-intermediate', { chain: [interCrt] }),
+    forgedIssuer: issue(forged, 'device-forged'),
+    // The CA's own certificate and key presented as a client certificate (no digitalSignature).
+    rootCaItself: {
+      cert: join(root, 'ca.crt'),
+      key: join(root, 'ca.key'),
+      chain: join(root, 'ca.crt'),
+      serial: '',
+    },
   };
   run(['ca', '-config', join(root, 'ca.cnf'), '-revoke', devices.revoked.cert], root);
   const rootCrl = crl(root, join(dir, 'root.crl.pem'));

@@ -162,6 +162,12 @@ describe('auth client-cert with a CRL', () => {
     ['a certificate of another CA', 'wrongCa', 'CLIENT_CERT_UNTRUSTED'],
     ['a certificate without the clientAuth EKU', 'serverOnly', 'CLIENT_CERT_UNTRUSTED'],
     ['a revoked certificate', 'revoked', 'CLIENT_CERT_REVOKED'],
+    [
+      'a certificate naming the root as issuer but signed by another key',
+      'forgedIssuer',
+      'CLIENT_CERT_UNTRUSTED',
+    ],
+    ["the CA's own certificate and key", 'rootCaItself', 'CLIENT_CERT_UNTRUSTED'],
   ] as const)(
     'refuses %s with 403 %s, byte-identical for a missing file',
     async (_n, which, code) => {
@@ -315,6 +321,20 @@ describe('auth token-or-client-cert (no CRL)', () => {
     expect((await get(url, { device: pki.devices.valid })).status).toBe(200);
     expect((await get(`${url}?token=${sign(jamf)}`)).status).toBe(200);
     expect(await get(url)).toMatchObject({ status: 401, code: 'TOKEN_MISSING' });
+  });
+
+  it('never reads a certificate from a header (only the TLS connection carries one)', async () => {
+    const pem = readFileSyncUtf8(pki.devices.valid.cert).replace(/\n/g, ' ');
+    const headers = {
+      'x-ssl-client-cert': encodeURIComponent(pem),
+      'x-client-cert': pem,
+      'ssl-client-cert': pem,
+      'x-forwarded-client-cert': `Cert="${encodeURIComponent(pem)}"`,
+    };
+    expect(await get(`${server.url}/apps/App.ipa`, { headers })).toMatchObject({
+      status: 401,
+      code: 'TOKEN_MISSING',
+    });
   });
 
   it('never trades a presented certificate that fails for a token', async () => {
