@@ -43,7 +43,10 @@ afterAll(async () => {
 function serve(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string } | { code: number | null; stderr: string }> {
+): Promise<
+  | { child: ChildProcess; url: string; stdout: () => string }
+  | { code: number | null; stderr: string }
+> {
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--port', '0', '--no-admin', ...base, ...args],
@@ -63,7 +66,7 @@ function serve(
         if (!line.startsWith('{')) continue;
         const l = JSON.parse(line) as { msg?: string; url?: string };
         if (l.msg === 'cluster ready' || l.msg === 'content listener ready') {
-          resolve({ child, url: l.url! });
+          resolve({ child, url: l.url!, stdout: () => out });
         }
       }
     });
@@ -112,6 +115,9 @@ describe('portcullis serve --auth client-cert', () => {
         return codes.every((c) => c === '403');
       }, 8000);
       expect(await curl(s.url, pki.devices.valid)).toBe('200');
+      // The access log names the device by serial; no certificate (PEM or base64) is logged.
+      await eventually(async () => s.stdout().includes(`"cert":"${pki.devices.valid.serial}"`));
+      expect(s.stdout()).not.toMatch(/BEGIN|MII/);
     } finally {
       s.child.kill('SIGTERM');
     }
