@@ -11,7 +11,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
@@ -23,11 +23,10 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
-import { type ClientAuthMaterial, ClientCertGate, readClientAuth } from './client-cert.js';
+import { type ClientAuthMaterial, ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
-import type { ServeError } from './errors.js';
 import { ContentFiles, type FileSystem } from './files.js';
 import { formatHost } from './format-host.js';
 import type { GraceMemory } from './grace.js';
@@ -35,7 +34,7 @@ import { KeyManager } from './listener-verifier.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
-import { readTlsPair, watchFiles } from './tls.js';
+import { readTlsOptions, tlsReloader, warnStale } from './tls-reload.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {
@@ -158,28 +157,6 @@ async function buildContext(
   };
 }
 
-/** The TLS material of the content listener: its certificate and key, and client-auth settings. */
-function readTlsOptions(config: ServeConfig): {
-  options: SecureContextOptions;
-  clientAuth: ClientAuthMaterial | null;
-} {
-  const pair = readTlsPair(config.tlsCert!, config.tlsKey!);
-  if (config.clientCa === null) return { options: pair, clientAuth: null };
-  const clientAuth = readClientAuth(config.clientCa, config.clientCrl);
-  const crl = clientAuth.crl.length > 0 ? { crl: clientAuth.crl } : {};
-  return { options: { ...pair, ca: clientAuth.ca, ...crl }, clientAuth };
-}
-
-/** Warns about CRLs past their nextUpdate: devices of those CAs are refused until a new one. */
-function warnStale(clientAuth: ClientAuthMaterial | null, logger: Logger): void {
-  for (const crl of clientAuth?.stale ?? []) {
-    logger.warn(
-      { issuer: crl.issuer, nextUpdate: crl.nextUpdate?.toISOString() },
-      'client CRL is past its nextUpdate: certificates of this CA are refused (CLIENT_CERT_REVOCATION_UNKNOWN) until a current CRL is installed',
-    );
-  }
-}
-
 /** node:http(s) server with timeouts suited to multi-gigabyte downloads. */
 function createNodeServer(
   config: ServeConfig,
@@ -212,45 +189,6 @@ function createNodeServer(
   // Idle, not total: a 5 GB download that keeps moving is never cut.
   server.setTimeout(config.idleTimeout * 1000);
   return server;
-}
-
-/**
- * Reloads the listener's TLS material on demand and when its files change (debounced): the new
- * set is validated first, and a broken set leaves the old one serving.
- */
-function tlsReloader(
-  config: ServeConfig,
-  server: Server,
-  ctx: ContentContext,
-  logger: Logger,
-): { reload: () => Promise<void>; stop: () => void } {
-  if (!config.tlsCert) return { reload: async () => {}, stop: () => {} };
-  const apply = () => {
-    const next = readTlsOptions(config);
-    // SSL_OP_NO_TICKET is a context option: it has to be given again with the new context.
-    const secureOptions =
-      config.clientCa === null ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET };
-    (server as HttpsServer).setSecureContext({ ...next.options, ...secureOptions });
-    if (next.clientAuth !== null) ctx.clientCerts?.update(next.clientAuth);
-    warnStale(next.clientAuth, logger);
-  };
-  const reload = async () => {
-    try {
-      apply();
-    } catch (err) {
-      logger.warn(
-        { code: (err as ServeError).code },
-        'TLS reload failed; the previous certificate stays in use',
-      );
-      throw err;
-    }
-    logger.info('TLS certificate reloaded');
-  };
-  const files = [config.tlsCert, config.tlsKey!, config.clientCa, config.clientCrl].filter(
-    (f): f is string => f !== null,
-  );
-  const stop = watchFiles(files, () => reload().catch(() => {}), config.keyWatchDebounceMs);
-  return { reload, stop };
 }
 
 /**
@@ -306,7 +244,12 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   };
   const server = createNodeServer(config, handler, tls?.options ?? null);
   const secure = tls !== null;
-  const { reload: reloadTls, stop: stopTls } = tlsReloader(config, server, ctx, logger);
+  const { reload: reloadTls, stop: stopTls } = tlsReloader(
+    config,
+    server,
+    (material) => ctx.clientCerts?.update(material),
+    logger,
+  );
   const stop = gracefulStop(server, logger, state);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 /**
  * TLS material for the content listener, reloaded without a restart when the certificate, key,
  * client CA or CRL file changes (certbot/ACME renewals, CRL publication): the listener
- * (content-listener.ts) validates the new set first, and a broken set leaves the old one serving.
+ * (tls-reload.ts) validates the new set first, and a broken set leaves the old one serving.
  */
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
