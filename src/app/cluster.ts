@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { AuditSink } from '../contracts/audit-sink.js';
 import { type ServeConfig, workerCount } from '../server/config.js';
-import { startContentListener } from '../server/content-listener.js';
+import { reloadKeysAndTls, startContentListener } from '../server/content-listener.js';
 import { SERVE_ERRORS, ServeError } from '../server/errors.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from '../server/grace.js';
 import { keySourceOf } from '../server/listener-verifier.js';
@@ -117,7 +117,7 @@ export async function startClusterWorker(
     if (!isMessage(m)) return;
     if (m.portcullis === 'shutdown') void shutdown();
     if (m.portcullis === 'reload-keys') {
-      content.keys.reload().then(
+      reloadKeysAndTls(content).then(
         () => process.send?.({ portcullis: 'reload-done', id: m.id, ok: true } satisfies Message),
         (err: { code?: string }) =>
           process.send?.({
@@ -133,7 +133,7 @@ export async function startClusterWorker(
     url: content.url,
     adminUrl: null,
     config,
-    reloadKeys: () => content.keys.reload(),
+    reloadKeys: () => reloadKeysAndTls(content),
     close: () => content.close(config.shutdownTimeout * 1000),
   };
 }

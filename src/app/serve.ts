@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { resolveServeConfig, type ServeConfig, workerCount } from '../server/config.js';
-import { startContentListener } from '../server/content-listener.js';
+import { reloadKeysAndTls, startContentListener } from '../server/content-listener.js';
 import { ServeError } from '../server/errors.js';
 import { keySourceOf } from '../server/listener-verifier.js';
 import { createServeLogger } from '../server/logger.js';
@@ -59,7 +59,7 @@ async function startSingle(
     ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const reloadKeys = () => content.keys.reload();
+  const reloadKeys = () => reloadKeysAndTls(content);
   const audit = auditMetrics(sink);
   let admin: Awaited<ReturnType<typeof startAdminListener>> | null = null;
   if (config.admin) {

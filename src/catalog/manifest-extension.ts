@@ -46,18 +46,24 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
     via: 'manifest',
     subject: manifestContentPath,
     ...(opts.links ? { credential: opts.links } : {}),
-    async plan({ subject, token }) {
-      if (subject === null || token === undefined) return NOT_FOUND;
+    async plan({ subject, token, certificate }) {
+      if (subject === null || (token === undefined && certificate === undefined)) return NOT_FOUND;
       const record = await opts.store.content.get(subject.slice(1));
       // No manifest without the file's own bundle identifier and version (never invented).
       if (!record || !manifestReady(record)) return NOT_FOUND;
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
+      const url = contentUrl(base, record.path);
+      // A device that showed its identity certificate shows it again for the file: no token.
       // A link never leaves the manifest route: the package URL gets a fresh download token.
-      const downloadToken =
-        token.credential && opts.links
-          ? await opts.links.downloadToken(token.credential, subject)
-          : token.value;
-      const download = addTokenToUrl(contentUrl(base, record.path), downloadToken);
+      const download =
+        token === undefined
+          ? url
+          : addTokenToUrl(
+              url,
+              token.credential && opts.links
+                ? await opts.links.downloadToken(token.credential, subject)
+                : token.value,
+            );
       return {
         status: 200,
         headers: {

@@ -76,6 +76,18 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate chain for HTTPS (reloaded when it changes)')
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option(
+      '--auth <mode>',
+      'what admits a download: token|client-cert|token-or-client-cert (default token); certificate modes need --client-ca',
+    )
+    .option(
+      '--client-ca <file>',
+      'PEM CA bundle device identity certificates (TLS client certificates) must chain to; HTTPS only',
+    )
+    .option(
+      '--client-crl <file>',
+      'PEM or DER CRLs of those CAs (reloaded on SIGHUP and when the file changes)',
+    )
+    .option(
       '--admin-host <host>',
       'admin listener address: metrics and admin API (default 127.0.0.1)',
     )

@@ -5,6 +5,7 @@
  * refusal in its one shape, writes the planned response and keeps the request record. No
  * extension sees node:http's request or response.
  */
+import type { ClientCertificateIdentity } from './client-certificate.js';
 import type { DownloadVia } from './download-event.js';
 import type { TokenIdentity } from './token-identity.js';
 
@@ -18,7 +19,8 @@ export interface ContentExtension {
   readonly path: string;
   /**
    * `'none'`: public data (a JWKS) — no token is read and the request is not audited.
-   * `'required'`: the listener verifies the request's token first and refuses without calling
+   * `'required'`: the listener verifies the request's token (or, with `auth` client-cert, the
+   * device's certificate) first and refuses without calling
    * {@link plan}; the request is audited with {@link via}.
    */
   readonly token: 'none' | 'required';
@@ -51,13 +53,22 @@ export interface ExtensionRequest {
   subject: string | null;
   /** The request's `If-None-Match`, for conditional answers. */
   ifNoneMatch: string | undefined;
-  /** The verified token and who it is; present exactly when the extension requires a token. */
+  /**
+   * The verified token and who it is; present when the extension requires a token and a token
+   * admitted the request.
+   */
   token?: {
     value: string;
     identity: TokenIdentity;
     /** Set when the token was the extension's own credential, not a download token. */
     credential?: ExtensionCredentialGrant;
   };
+  /**
+   * The device's verified TLS client certificate, present instead of {@link token} when the
+   * listener's `auth` setting let the certificate admit the request: URLs the extension writes
+   * then carry no token (the device presents its certificate again).
+   */
+  certificate?: ClientCertificateIdentity;
 }
 
 /** A credential an extension checks itself (see {@link ContentExtension.credential}). */

@@ -25,6 +25,12 @@ export interface DownloadEvent {
   kid?: string;
   /** `VerificationKey.configurationId` of that key: the JWT configuration the event belongs to. */
   configurationId?: string;
+  /** The verified TLS client certificate (device identity) that admitted or was refused: its subject. */
+  clientCertSubject?: string;
+  /** Its serial number (upper-case hex). */
+  clientCertSerial?: string;
+  /** Its issuer. */
+  clientCertIssuer?: string;
   durationMs: number;
   userAgent?: string;
   via: DownloadVia;

@@ -4,6 +4,7 @@
  */
 export type * from './admin-extension.js';
 export type * from './audit-sink.js';
+export type * from './client-certificate.js';
 export type * from './content-catalog.js';
 export type * from './content-extension.js';
 export type * from './content-storage.js';

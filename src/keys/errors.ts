@@ -122,6 +122,12 @@ export const KEY_ERRORS = defineErrors('keys', {
     message: 'The certificate could not be read.',
     remedy: 'Use a PEM certificate (-----BEGIN CERTIFICATE-----) or DER bytes.',
   },
+  CRL_UNREADABLE: {
+    status: 400,
+    message: 'The certificate revocation list could not be read or is not signed by a given CA.',
+    remedy:
+      'Use the CRL as the CA publishes it (PEM -----BEGIN X509 CRL----- or DER), issued and signed by a CA in the --client-ca bundle.',
+  },
 });
 
 /** A stable key error code. */

@@ -6,14 +6,25 @@
  * next, and only an admitted request may reach the disk, the upstream or the catalog.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ClientCertificateIdentity } from '../contracts/client-certificate.js';
 import type { ExtensionCredential } from '../contracts/content-extension.js';
 import { isReservedContentPath } from '../http/reserved.js';
 import type { AuthResult } from './auth.js';
 import type { ContentContext, RequestRecord } from './context.js';
 import { sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
 
-/** An admitted request's token identity (the token itself only for routes that hand it on). */
-export type Admitted = AuthResult & { ok: true };
+/** A request a token admitted: its identity (the token itself only for routes that hand it on). */
+export type TokenAdmitted = AuthResult & { ok: true };
+
+/** A request the device's verified TLS client certificate admitted (no token involved). */
+export interface CertificateAdmitted {
+  ok: true;
+  certificate: ClientCertificateIdentity;
+}
+
+/** An admitted request: by token, or (with `auth` client-cert modes) by device certificate. */
+export type Admitted = TokenAdmitted | CertificateAdmitted;
 
 /** What the content is that a request asks for: a checked path, or none at all (null). */
 export type AdmissionTarget = { ok: true; path: string | null; directory: boolean } | { ok: false };
@@ -28,6 +39,11 @@ export interface AdmissionRequest {
   query: string;
   /** The Authorization header's value, or every value. */
   authorization: string | readonly string[] | undefined;
+  /**
+   * The connection the device itself holds, whose TLS client certificate may admit the request
+   * (`auth` client-cert modes); absent where the connection is a front server's (forward-auth).
+   */
+  connection?: Socket;
   /** A GET with a Range header. */
   isRange: boolean;
   /** Downloads start and continue resume grace; extensions never. */
@@ -69,6 +85,10 @@ export function admit(
     return null;
   }
   if (target.path !== null) rec.path = target.path;
+  if (ctx.clientCerts !== null && ctx.config.auth !== 'token') {
+    const decided = admitByCertificate(ctx, res, replyMethod, rec, req);
+    if (decided !== undefined) return decided;
+  }
   const result = ctx.auth.authenticate({
     query: req.query,
     authorization: req.authorization,
@@ -80,6 +100,35 @@ export function admit(
   });
   if (result instanceof Promise) return result.then((r) => settle(res, replyMethod, rec, r));
   return settle(res, replyMethod, rec, result);
+}
+
+/**
+ * The certificate step of `auth` client-cert and token-or-client-cert: a verified certificate
+ * admits; a presented certificate that fails is refused with its code (a presented identity
+ * that fails is never silently traded for a token); with none, client-cert refuses and
+ * token-or-client-cert goes on to the token (undefined).
+ */
+function admitByCertificate(
+  ctx: ContentContext,
+  res: ServerResponse,
+  replyMethod: string | undefined,
+  rec: RequestRecord,
+  req: AdmissionRequest,
+): CertificateAdmitted | null | undefined {
+  const check =
+    req.connection === undefined
+      ? ({ status: 'none' } as const)
+      : ctx.clientCerts!.check(req.connection, ctx.now());
+  if (check.status === 'none' && ctx.config.auth === 'token-or-client-cert') return undefined;
+  if (check.status === 'ok') {
+    rec.clientCert = check.identity;
+    return { ok: true, certificate: check.identity };
+  }
+  const code = check.status === 'none' ? 'CLIENT_CERT_REQUIRED' : check.code;
+  if (check.status === 'refused' && check.identity !== undefined) rec.clientCert = check.identity;
+  rec.outcome = code;
+  sendRefusal(res, replyMethod, serveRefusal(code, {}, req.denyStatus));
+  return null;
 }
 
 /** Records the token's identity (or refusal) and writes a token refusal. */

@@ -72,6 +72,12 @@ const optionalList = z
   .default(null)
   .transform((v) => (v === null ? null : Array.isArray(v) ? v : v.split(',').map((s) => s.trim())));
 
+/** Values of the `auth` setting. */
+export const CLIENT_AUTH_MODES = ['token', 'client-cert', 'token-or-client-cert'] as const;
+
+/** What admits a download on the content listener. */
+export type ClientAuthMode = (typeof CLIENT_AUTH_MODES)[number];
+
 /** The settings schema; every field has a default so an empty source yields a usable config. */
 export const ServeConfigSchema = z.object({
   /** Directory of content served to valid tokens (`--root`). Zero-config: `<data>/content`. */
@@ -125,6 +131,15 @@ export const ServeConfigSchema = z.object({
   resumeGraceEntries: int(1, 10_000_000).default(100_000),
   tlsCert: optionalString,
   tlsKey: optionalString,
+  /**
+   * What admits a download: a token (`token`, Jamf Pro's), the device's TLS client certificate
+   * (`client-cert`, an MDM identity chaining to `clientCa`), or either (`token-or-client-cert`).
+   */
+  auth: z.enum(CLIENT_AUTH_MODES).default('token'),
+  /** PEM bundle of the CA(s) that issue device identity certificates (HTTPS only). */
+  clientCa: optionalString,
+  /** PEM or DER CRL(s) of those CAs; reloaded on SIGHUP and when the file changes. */
+  clientCrl: optionalString,
   /** 0 = one per core. */
   workers: int(0, 1024).default(0),
   shutdownTimeout: duration(86400).default(30),
@@ -299,7 +314,39 @@ function validate(raw: Record<string, unknown>, source: Record<string, string>):
       'portcullis: invalid setting "tlsCert": tlsCert and tlsKey must be given together',
     );
   }
+  checkClientAuth(config);
   return config;
+}
+
+/** The client-certificate settings only make sense together, on HTTPS, without a front server. */
+function checkClientAuth(config: ServeConfig): void {
+  const fail = (setting: string, why: string) => {
+    throw new ServeError('CONFIG_INVALID', `portcullis: invalid setting "${setting}": ${why}`);
+  };
+  if (config.clientCa !== null && !config.tlsCert) {
+    fail(
+      'clientCa',
+      'client certificates need HTTPS on the content listener; give tlsCert and tlsKey (a front server that terminates TLS cannot hand the device certificate on safely)',
+    );
+  }
+  if (config.auth !== 'token' && config.clientCa === null) {
+    fail('auth', `auth ${config.auth} needs clientCa, the CA bundle device certificates chain to`);
+  }
+  if (config.auth === 'token' && config.clientCa !== null) {
+    fail(
+      'clientCa',
+      'clientCa is unused with auth token; set auth to client-cert or token-or-client-cert',
+    );
+  }
+  if (config.clientCrl !== null && config.clientCa === null) {
+    fail('clientCrl', 'clientCrl needs clientCa (the CRL must be issued by one of its CAs)');
+  }
+  if (config.auth === 'client-cert' && config.authFront !== 'off') {
+    fail(
+      'authFront',
+      'forward-auth (/_portcullis/auth) is token-only: the front server, not the device, holds the TLS connection; set authFront off with auth client-cert',
+    );
+  }
 }
 
 function describeIssue(message: string): string {

@@ -2,6 +2,8 @@
  * Starts one process's content listener: keys, files or upstream, authenticator, metrics and
  * the node:http(s) server with timeouts suited to multi-gigabyte downloads.
  */
+
+import { constants as cryptoConstants } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
@@ -9,8 +11,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type {
   ContentExtensionContext,
@@ -20,6 +23,7 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
+import { type ClientAuthMaterial, ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
@@ -30,7 +34,7 @@ import { KeyManager } from './listener-verifier.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
-import { readTlsPair, watchTlsPair } from './tls.js';
+import { readTlsOptions, tlsReloader, warnStale } from './tls-reload.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {
@@ -57,6 +61,12 @@ export interface ContentListener {
   url: string;
   keys: KeyManager;
   metrics: ServeMetrics;
+  /**
+   * Reads the TLS certificate, key, client CA bundle and CRLs again and uses them for new
+   * connections (SIGHUP; file changes do the same by themselves). A broken set leaves the old
+   * one in use and rejects with its coded error. Nothing to do without TLS.
+   */
+  reloadTls(): Promise<void>;
   /** Stops accepting, lets running responses finish for up to `timeoutMs`, then cuts the rest. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -77,6 +87,7 @@ function verifyOptionsOf(config: ServeConfig) {
 async function buildContext(
   init: ContentListenerInit,
   publicUrl: () => string,
+  clientAuth: ClientAuthMaterial | null,
 ): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
@@ -126,6 +137,8 @@ async function buildContext(
     config,
     keys,
     auth,
+    clientCerts: clientAuth === null ? null : new ClientCertGate(clientAuth),
+    now: init.clock ?? Date.now,
     files,
     proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
     metrics,
@@ -144,13 +157,12 @@ async function buildContext(
   };
 }
 
-/** node:http(s) server with timeouts suited to multi-gigabyte downloads, and TLS reloading. */
+/** node:http(s) server with timeouts suited to multi-gigabyte downloads. */
 function createNodeServer(
   config: ServeConfig,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
-  logger: Logger,
-): { server: Server; secure: boolean; stopTls: () => void } {
-  const tls = config.tlsCert && config.tlsKey ? readTlsPair(config.tlsCert, config.tlsKey) : null;
+  tls: SecureContextOptions | null,
+): Server {
   const serverOptions = {
     maxHeaderSize: config.maxHeaderSize,
     headersTimeout: config.headersTimeout * 1000,
@@ -159,20 +171,24 @@ function createNodeServer(
     requestTimeout: 0,
     keepAliveTimeout: config.keepAliveTimeout * 1000,
   };
+  // Device certificates are asked for but never required in the handshake: each request decides
+  // (client-cert.ts), so refusals are coded answers and health checks need no certificate.
+  // No session tickets: a resumed session would carry the verification result of an older
+  // handshake (and CA bundle) instead of a fresh one.
+  const clientAuth =
+    config.clientCa === null
+      ? {}
+      : {
+          requestCert: true,
+          rejectUnauthorized: false,
+          secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+        };
   const server = tls
-    ? createHttpsServer({ ...serverOptions, ...tls }, handler)
+    ? createHttpsServer({ ...serverOptions, ...tls, ...clientAuth }, handler)
     : createHttpServer(serverOptions, handler);
   // Idle, not total: a 5 GB download that keeps moving is never cut.
   server.setTimeout(config.idleTimeout * 1000);
-  const stopTls = tls
-    ? watchTlsPair(
-        config.tlsCert!,
-        config.tlsKey!,
-        (pair) => (server as HttpsServer).setSecureContext(pair),
-        logger,
-      )
-    : () => {};
-  return { server, secure: tls !== null, stopTls };
+  return server;
 }
 
 /**
@@ -213,14 +229,27 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   const state = { closing: false };
   // A closing listener is no longer ready: load balancers stop sending before the drain ends.
   const listenersUp = () => !state.closing && (init.listenersUp?.() ?? true);
-  const ctx = await buildContext({ ...init, listenersUp }, () => config.publicUrl ?? listening);
+  const tls = config.tlsCert ? readTlsOptions(config) : null;
+  warnStale(tls?.clientAuth ?? null, logger);
+  const ctx = await buildContext(
+    { ...init, listenersUp },
+    () => config.publicUrl ?? listening,
+    tls?.clientAuth ?? null,
+  );
   const handle = createContentHandler(ctx);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // During shutdown: answer, then let the connection go instead of keeping it alive.
     if (state.closing) res.setHeader('connection', 'close');
     handle(req, res);
   };
-  const { server, secure, stopTls } = createNodeServer(config, handler, logger);
+  const server = createNodeServer(config, handler, tls?.options ?? null);
+  const secure = tls !== null;
+  const { reload: reloadTls, stop: stopTls } = tlsReloader(
+    config,
+    server,
+    (material) => ctx.clientCerts?.update(material),
+    logger,
+  );
   const stop = gracefulStop(server, logger, state);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -248,6 +277,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
     url,
     keys: ctx.keys,
     metrics: ctx.metrics,
+    reloadTls,
     async close(timeoutMs: number): Promise<void> {
       ctx.keys.stop();
       stopTls();
@@ -255,4 +285,17 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
       ctx.proxy?.close();
     },
   };
+}
+
+/**
+ * SIGHUP's reload: the keys and the TLS material (certificate, client CA, CRLs). Both are tried;
+ * the keys' failure is reported first, as before TLS reloaded here too.
+ */
+export async function reloadKeysAndTls(content: {
+  keys: { reload(): Promise<void> };
+  reloadTls(): Promise<void>;
+}): Promise<void> {
+  const [keys, tls] = await Promise.allSettled([content.keys.reload(), content.reloadTls()]);
+  if (keys.status === 'rejected') throw keys.reason;
+  if (tls.status === 'rejected') throw tls.reason;
 }

@@ -93,6 +93,7 @@ function content(
     target: checked,
     query,
     authorization: authorizationOf(req),
+    connection: req.socket,
     isRange: rec.method === 'GET' && req.headers.range !== undefined,
     resumable: true,
   });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ContentExtension } from '../contracts/content-extension.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
 import type { Authenticator } from './auth.js';
+import type { ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
 import type { KeyManager } from './listener-verifier.js';
@@ -22,6 +23,10 @@ export interface ContentContext {
   config: ServeConfig;
   keys: KeyManager;
   auth: Authenticator;
+  /** Device certificates (`auth` client-cert modes); null with `auth` token. */
+  clientCerts: ClientCertGate | null;
+  /** Wall clock in ms (injected in tests of expiry). */
+  now: () => number;
   files: ContentFiles | null;
   proxy: UpstreamProxy | null;
   metrics: ServeMetrics;
@@ -80,6 +85,13 @@ function finishRequest(
     ...(rec.keyLabel === undefined ? {} : { keyLabel: rec.keyLabel }),
     ...(rec.kid === undefined ? {} : { kid: rec.kid }),
     ...(rec.configurationId === undefined ? {} : { configurationId: rec.configurationId }),
+    ...(rec.clientCert === undefined
+      ? {}
+      : {
+          clientCertSubject: rec.clientCert.subject,
+          clientCertSerial: rec.clientCert.serialNumber,
+          clientCertIssuer: rec.clientCert.issuer,
+        }),
     ...(userAgent === undefined ? {} : { userAgent }),
   };
   try {
@@ -108,6 +120,7 @@ function logAccess(
       client: req.socket.remoteAddress ?? '',
       fp: rec.fingerprint,
       kid: rec.kid,
+      cert: rec.clientCert?.serialNumber,
       via: rec.via,
     },
     'request',

@@ -62,6 +62,41 @@ export const SERVE_ERRORS = defineErrors('serve', {
     remedy:
       'Set authFront to the front server in use and make it remove client copies of X-Original-URI, X-Forwarded-Uri, X-Original-Method and X-Forwarded-Method (see its guide).',
   },
+  CLIENT_CERT_REQUIRED: {
+    status: 403,
+    message: 'This server requires a device identity certificate, and none was presented.',
+    remedy:
+      'Deliver the download as an asset with Authentication: MDM (the device presents its MDM identity certificate), or, where auth is token-or-client-cert, send a token.',
+  },
+  CLIENT_CERT_UNTRUSTED: {
+    status: 403,
+    message: 'The client certificate is not trusted for device identity.',
+    remedy:
+      'The certificate must chain to a CA in --client-ca (not the system store) and, where it names key usages, allow TLS client authentication; check the MDM identity CA bundle.',
+  },
+  CLIENT_CERT_EXPIRED: {
+    status: 403,
+    message: 'The client certificate has expired.',
+    remedy: 'Renew the device identity certificate in the MDM (the device renews it on check-in).',
+  },
+  CLIENT_CERT_NOT_YET_VALID: {
+    status: 403,
+    message: 'The client certificate is not valid yet.',
+    remedy:
+      "Check the device's clock and the server's clock; the certificate's notBefore is in the future.",
+  },
+  CLIENT_CERT_REVOKED: {
+    status: 403,
+    message: 'The client certificate has been revoked.',
+    remedy:
+      'The device identity was revoked by its CA; re-enrol the device or issue it a new identity.',
+  },
+  CLIENT_CERT_REVOCATION_UNKNOWN: {
+    status: 403,
+    message: 'The revocation status of the client certificate cannot be established.',
+    remedy:
+      "Give --client-crl a current CRL for every CA in the chain (the CA's nextUpdate has passed, or the chain's CA has no CRL in the file); it is reloaded on SIGHUP and when the file changes.",
+  },
   NOT_READY: {
     status: 503,
     message: 'Not ready: still starting, stopping, or keys or content are not available.',

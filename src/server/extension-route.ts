@@ -72,11 +72,22 @@ export async function runExtension(
     target: { ok: true, path: subject, directory: false },
     query,
     authorization: authorizationOf(req),
+    connection: req.socket,
     isRange: false,
     resumable: false,
     ...(ext.credential ? { credential: ext.credential } : {}),
   });
   if (admitted === null) return;
+  if ('certificate' in admitted) {
+    const plan = await ext.plan({
+      method: method === 'HEAD' ? 'HEAD' : 'GET',
+      rest,
+      subject,
+      ifNoneMatch,
+      certificate: admitted.certificate,
+    });
+    return send(res, method, rec, plan);
+  }
   const identity = {
     fingerprint: admitted.fingerprint,
     keyLabel: admitted.keyLabel,

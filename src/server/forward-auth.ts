@@ -39,6 +39,8 @@ export async function handleForwardAuth(
   const q = uri.indexOf('?');
   const rawPath = q < 0 ? uri : uri.slice(0, q);
   // The same pipeline as a download of that URI; refusals other than the token's answer 403.
+  // No `connection`: the TLS connection is the front server's, so its certificate (if any) is
+  // never taken for the device's — forward-auth admits by token only.
   const admitted = await admit(ctx, res, req.method, rec, {
     method,
     target: checkRequestPath(rawPath),
@@ -49,6 +51,7 @@ export async function handleForwardAuth(
     denyStatus: 403,
   });
   if (admitted === null) return;
+  if (!('fingerprint' in admitted)) throw new TypeError('forward-auth admits by token only');
   rec.outcome = 'OK';
   const headers: Record<string, string> = {
     'cache-control': 'no-store',

@@ -1,12 +1,11 @@
 /**
- * TLS material for the content listener, reloaded without a restart when the certificate or
- * key file changes (certbot/ACME renewals): the new pair is validated first, and a broken pair
- * leaves the old one serving.
+ * TLS material for the content listener, reloaded without a restart when the certificate, key,
+ * client CA or CRL file changes (certbot/ACME renewals, CRL publication): the listener
+ * (tls-reload.ts) validates the new set first, and a broken set leaves the old one serving.
  */
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import type { Logger } from 'pino';
 import { ServeError } from './errors.js';
 
 /** Reads and validates a PEM certificate chain and key. */
@@ -31,42 +30,35 @@ export function readTlsPair(certFile: string, keyFile: string): SecureContextOpt
   return pair;
 }
 
-/** Watches the TLS files and calls `apply` with each new valid pair (debounced). Returns a stop function. */
-export function watchTlsPair(
-  certFile: string,
-  keyFile: string,
-  apply: (pair: SecureContextOptions) => void,
-  logger: Logger,
+/**
+ * Watches `files` (their directories, so a rename into place is seen) and calls `onChange` once
+ * per burst of changes, after `debounceMs`. Returns a stop function.
+ */
+export function watchFiles(
+  files: readonly string[],
+  onChange: () => unknown,
   debounceMs = 250,
 ): () => void {
   let timer: NodeJS.Timeout | null = null;
-  const reload = () => {
+  const changed = () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      try {
-        apply(readTlsPair(certFile, keyFile));
-        logger.info('TLS certificate reloaded');
-      } catch (err) {
-        logger.warn(
-          { code: (err as ServeError).code },
-          'TLS reload failed; the previous certificate stays in use',
-        );
-      }
+      onChange();
     }, debounceMs);
     timer.unref();
   };
   const watchers: FSWatcher[] = [];
-  const names = new Set([basename(certFile), basename(keyFile)]);
-  for (const dir of new Set([dirname(certFile), dirname(keyFile)])) {
+  const names = new Set(files.map((f) => basename(f)));
+  for (const dir of new Set(files.map((f) => dirname(f)))) {
     try {
       const w = watch(dir, { persistent: false }, (_e, name) => {
-        if (name === null || names.has(String(name))) reload();
+        if (name === null || names.has(String(name))) changed();
       });
       w.on('error', () => {});
       watchers.push(w);
     } catch {
-      // not watchable: a restart picks up new files
+      // not watchable: a restart or SIGHUP picks up new files
     }
   }
   return () => {

@@ -24,6 +24,9 @@ export const FULL_ROW_CAPS = {
   keyLabel: 128,
   kid: 128,
   userAgent: 256,
+  clientCertSubject: 256,
+  clientCertSerial: 64,
+  clientCertIssuer: 256,
 } as const;
 
 /** Tighter caps for the sample kept on an aggregated (anonymous refusal) row. */
@@ -45,9 +48,12 @@ export function capText(value: string, max: number): string {
   return value.slice(0, end) + TRUNCATION_MARKER;
 }
 
-/** True for a refusal whose token no key verified (see the file comment). */
+/**
+ * True for a refusal whose token no key verified and with no device certificate whose chain
+ * verified (see the file comment).
+ */
 export function isAnonymousRefusal(e: AuditEventInput): boolean {
-  return e.status >= 400 && e.keyLabel === undefined;
+  return e.status >= 400 && e.keyLabel === undefined && e.clientCertSerial === undefined;
 }
 
 /**

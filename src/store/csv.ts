@@ -26,6 +26,10 @@ export const AUDIT_CSV_COLUMNS = [
   'count',
   'aggregated',
   'lastTime',
+  // Appended (not next to tokenFingerprint) so columns of existing exports keep their place.
+  'clientCertSubject',
+  'clientCertSerial',
+  'clientCertIssuer',
 ] as const;
 
 /** Quotes one cell per RFC 4180 and neutralises spreadsheet formulas in text cells. */

@@ -31,6 +31,29 @@ export function registerAuditContract(ctx: { store: Store }): void {
       expect(bare!.id).toBeGreaterThan(rich!.id);
     });
 
+    it('keeps the device certificate of a download, and a refused verified device in a row of its own', async () => {
+      const { store } = ctx;
+      const device = {
+        clientCertSubject: 'CN=iPad-0042, O=Example School',
+        clientCertSerial: '40C1B5B49C067343',
+        clientCertIssuer: "CN=Jamf Pro's JSS Built-in CA, O=Example",
+        via: 'file' as const,
+      };
+      const ok = downloadEvent(device);
+      // Refused (a CRL revoked it), no token: still one row each, never folded into a counter.
+      const revoked = downloadEvent({ ...device, status: 403, outcome: 'CLIENT_CERT_REVOKED' });
+      await store.audit.insert([ok, revoked, { ...revoked, time: revoked.time + 1 }]);
+      const { items } = await store.audit.query({});
+      expect(items).toHaveLength(3);
+      expect(items.every((e) => !e.aggregated && e.count === 1)).toBe(true);
+      expect(items.at(-1)).toMatchObject(device);
+      const long = downloadEvent({ ...device, clientCertSubject: `CN=${'x'.repeat(5000)}` });
+      await store.audit.insert([long]);
+      const [capped] = (await store.audit.query({ limit: 1 })).items;
+      expect(capped!.clientCertSubject).toHaveLength(FULL_ROW_CAPS.clientCertSubject);
+      expect(capped!.clientCertSubject!.endsWith(TRUNCATION_MARKER)).toBe(true);
+    });
+
     it('pages newest first with a cursor, visiting every event exactly once', async () => {
       const { store } = ctx;
       await store.audit.insert(

@@ -65,17 +65,30 @@ describe('auditToCsv', () => {
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
     expect(lines[1]).toBe(
-      '7,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,200,OK,10,127.0.0.1,,,,,1.5,,file,1,false,2026-01-02T03:04:05.000Z',
+      '7,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,200,OK,10,127.0.0.1,,,,,1.5,,file,1,false,2026-01-02T03:04:05.000Z,,,',
     );
     expect(lines[2]).toBe(
-      '8,2026-01-02T03:04:05.000Z,GET,"/a, ""b""/=c.pkg",200,OK,10,127.0.0.1,,,,cfg,1.5,\'=cmd|calc,file,1,false,2026-01-02T03:04:05.000Z',
+      '8,2026-01-02T03:04:05.000Z,GET,"/a, ""b""/=c.pkg",200,OK,10,127.0.0.1,,,,cfg,1.5,\'=cmd|calc,file,1,false,2026-01-02T03:04:05.000Z,,,',
     );
     // An aggregated row: how many anonymous refusals it stands for and until when.
     expect(lines[3]).toBe(
-      '9,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,401,TOKEN_MISSING,10,127.0.0.1,,,,,1.5,,file,1234,true,2026-01-02T03:04:59.000Z',
+      '9,2026-01-02T03:04:05.000Z,GET,/apps/App.ipa,401,TOKEN_MISSING,10,127.0.0.1,,,,,1.5,,file,1234,true,2026-01-02T03:04:59.000Z,,,',
     );
     expect(lines[4]).toBe('');
     expect(lines).toHaveLength(5);
+  });
+
+  it('ends a row with the device certificate, quoted and formula-safe (its subject is CA-chosen text)', () => {
+    const [, row] = auditToCsv([
+      event({
+        clientCertSubject: '=HYPERLINK("x"), CN=iPad',
+        clientCertSerial: '40C1B5B49C067343',
+        clientCertIssuer: 'CN=MDM CA, O=Example',
+      }),
+    ]).split('\r\n');
+    expect(
+      row!.endsWith(',"\'=HYPERLINK(""x""), CN=iPad",40C1B5B49C067343,"CN=MDM CA, O=Example"'),
+    ).toBe(true);
   });
 
   it('streams the same CSV in chunks of rows, the header first', async () => {

@@ -29,6 +29,9 @@ interface Row {
   count: number;
   last_time: number | null;
   agg_key: string | null;
+  client_cert_subject: string | null;
+  client_cert_serial: string | null;
+  client_cert_issuer: string | null;
 }
 
 /** Optional event fields are omitted (not null) so records look like the events that went in. */
@@ -53,6 +56,9 @@ function fromRow(r: Row): AuditEventRecord {
   if (r.key_label !== null) e.keyLabel = r.key_label;
   if (r.kid !== null) e.kid = r.kid;
   if (r.user_agent !== null) e.userAgent = r.user_agent;
+  if (r.client_cert_subject !== null) e.clientCertSubject = r.client_cert_subject;
+  if (r.client_cert_serial !== null) e.clientCertSerial = r.client_cert_serial;
+  if (r.client_cert_issuer !== null) e.clientCertIssuer = r.client_cert_issuer;
   return e;
 }
 
@@ -81,6 +87,9 @@ const TEXT_FIELDS = [
   'kid',
   'userAgent',
   'configurationId',
+  'clientCertSubject',
+  'clientCertSerial',
+  'clientCertIssuer',
 ] as const;
 
 /** Column name → its PostgreSQL array type for `unnest`, in insert order. */
@@ -102,6 +111,9 @@ const COLUMNS: Array<[string, string]> = [
   ['count', 'bigint'],
   ['last_time', 'bigint'],
   ['agg_key', 'text'],
+  ['client_cert_subject', 'text'],
+  ['client_cert_serial', 'text'],
+  ['client_cert_issuer', 'text'],
 ];
 const INSERT = `INSERT INTO audit_events (${COLUMNS.map((c) => c[0]).join(', ')})
   SELECT * FROM unnest(${COLUMNS.map((c) => `?::${c[1]}[]`).join(', ')})`;
@@ -133,6 +145,9 @@ function values(e: AuditEventInput, count: number, key: string | null, last: num
     count,
     key === null ? null : last,
     key,
+    e.clientCertSubject ?? null,
+    e.clientCertSerial ?? null,
+    e.clientCertIssuer ?? null,
   ];
 }
 

@@ -30,6 +30,9 @@ interface Row {
   count: number;
   last_time: number | null;
   agg_key: string | null;
+  client_cert_subject: string | null;
+  client_cert_serial: string | null;
+  client_cert_issuer: string | null;
 }
 
 /** Optional event fields are omitted (not null) so records look like the events that went in. */
@@ -54,14 +57,17 @@ function fromRow(r: Row): AuditEventRecord {
   if (r.key_label !== null) e.keyLabel = r.key_label;
   if (r.kid !== null) e.kid = r.kid;
   if (r.user_agent !== null) e.userAgent = r.user_agent;
+  if (r.client_cert_subject !== null) e.clientCertSubject = r.client_cert_subject;
+  if (r.client_cert_serial !== null) e.clientCertSerial = r.client_cert_serial;
+  if (r.client_cert_issuer !== null) e.clientCertIssuer = r.client_cert_issuer;
   return e;
 }
 
 const COLUMNS = `time, method, path, status, outcome, bytes_sent, client_address,
   token_fingerprint, key_label, kid, duration_ms, user_agent, via, configuration_id, count,
-  last_time, agg_key`;
+  last_time, agg_key, client_cert_subject, client_cert_serial, client_cert_issuer`;
 const INSERT = `INSERT INTO audit_events (${COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const FIND_AGGREGATE = 'SELECT id FROM audit_events WHERE agg_key = ?';
 const GROW_AGGREGATE = `UPDATE audit_events SET count = count + ?,
   last_time = max(coalesce(last_time, time), ?) WHERE id = ?`;
@@ -88,6 +94,9 @@ function insertValues(e: AuditEventInput, count: number, key: string | null): un
     count,
     key === null ? null : Math.max(time, Math.trunc(e.lastTime ?? time)),
     key,
+    e.clientCertSubject ?? null,
+    e.clientCertSerial ?? null,
+    e.clientCertIssuer ?? null,
   ];
 }
 

@@ -8,6 +8,7 @@ import type { Migration } from '../../sqlite/migrations/migration.js';
 import { signInThrottle } from './007-sign-in-throttle.js';
 import { resumeGrace } from './008-resume-grace.js';
 import { manifestLinks } from './009-manifest-links.js';
+import { clientCertAudit } from './010-client-cert-audit.js';
 
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
 const initial: Migration = {
@@ -206,4 +207,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   signInThrottle,
   resumeGrace,
   manifestLinks,
+  clientCertAudit,
 ];

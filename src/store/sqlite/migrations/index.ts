@@ -9,6 +9,7 @@ import { migration004 } from './004-session-epoch.js';
 import { migration005 } from './005-audit-rollups.js';
 import { migration006 } from './006-jwt-server-policy.js';
 import { migration007 } from './007-manifest-links.js';
+import { migration008 } from './008-client-cert-audit.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 /** The schema version this build writes. */

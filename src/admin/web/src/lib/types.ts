@@ -100,6 +100,10 @@ export interface AuditItem {
   bytesSent: number;
   clientAddress: string;
   tokenFingerprint?: string | null;
+  /** The device certificate (TLS client certificate) that admitted or was refused, if any. */
+  clientCertSubject?: string | null;
+  clientCertSerial?: string | null;
+  clientCertIssuer?: string | null;
   configurationId?: string | null;
   via: string;
   /** Requests the row stands for; > 1 only on aggregated anonymous refusals. */

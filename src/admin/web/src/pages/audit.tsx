@@ -160,7 +160,7 @@ export function AuditPage() {
               <th scope="col">Path</th>
               <th scope="col">Bytes</th>
               <th scope="col">Client</th>
-              <th scope="col">Token</th>
+              <th scope="col">Token or device</th>
               <th scope="col">Via</th>
             </tr>
           </thead>
@@ -187,9 +187,18 @@ export function AuditPage() {
                 </td>
                 <td>{formatBytes(e.bytesSent)}</td>
                 <td class="mono">{e.clientAddress}</td>
-                <td class="mono truncate" title={e.tokenFingerprint ?? ''}>
-                  {orEmpty(e.tokenFingerprint)}
-                </td>
+                {e.clientCertSerial ? (
+                  <td
+                    class="mono truncate"
+                    title={`Device certificate ${e.clientCertSubject ?? ''} (serial ${e.clientCertSerial}, issued by ${e.clientCertIssuer ?? ''})`}
+                  >
+                    {e.clientCertSubject ?? e.clientCertSerial}
+                  </td>
+                ) : (
+                  <td class="mono truncate" title={e.tokenFingerprint ?? ''}>
+                    {orEmpty(e.tokenFingerprint)}
+                  </td>
+                )}
                 <td>{e.via}</td>
               </tr>
             ))}
