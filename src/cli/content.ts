@@ -65,15 +65,27 @@ async function withLibrary(
   fn: (lib: ContentLibrary, store: Store) => Promise<void>,
 ): Promise<void> {
   try {
-    await withContentLibrary(
-      storeLocation(flags, mayCreate),
-      flags.root ?? join(flags.data, 'content'),
-      fn,
-      openCliStore,
-    );
+    const root = flags.root ?? join(flags.data, 'content');
+    checkRootIsFolder(root);
+    await withContentLibrary(storeLocation(flags, mayCreate), root, fn, openCliStore);
   } catch (err) {
     if (err instanceof CatalogError) throw new CliError(`${err.message} (${err.code})`);
     throw err;
+  }
+}
+
+/**
+ * A root that exists but is no folder is the user's mistake: said here as a system error with
+ * the path as typed (the storage's own errors name no path).
+ */
+function checkRootIsFolder(root: string): void {
+  const info = statSync(root, { throwIfNoEntry: false });
+  if (info && !info.isDirectory()) {
+    throw Object.assign(new Error('not a directory'), {
+      code: 'ENOTDIR',
+      syscall: 'stat',
+      path: root,
+    });
   }
 }
 

@@ -101,6 +101,11 @@ export function createDiskStorage(root: string): ContentStorage {
     });
     return realRootCache;
   };
+  /** A write makes the root itself (as `serve --data` expects `<data>/content` to appear). */
+  const writableRoot = async (): Promise<string> => {
+    if (realRootCache === undefined) await mkdir(root, { recursive: true }).catch(() => {});
+    return realRoot();
+  };
 
   /** The real path of a key when it exists inside the root; undefined otherwise. */
   const resolveKey = async (path: string): Promise<string | undefined> => {
@@ -110,7 +115,8 @@ export function createDiskStorage(root: string): ContentStorage {
     } catch {
       return undefined; // absence and refusal look alike to a reader
     }
-    const base = await realRoot();
+    const base = await realRoot().catch(() => undefined);
+    if (base === undefined) return undefined;
     const real = await realpath(join(base, ...segments)).catch(() => undefined);
     return real !== undefined && isInside(base, real) ? real : undefined;
   };
@@ -143,7 +149,7 @@ export function createDiskStorage(root: string): ContentStorage {
 
     async put(path, body) {
       const segments = segmentsOf(path);
-      const base = await realRoot();
+      const base = await writableRoot();
       const parent = await createDirectoryInRoot(base, segments.slice(0, -1));
       const name = segments[segments.length - 1] as string;
       const tempDir = join(base, DISK_TEMP_DIR);
@@ -156,7 +162,7 @@ export function createDiskStorage(root: string): ContentStorage {
         // The parent was checked before the upload; check again, a folder may have been swapped
         // for a symlink while the bytes arrived.
         const realParent = await realpath(parent);
-        if (!isInside(base, realParent)) throw refused('The key leaves the content root.');
+        if (!isInside(base, realParent)) throw refused('The content path leaves the content root.');
         const target = join(realParent, name);
         await rename(temp, target);
         return infoOf(path, await stat(target));
@@ -174,7 +180,8 @@ export function createDiskStorage(root: string): ContentStorage {
       } catch {
         return false;
       }
-      const base = await realRoot();
+      const base = await realRoot().catch(() => undefined);
+      if (base === undefined) return false;
       const realParent = await realpath(join(base, ...segments.slice(0, -1))).catch(
         () => undefined,
       );
@@ -193,7 +200,7 @@ export function createDiskStorage(root: string): ContentStorage {
     },
 
     async createFolder(path) {
-      await createDirectoryInRoot(await realRoot(), segmentsOf(path));
+      await createDirectoryInRoot(await writableRoot(), segmentsOf(path));
     },
 
     describe() {
@@ -316,22 +323,23 @@ async function createDirectoryInRoot(realRoot: string, segments: string[]): Prom
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw refused('The key runs through an existing file.');
+      if (code === 'ENOTDIR') throw refused('The content path runs through an existing file.');
       // A dangling symlink resolves to nothing: walk up, and mkdir below will refuse it.
-      if (code !== 'ENOENT' || found === 0) throw refused('The key leaves the content root.');
+      if (code !== 'ENOENT' || found === 0)
+        throw refused('The content path leaves the content root.');
       found--;
     }
   }
-  if (!isInside(realRoot, realAncestor)) throw refused('The key leaves the content root.');
+  if (!isInside(realRoot, realAncestor)) throw refused('The content path leaves the content root.');
   const info = await stat(realAncestor).catch(() => undefined);
-  if (!info?.isDirectory()) throw refused('The key runs through an existing file.');
+  if (!info?.isDirectory()) throw refused('The content path runs through an existing file.');
   const missing = segments.slice(found);
   const real = join(realAncestor, ...missing);
   if (missing.length > 0) {
     try {
       await mkdir(real, { recursive: true });
     } catch {
-      throw refused('The key runs through an existing file.');
+      throw refused('The content path runs through an existing file.');
     }
   }
   return real;
