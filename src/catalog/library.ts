@@ -109,11 +109,21 @@ export class ContentLibrary {
         maxBytes,
         ...(opts.expectedLength !== undefined ? { expectedLength: opts.expectedLength } : {}),
       };
-      const info = await this.storage
-        .put(path, meteredUpload(source, limits, hasher))
-        .catch((err: unknown) => {
-          throw storageRefusal(err);
-        });
+      // The body's own refusal (too large, incomplete, the client gone) is what the caller must
+      // see, whatever error the backend wraps it in when it aborts the write.
+      let bodyError: unknown;
+      const body = meteredUpload(source, limits, hasher);
+      const watched = (async function* () {
+        try {
+          yield* body;
+        } catch (err) {
+          bodyError = err;
+          throw err;
+        }
+      })();
+      const info = await this.storage.put(path, watched).catch((err: unknown) => {
+        throw bodyError ?? storageRefusal(err);
+      });
       const hashes = hasher.digest();
       const meta = await this.#readStored(path, hashes);
       const record = await this.#store.content.upsert({
