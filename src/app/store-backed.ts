@@ -5,11 +5,13 @@
  * extensions and the audit retention job, all built here so that admin, server and store stay
  * beside each other and never import one another.
  */
+
 import type { Logger } from 'pino';
 import { adminPlugin } from '../admin/app.js';
 import { ConfigurationSigner, type SignedUrl } from '../admin/configuration-signer.js';
 import { jwksExtension } from '../admin/jwks-extension.js';
 import { contentManifestExtension } from '../admin/routes/content-device.js';
+import type { ContentStorage } from '../contracts/content-storage.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { probeRunner } from '../probe/runner.js';
 import type { ServeConfig } from '../server/config.js';
@@ -45,6 +47,12 @@ export interface StoreBackedOptions {
    * too (their key source and extensions read it); one retention job, in the primary, is enough.
    */
   retention?: boolean;
+  /**
+   * Where the admin API and the catalog keep content: the storage `serve --storage s3://…`
+   * opened (src/storage/open.ts), shared with the content listener. Without it, the folder
+   * `config.root` on disk.
+   */
+  contentStorage?: ContentStorage;
 }
 
 /** The store-backed parts startServer takes, plus handles for the start banner and shutdown. */
@@ -96,14 +104,21 @@ export function combinedKeySource(sources: KeySource[]): KeySource {
   };
 }
 
-function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): AdminExtension {
+function adminExtension(
+  store: Store,
+  secret: Uint8Array,
+  config: ServeConfig,
+  contentStorage: ContentStorage | undefined,
+): AdminExtension {
   return {
     async register(app, ctx) {
       await app.register(adminPlugin, {
         store,
         secret,
         publicUrl: ctx.publicUrl,
-        contentRoot: ctx.config.root ?? config.root ?? '',
+        ...(contentStorage
+          ? { contentStorage }
+          : { contentRoot: ctx.config.root ?? config.root ?? '' }),
         onKeysChanged: () => ctx.keys.reload(),
         // External JWKS failures and refusal reasons go to the serve log, never to the caller.
         jwks: { logger: ctx.logger },
@@ -161,7 +176,7 @@ export async function composeStoreBacked(
           ...(logger ? { logger } : {}),
           ...(config.databaseUrl ? { batchSize: 1000 } : {}),
         }),
-        adminExtensions: [adminExtension(store, secret, config)],
+        adminExtensions: [adminExtension(store, secret, config, opts.contentStorage)],
         contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
         // Several nodes on PostgreSQL share resume-grace first use; SQLite's one node keeps its own.
         ...(store.grace ? { graceStore: store.grace } : {}),
