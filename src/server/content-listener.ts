@@ -20,6 +20,7 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
+import { openBucketRoute } from './bucket-delivery.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
 import type { ContentContext } from './context.js';
@@ -120,6 +121,7 @@ async function buildContext(
       throw new TypeError(`content extension path ${ext.path} is under the reserved prefix`);
     }
   }
+  const bucket = await openBucketRoute(config, metrics, logger, init.clock);
   const root = config.root;
   const listenersUp = init.listenersUp ?? (() => true);
   return {
@@ -128,6 +130,7 @@ async function buildContext(
     auth,
     files,
     proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
+    bucket,
     metrics,
     logger,
     audit: init.audit,
@@ -240,7 +243,11 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   const url = `${secure ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
   listening = url;
   logger.info(
-    { url, keys: init.keySource.describe(), mode: ctx.proxy ? 'proxy' : 'files' },
+    {
+      url,
+      keys: init.keySource.describe(),
+      mode: ctx.proxy ? 'proxy' : ctx.bucket ? `bucket ${ctx.bucket.mode}` : 'files',
+    },
     'content listener ready',
   );
   return {

@@ -21,7 +21,7 @@ import type {
   OpenedObject,
   StoredObjectInfo,
 } from '../../contracts/content-storage.js';
-import { CONTENT_TYPES } from '../../http/content-type.js';
+import { contentTypeFor } from '../../http/content-type.js';
 import { isNotFound, storageFailure } from './errors.js';
 
 /** A bucket, and the key prefix content lives under ('' = the whole bucket). */
@@ -86,7 +86,8 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
           Bucket: bucket,
           Key: keyOf(path),
           Body: Readable.from(body, { objectMode: false }),
-          ContentType: contentTypeOf(path),
+          // The listener's own type table, so a redirect answers with the type a file would.
+          ContentType: contentTypeFor(path),
         },
         partSize,
         queueSize,
@@ -114,13 +115,6 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
     createFolder: async () => {},
     describe: () => `s3 bucket ${bucket}${prefix ? ` (prefix ${prefix.slice(0, -1)})` : ''}`,
   };
-}
-
-/** The stored Content-Type: the same table the listener answers with, so a redirect matches. */
-function contentTypeOf(path: string): string {
-  const dot = path.lastIndexOf('.');
-  const ext = dot < 0 ? '' : path.slice(dot).toLowerCase();
-  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
 function infoOf(
