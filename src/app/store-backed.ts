@@ -14,9 +14,10 @@ import { contentManifestExtension } from '../admin/routes/content-device.js';
 import type { ContentStorage } from '../contracts/content-storage.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { probeRunner } from '../probe/runner.js';
-import type { ServeConfig } from '../server/config.js';
+import { bucketLocationOf, type ServeConfig } from '../server/config.js';
 import { fileKeySource } from '../server/listener-verifier.js';
 import type { AdminExtension } from '../server/types.js';
+import { openS3Storage } from '../storage/open.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
@@ -129,6 +130,21 @@ function adminExtension(
 }
 
 /**
+ * The bucket the admin API and the catalog write to when `serve --storage s3://…` serves from
+ * one: the same bucket and S3 settings as the content listener, its own client (the listener
+ * checks the bucket at start). Undefined for a directory: the admin then uses `config.root`.
+ */
+async function catalogBucket(config: ServeConfig): Promise<ContentStorage | undefined> {
+  const location = bucketLocationOf(config);
+  if (location === null) return undefined;
+  return openS3Storage(location, {
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+    ...(config.s3Region ? { region: config.s3Region } : {}),
+    forcePathStyle: config.s3PathStyle,
+  });
+}
+
+/**
  * Opens the data directory and builds the store-backed serve parts.
  * @example const built = await composeStoreBacked(config, { zeroConfig: zero });
  */
@@ -176,7 +192,14 @@ export async function composeStoreBacked(
           ...(logger ? { logger } : {}),
           ...(config.databaseUrl ? { batchSize: 1000 } : {}),
         }),
-        adminExtensions: [adminExtension(store, secret, config, opts.contentStorage)],
+        adminExtensions: [
+          adminExtension(
+            store,
+            secret,
+            config,
+            opts.contentStorage ?? (await catalogBucket(config)),
+          ),
+        ],
         contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
         // Several nodes on PostgreSQL share resume-grace first use; SQLite's one node keeps its own.
         ...(store.grace ? { graceStore: store.grace } : {}),

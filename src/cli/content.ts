@@ -4,7 +4,7 @@
  * bytes into the content storage — a folder, or a bucket with `--storage s3://…` — hashed on the
  * way, then the metadata into the store), so a running `serve --data` sees the result at once.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
@@ -133,13 +133,8 @@ async function contentOf(flags: Flags): Promise<string | ContentStorage> {
  */
 function checkRootIsFolder(root: string): void {
   const info = statSync(root, { throwIfNoEntry: false });
-  if (info && !info.isDirectory()) {
-    throw Object.assign(new Error('not a directory'), {
-      code: 'ENOTDIR',
-      syscall: 'stat',
-      path: root,
-    });
-  }
+  // Listing a file fails with Node's own ENOTDIR, which the CLI prints with the path as typed.
+  if (info && !info.isDirectory()) readdirSync(root);
 }
 
 async function add(lib: ContentLibrary, store: Store, file: string, flags: Flags): Promise<void> {

@@ -58,6 +58,9 @@ export interface ContentStorage {
    * completed upload in a bucket), so readers see the old object or the new one, never a part.
    * If-Match / If-None-Match stay with the catalog, which checks them against the record's
    * SHA-256 under its own write lock (src/catalog/library.ts), so the port needs no conditions.
+   * A key the backend refuses (it leaves the root, runs through a file) rejects with the code
+   * `STORAGE_PATH_REFUSED`; an error thrown by `body` itself (an upload over its limit) should
+   * reach the caller unchanged (the library keeps it either way).
    */
   put(path: string, body: AsyncIterable<Uint8Array>): Promise<StoredObjectInfo>;
   /** Removes an object; false when there was none. */

@@ -4,7 +4,8 @@
  * a key never resolves (through `..` or a symlink) outside the root, a FIFO or device placed in
  * the root never hangs a read (O_NONBLOCK, then only regular files), writes go to a private temp
  * file in `<root>/.portcullis-tmp/` and are renamed into place, and no error carries an absolute
- * path (every fs error is reduced to its errno code).
+ * path (every fs error is reduced to its errno, in a StorageError: STORAGE_PATH_REFUSED for a
+ * key that leaves the root or runs through a file, STORAGE_FAILED otherwise).
  */
 import { randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
@@ -28,6 +29,7 @@ import type {
   OpenedObject,
   StoredObjectInfo,
 } from '../contracts/content-storage.js';
+import { StorageError } from './errors.js';
 
 /** Name of the temp directory inside the content root (a dot-directory serve never hands out). */
 export const DISK_TEMP_DIR = '.portcullis-tmp';
@@ -38,28 +40,13 @@ const MAX_DEPTH = 32;
 /** Chunk size of {@link OpenedObject.stream} on disk. */
 const STREAM_CHUNK = 1024 * 1024;
 
-/**
- * An error of the disk backend: its `code` is the errno (ENOENT, EISDIR …) or
- * `STORAGE_PATH_REFUSED` for a key that leaves the root or runs through a file; its message
- * never names a path.
- */
-export class DiskStorageError extends Error {
-  override readonly name = 'DiskStorageError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const refused = (why: string) => new StorageError('STORAGE_PATH_REFUSED', why);
 
-const refused = (why: string) => new DiskStorageError('STORAGE_PATH_REFUSED', why);
-
-/** Reduces an fs error to its code, dropping the absolute path Node puts in the message. */
+/** Reduces an fs error to its errno, dropping the absolute path Node puts in the message. */
 function scrub(err: unknown): Error {
-  if (err instanceof DiskStorageError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
-  return new DiskStorageError(code, `The disk storage failed (${code}).`);
+  if (err instanceof StorageError) return err;
+  const errno = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
+  return new StorageError('STORAGE_FAILED', `The disk storage failed (${errno}).`);
 }
 
 /** Splits a key into path segments, refusing anything that is not a plain relative key. */
@@ -255,7 +242,7 @@ async function* listFiles(
   // An unreadable root (unmounted volume, typo) must not look like "every file was deleted".
   const top = await lstat(root).catch(() => undefined);
   if (!top?.isDirectory() && !(top?.isSymbolicLink() && (await isDirectory(root)))) {
-    throw new DiskStorageError('ENOENT', 'The content root is unavailable.');
+    throw new StorageError('STORAGE_UNAVAILABLE', 'The content root is unavailable.');
   }
   const base = await realRoot();
   if (prefix === '') await purgeStaleTemp(base);

@@ -52,6 +52,12 @@ export const STORAGE_ERRORS = defineErrors('storage', {
     message: 'The object changed while it was being read.',
     remedy: 'Retry the download; it was replaced in the store between two reads.',
   },
+  STORAGE_PATH_REFUSED: {
+    status: 400,
+    message: 'The content path leaves the content root or runs through a file.',
+    remedy:
+      'Store the file under a path inside the content root; folders in the root must not be symbolic links that lead out of it, nor files.',
+  },
   STORAGE_DELIVERY_INVALID: {
     status: 500,
     message: 'The delivery settings are not valid for this storage.',
