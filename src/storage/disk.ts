@@ -120,7 +120,11 @@ export function createDiskStorage(root: string): ContentStorage {
       const real = await resolveKey(path);
       if (real === undefined) return undefined;
       // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer.
-      const fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+      // O_NOFOLLOW: the resolved name ends in no link; if one was swapped in since, refuse it.
+      const fh = await open(
+        real,
+        constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0),
+      ).catch(() => undefined);
       if (!fh) return undefined;
       const s = await fh.stat().catch(() => undefined);
       if (!s?.isFile()) {

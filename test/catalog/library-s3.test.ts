@@ -286,6 +286,10 @@ describe('rescan of a bucket', () => {
     const first = await scan();
     expect(first.added).toContain('dropped/Copied App.ipa');
     expect(first.added).not.toContain('.hidden/x.ipa');
+    // Objects uploaded earlier in this file are unchanged (the record keeps the bucket's
+    // LastModified): only the one new object was streamed, once, to hash it.
+    expect((first as { updated?: string[] }).updated).toEqual([]);
+    expect(fetched.stream).toBe(ipa.length);
     const rec = await record('dropped/Copied%20App.ipa');
     expect(rec).toMatchObject({
       size: ipa.length,
