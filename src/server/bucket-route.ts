@@ -41,7 +41,7 @@ export interface BucketRoute {
     rec: RequestRecord,
     admitted: AdmittedToken,
     key: string,
-  ): Promise<void>;
+  ): void | Promise<void>;
 }
 
 /** What a bucket route needs from its process. */
@@ -72,8 +72,7 @@ export function createBucketRoute(deps: BucketRouteDeps): BucketRoute {
   const stat = memoisedStat(deps.storage, deps.clock ?? Date.now);
   return {
     mode: config.delivery,
-    serve: (req, res, rec, admitted, key) =>
-      redirect(deps, signer, stat, req, res, rec, admitted, key),
+    serve: (_req, res, rec, admitted, key) => redirect(deps, signer, stat, res, rec, admitted, key),
   };
 }
 
@@ -176,28 +175,25 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-async function redirect(
+/**
+ * The 302. Synchronous when the object's stat and its link are already known (the common case
+ * for a package many devices fetch): no promise between the token check and the answer.
+ */
+function redirect(
   deps: BucketRouteDeps,
   signer: ContentLinkSigner,
-  stat: (key: string) => Promise<StoredObjectInfo | undefined>,
-  _req: IncomingMessage,
+  stat: (key: string) => Known<StoredObjectInfo | undefined>,
   res: ServerResponse,
   rec: RequestRecord,
   admitted: AdmittedToken,
   key: string,
-): Promise<void> {
+): void | Promise<void> {
   rec.via = 'redirect';
   const now = (deps.clock ?? Date.now)();
-  let link: string;
-  try {
-    const info = await stat(key);
-    if (info === undefined) {
-      rec.outcome = 'NOT_FOUND';
-      sendRefusal(res, rec.method, serveRefusal('NOT_FOUND'));
-      return;
-    }
+  const linkFor = (info: StoredObjectInfo | undefined): string | Promise<string> | undefined => {
+    if (info === undefined) return undefined;
     const name = key.slice(key.lastIndexOf('/') + 1);
-    link = await signer.sign({
+    return signer.sign({
       path: key,
       method: rec.method === 'HEAD' ? 'HEAD' : 'GET',
       expiresInSeconds: linkLifetime(deps.config, admitted.exp, info.size, now, signer),
@@ -205,8 +201,29 @@ async function redirect(
       contentType: contentTypeFor(name),
       issuedAt: now,
     });
+  };
+  const fail = (err: unknown) => storeFailed(deps, res, rec, err);
+  try {
+    const info = stat(key);
+    if (info instanceof Promise) {
+      return info.then(linkFor).then((link) => sendRedirect(res, rec, link), fail);
+    }
+    const link = linkFor(info);
+    if (link instanceof Promise) return link.then((l) => sendRedirect(res, rec, l), fail);
+    sendRedirect(res, rec, link);
   } catch (err) {
-    return storeFailed(deps, res, rec, err);
+    fail(err);
+  }
+}
+
+/** A value known now, or a promise of it while the store is asked. */
+type Known<T> = T | Promise<T>;
+
+function sendRedirect(res: ServerResponse, rec: RequestRecord, link: string | undefined): void {
+  if (link === undefined) {
+    rec.outcome = 'NOT_FOUND';
+    sendRefusal(res, rec.method, serveRefusal('NOT_FOUND'));
+    return;
   }
   res.writeHead(302, {
     ...COMMON_HEADERS,
@@ -236,29 +253,38 @@ export function linkLifetime(
   return Math.min(wanted, signer.maxLifetimeSeconds);
 }
 
-/** A stat memo: each object costs one HeadObject per {@link STAT_MEMO_MS} per process. */
+/**
+ * A stat memo: each object costs one HeadObject per {@link STAT_MEMO_MS} per process. A settled
+ * stat comes back as a value (no promise); a failure is not remembered.
+ */
 function memoisedStat(
   storage: ContentStorage,
   clock: () => number,
-): (key: string) => Promise<StoredObjectInfo | undefined> {
-  const memo = new Map<string, { until: number; info: Promise<StoredObjectInfo | undefined> }>();
+): (key: string) => Known<StoredObjectInfo | undefined> {
+  interface Entry {
+    until: number;
+    value: Known<StoredObjectInfo | undefined>;
+  }
+  const memo = new Map<string, Entry>();
   return (key) => {
     const now = clock();
     const known = memo.get(key);
-    if (known !== undefined && known.until > now) return known.info;
+    if (known !== undefined && known.until > now) return known.value;
     if (memo.size >= STAT_MEMO_MAX) memo.delete(memo.keys().next().value!);
-    const info = storage.stat(key);
-    const entry = { until: now + STAT_MEMO_MS, info };
+    const pending = storage.stat(key);
+    const entry: Entry = { until: now + STAT_MEMO_MS, value: pending };
     memo.delete(key);
     memo.set(key, entry);
-    info.then(
+    pending.then(
       (found) => {
+        entry.value = found;
         if (found === undefined) entry.until = now + MISSING_MEMO_MS;
       },
-      // A failure is not remembered: the next request asks the store again.
-      () => memo.delete(key),
+      () => {
+        if (memo.get(key) === entry) memo.delete(key);
+      },
     );
-    return info;
+    return pending;
   };
 }
 

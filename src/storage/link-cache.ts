@@ -45,8 +45,18 @@ export function reuseSignedLinks(
       if (links.size >= maxEntries) links.delete(links.keys().next().value!);
       const made = signer.sign({ ...request, issuedAt: start, expiresInSeconds: lifetime });
       links.set(key, made);
-      // A failed signing is not remembered: the next request tries again.
-      if (made instanceof Promise) made.catch(() => links.delete(key));
+      if (made instanceof Promise) {
+        // Once made, the link itself is kept (later requests get it without a promise); a failed
+        // signing is not remembered: the next request tries again.
+        made.then(
+          (link) => {
+            if (links.get(key) === made) links.set(key, link);
+          },
+          () => {
+            if (links.get(key) === made) links.delete(key);
+          },
+        );
+      }
       return made;
     },
   };
