@@ -33,6 +33,8 @@ export interface MetadataExtractorOptions {
 
 /** Largest single read the worker may ask for: a 16 MiB xar TOC plus slack. */
 const MAX_READ_BYTES = 17 * 1024 * 1024;
+/** Most storage waiting time that extends one file's wall-clock limit. */
+const MAX_IO_CREDIT_MS = 60_000;
 
 /** Default wall-clock limit of one extraction. */
 export const DEFAULT_EXTRACT_TIMEOUT_MS = 5_000;
@@ -44,6 +46,9 @@ interface Job {
   source?: ByteSource;
   close?: () => Promise<void>;
   fetched: number;
+  /** Milliseconds spent waiting for storage reads (not the worker's time), and reads in flight. */
+  ioMs: number;
+  inFlight: number;
   resolve: (metadata: Record<string, unknown>) => void;
   reject: (err: Error) => void;
 }
@@ -82,7 +87,16 @@ export class MetadataExtractor {
       return Promise.reject(new CatalogError('METADATA_BUSY'));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, input, name, resolve, reject, fetched: 0 });
+      this.#queue.push({
+        id: this.#nextId++,
+        input,
+        name,
+        resolve,
+        reject,
+        fetched: 0,
+        ioMs: 0,
+        inFlight: 0,
+      });
       this.#pump();
     });
   }
@@ -130,18 +144,35 @@ export class MetadataExtractor {
     }
     const worker = this.#ensureWorker();
     worker.ref();
-    this.#timer = setTimeout(() => {
-      this.#kill(
-        'METADATA_TIMEOUT',
-        `Reading the file metadata took longer than ${this.timeoutMs} ms.`,
-      );
-    }, this.timeoutMs);
+    this.#armTimer(job, this.timeoutMs, 0);
     worker.postMessage({
       type: 'extract',
       id: job.id,
       size: job.source.size,
       name: job.name,
     } satisfies ExtractRequest);
+  }
+
+  /**
+   * The wall-clock limit is on the worker's own time: time spent waiting for storage (a slow
+   * bucket) extends it, up to {@link MAX_IO_CREDIT_MS} in all, so a slow store is not mistaken
+   * for a hostile file (METADATA_TIMEOUT is recorded and not retried), while a hung one still is.
+   */
+  #armTimer(job: Job, ms: number, credited: number): void {
+    this.#timer = setTimeout(() => {
+      if (this.#current !== job) return;
+      // Owed: storage time not yet granted; a read still in flight is granted 50 ms at a time.
+      const owed = Math.min(job.ioMs, MAX_IO_CREDIT_MS) - credited;
+      if ((owed > 0 || job.inFlight > 0) && credited < MAX_IO_CREDIT_MS) {
+        const grant = owed > 0 ? owed : 50;
+        this.#armTimer(job, grant, credited + grant);
+        return;
+      }
+      this.#kill(
+        'METADATA_TIMEOUT',
+        `Reading the file metadata took longer than ${this.timeoutMs} ms.`,
+      );
+    }, ms);
   }
 
   /** Serves one range of the current job's object to the worker, within its caps. */
@@ -168,13 +199,21 @@ export class MetadataExtractor {
       answer({ type: 'bytes', seq: req.seq, failure: 'budget' });
       return;
     }
+    const started = performance.now();
+    job.inFlight++;
+    const done = () => {
+      job.inFlight--;
+      job.ioMs += performance.now() - started;
+    };
     job.source.read(offset, want).then(
       (bytes) => {
+        done();
         // A copy the worker owns: a Buffer may be a view of a shared pool.
         const own = new Uint8Array(bytes);
         answer({ type: 'bytes', seq: req.seq, bytes: own }, [own.buffer]);
       },
       (err: unknown) => {
+        done();
         const errno = (err as { code?: unknown })?.code;
         answer({
           type: 'bytes',
