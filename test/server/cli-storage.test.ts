@@ -67,7 +67,17 @@ function serve(args: string[], env: Record<string, string | undefined>): Run {
   );
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--key', keyFile, '--port', '0', '--no-admin', '--workers', '1', ...args],
+    [
+      CLI,
+      'serve',
+      '--key',
+      keyFile,
+      '--port',
+      '0',
+      '--no-admin',
+      ...(args.includes('--workers') ? [] : ['--workers', '1']),
+      ...args,
+    ],
     {
       cwd: dir,
       env: { ...clean, ...env },
@@ -167,6 +177,51 @@ describe('serve --storage through the binary', () => {
     },
     40_000,
   );
+
+  it('in cluster mode (--workers 2) every worker serves the bucket, and a bad store fails the start once', async () => {
+    const run = serve(
+      [
+        '--storage',
+        `s3://${s3.bucket}`,
+        '--s3-endpoint',
+        s3.endpoint,
+        '--s3-path-style',
+        '--workers',
+        '2',
+      ],
+      s3.env,
+    );
+    await eventually(
+      () => (run.output().match(/content listener ready/g) ?? []).length >= 2,
+      30_000,
+      'two workers ready',
+    );
+    const url = /"url":"(http:\/\/[^"]+)"/.exec(run.output())![1]!;
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${url}/App.ipa?token=${sign(key)}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('app bytes');
+    }
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    const bad = serve(
+      [
+        '--storage',
+        `s3://${s3.bucket}`,
+        '--s3-endpoint',
+        `http://127.0.0.1:${await closedPort()}`,
+        '--s3-path-style',
+        '--workers',
+        '2',
+      ],
+      s3.env,
+    );
+    const end = await bad.exited;
+    expect(end.code).not.toBe(0);
+    expect(end.ms).toBeLessThan(30_000);
+    expect(cliLines(bad.output())).toHaveLength(1);
+    expect(cliLines(bad.output())[0]).toContain('(STORAGE_BUCKET_UNREACHABLE)');
+  }, 60_000);
 
   it('a store that cannot be reached: exits promptly naming --s3-endpoint (STORAGE_BUCKET_UNREACHABLE)', async () => {
     const run = serve(
