@@ -1,13 +1,14 @@
 /**
- * The port content bytes will live behind: local disk today, S3-compatible buckets with the
- * object-storage issue. Nothing implements it yet — the listener (src/server/files.ts) and the
- * catalog (src/catalog/library.ts, rescan.ts, upload.ts, hash.ts) still use node:fs directly —
- * it records what they need from a backend so the object-storage work has one target:
+ * The port content bytes live behind: a folder on local disk (src/storage/disk.ts) or an
+ * S3-compatible bucket (src/storage/s3/), opened by src/storage/open.ts. One contract suite
+ * (test/storage/contract.ts) runs against both. What its users need from a backend:
  *
- * - the listener: stat a path (size, mtime, an identity for ETags and caches), then read it
- *   whole (small files, memory-cached) or a byte range of it (large files, Range requests);
- * - the catalog: list every object (rescan), stream one for hashing and metadata extraction,
- *   store an upload so that readers never see a partial object, delete one, create a folder.
+ * - the listener's bucket route: stat a path (size, mtime, an identity for ETags and caches),
+ *   then read a byte range of it (Range requests); the local-disk file route keeps its own
+ *   node:fs hot path (src/server/files.ts);
+ * - the catalog (src/catalog/library.ts): list every object (rescan), stream one for hashing,
+ *   read ranges of one for metadata, store an upload so that readers never see a partial
+ *   object, delete one, create a folder.
  *
  * Keys are content paths relative to the root, '/'-separated, without a leading '/', already
  * checked by src/http/path.ts (no dot segments, no `..`); a backend never resolves `..` itself,
