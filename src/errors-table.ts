@@ -11,6 +11,7 @@ import type { ErrorEntry } from './errors/base.js';
 import { KEY_ERRORS } from './keys/errors.js';
 import { PROBE_ERRORS } from './probe/errors.js';
 import { SERVE_ERRORS } from './server/errors.js';
+import { STORAGE_ERRORS } from './storage/errors.js';
 import { STORE_ERRORS } from './store/errors.js';
 import { TOKEN_ERRORS } from './token/errors.js';
 
@@ -39,6 +40,11 @@ export const ERROR_AREAS: readonly ErrorArea[] = [
     codes: CATALOG_ERRORS,
   },
   { title: 'Store', where: 'the data directory and its database', codes: STORE_ERRORS },
+  {
+    title: 'Content storage',
+    where: '`serve --storage`, the catalog and the admin on a bucket or the content directory',
+    codes: STORAGE_ERRORS,
+  },
   { title: 'Probe', where: '`portcullis probe` input', codes: PROBE_ERRORS },
   {
     title: 'Edge',

@@ -8,13 +8,16 @@
  * `buildAdminApp` makes a standalone instance (tests, `fastify.inject()`); compose.ts plugs the
  * same plugin into the admin listener.
  */
+
 import multipart from '@fastify/multipart';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
+import type { ContentStorage } from '../contracts/content-storage.js';
 import type { ProbeRunner } from '../contracts/probe-runner.js';
+import { createDiskStorage } from '../storage/disk.js';
 import type { Store } from '../store/types.js';
 import type { Principal } from './auth/authenticate.js';
 import { ExternalJwtVerifier, type RemoteJwksOptions } from './auth/external.js';
@@ -39,8 +42,13 @@ export interface AdminOptions {
   secret: Uint8Array;
   /** Public base URL of the content listener, e.g. `https://dist.example.com`. */
   publicUrl: string;
-  /** Content root directory (for the catalog routes). */
-  contentRoot: string;
+  /**
+   * Where content lives, for the catalog routes: a storage (a bucket, from
+   * `openContentStorage`), or a root directory on disk (`contentRoot`) when none is given.
+   */
+  contentStorage?: ContentStorage;
+  /** Content root directory on disk; used when `contentStorage` is not given. */
+  contentRoot?: string;
   /** Clock in epoch ms (tests freeze it). */
   now?: () => number;
   jwks?: RemoteJwksOptions;
@@ -83,6 +91,7 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
   if (!opts?.store || !(opts.secret instanceof Uint8Array)) {
     throw new TypeError('adminPlugin needs { store, secret, publicUrl, contentRoot }');
   }
+  const contentStorage = opts.contentStorage ?? createDiskStorage(opts.contentRoot ?? '');
   const { store, secret } = opts;
   const now = opts.now ?? Date.now;
   const sessionKey = memoize(() => loadOrCreateSessionKey(store, secret));
@@ -114,7 +123,7 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
       ? new SharedLoginThrottle(store.throttle, { now, ...opts.throttle })
       : new LoginThrottle({ now, ...opts.throttle }),
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
-    contentRoot: opts.contentRoot,
+    contentStorage,
     routes,
     probe: opts.probe,
     keysChanged: async () => {

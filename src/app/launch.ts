@@ -56,7 +56,9 @@ export interface Launched {
  * directory asked for (or made by zero-config), store-backed; else key files only.
  */
 export function deploymentShape(config: ServeConfig, dataGiven: boolean): DeploymentShape {
-  if (!config.root && !config.upstream && config.keys.length === 0) return 'zero-config';
+  if (!config.root && !config.upstream && !config.storage && config.keys.length === 0) {
+    return 'zero-config';
+  }
   return dataGiven || config.databaseUrl ? 'store-backed' : 'key-files';
 }
 
@@ -76,7 +78,7 @@ export async function launch(config: ServeConfig, opts: LaunchOptions): Promise<
     zeroConfig = await prepareZeroConfig(config.data);
     // The key itself comes from the store (configuration "Default"), see store-backed.ts.
     config = { ...config, root: zeroConfig.root };
-  } else if (!config.root && !config.upstream) {
+  } else if (!config.root && !config.upstream && !config.storage) {
     config = { ...config, root: join(config.data, 'content') };
   }
   // Before the store is opened (a first start creates its one-time password) or workers are

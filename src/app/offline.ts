@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../catalog/extract-pool.js';
 import { ContentLibrary } from '../catalog/library.js';
+import type { ContentStorage } from '../contracts/content-storage.js';
+import { createDiskStorage } from '../storage/disk.js';
 import { openStore, type StoreLocation } from '../store/open.js';
 import { DB_FILE_NAME } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -38,13 +40,14 @@ export async function withStore<T>(
 }
 
 /**
- * Opens the store and the content library over `root`, with the
- * same isolation as the server: metadata is read in a worker pool under the store's time limit,
- * so a hostile file costs the worker, not this command. Everything is closed afterwards.
+ * Opens the store and the content library over `content` (a root directory on disk, or a
+ * storage such as a bucket), with the same isolation as the server: metadata is read in a
+ * worker under the store's time limit, so a hostile file costs the worker, not this command.
+ * Everything is closed afterwards.
  */
 export async function withContentLibrary<T>(
   location: StoreLocation,
-  root: string,
+  content: string | ContentStorage,
   fn: (lib: ContentLibrary, store: Store) => Promise<T>,
   open: StoreOpener = openStore,
 ): Promise<T> {
@@ -58,7 +61,8 @@ export async function withContentLibrary<T>(
         timeoutMs: seconds > 0 ? seconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS,
       });
       try {
-        const library = new ContentLibrary({ root, store, extractor });
+        const storage = typeof content === 'string' ? createDiskStorage(content) : content;
+        const library = new ContentLibrary({ storage, store, extractor });
         return await fn(library, store);
       } finally {
         await extractor.close();

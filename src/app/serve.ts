@@ -26,10 +26,10 @@ export type { RunningServer, ServeOptions } from './types.js';
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const config = resolveServeConfig(options as Record<string, unknown>);
-  if (!config.root && !config.upstream) {
+  if (!config.root && !config.upstream && !config.storage) {
     throw new ServeError(
       'CONFIG_INVALID',
-      'portcullis: invalid setting "root": give a content directory (--root) or an upstream URL (--upstream)',
+      'portcullis: invalid setting "root": give a content directory (--root), a bucket (--storage s3://…) or an upstream URL (--upstream)',
     );
   }
   const logger = options.logger ?? createServeLogger(config.logLevel);

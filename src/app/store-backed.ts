@@ -5,16 +5,19 @@
  * extensions and the audit retention job, all built here so that admin, server and store stay
  * beside each other and never import one another.
  */
+
 import type { Logger } from 'pino';
 import { adminPlugin } from '../admin/app.js';
 import { ConfigurationSigner, type SignedUrl } from '../admin/configuration-signer.js';
 import { jwksExtension } from '../admin/jwks-extension.js';
 import { contentManifestExtension } from '../admin/routes/content-device.js';
+import type { ContentStorage } from '../contracts/content-storage.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { probeRunner } from '../probe/runner.js';
-import type { ServeConfig } from '../server/config.js';
+import { bucketLocationOf, type ServeConfig } from '../server/config.js';
 import { fileKeySource } from '../server/listener-verifier.js';
 import type { AdminExtension } from '../server/types.js';
+import { openS3Storage } from '../storage/open.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
@@ -46,6 +49,12 @@ export interface StoreBackedOptions {
    * too (their key source and extensions read it); one retention job, in the primary, is enough.
    */
   retention?: boolean;
+  /**
+   * Where the admin API and the catalog keep content: the storage `serve --storage s3://…`
+   * opened (src/storage/open.ts), shared with the content listener. Without it, the folder
+   * `config.root` on disk.
+   */
+  contentStorage?: ContentStorage;
 }
 
 /** The store-backed parts startServer takes, plus handles for the start banner and shutdown. */
@@ -97,14 +106,21 @@ export function combinedKeySource(sources: KeySource[]): KeySource {
   };
 }
 
-function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): AdminExtension {
+function adminExtension(
+  store: Store,
+  secret: Uint8Array,
+  config: ServeConfig,
+  contentStorage: ContentStorage | undefined,
+): AdminExtension {
   return {
     async register(app, ctx) {
       await app.register(adminPlugin, {
         store,
         secret,
         publicUrl: ctx.publicUrl,
-        contentRoot: ctx.config.root ?? config.root ?? '',
+        ...(contentStorage
+          ? { contentStorage }
+          : { contentRoot: ctx.config.root ?? config.root ?? '' }),
         onKeysChanged: () => ctx.keys.reload(),
         // External JWKS failures and refusal reasons go to the serve log, never to the caller.
         jwks: { logger: ctx.logger },
@@ -112,6 +128,21 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
       });
     },
   };
+}
+
+/**
+ * The bucket the admin API and the catalog write to when `serve --storage s3://…` serves from
+ * one: the same bucket and S3 settings as the content listener, its own client (the listener
+ * checks the bucket at start). Undefined for a directory: the admin then uses `config.root`.
+ */
+async function catalogBucket(config: ServeConfig): Promise<ContentStorage | undefined> {
+  const location = bucketLocationOf(config);
+  if (location === null) return undefined;
+  return openS3Storage(location, {
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+    ...(config.s3Region ? { region: config.s3Region } : {}),
+    forcePathStyle: config.s3PathStyle,
+  });
 }
 
 /**
@@ -163,7 +194,14 @@ export async function composeStoreBacked(
           ...(logger ? { logger } : {}),
           ...(config.databaseUrl ? { batchSize: 1000 } : {}),
         }),
-        adminExtensions: [adminExtension(store, secret, config)],
+        adminExtensions: [
+          adminExtension(
+            store,
+            secret,
+            config,
+            opts.contentStorage ?? (await catalogBucket(config)),
+          ),
+        ],
         contentExtensions: [
           jwksExtension(store),
           contentManifestExtension({

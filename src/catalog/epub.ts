@@ -3,6 +3,7 @@
  * Dublin Core fields give title, creator, identifier and language. Two bounded zip reads.
  */
 import { Budget } from './budget.js';
+import type { ReadSource } from './byte-source.js';
 import { CatalogError } from './errors.js';
 import { childrenNamed, findAll, findFirst, parseXml } from './xml-lite.js';
 import { readZipEntries, type ZipLimits } from './zip.js';
@@ -22,12 +23,12 @@ const CONTAINER = 'META-INF/container.xml';
  * @throws CatalogError ZIP_* / XML_INVALID, ZIP_ENTRY_MISSING without container or OPF
  */
 export async function readEpubMetadata(
-  filePath: string,
+  source: ReadSource,
   limits: ZipLimits = {},
   budget: Budget = new Budget(),
 ): Promise<EpubMetadata> {
   const first = await readZipEntries(
-    filePath,
+    source,
     (n) => (n === CONTAINER ? 'container' : undefined),
     limits,
     budget,
@@ -40,7 +41,7 @@ export async function readEpubMetadata(
   if (!opfPath || opfPath.length > 1024)
     throw new CatalogError('ZIP_ENTRY_MISSING', 'The book names no package document.');
   const second = await readZipEntries(
-    filePath,
+    source,
     (n) => (n === opfPath ? 'opf' : undefined),
     limits,
     budget,

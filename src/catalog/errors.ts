@@ -63,7 +63,8 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
   },
   METADATA_BUDGET_EXCEEDED: {
     status: 422,
-    message: 'Reading the file metadata would decode too many bytes or take too many steps.',
+    message:
+      'Reading the file metadata would decode or fetch too many bytes, or take too many steps.',
     remedy: 'Metadata is small in real files; check the file was not crafted or tampered with.',
   },
   METADATA_TIMEOUT: {
@@ -80,7 +81,8 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
   METADATA_BUSY: {
     status: 503,
     message: 'Too many files are waiting for metadata extraction.',
-    remedy: 'Retry the upload shortly; rescans pick skipped files up on their next run.',
+    remedy:
+      'Nothing to do: the file is stored and recorded as unreadable for now; the next rescan reads it again.',
   },
   PATH_INVALID: {
     status: 400,
@@ -143,8 +145,10 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
   },
   CONTENT_ROOT_UNAVAILABLE: {
     status: 503,
-    message: 'The content root is missing or not a directory; the catalog was left unchanged.',
-    remedy: 'Check that the serve root exists and is mounted, then rescan.',
+    message:
+      'The content root or bucket could not be listed (missing, not a directory, unreachable); the catalog was left unchanged.',
+    remedy:
+      'Check that the serve root exists and is mounted, or that the bucket is reachable with these credentials (s3:ListBucket), then rescan.',
   },
   PUBLIC_URL_REQUIRED: {
     status: 409,

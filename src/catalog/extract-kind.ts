@@ -4,6 +4,7 @@
  * worker (extract-worker.ts); nothing here may run on a serving event loop.
  */
 import { Budget, type BudgetLimits } from './budget.js';
+import type { ReadSource } from './byte-source.js';
 import { bookFormatOfPath, type ContentKind, kindOfPath } from './content-kind.js';
 import { readEpubMetadata } from './epub.js';
 import { readIpaMetadata } from './ipa.js';
@@ -14,34 +15,34 @@ import { sanitizeMetadata } from './sanitize-metadata.js';
 export { sanitizeMetadata } from './sanitize-metadata.js';
 
 /**
- * Reads the kind-specific metadata of `filePath`, classified by `name`, under one budget.
+ * Reads the kind-specific metadata of `source`, classified by `name`, under one budget.
  * @throws CatalogError with the reader's code when the file is refused
  */
 export async function extractKindMetadata(
-  filePath: string,
+  source: ReadSource,
   name: string,
   limits: BudgetLimits = {},
 ): Promise<Record<string, unknown>> {
   const budget = new Budget(limits);
-  const raw = await readKindMetadata(filePath, name, kindOfPath(name), budget);
+  const raw = await readKindMetadata(source, name, kindOfPath(name), budget);
   return sanitizeMetadata(raw) as Record<string, unknown>;
 }
 
 async function readKindMetadata(
-  filePath: string,
+  source: ReadSource,
   name: string,
   kind: ContentKind,
   budget: Budget,
 ): Promise<object> {
   switch (kind) {
     case 'app':
-      return readIpaMetadata(filePath, {}, budget);
+      return readIpaMetadata(source, {}, budget);
     case 'package':
-      return readPkgMetadata(filePath, {}, budget);
+      return readPkgMetadata(source, {}, budget);
     case 'book':
       return bookFormatOfPath(name) === 'pdf'
-        ? readPdfMetadata(filePath, budget)
-        : readEpubMetadata(filePath, {}, budget);
+        ? readPdfMetadata(source, budget)
+        : readEpubMetadata(source, {}, budget);
     default:
       return {};
   }

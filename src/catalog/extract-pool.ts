@@ -7,10 +7,17 @@
  *
  * One worker and a bounded queue: extraction is rare and sequential work, and one thread
  * cannot starve the two cores the listeners share.
+ *
+ * The worker reads through this thread: it asks for byte ranges of the object being read and
+ * the pool reads them (from a file, or with ranged GETs from a bucket) and hands back only those
+ * bytes. Each read is capped in length, and the bytes one file may fetch in total are capped
+ * (`maxFetchBytes`), so a hostile archive cannot make a worker pull a whole 8 GiB object through.
+ * Why the worker holds no storage client: docs/decisions.md, "Metadata reads relayed".
  */
 import { Worker } from 'node:worker_threads';
+import { type ByteSource, openFileByteSource, type ReadSource } from './byte-source.js';
 import { CATALOG_ERRORS, CatalogError, type CatalogErrorCode } from './errors.js';
-import type { ExtractReply } from './extract-worker.js';
+import type { ExtractReply, ExtractRequest, ReadReply, ReadRequest } from './extract-worker.js';
 
 /** Options of a {@link MetadataExtractor}. */
 export interface MetadataExtractorOptions {
@@ -20,15 +27,28 @@ export interface MetadataExtractorOptions {
   maxHeapMb?: number;
   /** Files waiting beyond the one being read; more are refused with METADATA_BUSY (default 64). */
   maxQueue?: number;
+  /** Bytes one file's reader may fetch in total (default 96 MiB; far beyond any real reader). */
+  maxFetchBytes?: number;
 }
+
+/** Largest single read the worker may ask for: a 16 MiB xar TOC plus slack. */
+const MAX_READ_BYTES = 17 * 1024 * 1024;
+/** Most storage waiting time that extends one file's wall-clock limit. */
+const MAX_IO_CREDIT_MS = 60_000;
 
 /** Default wall-clock limit of one extraction. */
 export const DEFAULT_EXTRACT_TIMEOUT_MS = 5_000;
 
 interface Job {
   id: number;
-  filePath: string;
+  input: ReadSource;
   name: string;
+  source?: ByteSource;
+  close?: () => Promise<void>;
+  fetched: number;
+  /** Milliseconds spent waiting for storage reads (not the worker's time), and reads in flight. */
+  ioMs: number;
+  inFlight: number;
   resolve: (metadata: Record<string, unknown>) => void;
   reject: (err: Error) => void;
 }
@@ -39,6 +59,7 @@ export class MetadataExtractor {
   timeoutMs: number;
   readonly #maxHeapMb: number;
   readonly #maxQueue: number;
+  readonly #maxFetchBytes: number;
   readonly #queue: Job[] = [];
   #worker: Worker | null = null;
   #current: Job | null = null;
@@ -50,20 +71,32 @@ export class MetadataExtractor {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_EXTRACT_TIMEOUT_MS;
     this.#maxHeapMb = opts.maxHeapMb ?? 128;
     this.#maxQueue = opts.maxQueue ?? 64;
+    this.#maxFetchBytes = opts.maxFetchBytes ?? 96 * 1024 * 1024;
   }
 
   /**
-   * Reads the kind metadata of `filePath` (classified by `name`) in the worker.
-   * @throws CatalogError with the reader's code, METADATA_TIMEOUT, METADATA_WORKER_FAILED or
-   *   METADATA_BUSY; a plain Error (with `code` such as ENOENT) when the file could not be opened
+   * Reads the kind metadata of `input` (a file path, or ranged reads of an opened object),
+   * classified by `name`, in the worker. The caller keeps `input` open until this settles.
+   * @throws CatalogError with the reader's code, METADATA_TIMEOUT, METADATA_WORKER_FAILED,
+   *   METADATA_BUDGET_EXCEEDED or METADATA_BUSY; a plain Error (with `code` such as ENOENT or
+   *   EIO, never a path) when the file could not be opened or the storage failed
    */
-  extract(filePath: string, name: string): Promise<Record<string, unknown>> {
+  extract(input: ReadSource, name: string): Promise<Record<string, unknown>> {
     if (this.#closed) return Promise.reject(new TypeError('the extractor is closed'));
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new CatalogError('METADATA_BUSY'));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, filePath, name, resolve, reject });
+      this.#queue.push({
+        id: this.#nextId++,
+        input,
+        name,
+        resolve,
+        reject,
+        fetched: 0,
+        ioMs: 0,
+        inFlight: 0,
+      });
       this.#pump();
     });
   }
@@ -87,15 +120,109 @@ export class MetadataExtractor {
       return;
     }
     this.#current = job;
+    void this.#start(job);
+  }
+
+  async #start(job: Job): Promise<void> {
+    if (typeof job.input === 'string') {
+      try {
+        const file = await openFileByteSource(job.input);
+        job.source = file.source;
+        job.close = file.close;
+      } catch (err) {
+        // Only the errno leaves: Node's message names the absolute path.
+        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+        this.#finish(Object.assign(new Error('The file could not be opened.'), { code }));
+        return;
+      }
+      if (this.#current !== job) {
+        await job.close?.();
+        return;
+      }
+    } else {
+      job.source = job.input;
+    }
     const worker = this.#ensureWorker();
     worker.ref();
+    this.#armTimer(job, this.timeoutMs, 0);
+    worker.postMessage({
+      type: 'extract',
+      id: job.id,
+      size: job.source.size,
+      name: job.name,
+    } satisfies ExtractRequest);
+  }
+
+  /**
+   * The wall-clock limit is on the worker's own time: time spent waiting for storage (a slow
+   * bucket) extends it, up to {@link MAX_IO_CREDIT_MS} in all, so a slow store is not mistaken
+   * for a hostile file (METADATA_TIMEOUT is recorded and not retried), while a hung one still is.
+   */
+  #armTimer(job: Job, ms: number, credited: number): void {
     this.#timer = setTimeout(() => {
+      if (this.#current !== job) return;
+      // Owed: storage time not yet granted; a read still in flight is granted 50 ms at a time.
+      const owed = Math.min(job.ioMs, MAX_IO_CREDIT_MS) - credited;
+      if ((owed > 0 || job.inFlight > 0) && credited < MAX_IO_CREDIT_MS) {
+        const grant = owed > 0 ? owed : 50;
+        this.#armTimer(job, grant, credited + grant);
+        return;
+      }
       this.#kill(
         'METADATA_TIMEOUT',
         `Reading the file metadata took longer than ${this.timeoutMs} ms.`,
       );
-    }, this.timeoutMs);
-    worker.postMessage({ id: job.id, filePath: job.filePath, name: job.name });
+    }, ms);
+  }
+
+  /** Serves one range of the current job's object to the worker, within its caps. */
+  #serveRead(worker: Worker, req: ReadRequest): void {
+    const job = this.#current;
+    if (!job?.source || job.id !== req.id) return;
+    const answer = (reply: ReadReply, transfer?: ArrayBuffer[]) => {
+      if (this.#worker === worker && this.#current === job) worker.postMessage(reply, transfer);
+    };
+    const { offset, length } = req;
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      length > MAX_READ_BYTES
+    ) {
+      answer({ type: 'bytes', seq: req.seq, failure: 'budget' });
+      return;
+    }
+    const want = Math.max(0, Math.min(length, job.source.size - offset));
+    job.fetched += want;
+    if (job.fetched > this.#maxFetchBytes) {
+      answer({ type: 'bytes', seq: req.seq, failure: 'budget' });
+      return;
+    }
+    const started = performance.now();
+    job.inFlight++;
+    const done = () => {
+      job.inFlight--;
+      job.ioMs += performance.now() - started;
+    };
+    job.source.read(offset, want).then(
+      (bytes) => {
+        done();
+        // A copy the worker owns: a Buffer may be a view of a shared pool.
+        const own = new Uint8Array(bytes);
+        answer({ type: 'bytes', seq: req.seq, bytes: own }, [own.buffer]);
+      },
+      (err: unknown) => {
+        done();
+        const errno = (err as { code?: unknown })?.code;
+        answer({
+          type: 'bytes',
+          seq: req.seq,
+          failure: 'io',
+          ...(typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? { errno } : {}),
+        });
+      },
+    );
   }
 
   #ensureWorker(): Worker {
@@ -107,12 +234,16 @@ export class MetadataExtractor {
         codeRangeSizeMb: 16,
         stackSizeMb: 4,
       },
-      // The worker reads files by path; it needs neither our stdin nor our environment.
+      // The worker reads only the ranges it is handed; it needs neither stdin nor environment.
       stdin: false,
       env: {},
     });
-    worker.on('message', (reply: ExtractReply) => {
+    worker.on('message', (reply: ExtractReply | ReadRequest) => {
       if (this.#worker !== worker || this.#current?.id !== reply.id) return;
+      if (reply.type === 'read') {
+        this.#serveRead(worker, reply);
+        return;
+      }
       if (reply.ok) this.#finish(null, reply.metadata);
       else this.#finish(errorFromReply(reply));
     });
@@ -140,6 +271,7 @@ export class MetadataExtractor {
     this.#timer = null;
     const job = this.#current;
     this.#current = null;
+    if (job?.close) void job.close();
     if (job) {
       if (err) job.reject(err);
       else job.resolve(metadata ?? {});

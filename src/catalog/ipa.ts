@@ -4,6 +4,7 @@
  */
 import type { PlistData } from './bplist.js';
 import { Budget } from './budget.js';
+import type { ReadSource } from './byte-source.js';
 import { CatalogError } from './errors.js';
 import { type ProvisioningProfileInfo, readProvisioningProfile } from './mobileprovision.js';
 import { type PlistDict, plistArray, plistString, readPlistDict } from './plist-read.js';
@@ -28,13 +29,13 @@ const PROFILE = /^Payload\/([^/]+\.app)\/embedded\.mobileprovision$/;
  * @throws CatalogError ZIP_* for hostile archives, ZIP_ENTRY_MISSING without Info.plist, PLIST_*.
  */
 export async function readIpaMetadata(
-  filePath: string,
+  source: ReadSource,
   limits: ZipLimits = {},
   budget: Budget = new Budget(),
 ): Promise<IpaMetadata> {
   let app: string | undefined;
   const entries = await readZipEntries(
-    filePath,
+    source,
     (name) => {
       const info = INFO.exec(name);
       if (info && (app === undefined || app === info[1])) {

@@ -1,25 +1,30 @@
 /**
- * The content library: the one place that changes files under the content root and their
- * catalog records together. Used by the admin API and the `portcullis content` CLI, so both
- * write the same way — temp file, metadata, then (under a per-path lock) precondition check,
- * atomic rename and store upsert. Last complete write wins; readers never see a partial file.
+ * The content library: the one place that changes content objects and their catalog records
+ * together. Used by the admin API and the `portcullis content` CLI, so both write the same way,
+ * on whatever storage they are given (a folder on disk, a bucket): under a per-path lock,
+ * precondition check, then the body streams into `ContentStorage.put` (which makes it visible
+ * only when complete) while it is hashed, then its metadata is read with ranged reads and the
+ * record is upserted. Readers never see a partial object; the record always describes the
+ * object the last completed write stored.
  */
-import { realpath, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
 import type { ContentRecord, ContentRepo } from '../contracts/content-catalog.js';
+import type { ContentStorage, OpenedObject } from '../contracts/content-storage.js';
+import { kindOfPath } from './content-kind.js';
 import { normalizeContentPath } from './content-path.js';
-import { CatalogError } from './errors.js';
+import { CATALOG_WARNINGS, CatalogError } from './errors.js';
 import type { MetadataExtractor } from './extract-pool.js';
-import { readContentMetadata } from './metadata.js';
-import { walkContentRoot } from './rescan.js';
-import { createDirectoryInRoot, purgeStaleTemp, writeTempUpload } from './upload.js';
+import { ContentHasher, type FileHashes, hashStream } from './hash.js';
+import { type ContentMetadataResult, hashOptionsFor, readStoredMetadata } from './metadata.js';
+import { listStoredContent } from './rescan.js';
+import { meteredUpload } from './upload.js';
 
 /** Default upload cap: 8 GiB (large macOS packages). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 
 /** Options of a {@link ContentLibrary}. */
 export interface ContentLibraryOptions {
-  root: string;
+  /** Where the content bytes live (`createDiskStorage(root)`, or a bucket). */
+  storage: ContentStorage;
   store: { content: ContentRepo };
   maxUploadBytes?: number;
   now?: () => number;
@@ -47,9 +52,9 @@ export function contentEtag(record: Pick<ContentRecord, 'sha256'>): string {
   return `"${record.sha256}"`;
 }
 
-/** Manages files under a content root together with their catalog records. */
+/** Manages content objects in a storage together with their catalog records. */
 export class ContentLibrary {
-  readonly root: string;
+  readonly storage: ContentStorage;
   readonly maxUploadBytes: number;
   readonly #store: { content: ContentRepo };
   readonly #now: () => number;
@@ -57,19 +62,11 @@ export class ContentLibrary {
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(opts: ContentLibraryOptions) {
-    this.root = opts.root;
+    this.storage = opts.storage;
     this.#store = opts.store;
     this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.#now = opts.now ?? Date.now;
     this.#extractor = opts.extractor;
-  }
-
-  #readMetadata(file: string, name?: string) {
-    return readContentMetadata(file, {
-      now: this.#now(),
-      ...(name !== undefined ? { name } : {}),
-      ...(this.#extractor ? { extractor: this.#extractor } : {}),
-    });
   }
 
   /** The record at a (normalised) path. */
@@ -82,14 +79,10 @@ export class ContentLibrary {
     return this.#store.content.list();
   }
 
-  /** Absolute file path of a content path (after normalisation). */
-  filePath(path: string): string {
-    return join(this.root, ...normalizeContentPath(path).split('/'));
-  }
-
   /**
-   * Stores a stream at `path`: writes a temp file, reads its metadata, then atomically moves it
-   * into place and upserts the record. Preconditions are checked under the path lock.
+   * Stores a stream at `path`: checks the preconditions, streams the body into storage while
+   * hashing it, reads the stored object's metadata and upserts the record — all under the path
+   * lock, so concurrent writes to one path are applied one after the other.
    * @throws CatalogError PATH_INVALID, UPLOAD_TOO_LARGE, UPLOAD_INCOMPLETE, CONTENT_EXISTS, PRECONDITION_FAILED
    */
   async ingest(
@@ -103,41 +96,51 @@ export class ContentLibrary {
   ): Promise<{ record: ContentRecord; created: boolean }> {
     const path = normalizeContentPath(rawPath);
     const maxBytes = opts.maxBytes ?? this.maxUploadBytes;
-    // A declared length over the limit is refused before a byte is written.
+    // A declared length over the limit is refused before a byte is stored.
     if (opts.expectedLength !== undefined && opts.expectedLength > maxBytes) {
       throw new CatalogError('UPLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes.`);
     }
-    const temp = await writeTempUpload(this.root, source, {
-      maxBytes,
-      ...(opts.expectedLength !== undefined ? { expectedLength: opts.expectedLength } : {}),
-    });
-    try {
-      const meta = await this.#readMetadata(temp.tempPath, path);
-      return await this.#withLock(path, async () => {
-        const existing = await this.#store.content.get(path);
-        const target = await this.#safeTarget(path);
-        const exists = existing !== undefined || (await isFile(target));
-        checkPreconditions(existing, exists, opts);
-        await rename(temp.tempPath, target);
-        const s = await stat(target);
-        const record = await this.#store.content.upsert({
-          path,
-          size: temp.size,
-          sha256: temp.sha256,
-          kind: meta.kind,
-          metadata: { ...meta.metadata, warnings: meta.warnings },
-          mtimeMs: Math.floor(s.mtimeMs),
-          uploadedBy: opts.uploadedBy ?? null,
-        });
-        return { record, created: !exists };
+    return this.#withLock(path, async () => {
+      const existing = await this.#store.content.get(path);
+      const exists = existing !== undefined || (await this.storage.stat(path)) !== undefined;
+      checkPreconditions(existing, exists, opts);
+      const hasher = new ContentHasher(hashOptionsFor(path));
+      const limits = {
+        maxBytes,
+        ...(opts.expectedLength !== undefined ? { expectedLength: opts.expectedLength } : {}),
+      };
+      // The body's own refusal (too large, incomplete, the client gone) is what the caller must
+      // see, whatever error the backend wraps it in when it aborts the write.
+      let bodyError: unknown;
+      const body = meteredUpload(source, limits, hasher);
+      const watched = (async function* () {
+        try {
+          yield* body;
+        } catch (err) {
+          bodyError = err;
+          throw err;
+        }
+      })();
+      const info = await this.storage.put(path, watched).catch((err: unknown) => {
+        throw bodyError ?? storageRefusal(err);
       });
-    } finally {
-      await unlink(temp.tempPath).catch(() => {});
-    }
+      const hashes = hasher.digest();
+      const meta = await this.#readStored(path, hashes);
+      const record = await this.#store.content.upsert({
+        path,
+        size: hashes.size,
+        sha256: hashes.sha256,
+        kind: meta.kind,
+        metadata: { ...meta.metadata, md5: hashes.md5, warnings: meta.warnings },
+        mtimeMs: info.mtimeMs,
+        uploadedBy: opts.uploadedBy ?? null,
+      });
+      return { record, created: !exists };
+    });
   }
 
   /**
-   * Deletes the file and its record.
+   * Deletes the object and its record.
    * @returns false when neither existed
    * @throws CatalogError PATH_INVALID, PRECONDITION_FAILED
    */
@@ -148,59 +151,53 @@ export class ContentLibrary {
       if (opts.ifMatch !== undefined && !etagMatches(opts.ifMatch, existing)) {
         throw new CatalogError('PRECONDITION_FAILED');
       }
-      const target = await this.#safeTarget(path, false);
-      let removedFile = false;
-      if (target) {
-        removedFile = await unlink(target).then(
-          () => true,
-          (err: NodeJS.ErrnoException) => {
-            if (err.code === 'ENOENT') return false;
-            throw err;
-          },
-        );
-      }
+      const removedObject = await this.storage.delete(path);
       const removedRecord = await this.#store.content.delete(path);
-      return removedFile || removedRecord;
+      return removedObject || removedRecord;
     });
   }
 
-  /** Re-reads changed files, adds new ones and forgets records whose files are gone. */
+  /**
+   * Re-reads changed objects, adds new ones and forgets records whose objects are gone. A path
+   * being written right now is left to its writer, which records it when the write completes.
+   * @throws CatalogError CONTENT_ROOT_UNAVAILABLE when the storage cannot be listed
+   */
   async rescan(): Promise<RescanResult> {
-    await purgeStaleTemp(this.root, 3_600_000, this.#now());
-    const { files, truncated } = await walkContentRoot(this.root);
+    const { files, truncated } = await listStoredContent(this.storage);
     const records = new Map((await this.#store.content.list()).map((r) => [r.path, r]));
     const result: RescanResult = { added: [], updated: [], removed: [], unchanged: 0, truncated };
     for (const f of files) {
       const old = records.get(f.path);
       records.delete(f.path);
-      if (old && old.size === f.size && old.mtimeMs === f.mtimeMs) {
+      if (this.#locks.has(f.path)) continue;
+      if (old && old.size === f.size && old.mtimeMs === f.mtimeMs && !retryable(old)) {
         result.unchanged++;
         continue;
       }
       await this.#withLock(f.path, async () => {
-        const full = join(this.root, ...f.path.split('/'));
         // A hostile file comes back as a record with METADATA_UNREADABLE and its code, so it is
-        // read once, not on every rescan or restart. Null only when the file vanished (or the
-        // extractor queue was full): the next rescan picks it up.
-        const meta = await this.#readMetadata(full).catch(() => null);
+        // read once, not on every rescan or restart. Null when the object vanished or could not
+        // be read (or the extractor queue was full): the next rescan picks it up.
+        const meta = await this.#readStored(f.path).catch(() => null);
         if (!meta) return;
         await this.#store.content.upsert({
           path: f.path,
           size: meta.size,
           sha256: meta.sha256,
           kind: meta.kind,
-          metadata: { ...meta.metadata, warnings: meta.warnings },
-          mtimeMs: f.mtimeMs,
+          metadata: { ...meta.metadata, md5: meta.md5, warnings: meta.warnings },
+          mtimeMs: meta.mtimeMs,
           uploadedBy: old?.uploadedBy ?? null,
         });
         (old ? result.updated : result.added).push(f.path);
       });
     }
-    // When the walk was cut short, unseen records may still exist on disk: keep them.
+    // When the listing was cut short, unseen records may still have objects: keep them.
     if (!truncated) {
       for (const path of records.keys()) {
+        if (this.#locks.has(path)) continue;
         await this.#withLock(path, async () => {
-          if (await isFile(join(this.root, ...path.split('/')))) return;
+          if ((await this.storage.stat(path)) !== undefined) return;
           if (await this.#store.content.delete(path)) result.removed.push(path);
         });
       }
@@ -209,24 +206,30 @@ export class ContentLibrary {
   }
 
   /**
-   * Resolves the absolute target and makes sure its parent (created when `create`) is a real
-   * directory inside the root — a symlinked directory must not carry writes outside it.
+   * Opens the stored object and reads its metadata (hashing it first when `hashes` is not
+   * given). A queue too full to read it now records the object as unreadable for the moment
+   * (METADATA_BUSY), which the next rescan retries.
    */
-  async #safeTarget(path: string, create?: true): Promise<string>;
-  async #safeTarget(path: string, create: false): Promise<string | null>;
-  async #safeTarget(path: string, create = true): Promise<string | null> {
-    const target = join(this.root, ...path.split('/'));
-    const parent = dirname(target);
-    // Resolve-then-create: nothing is made before the existing part is known to be inside.
-    if (create) await createDirectoryInRoot(this.root, path.split('/').slice(0, -1));
-    const [realRoot, realParent] = await Promise.all([
-      realpath(this.root),
-      realpath(parent).catch(() => null),
-    ]);
-    if (realParent === null) return create ? fail() : null;
-    const rel = relative(realRoot, realParent);
-    if (rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith(sep)) return fail();
-    return target;
+  async #readStored(
+    path: string,
+    hashes?: FileHashes,
+  ): Promise<ContentMetadataResult & { md5: string; mtimeMs: number }> {
+    const object = await this.storage.open(path);
+    if (!object) throw new CatalogError('CONTENT_NOT_FOUND');
+    try {
+      const own = hashes ?? (await hashObject(object, path));
+      const meta = await readStoredMetadata(object, path, {
+        hashes: own,
+        now: this.#now(),
+        ...(this.#extractor ? { extractor: this.#extractor } : {}),
+      }).catch((err: unknown) => {
+        if (!(err instanceof CatalogError) || err.code !== 'METADATA_BUSY') throw err;
+        return busyResult(path, own);
+      });
+      return { ...meta, md5: own.md5, mtimeMs: object.info.mtimeMs };
+    } finally {
+      await object.close();
+    }
   }
 
   async #withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
@@ -242,13 +245,38 @@ export class ContentLibrary {
   }
 }
 
-function fail(): never {
-  throw new CatalogError('PATH_INVALID', 'The content path leaves the content root.');
+function hashObject(object: OpenedObject, path: string): Promise<FileHashes> {
+  return hashStream(object.stream(), hashOptionsFor(path));
 }
 
-async function isFile(p: string): Promise<boolean> {
-  const s = await stat(p).catch(() => null);
-  return s?.isFile() ?? false;
+/** A record whose metadata could not be read for a passing reason is read again by a rescan. */
+function retryable(record: ContentRecord): boolean {
+  return record.metadata.unreadableCode === 'METADATA_BUSY';
+}
+
+function busyResult(path: string, hashes: FileHashes): ContentMetadataResult {
+  const metadata: Record<string, unknown> = { unreadableCode: 'METADATA_BUSY' };
+  if (hashes.chunks) metadata.chunkHashes = hashes.chunks;
+  return {
+    kind: kindOfPath(path),
+    size: hashes.size,
+    sha256: hashes.sha256,
+    metadata,
+    warnings: [
+      {
+        code: 'METADATA_UNREADABLE',
+        message: `${CATALOG_WARNINGS.METADATA_UNREADABLE} (METADATA_BUSY)`,
+      },
+    ],
+  };
+}
+
+/** A storage refusal of the key (it leaves the root, runs through a file) as the catalog's code. */
+function storageRefusal(err: unknown): unknown {
+  if ((err as { code?: unknown })?.code === 'STORAGE_PATH_REFUSED') {
+    return new CatalogError('PATH_INVALID', (err as Error).message, { cause: err });
+  }
+  return err;
 }
 
 function etagMatches(header: string, record: ContentRecord | undefined): boolean {

@@ -3,8 +3,8 @@
  * they sit uncompressed in the first or last MiB. No object streams are inflated; a PDF that
  * hides these in compressed streams simply gets no title/page count.
  */
-import { open } from 'node:fs/promises';
 import { Budget } from './budget.js';
+import { type ReadSource, withByteSource } from './byte-source.js';
 
 /** Metadata read from a PDF. */
 export interface PdfMetadata {
@@ -15,23 +15,18 @@ export interface PdfMetadata {
 const WINDOW = 1024 * 1024;
 
 /** Reads title and page count from the head and tail of a PDF (at most 2 MiB read). */
-export async function readPdfMetadata(
-  filePath: string,
+export function readPdfMetadata(
+  source: ReadSource,
   budget: Budget = new Budget(),
 ): Promise<PdfMetadata> {
-  const fh = await open(filePath, 'r');
-  try {
-    const { size } = await fh.stat();
-    const head = Buffer.alloc(Math.min(WINDOW, size));
+  return withByteSource(source, async (fh) => {
+    const size = fh.size;
     budget.output(Math.min(size, 2 * WINDOW));
-    await fh.read(head, 0, head.length, 0);
+    const head = await fh.read(0, Math.min(WINDOW, size));
     const tailStart = Math.max(head.length, size - WINDOW);
-    const tail = Buffer.alloc(size - tailStart);
-    if (tail.length > 0) await fh.read(tail, 0, tail.length, tailStart);
+    const tail = size > tailStart ? await fh.read(tailStart, size - tailStart) : new Uint8Array(0);
     return scanPdf(Buffer.concat([head, tail]).toString('latin1'), budget);
-  } finally {
-    await fh.close();
-  }
+  });
 }
 
 /**

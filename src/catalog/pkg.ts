@@ -4,6 +4,7 @@
  * read from the xar table of contents and two small files at most.
  */
 import { Budget } from './budget.js';
+import type { ReadSource } from './byte-source.js';
 import { readXarFiles, type XarLimits } from './xar.js';
 import { findAll, findFirst, parseXml } from './xml-lite.js';
 
@@ -32,12 +33,12 @@ const TEXT_LIMIT = 4 * 1024 * 1024;
  * @throws CatalogError XAR_* / XML_INVALID for hostile or corrupt packages
  */
 export async function readPkgMetadata(
-  filePath: string,
+  source: ReadSource,
   limits: XarLimits = {},
   budget: Budget = new Budget(),
 ): Promise<PkgMetadata> {
   const { files } = await readXarFiles(
-    filePath,
+    source,
     (e) => {
       if (e.path === 'Distribution') return 'distribution';
       if (e.path === 'PackageInfo') return 'packageinfo';

@@ -3,9 +3,9 @@
  * inflates the table of contents (capped), and reads individual small files from the heap with
  * every offset checked against the real file size. Nothing is written to disk.
  */
-import { type FileHandle, open } from 'node:fs/promises';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { Budget } from './budget.js';
+import { type ByteSource, type ReadSource, readExactly, withByteSource } from './byte-source.js';
 import { CatalogError } from './errors.js';
 import { childrenNamed, childText, parseXml, type XmlElement } from './xml-lite.js';
 
@@ -39,75 +39,70 @@ const MAGIC = 0x78617221; // 'xar!'
  * The inflated TOC, its parse and every file read are charged to `budget`.
  * @throws CatalogError XAR_INVALID / XAR_TOO_LARGE / XML_INVALID / METADATA_BUDGET_EXCEEDED
  */
-export async function readXarFiles(
-  filePath: string,
+export function readXarFiles(
+  source: ReadSource,
   want: (entry: XarEntry) => string | undefined,
   limits: XarLimits = {},
   budget: Budget = new Budget(),
 ): Promise<{ entries: XarEntry[]; files: Map<string, Uint8Array> }> {
-  const fh = await open(filePath, 'r');
-  try {
-    const { size: fileSize } = await fh.stat();
-    const header = Buffer.alloc(HEADER_MIN);
-    const { bytesRead } = await fh.read(header, 0, HEADER_MIN, 0);
-    if (bytesRead < HEADER_MIN || header.readUInt32BE(0) !== MAGIC) bad('missing xar header');
-    const headerSize = header.readUInt16BE(4);
-    const tocCompressed = Number(header.readBigUInt64BE(8));
-    const tocSize = Number(header.readBigUInt64BE(16));
-    if (headerSize < HEADER_MIN || headerSize > 4096) bad('bad header size');
-    if (
-      tocCompressed > (limits.maxTocCompressed ?? 16 * 1024 * 1024) ||
-      tocSize > (limits.maxTocBytes ?? 16 * 1024 * 1024)
-    ) {
-      throw new CatalogError('XAR_TOO_LARGE', 'The package table of contents exceeds 16 MiB.');
-    }
-    if (tocCompressed === 0 || headerSize + tocCompressed > fileSize)
-      bad('table of contents past end of file');
-    const raw = Buffer.alloc(tocCompressed);
-    await readExactly(fh, raw, headerSize);
-    // Charged before inflating: the declared size is the most inflateBounded will produce.
-    budget.output(tocSize);
-    const toc = inflateBounded(raw, tocSize);
-    const entries = listEntries(
-      parseXml(toc.toString('utf8'), {}, budget),
-      limits.maxEntries ?? 100_000,
-      budget,
-    );
-    const heapStart = headerSize + tocCompressed;
-    const files = new Map<string, Uint8Array>();
-    for (const entry of entries) {
-      const key = want(entry);
-      if (key === undefined || files.has(key)) continue;
-      files.set(
-        key,
-        await readEntry(
-          fh,
-          entry,
-          heapStart,
-          fileSize,
-          limits.maxEntryBytes ?? 4 * 1024 * 1024,
-          budget,
-        ),
-      );
-    }
-    return { entries, files };
-  } finally {
-    await fh.close();
+  return withByteSource(source, (s) => readXar(s, want, limits, budget));
+}
+
+async function readXar(
+  fh: ByteSource,
+  want: (entry: XarEntry) => string | undefined,
+  limits: XarLimits,
+  budget: Budget,
+): Promise<{ entries: XarEntry[]; files: Map<string, Uint8Array> }> {
+  const fileSize = fh.size;
+  const header = Buffer.from(await fh.read(0, HEADER_MIN));
+  if (header.length < HEADER_MIN || header.readUInt32BE(0) !== MAGIC) bad('missing xar header');
+  const headerSize = header.readUInt16BE(4);
+  const tocCompressed = Number(header.readBigUInt64BE(8));
+  const tocSize = Number(header.readBigUInt64BE(16));
+  if (headerSize < HEADER_MIN || headerSize > 4096) bad('bad header size');
+  if (
+    tocCompressed > (limits.maxTocCompressed ?? 16 * 1024 * 1024) ||
+    tocSize > (limits.maxTocBytes ?? 16 * 1024 * 1024)
+  ) {
+    throw new CatalogError('XAR_TOO_LARGE', 'The package table of contents exceeds 16 MiB.');
   }
+  if (tocCompressed === 0 || headerSize + tocCompressed > fileSize)
+    bad('table of contents past end of file');
+  const raw = await readExactly(fh, headerSize, tocCompressed, truncated);
+  // Charged before inflating: the declared size is the most inflateBounded will produce.
+  budget.output(tocSize);
+  const toc = inflateBounded(raw, tocSize);
+  const entries = listEntries(
+    parseXml(toc.toString('utf8'), {}, budget),
+    limits.maxEntries ?? 100_000,
+    budget,
+  );
+  const heapStart = headerSize + tocCompressed;
+  const files = new Map<string, Uint8Array>();
+  for (const entry of entries) {
+    const key = want(entry);
+    if (key === undefined || files.has(key)) continue;
+    files.set(
+      key,
+      await readEntry(
+        fh,
+        entry,
+        heapStart,
+        fileSize,
+        limits.maxEntryBytes ?? 4 * 1024 * 1024,
+        budget,
+      ),
+    );
+  }
+  return { entries, files };
 }
 
 function bad(why: string): never {
   throw new CatalogError('XAR_INVALID', `The package archive is malformed (${why}).`);
 }
 
-async function readExactly(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) bad('unexpected end of file');
-    done += bytesRead;
-  }
-}
+const truncated = (): never => bad('unexpected end of file');
 
 /** Inflates zlib data, refusing output beyond `declared` bytes (the TOC header's own claim). */
 function inflateBounded(raw: Buffer, declared: number): Buffer {
@@ -162,7 +157,7 @@ function dataEntry(path: string, type: string, data: XmlElement): XarEntry {
 }
 
 async function readEntry(
-  fh: FileHandle,
+  fh: ByteSource,
   entry: XarEntry,
   heapStart: number,
   fileSize: number,
@@ -175,8 +170,7 @@ async function readEntry(
   // The declared size bounds what inflating may produce (checked by the bounded inflaters).
   budget.output(Math.max(entry.size, entry.length));
   if (heapStart + entry.offset + entry.length > fileSize) bad('entry data past end of file');
-  const raw = Buffer.alloc(entry.length);
-  await readExactly(fh, raw, heapStart + entry.offset);
+  const raw = await readExactly(fh, heapStart + entry.offset, entry.length, truncated);
   if (entry.encoding === 'application/octet-stream') return raw;
   if (entry.encoding === 'application/x-gzip' || entry.encoding === 'application/zlib') {
     // xar names zlib streams "x-gzip"; accept a real gzip member too.

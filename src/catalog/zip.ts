@@ -3,8 +3,10 @@
  * anything to disk. Caps: entry count, declared and actual uncompressed size per entry, and
  * compression ratio, so a zip bomb or a lying header costs at most a few MiB of memory.
  */
+import { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { Budget } from './budget.js';
+import { type ByteSource, type ReadSource, withByteSource } from './byte-source.js';
 import { CatalogError } from './errors.js';
 
 /** Limits for {@link readZipEntries}. */
@@ -24,14 +26,23 @@ export interface ZipLimits {
  * @throws CatalogError ZIP_INVALID, ZIP_TOO_MANY_ENTRIES, ZIP_ENTRY_TOO_LARGE, ZIP_ENTRY_RATIO,
  *   METADATA_BUDGET_EXCEEDED
  */
-export async function readZipEntries(
-  filePath: string,
+export function readZipEntries(
+  source: ReadSource,
   want: (name: string) => string | undefined,
   limits: ZipLimits = {},
   budget: Budget = new Budget(),
 ): Promise<Map<string, Uint8Array>> {
+  return withByteSource(source, (s) => readEntries(s, want, limits, budget));
+}
+
+async function readEntries(
+  source: ByteSource,
+  want: (name: string) => string | undefined,
+  limits: ZipLimits,
+  budget: Budget,
+): Promise<Map<string, Uint8Array>> {
   const maxEntries = limits.maxEntries ?? 100_000;
-  const zip = await openZip(filePath);
+  const zip = await openZip(source);
   const out = new Map<string, Uint8Array>();
   try {
     if (zip.entryCount > maxEntries) {
@@ -57,9 +68,34 @@ export async function readZipEntries(
   return out;
 }
 
-async function openZip(filePath: string): Promise<ZipFile> {
+/**
+ * yauzl over ranged reads: it asks for the end-of-central-directory record, the directory and
+ * each wanted entry as byte ranges, so only those ranges of the object are ever read.
+ */
+class SourceReader extends yauzl.RandomAccessReader {
+  constructor(private readonly source: ByteSource) {
+    super();
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    const source = this.source;
+    return Readable.from(
+      (async function* () {
+        // Entry data is read in bounded slices: a 4 MiB entry is not one read.
+        for (let at = start; at < end; ) {
+          const bytes = await source.read(at, Math.min(end - at, 1024 * 1024));
+          if (bytes.length === 0) throw new Error('unexpected end of the archive');
+          at += bytes.length;
+          yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+}
+
+async function openZip(source: ByteSource): Promise<ZipFile> {
   try {
-    return await yauzl.openPromise(filePath, {
+    return await yauzl.fromRandomAccessReaderPromise(new SourceReader(source), source.size, {
       lazyEntries: true,
       autoClose: false,
       validateEntrySizes: true,
@@ -67,7 +103,6 @@ async function openZip(filePath: string): Promise<ZipFile> {
       strictFileNames: false,
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
     throw new CatalogError('ZIP_INVALID', 'The file is not a readable zip archive.', {
       cause: err,
     });

@@ -1,13 +1,17 @@
 /**
  * `portcullis content add|list|show|remove|rescan`: manage the content catalog of a data
- * directory from the shell (manifest links: content-links.ts), writing exactly like the admin API does (temp file + rename +
- * metadata into the store), so a running `serve --data` sees the result at once.
+ * directory from the shell (manifest links: content-links.ts), writing exactly like the admin API does (the same library: the
+ * bytes into the content storage — a folder, or a bucket with `--storage s3://…` — hashed on the
+ * way, then the metadata into the store), so a running `serve --data` sees the result at once.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
 import { type ContentLibrary, contentEtag } from '../catalog/library.js';
+import type { ContentStorage } from '../contracts/content-storage.js';
+import { parseStorageLocation } from '../storage/location.js';
+import { openS3Storage } from '../storage/open.js';
 import type { ContentRecord, Store } from '../store/types.js';
 import { registerContentLinks } from './content-links.js';
 import { CliError, type Command } from './run.js';
@@ -17,6 +21,10 @@ const DEFAULT_DATA = './portcullis-data';
 
 interface Flags extends StoreFlags {
   root?: string;
+  storage?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
   path?: string;
   json?: boolean;
   maxUploadBytes?: string;
@@ -31,10 +39,19 @@ export function register(program: Command): void {
     databaseOptions(
       c
         .option('--data <dir>', 'data directory holding portcullis.db', DEFAULT_DATA)
-        .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)'),
+        .option('--root <dir>', 'content root (default: <data>/content, as serve --data uses)')
+        .option(
+          '--storage <location>',
+          'content in a bucket: s3://BUCKET[/PREFIX] (credentials from the AWS SDK chain), or a directory',
+        )
+        .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Cloudflare R2); default AWS')
+        .option('--s3-region <region>', 'bucket region (default AWS_REGION; R2: auto)')
+        .option('--s3-path-style', 'path-style bucket URLs (MinIO and most self-hosted stores)'),
     );
   common(content.command('add <file>'))
-    .description('Copy a file into the content root and catalogue it (replaces an existing path).')
+    .description(
+      'Copy a file into the content storage and catalogue it (replaces an existing path).',
+    )
     .option('--path <path>', 'content path to store it under (default: the file name)')
     .action((file: string, flags: Flags) =>
       withLibrary(flags, true, (lib, store) => add(lib, store, file, flags)),
@@ -50,12 +67,14 @@ export function register(program: Command): void {
       withLibrary(flags, false, (lib) => show(lib, path, flags)),
     );
   common(content.command('remove <path>'))
-    .description('Delete a file from the content root and forget its record.')
+    .description('Delete a file from the content storage and forget its record.')
     .action((path: string, flags: Flags) =>
       withLibrary(flags, false, (lib, store) => remove(lib, store, path)),
     );
   common(content.command('rescan'))
-    .description('Catalogue files copied into the root by other means; forget deleted ones.')
+    .description(
+      'Catalogue files copied into the root or bucket by other means; forget deleted ones.',
+    )
     .option('--json', 'print JSON')
     .action((flags: Flags) => withLibrary(flags, false, (lib) => rescan(lib, flags)));
   registerContentLinks(content);
@@ -69,7 +88,7 @@ async function withLibrary(
   try {
     await withContentLibrary(
       storeLocation(flags, mayCreate),
-      flags.root ?? join(flags.data, 'content'),
+      await contentOf(flags),
       fn,
       openCliStore,
     );
@@ -77,6 +96,47 @@ async function withLibrary(
     if (err instanceof CatalogError) throw new CliError(`${err.message} (${err.code})`);
     throw err;
   }
+}
+
+/**
+ * Where the content lives: `--storage` (a bucket, opened by the storage factory, whose S3 code
+ * loads only then) or `--root` (default `<data>/content`), never both.
+ */
+async function contentOf(flags: Flags): Promise<string | ContentStorage> {
+  if (flags.storage === undefined) {
+    if (flags.s3Endpoint || flags.s3Region || flags.s3PathStyle) {
+      throw new CliError('--s3-endpoint, --s3-region and --s3-path-style need --storage s3://…');
+    }
+    const root = flags.root ?? join(flags.data, 'content');
+    checkRootIsFolder(root);
+    return root;
+  }
+  if (flags.root !== undefined) throw new CliError('give either --root or --storage, not both');
+  const location = parseStorageLocation(flags.storage);
+  if (location.kind === 'disk') {
+    checkRootIsFolder(location.root);
+    return location.root;
+  }
+  const storage = await openS3Storage(location, {
+    ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}),
+    ...(flags.s3Region ? { region: flags.s3Region } : {}),
+    ...(flags.s3PathStyle ? { forcePathStyle: true } : {}),
+  });
+  // Credentials, region and bucket checked up front, as serve does: one coded line, not a
+  // half-done command. Loaded only for a bucket, like the rest of the S3 code.
+  const { checkS3Storage } = await import('../storage/s3/check.js');
+  await checkS3Storage(storage);
+  return storage;
+}
+
+/**
+ * A root that exists but is no folder is the user's mistake: said here as a system error with
+ * the path as typed (the storage's own errors name no path).
+ */
+function checkRootIsFolder(root: string): void {
+  const info = statSync(root, { throwIfNoEntry: false });
+  // Listing a file fails with Node's own ENOTDIR, which the CLI prints with the path as typed.
+  if (info && !info.isDirectory()) readdirSync(root);
 }
 
 async function add(lib: ContentLibrary, store: Store, file: string, flags: Flags): Promise<void> {

@@ -16,6 +16,7 @@ interface ProbeFlags {
   passphraseFile?: string;
   timeout: string;
   insecure?: boolean;
+  origin?: string;
 }
 
 function timeoutMs(text: string): number {
@@ -53,6 +54,10 @@ export function register(program: Command): void {
     .option('--json', 'print a machine-readable report instead of the table')
     .option('--timeout <duration>', 'per-request timeout', '10s')
     .option('--insecure', 'accept any TLS certificate (self-signed test servers)')
+    .option(
+      '--origin <url>',
+      'the same file straight from its bucket or CDN (no token, no signature): it must be refused, since a public origin defeats every token check',
+    )
     .addHelpText(
       'after',
       '\nUse it before going live and after any change to the server or its front end.\nExit status: 0 all hostile tokens refused and the valid one served; 1 audit failed or nothing answers at the URL; 2 usage error.\nSee docs/probe.md.',
@@ -71,6 +76,7 @@ export function register(program: Command): void {
       const report = await probeDistributionPoint(url, key, {
         timeoutMs: ms,
         insecure: flags.insecure ?? false,
+        ...(flags.origin ? { origin: flags.origin } : {}),
       });
       process.stdout.write(
         flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatProbeTable(report),

@@ -42,6 +42,39 @@ export function register(program: Command): void {
       'proxy mode: stream verified requests from this http(s) origin instead of --root',
     )
     .option(
+      '--storage <location>',
+      'content in a bucket instead of --root: s3://BUCKET[/PREFIX] (credentials from the AWS SDK chain, never a flag)',
+    )
+    .option(
+      '--s3-endpoint <url>',
+      'S3-compatible endpoint other than AWS (MinIO, Cloudflare R2, Ceph)',
+    )
+    .option(
+      '--s3-region <region>',
+      'bucket region (auto for R2; default: AWS_REGION or the profile)',
+    )
+    .option('--s3-path-style', 'path-style bucket URLs (host/bucket/key), as MinIO needs')
+    .option(
+      '--delivery <mode>',
+      'from a bucket: stream (through Portcullis), redirect (302 to a presigned URL) or cloudfront (302 to a CloudFront signed URL); default stream',
+    )
+    .option(
+      '--delivery-min-rate <rate>',
+      'slowest download a redirect link must allow for, per second: 1MiB (default), 512KiB, 250000',
+    )
+    .option(
+      '--cloudfront-domain <domain>',
+      'CloudFront distribution domain for --delivery cloudfront',
+    )
+    .option(
+      '--cloudfront-key-pair-id <id>',
+      'ID of the CloudFront public key the links are signed for',
+    )
+    .option(
+      '--cloudfront-private-key-file <file>',
+      'PEM file of the RSA private key CloudFront links are signed with',
+    )
+    .option(
       '--key <file>',
       'verification key file, any public or private form; repeat for several',
       collect,

@@ -1,13 +1,14 @@
 /**
- * The port content bytes will live behind: local disk today, S3-compatible buckets with the
- * object-storage issue. Nothing implements it yet — the listener (src/server/files.ts) and the
- * catalog (src/catalog/library.ts, rescan.ts, upload.ts, hash.ts) still use node:fs directly —
- * it records what they need from a backend so the object-storage work has one target:
+ * The port content bytes live behind: a folder on local disk (src/storage/disk.ts) or an
+ * S3-compatible bucket (src/storage/s3/), opened by src/storage/open.ts. One contract suite
+ * (test/storage/contract.ts) runs against both. What its users need from a backend:
  *
- * - the listener: stat a path (size, mtime, an identity for ETags and caches), then read it
- *   whole (small files, memory-cached) or a byte range of it (large files, Range requests);
- * - the catalog: list every object (rescan), stream one for hashing and metadata extraction,
- *   store an upload so that readers never see a partial object, delete one, create a folder.
+ * - the listener's bucket route: stat a path (size, mtime, an identity for ETags and caches),
+ *   then read a byte range of it (Range requests); the local-disk file route keeps its own
+ *   node:fs hot path (src/server/files.ts);
+ * - the catalog (src/catalog/library.ts): list every object (rescan), stream one for hashing,
+ *   read ranges of one for metadata, store an upload so that readers never see a partial
+ *   object, delete one, create a folder.
  *
  * Keys are content paths relative to the root, '/'-separated, without a leading '/', already
  * checked by src/http/path.ts (no dot segments, no `..`); a backend never resolves `..` itself,
@@ -58,6 +59,9 @@ export interface ContentStorage {
    * completed upload in a bucket), so readers see the old object or the new one, never a part.
    * If-Match / If-None-Match stay with the catalog, which checks them against the record's
    * SHA-256 under its own write lock (src/catalog/library.ts), so the port needs no conditions.
+   * A key the backend refuses (it leaves the root, runs through a file) rejects with the code
+   * `STORAGE_PATH_REFUSED`; an error thrown by `body` itself (an upload over its limit) should
+   * reach the caller unchanged (the library keeps it either way).
    */
   put(path: string, body: AsyncIterable<Uint8Array>): Promise<StoredObjectInfo>;
   /** Removes an object; false when there was none. */

@@ -3,9 +3,10 @@
  * sinks and the store consume it; neither side needs to know the other.
  */
 
-/** Which route answered a content-listener request: a download, forward-auth, proxy mode, or a
- * device fetching an app manifest (`/_portcullis/manifest/…`). */
-export type DownloadVia = 'file' | 'auth' | 'proxy' | 'manifest';
+/** Which route answered a content-listener request: a download (from disk, streamed from a
+ * bucket, or redirected to a signed link of it), forward-auth, proxy mode, or a device fetching
+ * an app manifest (`/_portcullis/manifest/…`). */
+export type DownloadVia = 'file' | 'auth' | 'proxy' | 'manifest' | 'bucket' | 'redirect';
 
 /** One audited request. Never carries the token itself, only its fingerprint. */
 export interface DownloadEvent {

@@ -7,6 +7,7 @@ export type * from './audit-sink.js';
 export type * from './client-certificate.js';
 export type * from './content-catalog.js';
 export type * from './content-extension.js';
+export type * from './content-link.js';
 export type * from './content-storage.js';
 export type * from './download-event.js';
 export type * from './grace-store.js';

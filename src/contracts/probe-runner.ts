@@ -25,7 +25,9 @@ export type ProbeCaseId =
   | 'jwk-header'
   | 'jku-header'
   | 'valid'
-  | 'valid-bearer';
+  | 'valid-bearer'
+  | 'redirect-unsigned'
+  | 'origin-unsigned';
 
 /** What the server did with one request, independent of what was expected. */
 export type ProbeOutcome = 'allowed' | 'refused' | 'redirect' | 'leak' | 'server-error' | 'error';
@@ -45,7 +47,7 @@ export interface ProbeResult {
   verdict: 'pass' | 'fail' | 'info';
   /** Refusal code the server gave (JSON `code`, else WWW-Authenticate `error`), if any. */
   code?: string;
-  /** Redirect target (token removed), or the network error code. */
+  /** Redirect target (token and any storage signature removed), or the network error code. */
   detail?: string;
 }
 

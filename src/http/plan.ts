@@ -32,6 +32,11 @@ export interface FileRequest {
 export interface FileFacts extends FileIdentity {
   /** File name (for the content type only). */
   name: string;
+  /**
+   * The entity-tag as the store made it (an object's quoted ETag in a bucket); when absent it is
+   * derived from size, mtime and inode (`makeEtag`).
+   */
+  etag?: string;
 }
 
 /** Planner options. */
@@ -73,7 +78,10 @@ export function planFileResponse(
   file: FileFacts,
   opts: PlanOptions = {},
 ): FilePlan {
-  const etag = makeEtag(file, opts.weakEtag);
+  const etag =
+    file.etag === undefined
+      ? makeEtag(file, opts.weakEtag)
+      : `${opts.weakEtag ? 'W/' : ''}${file.etag}`;
   const validators = { etag, lastModifiedMs: file.mtimeMs };
   const base: Record<string, string> = {
     etag,

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { ProbeOutcome, ProbeReport, ProbeResult } from '../contracts/probe-runner.js';
 import { checkRequestPath } from '../http/path.js';
 import { ProbeError } from './errors.js';
+import { fetchUnsigned, hasSignature, originRow, unsignedUrl } from './origin.js';
 import { type FetchPrefixOptions, fetchPrefix, type ProbeExchange } from './request.js';
 import { type CraftOptions, craftProbeCases, type ProbeCase } from './tokens.js';
 
@@ -32,6 +33,11 @@ export interface ProbeOptions {
   attackerKey?: KeyObject;
   /** Body bytes read from a 2xx answer before hanging up (default 64). */
   maxBytes?: number;
+  /**
+   * The same file straight from its origin (bucket or CDN URL, no signature): it must be refused,
+   * since a public origin defeats every token check.
+   */
+  origin?: string;
 }
 
 /** Refusal bodies are small; read a little more of them to find the error code. */
@@ -92,13 +98,14 @@ function refusalCode(ex: ProbeExchange): string | undefined {
   return /error="([A-Za-z0-9_.-]{1,64})"/.exec(ex.wwwAuthenticate ?? '')?.[1];
 }
 
-/** Strips the token from a Location header so reports never carry one. */
+/**
+ * Strips the token and any storage signature from a Location header, so reports never carry a
+ * link that opens the file.
+ */
 function safeLocation(location: string | undefined, base: URL): string | undefined {
   if (!location) return undefined;
   try {
-    const target = new URL(location, base);
-    target.searchParams.delete('token');
-    return target.href;
+    return unsignedUrl(new URL(location, base)).href;
   } catch {
     return '(unparseable Location)';
   }
@@ -164,12 +171,21 @@ export async function probeDistributionPoint(
     insecure: opts.insecure ?? false,
     maxBytes: (status: number) => (status >= 200 && status < 300 ? fileBytes : REFUSAL_BODY_BYTES),
   };
+  const origin = opts.origin === undefined ? null : normaliseOriginUrl(opts.origin);
   const exchanges: ProbeExchange[] = [];
   for (const c of cases) exchanges.push(await exchangeFor(base, c, fetchOpts));
   const validIndex = cases.findIndex((c) => c.id === 'valid');
+  const signedTarget = signedRedirectOf(exchanges[validIndex], base);
+  // A distribution point that redirects verified downloads to a signed storage link (Portcullis
+  // --delivery redirect/cloudfront): the valid case follows that one redirect.
+  if (signedTarget !== null) {
+    const followed = await fetchPrefix(signedTarget, fetchOpts);
+    exchanges[validIndex] = { ...followed, location: exchanges[validIndex]!.location! };
+  }
   const valid = exchanges[validIndex];
   const filePrefix = valid && valid.status !== null && valid.status < 300 ? valid.body : null;
-  const validRedirect = valid ? safeLocation(valid.location, base) : undefined;
+  const validRedirect =
+    valid && signedTarget === null ? safeLocation(valid.location, base) : undefined;
   const results = cases.map((c, i): ProbeResult => {
     const ex = exchanges[i]!;
     const outcome = classify(ex, filePrefix);
@@ -188,7 +204,46 @@ export async function probeDistributionPoint(
     if (detail) row.detail = detail;
     return { ...row, verdict: judge(c, row, validRedirect) };
   });
+  if (signedTarget !== null) {
+    const ex = await fetchUnsigned(signedTarget, fetchOpts);
+    results.push(
+      originRow('redirect-unsigned', 'redirect target without its signature', signedTarget, ex),
+    );
+  }
+  if (origin !== null) {
+    const ex = await fetchUnsigned(origin, fetchOpts);
+    results.push(
+      originRow('origin-unsigned', 'the origin (--origin) without a signature', origin, ex),
+    );
+  }
   return summarise(base, results);
+}
+
+/** The valid case's redirect target when it is a signed storage link, else null. */
+function signedRedirectOf(valid: ProbeExchange | undefined, base: URL): URL | null {
+  if (!valid?.location || valid.status === null || valid.status < 300 || valid.status >= 400) {
+    return null;
+  }
+  try {
+    const target = new URL(valid.location, base);
+    return hasSignature(target) ? target : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The origin URL: absolute http(s), no credentials; any signature is ignored (removed). */
+function normaliseOriginUrl(input: string): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new ProbeError('PROBE_URL_INVALID');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new ProbeError('PROBE_URL_INVALID');
+  }
+  return unsignedUrl(url);
 }
 
 function summarise(base: URL, results: ProbeResult[]): ProbeReport {

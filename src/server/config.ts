@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import type { parse } from 'yaml';
 import { z } from 'zod';
+import { parseStorageLocation, type StorageLocation } from '../storage/location.js';
 import { MAX_LEEWAY_SECONDS, parseDuration, parseLeeway } from '../token/duration.js';
 import { ServeError } from './errors.js';
 import { AUTH_FRONTS } from './forward-auth-front.js';
@@ -90,6 +91,73 @@ export const ServeConfigSchema = z.object({
     })
     .nullable()
     .default(null),
+  /**
+   * Where content lives instead of `root` (`--storage`): `s3://BUCKET[/PREFIX]` for an
+   * S3-compatible bucket, or a directory (the same as `root`).
+   */
+  storage: z
+    .string()
+    .min(1)
+    .refine((v) => isStorageLocation(v), {
+      message: 'expected s3://BUCKET[/PREFIX] (a valid bucket name, a plain prefix) or a directory',
+    })
+    .nullable()
+    .default(null),
+  /** Endpoint of an S3-compatible store other than AWS: MinIO, Cloudflare R2, Ceph. */
+  s3Endpoint: z
+    .string()
+    .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .nullable()
+    .default(null),
+  /** Bucket region (`auto` for R2); default: the AWS SDK chain (AWS_REGION, the profile). */
+  s3Region: z
+    .string()
+    .regex(/^[a-z0-9-]{2,32}$/, { message: 'expected a region name such as eu-west-1 or auto' })
+    .nullable()
+    .default(null),
+  /** Path-style bucket URLs (`https://host/bucket/key`), which MinIO and most test stores need. */
+  s3PathStyle: bool.default(false),
+  /**
+   * How verified downloads leave a bucket: `stream` (through Portcullis, like local files),
+   * `redirect` (302 to an S3 presigned URL) or `cloudfront` (302 to a CloudFront signed URL).
+   */
+  delivery: z.enum(['stream', 'redirect', 'cloudfront']).default('stream'),
+  /**
+   * Slowest download speed a redirect's link must allow for, bytes per second (`1MiB`, `512KiB`,
+   * `250000`): a link lives at least size ÷ this rate.
+   */
+  deliveryMinRate: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const rate = parseRate(v);
+      if (rate !== undefined) return rate;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected bytes per second: 1048576, 512KiB, 1MiB or 10MB (at least 1KiB)',
+      });
+      return z.NEVER;
+    })
+    .default(1024 * 1024),
+  /** CloudFront distribution domain for `delivery: cloudfront` (d111111abcdef8.cloudfront.net). */
+  cloudfrontDomain: z
+    .string()
+    .regex(/^(https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}\/?$/i, {
+      message: 'expected a domain name such as d111111abcdef8.cloudfront.net',
+    })
+    .nullable()
+    .default(null),
+  /** The CloudFront public key's ID (its key group trusts it). */
+  cloudfrontKeyPairId: z
+    .string()
+    .regex(/^[A-Z0-9]{8,32}$/, {
+      message: 'expected a CloudFront public key ID such as K2JCJMDEHXQW5F',
+    })
+    .nullable()
+    .default(null),
+  /** PEM file of the RSA private key CloudFront links are signed with. */
+  cloudfrontPrivateKeyFile: optionalString,
   /** Verification key files (any public or private form). */
   keys: stringList.default([]),
   /** Data directory for zero-configuration start and the admin store. */
@@ -301,7 +369,7 @@ function validate(raw: Record<string, unknown>, source: Record<string, string>):
       `portcullis: invalid setting "${setting}" (from ${from}): ${detail}`,
     );
   }
-  const config = result.data;
+  const config = storageChecked(result.data);
   if (config.root && config.upstream) {
     throw new ServeError(
       'CONFIG_INVALID',
@@ -347,6 +415,88 @@ function checkClientAuth(config: ServeConfig): void {
       'forward-auth (/_portcullis/auth) is token-only: the front server, not the device, holds the TLS connection; set authFront off with auth client-cert',
     );
   }
+}
+
+function isStorageLocation(text: string): boolean {
+  try {
+    parseStorageLocation(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const RATE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** `1MiB`, `512KiB/s`, `250000` → bytes per second; undefined when not a rate ≥ 1 KiB/s. */
+function parseRate(value: number | string): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 1024 && value <= 1024 ** 4
+      ? Math.floor(value)
+      : undefined;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?(?:\/s)?\s*$/i.exec(value);
+  if (m === null) return undefined;
+  return parseRate(Number(m[1]) * RATE_UNITS[(m[2] ?? '').toLowerCase()]!);
+}
+
+function invalidSetting(setting: string, detail: string): ServeError {
+  return new ServeError('CONFIG_INVALID', `portcullis: invalid setting "${setting}": ${detail}`);
+}
+
+/**
+ * The storage settings agree with each other: a directory in `storage` becomes `root`; the S3
+ * and delivery settings need a bucket; cloudfront needs its three settings.
+ */
+function storageChecked(config: ServeConfig): ServeConfig {
+  const location = config.storage === null ? null : parseStorageLocation(config.storage);
+  if (location !== null && (config.root || config.upstream)) {
+    throw invalidSetting('storage', 'give one of root, upstream or storage');
+  }
+  if (location?.kind === 'disk')
+    return storageChecked({ ...config, storage: null, root: location.root });
+  const bucket = location !== null;
+  for (const setting of ['s3Endpoint', 's3Region'] as const) {
+    if (config[setting] !== null && !bucket) {
+      throw invalidSetting(setting, 'needs storage s3://BUCKET');
+    }
+  }
+  if (config.delivery !== 'stream' && !bucket) {
+    throw invalidSetting('delivery', `${config.delivery} needs storage s3://BUCKET`);
+  }
+  const cloudfront = [
+    config.cloudfrontDomain,
+    config.cloudfrontKeyPairId,
+    config.cloudfrontPrivateKeyFile,
+  ];
+  if (config.delivery === 'cloudfront' && cloudfront.some((v) => v === null)) {
+    throw invalidSetting(
+      'delivery',
+      'cloudfront needs cloudfrontDomain, cloudfrontKeyPairId and cloudfrontPrivateKeyFile',
+    );
+  }
+  if (config.delivery !== 'cloudfront' && cloudfront.some((v) => v !== null)) {
+    throw invalidSetting('cloudfrontDomain', 'the cloudfront settings need delivery cloudfront');
+  }
+  return config;
+}
+
+/** The bucket a config serves from, or null (disk root, upstream). */
+export function bucketLocationOf(
+  config: ServeConfig,
+): Extract<StorageLocation, { kind: 's3' }> | null {
+  if (config.storage === null) return null;
+  const location = parseStorageLocation(config.storage);
+  return location.kind === 's3' ? location : null;
 }
 
 function describeIssue(message: string): string {

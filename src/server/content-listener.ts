@@ -23,6 +23,7 @@ import type { DownloadEvent } from '../contracts/download-event.js';
 import type { KeySource } from '../contracts/key-source.js';
 import { mayExtensionServe } from '../http/reserved.js';
 import { Authenticator } from './auth.js';
+import { openBucketRoute } from './bucket-delivery.js';
 import { type ClientAuthMaterial, ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import { createContentHandler } from './content.js';
@@ -131,6 +132,7 @@ async function buildContext(
       throw new TypeError(`content extension path ${ext.path} is under the reserved prefix`);
     }
   }
+  const bucket = await openBucketRoute(config, metrics, logger, init.clock);
   const root = config.root;
   const listenersUp = init.listenersUp ?? (() => true);
   return {
@@ -141,6 +143,7 @@ async function buildContext(
     now: init.clock ?? Date.now,
     files,
     proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
+    bucket,
     metrics,
     logger,
     audit: init.audit,
@@ -269,7 +272,11 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   const url = `${secure ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
   listening = url;
   logger.info(
-    { url, keys: init.keySource.describe(), mode: ctx.proxy ? 'proxy' : 'files' },
+    {
+      url,
+      keys: init.keySource.describe(),
+      mode: ctx.proxy ? 'proxy' : ctx.bucket ? `bucket ${ctx.bucket.mode}` : 'files',
+    },
     'content listener ready',
   );
   return {

@@ -1,7 +1,7 @@
 /**
  * The content listener's request handler (plain node:http for speed). Order matters for what
  * a refusal may reveal: URL length → reserved routes → extensions → method → pure path check
- * → token → only then the disk or the upstream. Method, path and token go through the one
+ * → token → only then the disk, the bucket or the upstream. Method, path and token go through the one
  * pipeline (admission.ts) that forward-auth and the extensions use too. Nothing about a file is
  * observable before the token verifies.
  */
@@ -120,6 +120,13 @@ function deliver(
     return;
   }
   if (ctx.proxy) return ctx.proxy.forward(req, res, rec, checked.segments, query);
+  // Bucket keys are relative: the checked path without its leading '/'.
+  // A device certificate carries no token expiry: its link lives for the transfer and the resume
+  // grace only (the device presents its certificate again for a new one).
+  if (ctx.bucket) {
+    const basis = 'exp' in admitted ? admitted : { exp: 0 };
+    return ctx.bucket.serve(req, res, rec, basis, checked.path.slice(1));
+  }
   return serveFile(ctx, req, res, rec, checked.segments, checked.path);
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ContentExtension } from '../contracts/content-extension.js';
 import type { DownloadEvent } from '../contracts/download-event.js';
 import type { Authenticator } from './auth.js';
+import type { BucketRoute } from './bucket-route.js';
 import type { ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
@@ -29,6 +30,8 @@ export interface ContentContext {
   now: () => number;
   files: ContentFiles | null;
   proxy: UpstreamProxy | null;
+  /** Content from a bucket (`storage: s3://…`), chosen at start instead of files or proxy. */
+  bucket: BucketRoute | null;
   metrics: ServeMetrics;
   logger: Logger;
   /** Receives one event per content request; null when no audit sink is configured. */

@@ -103,6 +103,18 @@ export const SERVE_ERRORS = defineErrors('serve', {
     remedy:
       'Wait for every listener to start (admin and all workers); otherwise check the server log for key loading or content root errors.',
   },
+  CONTENT_STORE_FAILED: {
+    status: 502,
+    message: 'The content store could not deliver the file.',
+    remedy:
+      'Retry later; the server log names the store error code (AccessDenied, NoSuchBucket, ...). Check the IAM policy and --s3-region (docs/object-storage.md).',
+  },
+  CONTENT_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The content store is unavailable.',
+    remedy:
+      'Retry later; the store timed out, could not be reached or asked to slow down (see the server log).',
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Internal error.',

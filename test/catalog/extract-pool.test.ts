@@ -3,7 +3,7 @@
  * and a file that overruns the heap or the clock costs only that worker — the next file is read
  * by a fresh one. Runs the compiled worker from dist/ (built first, see test/helpers/dist.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,24 @@ describe('MetadataExtractor', () => {
       ),
     );
     expect(await x.extract(small, 'small.ipa')).toEqual({ bundleId: 'com.example.small' });
+  });
+
+  it('a slow store is not a slow file: time waiting for reads extends the limit', async () => {
+    const bytes = readFileSync(fx.path('app-binary.ipa'));
+    // Every ranged read takes 600 ms (a distant bucket), longer than the whole 400 ms limit;
+    // the worker's own time stays tiny.
+    const slow = {
+      size: bytes.length,
+      read: (offset: number, length: number) =>
+        new Promise<Uint8Array>((r) =>
+          setTimeout(() => r(bytes.subarray(offset, offset + length)), 600),
+        ),
+    };
+    const x = extractor({ timeoutMs: 400 });
+    await x.extract(fx.path('app-xml.ipa'), 'warm.ipa'); // the worker's start is not the point
+    expect(await x.extract(slow, 'slow.ipa')).toEqual(
+      await extractKindMetadata(fx.path('app-binary.ipa'), 'app-binary.ipa'),
+    );
   });
 
   it('refuses work beyond its queue with METADATA_BUSY, and missing files with their errno', async () => {

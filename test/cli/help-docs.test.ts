@@ -31,7 +31,7 @@ function helpOptions(text: string): string[] {
     text.indexOf('Options:'),
     text.indexOf('\n\n', text.indexOf('Options:')),
   );
-  return [...options.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)]
+  return [...options.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)]
     .map((m) => m[1]!)
     .filter((o) => o !== '--help')
     .sort();
@@ -43,7 +43,7 @@ function documented(): Map<string, string[]> {
   for (const section of doc.split(/^### /m).slice(1)) {
     const name = /^`portcullis ([a-z -]+)`/.exec(section)?.[1];
     if (!name) continue;
-    out.set(name, [...section.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]!).sort());
+    out.set(name, [...section.matchAll(/^\| `(--[a-z0-9-]+)/gm)].map((m) => m[1]!).sort());
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { ERROR_AREAS } from '../../src/errors-table.js';
 import { KeyError } from '../../src/keys/errors.js';
 import { ProbeError } from '../../src/probe/errors.js';
 import { ServeError } from '../../src/server/errors.js';
+import { StorageError } from '../../src/storage/errors.js';
 import { StoreError } from '../../src/store/errors.js';
 import { TokenError } from '../../src/token/errors.js';
 
@@ -25,6 +26,7 @@ const CLASSES: Record<string, new (code: any, detail?: string) => PortcullisErro
   'Admin API': AdminError,
   Catalog: CatalogError,
   Store: StoreError,
+  'Content storage': StorageError,
   Probe: ProbeError,
   Edge: EdgeError,
 };

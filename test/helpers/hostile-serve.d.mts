@@ -31,6 +31,7 @@ export interface ServeChild {
 }
 export declare function startServe(
   d: Pick<DataDir, 'dataDir' | 'contentDir' | 'pubPem'>,
+  opts?: { storageArgs?: string[]; env?: Record<string, string> },
 ): Promise<ServeChild>;
 export declare function adminToken(adminUrl: string): Promise<string>;
 export declare function upload(

@@ -85,7 +85,7 @@ export function downloadToken(privateKey) {
 }
 
 /** Starts `portcullis serve --data` with one worker; resolves when both listeners answer. */
-export async function startServe({ dataDir, contentDir, pubPem }) {
+export async function startServe({ dataDir, contentDir, pubPem }, opts = {}) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -94,8 +94,8 @@ export async function startServe({ dataDir, contentDir, pubPem }) {
       'serve',
       '--data',
       dataDir,
-      '--root',
-      contentDir,
+      // A bucket (`--storage s3://…` and its flags) instead of the content directory.
+      ...(opts.storageArgs ?? ['--root', contentDir]),
       '--key',
       pubPem,
       '--host',
@@ -109,7 +109,7 @@ export async function startServe({ dataDir, contentDir, pubPem }) {
       '--log-level',
       'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

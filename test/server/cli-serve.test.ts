@@ -95,8 +95,8 @@ describe('portcullis serve --help', () => {
     const help = execFileSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
     const doc = readFileSync(join(ROOT, 'docs/serve.md'), 'utf8');
     const table = doc.slice(doc.indexOf('## Flags'), doc.indexOf('## What a request'));
-    const documented = [...table.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]).sort();
-    const offered = [...help.matchAll(/^\s+(--[a-z-]+)/gm)]
+    const documented = [...table.matchAll(/^\| `(--[a-z0-9-]+)/gm)].map((m) => m[1]).sort();
+    const offered = [...help.matchAll(/^ {2}(--[a-z0-9-]+)/gm)]
       .map((m) => m[1])
       .filter((f) => f !== '--help')
       .sort();

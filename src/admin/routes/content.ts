@@ -10,6 +10,7 @@ import { normalizeEncodedContentPath } from '../../catalog/content-path.js';
 import { CatalogError } from '../../catalog/errors.js';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag, DEFAULT_MAX_UPLOAD_BYTES } from '../../catalog/library.js';
+import type { ContentStorage } from '../../contracts/content-storage.js';
 import { actorOf } from '../actor.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -35,8 +36,8 @@ export interface ContentRoutesOptions extends RouteDeps, ContentLimits {
   signer: ConfigurationSigner;
   /** Public base URL of the content listener (device links are built from it). */
   publicUrl: string;
-  /** The content root directory. */
-  contentRoot: string;
+  /** Where content lives (a folder on disk, a bucket). */
+  contentStorage: ContentStorage;
 }
 
 const PREFIX = '/api/v1/content';
@@ -80,7 +81,7 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       opts.extractTimeoutMs ??
       (timeoutSeconds ? timeoutSeconds * 1000 : DEFAULT_EXTRACT_TIMEOUT_MS),
   });
-  const library = new ContentLibrary({ root: opts.contentRoot, store, extractor });
+  const library = new ContentLibrary({ storage: opts.contentStorage, store, extractor });
   const rescan = scheduleRescans(app, library, intervalMs);
   // A file still queued at shutdown is skipped (not recorded) and read by the next start.
   app.addHook('onClose', () => extractor.close());

@@ -6,6 +6,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import type { ContentStorage } from '../../contracts/content-storage.js';
 import type { ProbeRunner } from '../../contracts/probe-runner.js';
 import { linkTokenKey } from '../../store/link-token.js';
 import { decryptSecret, encryptSecret } from '../../store/secret.js';
@@ -38,7 +39,7 @@ export interface AdminWiring {
   sessionKey: () => Promise<SessionKey>;
   throttle: SignInThrottle;
   publicUrl: string;
-  contentRoot: string;
+  contentStorage: ContentStorage;
   routes: RouteEntry[];
   keysChanged: () => Promise<void>;
   /** The distribution-point probe, injected (admin sits beside src/probe). */
@@ -98,5 +99,10 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
   });
   await app.register(toolsRoutes, { ...base, signer, publicUrl, probe: w.probe });
   await app.register(consoleRoutes);
-  await app.register(contentRoutes, { ...base, signer, publicUrl, contentRoot: w.contentRoot });
+  await app.register(contentRoutes, {
+    ...base,
+    signer,
+    publicUrl,
+    contentStorage: w.contentStorage,
+  });
 }
