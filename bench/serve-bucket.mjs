@@ -219,6 +219,8 @@ function render(facts, rounds, bytes) {
   const fRelay = ratio('f:relay', 'f:direct', 'bytesPerSec');
   const fOfRelay = ratio('f:stream', 'f:relay', 'bytesPerSec');
   const zero = bytes.redirect === 0 && bytes.cloudfront === 0;
+  const perRound = (a, b, field) =>
+    rounds.map((r) => fmt(r[a]?.[field] / r[b]?.[field], 2)).join(', ');
   return `## Serve from a bucket
 
 \`npm run bench:serve\` second part (bench/serve-bucket.mjs), ${rounds.length} rounds on 127.0.0.1. The store is
@@ -240,6 +242,7 @@ round are listed, and absolute numbers move with them.
 - CPU: ${facts.cpu}
 - Node.js ${facts.node}, ${facts.wrk}
 - Load average per round (1, 5, 15 min): ${rounds.map((r) => r.load).join(' · ')}
+- Per-round ratios (the spread is the machine's noise): (e) ${perRound('e:redirect', 'e:disk', 'rps')}; (e') ${perRound('e:cloudfront', 'e:disk', 'rps')}; (f) ${perRound('f:stream', 'f:direct', 'bytesPerSec')}; (f') ${perRound('f:relay', 'f:direct', 'bytesPerSec')}
 
 | Scenario | Local disk / direct | Bucket | Ratio | Goal | Met |
 | --- | --- | --- | --- | --- | --- |

@@ -9,9 +9,12 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import type { parse } from 'yaml';
 import { z } from 'zod';
-import { parseStorageLocation, type StorageLocation } from '../storage/location.js';
 import { MAX_LEEWAY_SECONDS, parseDuration, parseLeeway } from '../token/duration.js';
+import { isStorageLocation, parseRate, storageChecked } from './config-storage.js';
 import { ServeError } from './errors.js';
+
+export { bucketLocationOf } from './config-storage.js';
+
 import { AUTH_FRONTS } from './forward-auth-front.js';
 import { invalidAllowedHosts } from './host-check.js';
 
@@ -415,88 +418,6 @@ function checkClientAuth(config: ServeConfig): void {
       'forward-auth (/_portcullis/auth) is token-only: the front server, not the device, holds the TLS connection; set authFront off with auth client-cert',
     );
   }
-}
-
-function isStorageLocation(text: string): boolean {
-  try {
-    parseStorageLocation(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const RATE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1000,
-  kib: 1024,
-  mb: 1000 ** 2,
-  mib: 1024 ** 2,
-  gb: 1000 ** 3,
-  gib: 1024 ** 3,
-};
-
-/** `1MiB`, `512KiB/s`, `250000` → bytes per second; undefined when not a rate ≥ 1 KiB/s. */
-function parseRate(value: number | string): number | undefined {
-  if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 1024 && value <= 1024 ** 4
-      ? Math.floor(value)
-      : undefined;
-  }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?(?:\/s)?\s*$/i.exec(value);
-  if (m === null) return undefined;
-  return parseRate(Number(m[1]) * RATE_UNITS[(m[2] ?? '').toLowerCase()]!);
-}
-
-function invalidSetting(setting: string, detail: string): ServeError {
-  return new ServeError('CONFIG_INVALID', `portcullis: invalid setting "${setting}": ${detail}`);
-}
-
-/**
- * The storage settings agree with each other: a directory in `storage` becomes `root`; the S3
- * and delivery settings need a bucket; cloudfront needs its three settings.
- */
-function storageChecked(config: ServeConfig): ServeConfig {
-  const location = config.storage === null ? null : parseStorageLocation(config.storage);
-  if (location !== null && (config.root || config.upstream)) {
-    throw invalidSetting('storage', 'give one of root, upstream or storage');
-  }
-  if (location?.kind === 'disk')
-    return storageChecked({ ...config, storage: null, root: location.root });
-  const bucket = location !== null;
-  for (const setting of ['s3Endpoint', 's3Region'] as const) {
-    if (config[setting] !== null && !bucket) {
-      throw invalidSetting(setting, 'needs storage s3://BUCKET');
-    }
-  }
-  if (config.delivery !== 'stream' && !bucket) {
-    throw invalidSetting('delivery', `${config.delivery} needs storage s3://BUCKET`);
-  }
-  const cloudfront = [
-    config.cloudfrontDomain,
-    config.cloudfrontKeyPairId,
-    config.cloudfrontPrivateKeyFile,
-  ];
-  if (config.delivery === 'cloudfront' && cloudfront.some((v) => v === null)) {
-    throw invalidSetting(
-      'delivery',
-      'cloudfront needs cloudfrontDomain, cloudfrontKeyPairId and cloudfrontPrivateKeyFile',
-    );
-  }
-  if (config.delivery !== 'cloudfront' && cloudfront.some((v) => v !== null)) {
-    throw invalidSetting('cloudfrontDomain', 'the cloudfront settings need delivery cloudfront');
-  }
-  return config;
-}
-
-/** The bucket a config serves from, or null (disk root, upstream). */
-export function bucketLocationOf(
-  config: ServeConfig,
-): Extract<StorageLocation, { kind: 's3' }> | null {
-  if (config.storage === null) return null;
-  const location = parseStorageLocation(config.storage);
-  return location.kind === 's3' ? location : null;
 }
 
 function describeIssue(message: string): string {
