@@ -34,11 +34,5 @@ storageContract(
     // s3rver ignores If-Match on GET (test/helpers/s3rver.ts); the S3 backend's own tests check
     // that the header is sent.
     serverPinsVersions: false,
-    // Found by this suite in the S3 backend (src/storage/s3/storage.ts), reported to its owner:
-    // - put wraps an error thrown by the body into STORAGE_FAILED, so a caller's own refusal
-    //   (UPLOAD_TOO_LARGE) is lost; ContentLibrary keeps its own error (test/catalog/library-s3.test.ts);
-    // - a key `a/../x` reaches the object `x` (the URL is normalised on its way to the store), so a
-    //   `..` key could leave the prefix; callers check paths first (http/path.ts, content-path.ts).
-    knownGaps: ['body-error-unchanged', 'dot-segments'],
   },
 );

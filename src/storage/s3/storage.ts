@@ -22,6 +22,7 @@ import type {
   StoredObjectInfo,
 } from '../../contracts/content-storage.js';
 import { contentTypeFor } from '../../http/content-type.js';
+import { StorageError } from '../errors.js';
 import { isNotFound, storageFailure } from './errors.js';
 
 /** A bucket, and the key prefix content lives under ('' = the whole bucket). */
@@ -57,8 +58,13 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
   const partSize = Math.max(MIN_PART_SIZE, options.partSize ?? 16 * 1024 * 1024);
   const queueSize = options.queueSize ?? 4;
   const keyOf = (path: string) => prefix + path;
+  // A bucket has no folders to escape, but the SDK normalises dot segments in the request URL,
+  // so `a/../x` would reach `x` — and `../x` an object beside the prefix. Callers check paths
+  // first (http/path.ts, catalog/content-path.ts); the backend refuses them too, as disk does.
+  const plain = (path: string) => isPlainKey(path);
 
   async function head(path: string): Promise<StoredObjectInfo | undefined> {
+    if (!plain(path)) return undefined;
     let out: HeadObjectCommandOutput;
     try {
       out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(path) }));
@@ -80,12 +86,25 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
     },
     list: (opts = {}) => listObjects(client, bucket, prefix, options.listPageSize ?? 1000, opts),
     async put(path, body) {
+      if (!plain(path))
+        throw new StorageError('STORAGE_PATH_REFUSED', 'The key is not a plain path.');
+      // The body's own error (an upload over its limit, a client that went away) reaches the
+      // caller unchanged; only the store's errors become storage codes.
+      let bodyError: { error: unknown } | undefined;
+      async function* guarded(): AsyncIterable<Uint8Array> {
+        try {
+          yield* body;
+        } catch (error) {
+          bodyError = { error };
+          throw error;
+        }
+      }
       const upload = new Upload({
         client,
         params: {
           Bucket: bucket,
           Key: keyOf(path),
-          Body: Readable.from(body, { objectMode: false }),
+          Body: Readable.from(guarded(), { objectMode: false }),
           // The listener's own type table, so a redirect answers with the type a file would.
           ContentType: contentTypeFor(path),
         },
@@ -96,6 +115,7 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
       try {
         await upload.done();
       } catch (err) {
+        if (bodyError !== undefined) throw bodyError.error;
         throw storageFailure(err, 'Upload');
       }
       const info = await head(path);
@@ -261,4 +281,13 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
     at += chunk.length;
   }
   return out;
+}
+
+/** A relative key of plain segments: no empty, `.` or `..` segment, no NUL or backslash. */
+function isPlainKey(path: string): boolean {
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') return false;
+    if (segment.includes('\0') || segment.includes('\\')) return false;
+  }
+  return true;
 }
