@@ -2,8 +2,8 @@
 // a few lines and circles). Every row is scaled to its own goal — position = how far a round is
 // from meeting it, on a log scale, goal at the centre line, better to the right — so goals of
 // different size and direction share one axis and the spread between rounds shows at a glance.
-const W = 760;
-const LEFT = 330;
+const W = 800;
+const LEFT = 380;
 const RIGHT = 40;
 const ROW = 30;
 const TOP = 46;
@@ -23,6 +23,9 @@ export function renderChart(r, s) {
     label: `${g.label} (${g.higher ? '≥' : '≤'} ${g.goal})`,
     scores: g.rounds.map((v) => (g.higher ? v / g.goal : g.goal / v)).filter(Number.isFinite),
     values: g.rounds,
+    cpuScores: (g.cpuRounds ?? [])
+      .map((v) => (g.higher ? v / g.goal : g.goal / v))
+      .filter(Number.isFinite),
     failed: g.failures.length > 0,
   }));
   if (s.d) {
@@ -42,9 +45,10 @@ export function renderChart(r, s) {
   const H = TOP + rows.length * ROW + 40;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<title>bench:serve per-round ratios against the issue 17 goals, ${esc(r.facts.node)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">bench:serve — per-round results against the goals (${esc(r.facts.node)}, ${esc(r.facts.date)})</text>`,
-    `<text x="10" y="34" fill="#555">each dot a round (red: the scenario had failures); right of the line meets the goal; log scale, each row scaled to its goal</text>`,
+    `<text x="10" y="34" fill="#555">each mark a round (red: the scenario had failures); right of the line meets the goal; log scale, each row scaled to its goal</text>`,
   ];
   for (const t of [0.25, 0.5, 1, 2, 4]) {
     parts.push(
@@ -61,9 +65,14 @@ export function renderChart(r, s) {
         `<circle cx="${x(score).toFixed(1)}" cy="${y}" r="5" fill="${row.failed ? '#c62828' : score >= 1 ? '#2e7d32' : '#ef6c00'}" fill-opacity="0.75"><title>${Number.isFinite(v) ? v.toFixed(2) : '?'}</title></circle>`,
       );
     });
+    for (const score of row.cpuScores ?? []) {
+      parts.push(
+        `<circle cx="${x(score).toFixed(1)}" cy="${y}" r="4" fill="none" stroke="#1565c0" stroke-width="1.5"/>`,
+      );
+    }
   });
   parts.push(
-    `<text x="10" y="${H - 8}" fill="#555">green: meets its goal; orange: misses it; values in the dots' tooltips</text>`,
+    `<text x="10" y="${H - 8}" fill="#555">filled: req/s ratio (green meets, orange misses); blue rings: the same ratio in server CPU per request; values in tooltips</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;

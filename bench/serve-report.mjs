@@ -141,13 +141,15 @@ export function summarise(r) {
     const failures = failuresOf(r, g.id === 'e-log' ? 'e' : g.scenario).concat(
       g.id === 'e-log' ? failuresOf(r, 'a') : [],
     );
-    const cpu = median(r.rounds.map((runs) => cpuRatios(runs)[g.id]));
+    const cpuRounds = r.rounds.map((runs) => cpuRatios(runs)[g.id]);
+    const cpu = median(cpuRounds);
     const meets = med === undefined ? null : g.higher ? med >= g.goal : med <= g.goal;
     return {
       ...g,
       rounds,
       median: med,
       cpu,
+      cpuRounds,
       failures,
       met: meets === null ? null : meets && failures.length === 0,
     };
@@ -245,9 +247,22 @@ export async function writeResults(results) {
   await mkdir(dirname(chartFile), { recursive: true });
   await writeFile(chartFile, renderChart(results, summarise(results)));
   const section = renderSection(results, chartRel);
+  // The raw numbers, for re-rendering (`node bench/serve-report.mjs <json>`); bench/results/ is not committed.
+  const raw = fileURLToPath(new URL(`results/serve-node${major}.json`, import.meta.url));
+  await mkdir(dirname(raw), { recursive: true });
+  await writeFile(
+    raw,
+    JSON.stringify({ ...results, facts: { ...results.facts, load: undefined } }),
+  );
   const text = await readFile(FILE, 'utf8');
   const start = `<!-- bench:serve:node${major}:start -->`;
   const end = `<!-- bench:serve:node${major}:end -->`;
   await writeFile(FILE, spliceSection(text, section, start, end));
   return section;
+}
+
+// `node bench/serve-report.mjs bench/results/serve-node22.json`: re-renders section and chart.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  const results = JSON.parse(await readFile(process.argv[2], 'utf8'));
+  process.stdout.write(`${await writeResults(results)}\n`);
 }

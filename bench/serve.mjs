@@ -10,8 +10,8 @@
 // token per request; (c) 100 MiB; (d) 5,000 concurrent slow downloads (first byte, progress,
 // memory). Each round starts every peer afresh; the report gives medians of per-round ratios and
 // draws them against the goals (SVG). Writes the "Serve (Node N)" section of BENCHMARKS.md.
-// Needs `npm run build` first. Knobs: BENCH_SECONDS (3), BENCH_ROUNDS (3), BENCH_FRESH_TOKENS
-// (20000), BENCH_SLOW_CLIENTS (5000), BENCH_SLOW_SECONDS (8), BENCH_SCENARIOS (abcd; a subset
+// Needs `npm run build` first. Knobs: BENCH_SECONDS (2), BENCH_ROUNDS (3), BENCH_FRESH_TOKENS
+// (12000 per round), BENCH_SLOW_CLIENTS (5000), BENCH_SLOW_SECONDS (6), BENCH_SCENARIOS (abcd; a subset
 // prints without writing BENCHMARKS.md), BENCH_LIB=1 adds the library-started peer (startServer,
 // --log-level warn) to (a). Bounded: the default run takes about two minutes.
 import { spawn } from 'node:child_process';
@@ -39,11 +39,11 @@ import { jamfToken, signTokens } from './serve-tokens.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = join(HERE, '..', 'dist', 'cli', 'main.js');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
+const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 12_000);
 const SLOW_CLIENTS = Number(process.env.BENCH_SLOW_CLIENTS ?? 5000);
-const SLOW_SECONDS = Number(process.env.BENCH_SLOW_SECONDS ?? 8);
+const SLOW_SECONDS = Number(process.env.BENCH_SLOW_SECONDS ?? 6);
 const WITH_LIB = process.env.BENCH_LIB === '1';
 /** Subset of scenarios, e.g. BENCH_SCENARIOS=d; a partial run prints but does not touch BENCHMARKS.md. */
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'abcd')
@@ -168,7 +168,7 @@ function measure(peer, scenario, ctx, round) {
   const runWrk = (opts) => wrkCounted(peer, opts);
   const pid = peer.pid;
   const warm = { url: `${peer.url}${SMALL}?token=${ctx.reused}`, seconds: 1, connections: 32 };
-  if (scenario !== 'b') runWrk(warm);
+  if (scenario === 'a') runWrk(warm);
   if (scenario === 'a') return runWrk({ ...warm, seconds: SECONDS, connections: 64, pid });
   if (scenario === 'c') {
     const url = `${peer.url}${BIG}?token=${ctx.reused}`;
