@@ -26,6 +26,24 @@ function countLines(chunk: string): number {
   return n;
 }
 
+/** Synchronous flushes run on `exit`: one listener for every logger a process makes (tests make many). */
+const hardExitFlushes: Array<() => void> = [];
+
+function onHardExit(flush: () => void): void {
+  if (hardExitFlushes.length === 0) {
+    process.once('exit', () => {
+      for (const f of hardExitFlushes) {
+        try {
+          f();
+        } catch {
+          // stdout already gone: nothing left to write to
+        }
+      }
+    });
+  }
+  hardExitFlushes.push(flush);
+}
+
 /** How long a graceful exit waits for the log destination before giving up on it. */
 const FLUSH_TIMEOUT_MS = 5000;
 
@@ -81,13 +99,9 @@ function asyncStdout(): { stream: DestinationStream; state: DestinationState } {
   };
   // A hard exit (process.exit elsewhere) still hands the last turn's lines over; pino's own exit
   // hook, and this one, then write them synchronously.
-  process.once('exit', () => {
-    try {
-      writeBatch();
-      boom.flushSync();
-    } catch {
-      // stdout already gone: nothing left to write to
-    }
+  onHardExit(() => {
+    writeBatch();
+    boom.flushSync();
   });
   const stream: DestinationStream = {
     write(line: string) {
