@@ -29,9 +29,14 @@ function countLines(chunk: string): number {
 /** Synchronous flushes run on `exit`: one listener for every logger a process makes (tests make many). */
 const hardExitFlushes: Array<() => void> = [];
 
+/** True once the process is exiting: no more waiting for a full stdout pipe. */
+let exiting = false;
+
 function onHardExit(flush: () => void): void {
   if (hardExitFlushes.length === 0) {
-    process.once('exit', () => {
+    // Before pino's own exit hook, which flushes the same destination and must see `exiting` too.
+    process.prependOnceListener('exit', () => {
+      exiting = true;
       for (const f of hardExitFlushes) {
         try {
           f();
@@ -58,6 +63,9 @@ function asyncStdout(): { stream: DestinationStream; state: DestinationState } {
     sync: false,
     minLength: 0,
     maxLength: LOG_BUFFER_MAX_BYTES,
+    // While running, a full pipe (EAGAIN) is retried; at exit it is not, so a stdout nobody reads
+    // any more cannot hold the process forever (those lines are lost with the reader).
+    retryEAGAIN: () => !exiting,
   });
   // sonic-boom's flush(cb) answers at once when minLength is 0, so whether bytes are still on
   // their way is tracked here: set by a write, cleared by 'drain' (emitted once the buffer is empty).

@@ -34,13 +34,16 @@ afterAll(async () => {
 interface Served {
   child: ChildProcess;
   url: string;
+  /** The admin listener's URL, read from its ready line (when started with one). */
+  adminUrl: () => string | undefined;
   stdout: () => string;
   exit: Promise<number | null>;
 }
 
 /** `portcullis serve` with its default logging (info, to stdout through a pipe). */
-function serve(): Promise<Served> {
-  const args = ['serve', '--root', 'content', '--key', 'pub.pem', '--workers', '1', '--no-admin'];
+function serve(admin = false): Promise<Served> {
+  const args = ['serve', '--root', 'content', '--key', 'pub.pem', '--workers', '1'];
+  args.push(...(admin ? ['--admin-port', '0'] : ['--no-admin']));
   const child = spawn(process.execPath, [CLI, ...args, '--port', '0'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,7 +61,9 @@ function serve(): Promise<Served> {
       const ready = /"msg":"content listener ready"/.test(out)
         ? /"url":"(http:[^"]+)"/.exec(out)?.[1]
         : undefined;
-      if (ready) resolve({ child, url: ready, stdout: () => out, exit });
+      const adminUrl = () =>
+        /"url":"(http:[^"]+)"[^\n]*"msg":"admin listener ready"/.exec(out)?.[1];
+      if (ready) resolve({ child, url: ready, adminUrl, stdout: () => out, exit });
     });
     exit.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
@@ -138,5 +143,20 @@ describe('access log line count (CLI defaults)', () => {
     // Lines beyond the answers are requests the stop cut mid-response (logged CLIENT_ABORTED or
     // answered while the client was going away), never more than the connections in flight.
     expect(logged.length - answered.length).toBeLessThanOrEqual(64);
+  }, 60_000);
+
+  it('reports lines dropped at the bound on /metrics (0 while stdout keeps up)', async () => {
+    const s = await serve(true);
+    await burst(s.url, 200, 16);
+    let admin = s.adminUrl();
+    for (let i = 0; i < 50 && admin === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      admin = s.adminUrl();
+    }
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    expect(metrics).toMatch(/^portcullis_access_log_dropped_total 0$/m);
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+    expect(loggedNumbers(s.stdout())).toHaveLength(200);
   }, 60_000);
 });
