@@ -171,7 +171,12 @@ class FilePump {
     const want = Math.min(buffer.length, this.#end - this.#readAt + 1);
     const at = this.#readAt;
     reads
-      .run(() => this.#handle.read(buffer, 0, want, at))
+      // A download aborted while its read waited for a turn reads nothing (its handle is closing).
+      .run(() =>
+        this.#res.destroyed
+          ? Promise.resolve({ bytesRead: 0 })
+          : this.#handle.read(buffer, 0, want, at),
+      )
       .then(({ bytesRead }) => {
         this.#reading = false;
         if (this.#res.destroyed) return;
