@@ -1,26 +1,21 @@
-// Renders bench/serve.mjs results as a Markdown table with ratios against the goals, and writes it
-// between the <!-- bench:serve:start/end --> markers of BENCHMARKS.md (other sections belong to
-// other benchmarks and are left untouched).
-import { readFile, writeFile } from 'node:fs/promises';
+// Renders bench/serve.mjs results: per-round ratios against issue 17's goals, the failures of each
+// scenario, a Markdown section and an SVG chart of the per-round ratios. Writes the section between
+// the <!-- bench:serve:nodeNN:start/end --> markers of BENCHMARKS.md (one per Node major, so runs on
+// Node 22 and 24 stand side by side) and the chart to docs/bench/serve-nodeNN.svg. A goal is met
+// only when its median meets it AND no run of its scenario failed.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderChart } from './serve-chart.mjs';
 
 const FILE = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const MiB = 1024 * 1024;
+const KiB = 1024;
 
 const fmt = (n, digits = 0) =>
   typeof n !== 'number' || !Number.isFinite(n)
     ? '–'
-    : n.toLocaleString('en-US', { maximumFractionDigits: digits });
-/** Goal verdict; null (shown as –) when a peer of the ratio was not measured. */
-const meets = (ratio, goal) => (Number.isFinite(ratio) ? ratio >= goal : null);
-
-function row(label, unit, values, ratio, goal, met) {
-  const cells = ['nginx', 'nginx+njs', 'portcullis'].map((p) =>
-    values[p] === undefined ? '–' : `${fmt(values[p], unit === 'MiB/s' ? 0 : 0)} ${unit}`,
-  );
-  const verdict = met === null ? '–' : met ? 'yes' : '**no**';
-  return `| ${label} | ${cells.join(' | ')} | ${ratio} | ${goal} | ${verdict} |`;
-}
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 
 const median = (values) => {
   const v = values.filter(Number.isFinite).sort((x, y) => x - y);
@@ -29,125 +24,245 @@ const median = (values) => {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 };
 
-/** One number of one peer in every round (rps, or MiB/s for (c)). */
-function perRound(r, scenario, peer) {
-  return r.rounds.map((runs) => {
-    const run = runs[`${scenario}:${peer}`];
-    if (!run) return undefined;
-    return scenario === 'c' ? run.bytesPerSec / MiB : run.rps;
+const rate = (run, scenario) =>
+  run === undefined ? undefined : scenario === 'c' ? run.bytesPerSec / MiB : run.rps;
+
+/**
+ * The goals of issue 17 that are ratios within one round. `value(runs)` gives one round's number;
+ * `higher` says which way is better.
+ */
+export const RATIO_GOALS = [
+  {
+    id: 'a-nginx',
+    scenario: 'a',
+    label: '(a) CLI ÷ nginx (access logs on)',
+    goal: 0.5,
+    higher: true,
+    value: (r) => rate(r['a:portcullis'], 'a') / rate(r['a:nginx'], 'a'),
+  },
+  {
+    id: 'a-bare',
+    scenario: 'a',
+    label: '(a) CLI ÷ bare node:http + same log line',
+    goal: 0.9,
+    higher: true,
+    value: (r) => rate(r['a:portcullis'], 'a') / rate(r['a:node-bare'], 'a'),
+  },
+  {
+    id: 'b-extra',
+    scenario: 'b',
+    label: '(b) fresh-token cost beyond reused, in raw RSA verifies',
+    goal: 1.3,
+    higher: false,
+    value: (r) =>
+      (1 / rate(r['b:portcullis'], 'b') - 1 / rate(r['a:portcullis'], 'a')) *
+      r['raw-verify']?.perSecond,
+  },
+  {
+    id: 'b-njs',
+    scenario: 'b',
+    label: '(b) CLI fresh ÷ nginx+njs',
+    goal: 2.5,
+    higher: true,
+    value: (r) => rate(r['b:portcullis'], 'b') / rate(r['b:nginx+njs'], 'b'),
+  },
+  {
+    id: 'c-nginx',
+    scenario: 'c',
+    label: '(c) 100 MiB: CLI ÷ nginx (sendfile, tcp_nopush)',
+    goal: 0.9,
+    higher: true,
+    value: (r) => rate(r['c:portcullis'], 'c') / rate(r['c:nginx'], 'c'),
+  },
+  {
+    id: 'e-log',
+    scenario: 'a',
+    label: '(e) CLI with access log ÷ CLI --log-level warn',
+    goal: 0.9,
+    higher: true,
+    value: (r) => rate(r['a:portcullis'], 'a') / rate(r['a:portcullis-nolog'], 'a'),
+  },
+];
+
+/** The same comparisons in server CPU µs per request (from /proc: steadier on a shared machine). */
+function cpuRatios(r) {
+  const cpu = (k) => r[k]?.cpuUsPerRequest;
+  const rawUs = 1e6 / (r['raw-verify']?.perCpuSecond ?? Number.NaN);
+  return {
+    'a-bare': cpu('a:node-bare') / cpu('a:portcullis'),
+    'a-nginx': cpu('a:nginx') / cpu('a:portcullis'),
+    'b-extra': (cpu('b:portcullis') - cpu('a:portcullis')) / rawUs,
+    'e-log': cpu('a:portcullis-nolog') / cpu('a:portcullis'),
+  };
+}
+
+/** Failures of every run of a scenario, as text, plus the access-log line check for (e). */
+function failuresOf(r, scenario) {
+  const out = [];
+  r.rounds.forEach((runs, i) => {
+    for (const [key, run] of Object.entries(runs)) {
+      if (!key.startsWith(`${scenario}:`) || !run.failures?.length) continue;
+      out.push(`round ${i + 1} ${key.slice(2)}: ${run.failures.join(', ')}`);
+    }
+    const lines = runs['e:lines'];
+    if (scenario === 'e' && lines && lines.lines < lines.answered) {
+      out.push(`round ${i + 1}: ${lines.answered - lines.lines} access-log lines missing`);
+    }
   });
+  return out;
 }
 
-/** Ratio portcullis / peer in each round where both ran. */
-function roundRatios(r, scenario, peer) {
-  const ours = perRound(r, scenario, 'portcullis');
-  return perRound(r, scenario, peer)
-    .map((theirs, i) => ours[i] / theirs)
+function dFailures(d, r) {
+  if (!d) return ['not measured'];
+  const out = [];
+  if (d.connected < r.slowClients) out.push(`${r.slowClients - d.connected} never connected`);
+  if (d.firstByte < d.connected) out.push(`${d.connected - d.firstByte} got no first byte`);
+  if (d.ok < d.firstByte) out.push(`${d.firstByte - d.ok} answered other than 200`);
+  if (d.progressed < d.firstByte) out.push(`${d.firstByte - d.progressed} did not keep moving`);
+  for (const [code, n] of Object.entries(d.errors ?? {})) out.push(`${n} × ${code}`);
+  return out;
+}
+
+function verdict(met, busy) {
+  if (met === null) return 'not measured';
+  const word = met ? 'yes' : '**no**';
+  return busy ? `${word} (busy machine: not conclusive)` : word;
+}
+
+/** Everything the section and the chart need, computed once. */
+export function summarise(r) {
+  const loads = [...r.rounds.flatMap((runs) => Object.values(runs)), ...Object.values(r.runs)]
+    .map((v) => Number.parseFloat(v.load))
     .filter(Number.isFinite);
+  const busy = loads.some((l) => l > r.facts.cores);
+  const goals = RATIO_GOALS.map((g) => {
+    const rounds = r.rounds.map((runs) => g.value(runs));
+    const med = median(rounds);
+    const failures = failuresOf(r, g.id === 'e-log' ? 'e' : g.scenario).concat(
+      g.id === 'e-log' ? failuresOf(r, 'a') : [],
+    );
+    const cpuRounds = r.rounds.map((runs) => cpuRatios(runs)[g.id]);
+    const cpu = median(cpuRounds);
+    const meets = med === undefined ? null : g.higher ? med >= g.goal : med <= g.goal;
+    return {
+      ...g,
+      rounds,
+      median: med,
+      cpu,
+      cpuRounds,
+      failures,
+      met: meets === null ? null : meets && failures.length === 0,
+    };
+  });
+  const d = r.runs['d:portcullis'];
+  const perDownload = d ? (d.peakRss - d.baselineRss) / (d.firstByte || r.slowClients) : undefined;
+  const dFails = dFailures(d, r);
+  const dMet = d
+    ? dFails.length === 0 && d.ttfbP99 !== null && d.ttfbP99 < 2000 && perDownload <= 64 * KiB
+    : null;
+  return { loads, busy, goals, d, perDownload, dFails, dMet };
 }
 
-function freshWindows(r) {
-  const parts = ['nginx+njs', 'portcullis']
-    .map((p) => [p, r.rounds.map((runs) => runs[`b:${p}`]).filter((v) => v?.freshSeconds)])
-    .filter(([, v]) => v.length > 0)
-    .map(
-      ([p, v]) =>
-        `${p} ${v.map((x) => `${fmt(x.freshResponses)} in ${fmt(x.freshSeconds, 2)} s`).join(', ')}`,
-    );
-  return parts.length ? parts.join('; ') : 'not measured';
+function peerTable(r) {
+  const peers = [
+    ['portcullis', 'CLI defaults (access log on)'],
+    ['portcullis-nolog', 'CLI --log-level warn'],
+    ['portcullis-lib', 'library startServer, warn'],
+    ['node-bare', 'bare node:http + same log line'],
+    ['nginx', 'nginx, access log on'],
+    ['nginx+njs', 'nginx + njs RS256, access log on'],
+  ];
+  const cell = (p, s) => {
+    const v = median(r.rounds.map((runs) => rate(runs[`${s}:${p}`], s)));
+    const cpu = median(r.rounds.map((runs) => runs[`${s}:${p}`]?.cpuUsPerRequest));
+    if (v === undefined) return '–';
+    const unit = s === 'c' ? 'MiB/s' : 'req/s';
+    return `${fmt(v)} ${unit}${s !== 'c' && cpu !== undefined ? ` (${fmt(cpu, 1)} µs CPU/req)` : ''}`;
+  };
+  const rows = peers
+    .filter(([p]) => r.rounds.some((runs) => Object.keys(runs).some((k) => k.endsWith(`:${p}`))))
+    .map(([p, what]) => `| ${what} | ${cell(p, 'a')} | ${cell(p, 'b')} | ${cell(p, 'c')} |`);
+  const raw = median(r.rounds.map((runs) => runs['raw-verify']?.perSecond));
+  return `| Peer (median of rounds) | (a) 1 KiB, token reused | (b) 1 KiB, fresh token | (c) 100 MiB |
+|---|---|---|---|
+${rows.join('\n')}
+| raw \`crypto.verify\`, same key, same core | ${fmt(raw)} verifies/s | | |`;
 }
 
 /** Builds the section text (heading included) from the results object. */
-export function renderSection(r) {
-  const run = (k) => r.runs[k];
-  const med = (s) => ({
-    nginx: median(perRound(r, s, 'nginx')),
-    'nginx+njs': median(perRound(r, s, 'nginx+njs')),
-    portcullis: median(perRound(r, s, 'portcullis')),
+export function renderSection(r, chartPath = null) {
+  const s = summarise(r);
+  const major = r.facts.node.split('.')[0].replace('v', '');
+  const goalRows = s.goals.map((g) => {
+    const unit = g.id === 'b-extra' ? '' : '×';
+    const cmp = g.higher ? '≥' : '≤';
+    const cpu = g.cpu === undefined || !Number.isFinite(g.cpu) ? '–' : `${fmt(g.cpu, 2)}${unit}`;
+    return `| ${g.label} | ${fmt(g.median, 2)}${unit} | ${g.rounds.map((x) => fmt(x, 2)).join(', ')} | ${cpu} | ${cmp} ${g.goal}${unit} | ${g.failures.length ? g.failures.join('; ') : 'none'} | ${verdict(g.met, s.busy)} |`;
   });
-  const a = med('a');
-  const b = med('b');
-  const c = med('c');
-  const ratios = {
-    a: roundRatios(r, 'a', 'nginx'),
-    b: roundRatios(r, 'b', 'nginx+njs'),
-    c: roundRatios(r, 'c', 'nginx'),
-  };
-  const ra = median(ratios.a);
-  const rb = median(ratios.b);
-  const rc = median(ratios.c);
-  const spread = Object.entries(ratios)
-    .filter(([, v]) => v.length > 0)
-    .map(([k, v]) => `(${k}) ${v.map((x) => fmt(x, 2)).join(', ')}`)
-    .join('; ');
-  const d = run('d:portcullis');
-  const peak = d ? d.peakRss / MiB : undefined;
-  const allRuns = [...r.rounds.flatMap((runs) => Object.values(runs)), ...Object.values(r.runs)];
-  const loads = allRuns.map((v) => Number.parseFloat(v.load) || 0);
-  const peakLoad = Math.max(...loads);
-  const busy =
-    peakLoad > r.facts.cores
-      ? `\n> **Measured on a busy machine** (1-min load average up to ${peakLoad} on ${r.facts.cores} cores:
-> other jobs competed for both pinned cores), so the ratios below are not trustworthy; re-run
-> \`npm run bench:serve\` on a quiet machine.\n`
-      : '';
-  return `## Serve
+  const d = s.d;
+  const dRow = d
+    ? `| (d) ${fmt(r.slowClients)} slow downloads | first byte ${fmt(d.firstByte)}/${fmt(r.slowClients)}, p50 ${fmt(d.ttfbP50, 0)} ms, **p99 ${fmt(d.ttfbP99, 0)} ms**, max ${fmt(d.ttfbMax, 0)} ms; kept moving ${fmt(d.progressed)}; peak RSS ${fmt(d.peakRss / MiB, 1)} MiB over idle ${fmt(d.baselineRss / MiB, 1)} MiB = **${fmt(s.perDownload / KiB, 1)} KiB per download** | – | – | p99 < 2 s, every download moving, ≤ 64 KiB/download | ${s.dFails.length ? s.dFails.join('; ') : 'none'} | ${verdict(s.dMet, s.busy)} |`
+    : '| (d) slow downloads | not measured | – | – | – | – | not measured |';
+  const lines = r.rounds
+    .map((runs) => runs['e:lines'])
+    .filter(Boolean)
+    .map((l) => `${fmt(l.lines)} lines / ${fmt(l.answered)} answered`)
+    .join(', ');
+  return `## Serve (Node ${major})
 
-\`npm run bench:serve\` (bench/serve.mjs). One run of ${r.rounds.length} round${r.rounds.length === 1 ? '' : 's'}, 127.0.0.1 only, server pinned to core 0
-(\`taskset -c 0\`), load generator to core 1. Peers: nginx serving the same files with no token check;
-nginx + njs verifying RS256 per request in an \`auth_request\` (bench/njs/jwt.js, WebCrypto; njs 0.7 has
-no cross-request cache, so every request imports the key and verifies); Portcullis started through
-\`startServer\` (bench/serve-portcullis.mjs: the content listener of \`portcullis serve --workers 1 --no-admin
---log-level warn\`, without the CLI's store/admin parts). nginx runs with \`access_log off\`, so neither
-writes access logs. wrk 1 thread;
-(a)/(b) 64 connections, (c) 4 connections, ${r.seconds} s per run after a 1 s warm-up. In each round every
-peer is started afresh and runs its scenarios; the table gives the median over rounds of each
-number, and the ratio is the median of the per-round ratios (peers measured minutes apart on a
-shared machine drift; within a round they are seconds apart).
-(b) uses ${fmt(r.fresh)} pre-signed distinct tokens; the wrk script stops when they run out, so no
-request is answered from a verification cache, and the rate is responses over the script's own window
-(first to last response: ${freshWindows(r)}). (d) ${fmt(r.slowClients)} concurrent downloads of the 100 MiB
-file, each reading 16 KiB every 250 ms, on a freshly started Portcullis; peak RSS is VmHWM from
-/proc/<pid>/status and counts everything held for the downloads (each download's file buffer and
-connection state), not the kernel's socket buffers.
+\`npm run bench:serve\` (bench/serve.mjs) — ${r.facts.date}; ${r.facts.cpu}; Node.js ${r.facts.node}; ${r.facts.nginx}; ${r.facts.wrk}.
+1-min load average during the runs: ${fmt(Math.min(...s.loads), 2)} to ${fmt(Math.max(...s.loads), 2)} on ${r.facts.cores} cores${s.busy ? ' — **busy machine**: other jobs shared the pinned cores, so every verdict below is marked not conclusive' : ''}.
+${r.rounds.length} rounds, ${r.seconds} s per measurement after a 1 s warm-up (server on core 0, wrk 1 thread on core 1;
+(a)/(b) 64 connections, (c) 4). Portcullis runs as the README starts it: \`node dist/cli/main.js serve --root … --key …
+--workers 1\` with default logging, stdout (the access log) to a file; the admin listener on. (b): ${fmt(r.fresh)} distinct
+pre-signed tokens per round, each used once, rate over the script's own window. Ratios are medians of per-round ratios;
+"CPU" repeats the comparison in server CPU µs per request read from /proc (less sensitive to other load). A goal is met
+only when the median meets it and no run of the scenario failed.${chartPath ? `\n\n![Per-round ratios against the goals](${chartPath})` : ''}
 
-- Date: ${r.facts.date}
-- CPU: ${r.facts.cpu}
-- Node.js ${r.facts.node}, nginx ${r.facts.nginx}, ${r.facts.wrk}
-- 1-min load average during the runs: ${fmt(Math.min(...loads), 2)} to ${fmt(peakLoad, 2)}
-- Per-round ratios: ${spread || 'not measured'}
-${busy}
-| Scenario | nginx (no check) | nginx + njs | portcullis | ratio | goal | met |
+| Goal | Median | Rounds | CPU | Goal | Failures | Met |
 |---|---|---|---|---|---|---|
-${row('(a) 1 KiB, one token reused', 'req/s', a, `${fmt(ra, 2)}× nginx`, '≥ 0.35× nginx', meets(ra, 0.35))}
-${row('(b) 1 KiB, fresh token per request', 'req/s', b, `${fmt(rb, 2)}× nginx+njs`, '≥ 2.5× nginx+njs', meets(rb, 2.5))}
-${row('(c) 100 MiB file', 'MiB/s', c, `${fmt(rc, 2)}× nginx`, '≥ 0.6× nginx', meets(rc, 0.6))}
-| (d) ${fmt(r.slowClients)} slow downloads, peak RSS | – | – | ${fmt(peak, 1)} MiB (baseline ${fmt(d && d.baselineRss / MiB, 1)} MiB; ${fmt(d?.ok)} of ${fmt(d?.connected)} got 200) | – | < 150 MiB | ${peak === undefined ? '–' : peak < 150 ? 'yes' : '**no**'} |
+${goalRows.join('\n')}
+${dRow}
+
+Access-log lines of the CLI peer against the requests answered to wrk (goal e, no line lost): ${lines || 'not measured'}.
+
+${peerTable(r)}
 `;
 }
 
-const START = '<!-- bench:serve:start -->';
-const END = '<!-- bench:serve:end -->';
-
-/** Puts `section` between the serve markers of `text`, replacing what was there, or appends it. */
-export function spliceSection(text, section) {
-  const block = `${START}\n${section.trimEnd()}\n${END}`;
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a >= 0 && b > a) return `${text.slice(0, a)}${block}${text.slice(b + END.length)}`;
+/** Puts `section` between `start` and `end` markers of `text`, replacing what was there, or appends it. */
+export function spliceSection(text, section, start, end) {
+  const block = `${start}\n${section.trimEnd()}\n${end}`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) return `${text.slice(0, a)}${block}${text.slice(b + end.length)}`;
   return `${text.trimEnd()}\n\n${block}\n`;
 }
 
-/** Replaces (or appends) the marked "## Serve" section of BENCHMARKS.md; returns the section. */
+/** Replaces (or appends) this Node major's serve section of BENCHMARKS.md and writes its chart. */
 export async function writeResults(results) {
-  const section = renderSection(results);
-  let text;
-  try {
-    text = await readFile(FILE, 'utf8');
-  } catch {
-    text =
-      '# Benchmarks\n\nResults written by the `npm run bench:*` scripts. Each section is replaced by its own script.\n';
-  }
-  await writeFile(FILE, spliceSection(text, section));
+  const major = results.facts.node.split('.')[0].replace('v', '');
+  const chartRel = `docs/bench/serve-node${major}.svg`;
+  const chartFile = fileURLToPath(new URL(`../${chartRel}`, import.meta.url));
+  await mkdir(dirname(chartFile), { recursive: true });
+  await writeFile(chartFile, renderChart(results, summarise(results)));
+  const section = renderSection(results, chartRel);
+  // The raw numbers, for re-rendering (`node bench/serve-report.mjs <json>`); bench/results/ is not committed.
+  const raw = fileURLToPath(new URL(`results/serve-node${major}.json`, import.meta.url));
+  await mkdir(dirname(raw), { recursive: true });
+  await writeFile(
+    raw,
+    JSON.stringify({ ...results, facts: { ...results.facts, load: undefined } }),
+  );
+  const text = await readFile(FILE, 'utf8');
+  const start = `<!-- bench:serve:node${major}:start -->`;
+  const end = `<!-- bench:serve:node${major}:end -->`;
+  await writeFile(FILE, spliceSection(text, section, start, end));
   return section;
+}
+
+// `node bench/serve-report.mjs bench/results/serve-node22.json`: re-renders section and chart.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  const results = JSON.parse(await readFile(process.argv[2], 'utf8'));
+  process.stdout.write(`${await writeResults(results)}\n`);
 }

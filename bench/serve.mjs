@@ -1,18 +1,22 @@
 #!/usr/bin/env node
-// `npm run bench:serve`: is Portcullis fast enough to be the distribution point itself? Compares,
-// in one run on 127.0.0.1, `portcullis serve` (1 worker) with nginx serving the same files without
-// any check and with nginx + njs verifying RS256 in an auth_request. Server pinned to core 0,
-// wrk to core 1. Scenarios: (a) 1 KiB file, one token reused; (b) 1 KiB, a fresh token per request;
-// (c) 100 MiB throughput; (d) peak RSS with 1,000 slow concurrent downloads. (a)-(c) run in
-// rounds, every peer once per round, so drift on a shared machine hits all peers alike; the report
-// gives medians and the median of per-round ratios. Writes the results into the "Serve" section
-// of BENCHMARKS.md. Needs `npm run build` first; builds nothing itself.
-// Knobs: BENCH_SECONDS (default 5), BENCH_ROUNDS (5), BENCH_FRESH_TOKENS (30000),
-// BENCH_SLOW_CLIENTS (1000), BENCH_SCENARIOS (default abcd; a subset prints results without
-// writing BENCHMARKS.md).
+// `npm run bench:serve`: is Portcullis, run the way users run it, close to the platform's limit?
+// Issue 17. Compares, in rounds on 127.0.0.1 (server pinned to core 0, load generator to core 1):
+// `portcullis serve` started through the CLI as the README does (`node dist/cli/main.js serve
+// --root … --key … --workers 1`, default logging: the access log on, to a file), the same with
+// `--log-level warn` (what the access log costs), a bare node:http handler that sends the same
+// bytes and writes the same log line (the platform's limit), nginx with its access log on and its
+// documented large-file settings, nginx + njs verifying RS256, and a raw node:crypto verify rate
+// of the same key on the same core. Scenarios: (a) 1 KiB, one token reused; (b) 1 KiB, a fresh
+// token per request; (c) 100 MiB; (d) 5,000 concurrent slow downloads (first byte, progress,
+// memory). Each round starts every peer afresh; the report gives medians of per-round ratios and
+// draws them against the goals (SVG). Writes the "Serve (Node N)" section of BENCHMARKS.md.
+// Needs `npm run build` first. Knobs: BENCH_SECONDS (2), BENCH_ROUNDS (3), BENCH_FRESH_TOKENS
+// (12000 per round), BENCH_SLOW_CLIENTS (5000), BENCH_SLOW_SECONDS (6), BENCH_SCENARIOS (abcd; a subset
+// prints without writing BENCHMARKS.md), BENCH_LIB=1 adds the library-started peer (startServer,
+// --log-level warn) to (a). Bounded: the default run takes about two minutes.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +30,7 @@ import {
   NJS_MODULE,
   requireTool,
   runWrk,
+  SERVER_CPU,
   startPinned,
   writeNginxConf,
 } from './serve-lib.mjs';
@@ -33,11 +38,13 @@ import { renderSection, writeResults } from './serve-report.mjs';
 import { jamfToken, signTokens } from './serve-tokens.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const DIST = join(HERE, '..', 'dist', 'server', 'serve.js');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 30_000);
-const SLOW_CLIENTS = Number(process.env.BENCH_SLOW_CLIENTS ?? 1000);
+const CLI = join(HERE, '..', 'dist', 'cli', 'main.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FRESH = Number(process.env.BENCH_FRESH_TOKENS ?? 12_000);
+const SLOW_CLIENTS = Number(process.env.BENCH_SLOW_CLIENTS ?? 5000);
+const SLOW_SECONDS = Number(process.env.BENCH_SLOW_SECONDS ?? 6);
+const WITH_LIB = process.env.BENCH_LIB === '1';
 /** Subset of scenarios, e.g. BENCH_SCENARIOS=d; a partial run prints but does not touch BENCHMARKS.md. */
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'abcd')
   .split('')
@@ -46,11 +53,14 @@ const FULL_RUN = ['a', 'b', 'c', 'd'].every((c) => SCENARIOS.includes(c));
 const SMALL = '/small.bin';
 const BIG = '/big.bin';
 const BIG_BYTES = 100 * 1024 * 1024;
+/** File descriptors (d) needs: a socket and an open file per download, plus headroom. */
+const NOFILE = SLOW_CLIENTS * 2 + 1024;
 
 function preflight() {
-  if (!existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first');
   requireTool('wrk', 'apt-get install wrk');
   requireTool('taskset', 'apt-get install util-linux');
+  requireTool('prlimit', 'apt-get install util-linux');
   if (!existsSync(NGINX)) throw new Error('nginx is required (apt-get install nginx)');
   if (!existsSync(NJS_MODULE))
     throw new Error('njs is required (apt-get install libnginx-mod-http-js)');
@@ -74,31 +84,54 @@ async function prepare(dir) {
   const exp = Math.floor(Date.now() / 1000) + 6 * 3600;
   const reused = jamfToken(privateKey, exp);
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-  const count = SCENARIOS.includes('b') ? FRESH : 0;
+  const count = SCENARIOS.includes('b') ? FRESH * ROUNDS : 0;
   if (count) process.stderr.write(`signing ${count} fresh tokens…\n`);
   const fresh = await signTokens(pem, count, exp + 1);
-  const tokensFile = join(dir, 'tokens.txt');
-  await writeFile(tokensFile, `${fresh.join('\n')}\n`);
+  // Each round's peers get their own slice of tokens: a token seen in one round is never reused.
+  const tokensFiles = [];
+  for (let r = 0; r < ROUNDS && count; r++) {
+    tokensFiles.push(join(dir, `tokens-${r}.txt`));
+    await writeFile(tokensFiles[r], `${fresh.slice(r * FRESH, (r + 1) * FRESH).join('\n')}\n`);
+  }
   const spkiBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { root, pubFile, reused, tokensFile, spkiBase64 };
+  return { dir, root, pubFile, reused, tokensFiles, spkiBase64, headersFile: join(dir, 'h.json') };
 }
 
-async function startNginxPeer(dir, root, njs) {
+async function startNginxPeer(ctx, njs) {
   const port = await freePort();
-  const conf = await writeNginxConf(dir, { port, root, njs });
-  const global = `daemon off; master_process off; pid ${join(dir, `nginx-${port}.pid`)}; error_log stderr;`;
-  return startPinned(
-    njs ? 'nginx+njs' : 'nginx',
-    NGINX,
-    ['-p', dir, '-c', conf, '-g', global],
-    port,
-  );
+  const conf = await writeNginxConf(ctx.dir, { port, root: ctx.root, njs });
+  const global = `daemon off; master_process off; pid ${join(ctx.dir, `nginx-${port}.pid`)}; error_log stderr;`;
+  const label = njs ? 'nginx+njs' : 'nginx';
+  return startPinned(label, NGINX, ['-p', ctx.dir, '-c', conf, '-g', global], port);
 }
 
-async function startPortcullis(root, pubFile) {
+/** `portcullis serve` exactly as the README starts it, stdout (the access log) to a file. */
+async function startCli(ctx, label, extra = [], nofile = undefined) {
   const port = await freePort();
-  const args = [join(HERE, 'serve-portcullis.mjs'), root, pubFile, String(port)];
-  return startPinned('portcullis', process.execPath, args, port);
+  const adminPort = await freePort();
+  const log = join(ctx.dir, `${label}-${port}.log`);
+  const args = [CLI, 'serve', '--root', ctx.root, '--key', ctx.pubFile, '--host', '127.0.0.1'];
+  args.push('--port', String(port), '--admin-port', String(adminPort), '--workers', '1', ...extra);
+  const peer = await startPinned(label, process.execPath, args, port, {
+    stdout: openSync(log, 'w'),
+    ...(nofile ? { nofile } : {}),
+  });
+  return { ...peer, log };
+}
+
+async function startLib(ctx) {
+  const port = await freePort();
+  const args = [join(HERE, 'serve-portcullis.mjs'), ctx.root, ctx.pubFile, String(port)];
+  return startPinned('portcullis-lib', process.execPath, args, port);
+}
+
+async function startBare(ctx) {
+  const port = await freePort();
+  const args = [join(HERE, 'serve-node-bare.mjs'), join(ctx.root, SMALL.slice(1))];
+  args.push(ctx.headersFile, String(port));
+  return startPinned('node-bare', process.execPath, args, port, {
+    stdout: openSync(join(ctx.dir, `bare-${port}.log`), 'w'),
+  });
 }
 
 /** Refuses to measure a peer that does not behave: valid token → 200, no token → 401. */
@@ -106,39 +139,83 @@ async function sanityCheck(peer, token, checks) {
   const ok = await fetch(`${peer.url}${SMALL}?token=${token}`);
   const body = await ok.text();
   if (ok.status !== 200) throw new Error(`${peer.label}: valid token got ${ok.status} ${body}`);
-  if (!checks) return;
+  if (!checks) return ok;
   const refused = await fetch(`${peer.url}${SMALL}`);
   await refused.arrayBuffer();
   if (refused.status !== 401) throw new Error(`${peer.label}: no token got ${refused.status}`);
+  return ok;
 }
 
-function measure(peer, scenario, ctx) {
-  const warm = { url: `${peer.url}${SMALL}?token=${ctx.reused}`, seconds: 1, connections: 32 };
-  runWrk(warm);
-  if (scenario === 'a') return runWrk({ ...warm, seconds: SECONDS, connections: 64 });
-  if (scenario === 'c') {
-    return runWrk({
-      url: `${peer.url}${BIG}?token=${ctx.reused}`,
-      seconds: SECONDS,
-      connections: 4,
-    });
+/** The headers Portcullis sends for the 1 KiB file, for the bare node:http peer to send too. */
+async function captureHeaders(peer, ctx) {
+  const res = await fetch(`${peer.url}${SMALL}?token=${ctx.reused}`);
+  await res.arrayBuffer();
+  const headers = {};
+  for (const [k, v] of res.headers) {
+    if (!['date', 'connection', 'keep-alive'].includes(k)) headers[k] = v;
   }
-  const script = join(HERE, 'serve-fresh.lua');
+  await writeFile(ctx.headersFile, JSON.stringify(headers));
+}
+
+/** wrk, counting every answered request of a peer (warm-ups too) for the log-line check. */
+function wrkCounted(peer, opts) {
+  const result = runWrk(opts);
+  peer.answered = (peer.answered ?? 0) + result.requests;
+  return result;
+}
+
+function measure(peer, scenario, ctx, round) {
+  const runWrk = (opts) => wrkCounted(peer, opts);
+  const pid = peer.pid;
+  const warm = { url: `${peer.url}${SMALL}?token=${ctx.reused}`, seconds: 1, connections: 32 };
+  if (scenario === 'a') runWrk(warm);
+  if (scenario === 'a') return runWrk({ ...warm, seconds: SECONDS, connections: 64, pid });
+  if (scenario === 'c') {
+    const url = `${peer.url}${BIG}?token=${ctx.reused}`;
+    runWrk({ url, seconds: 1, connections: 4 });
+    return runWrk({ url, seconds: SECONDS, connections: 4, pid });
+  }
+  // (b): no warm-up with fresh tokens (each is used once); the script measures its own window.
   return runWrk({
     url: peer.url,
-    seconds: SECONDS,
+    seconds: SECONDS + 2,
     connections: 64,
-    script,
-    scriptArgs: [SMALL, ctx.tokensFile],
+    script: join(HERE, 'serve-fresh.lua'),
+    scriptArgs: [SMALL, ctx.tokensFiles[round]],
+    pid,
   });
+}
+
+/** Raw RS256 verifications per second of the same key on the server's core, this round. */
+function rawVerify(ctx) {
+  return new Promise((resolve, reject) => {
+    const args = ['-c', SERVER_CPU, process.execPath, join(HERE, 'serve-raw-verify.mjs')];
+    args.push(ctx.pubFile, ctx.reused, '1.5');
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`raw verify exited ${code}`)),
+    );
+  });
+}
+
+/** Access-log lines a CLI peer wrote (goal e: one per answered request, none lost). */
+function logLines(peer) {
+  return readFileSync(peer.log, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"msg":"request"')).length;
 }
 
 async function slowDownloads(peer, token) {
   const port = new URL(peer.url).port;
-  const args = ['-c', LOAD_CPU, process.execPath, join(HERE, 'serve-slow-clients.mjs')];
-  args.push(port, `${BIG}?token=${token}`, String(SLOW_CLIENTS), String(SECONDS));
+  const args = [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', LOAD_CPU, process.execPath];
+  args.push(join(HERE, 'serve-slow-clients.mjs'), port, `${BIG}?token=${token}`);
+  args.push(String(SLOW_CLIENTS), String(SLOW_SECONDS));
   const before = memoryOf(peer.pid);
-  const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('prlimit', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;
@@ -159,6 +236,30 @@ async function main() {
   }
 }
 
+/** Every peer of a round: name, start, scenarios, whether it checks tokens. Order matters: the
+ * CLI peer runs first, so the bare peer can send the headers captured from it. */
+function peerPlan(ctx) {
+  const plan = [
+    ['portcullis', () => startCli(ctx, 'portcullis'), ['a', 'b', 'c'], true],
+    [
+      'portcullis-nolog',
+      () => startCli(ctx, 'portcullis-nolog', ['--log-level', 'warn']),
+      ['a'],
+      true,
+    ],
+    ['node-bare', () => startBare(ctx), ['a'], false],
+    ['nginx', () => startNginxPeer(ctx, null), ['a', 'c'], false],
+    [
+      'nginx+njs',
+      () => startNginxPeer(ctx, { script: join(HERE, 'njs', 'jwt.js'), ...ctx }),
+      ['b'],
+      true,
+    ],
+  ];
+  if (WITH_LIB) plan.push(['portcullis-lib', () => startLib(ctx), ['a'], true]);
+  return plan;
+}
+
 async function measureAll() {
   preflight();
   const facts = machineFacts();
@@ -168,48 +269,47 @@ async function measureAll() {
     seconds: SECONDS,
     fresh: FRESH,
     slowClients: SLOW_CLIENTS,
+    slowSeconds: SLOW_SECONDS,
     rounds: [],
     runs: {},
   };
   const peers = [];
   try {
     const ctx = await prepare(dir);
-    const plan = [
-      ['nginx', () => startNginxPeer(dir, ctx.root, null), ['a', 'c'], false],
-      [
-        'nginx+njs',
-        () => startNginxPeer(dir, ctx.root, { script: join(HERE, 'njs', 'jwt.js'), ...ctx }),
-        ['a', 'b'],
-        true,
-      ],
-      ['portcullis', () => startPortcullis(ctx.root, ctx.pubFile), ['a', 'b', 'c'], true],
-    ];
-    for (let round = 1; round <= ROUNDS && SCENARIOS.some((c) => c !== 'd'); round++) {
+    for (let round = 0; round < ROUNDS && SCENARIOS.some((c) => c !== 'd'); round++) {
       const runs = {};
-      for (const [name, start, all, checks] of plan) {
+      if (SCENARIOS.includes('b'))
+        runs['raw-verify'] = { ...(await rawVerify(ctx)), load: facts.load() };
+      for (const [name, start, all, checks] of peerPlan(ctx)) {
         const scenarios = all.filter((c) => SCENARIOS.includes(c));
         if (scenarios.length === 0) continue;
         // A fresh process per round: no peer keeps a cache or a warmed heap from the last one.
         const peer = await start();
         peers.push(peer);
         await sanityCheck(peer, ctx.reused, checks);
+        if (name === 'portcullis') await captureHeaders(peer, ctx);
         for (const s of scenarios) {
           process.stderr.write(
-            `round ${round}/${ROUNDS} ${name}: scenario ${s} (${SECONDS}s, load ${facts.load()})\n`,
+            `round ${round + 1}/${ROUNDS} ${name}: scenario ${s} (${SECONDS}s, load ${facts.load()})\n`,
           );
-          runs[`${s}:${name}`] = { ...measure(peer, s, ctx), load: facts.load() };
+          runs[`${s}:${name}`] = { ...measure(peer, s, ctx, round), load: facts.load() };
         }
         await peer.stop();
         peers.pop();
+        // Sanity check (2 requests) and header capture (1) are answered requests too.
+        if (name === 'portcullis') {
+          runs['e:lines'] = { lines: logLines(peer), answered: (peer.answered ?? 0) + 3 };
+        }
       }
       results.rounds.push(runs);
     }
     // (d) on a fresh process, so VmHWM is the peak of this scenario and not of (c).
     if (!SCENARIOS.includes('d')) return results;
     process.stderr.write(`portcullis: scenario d (${SLOW_CLIENTS} slow downloads)\n`);
-    const fresh = await startPortcullis(ctx.root, ctx.pubFile);
+    const fresh = await startCli(ctx, 'portcullis-d', [], NOFILE);
     peers.push(fresh);
     await sanityCheck(fresh, ctx.reused, true);
+    await new Promise((r) => setTimeout(r, 500)); // let start-up garbage settle before the baseline
     results.runs['d:portcullis'] = {
       ...(await slowDownloads(fresh, ctx.reused)),
       load: facts.load(),

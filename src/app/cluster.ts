@@ -14,6 +14,7 @@ import { reloadKeysAndTls, startContentListener } from '../server/content-listen
 import { SERVE_ERRORS, ServeError } from '../server/errors.js';
 import { type GraceEntry, type GraceMemory, LocalGraceMemory } from '../server/grace.js';
 import { keySourceOf } from '../server/listener-verifier.js';
+import { flushLogger } from '../server/logger.js';
 import { Lru } from '../server/lru.js';
 import { checkContentRoot } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
@@ -110,6 +111,7 @@ export async function startClusterWorker(
   process.on('SIGTERM', () => {});
   const shutdown = async () => {
     await content.close(config.shutdownTimeout * 1000);
+    await flushLogger(logger); // every access line of the drained downloads, before exit
     process.exit(0);
   };
   process.on('disconnect', () => void shutdown());

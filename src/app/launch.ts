@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../server/config.js';
-import { createServeLogger } from '../server/logger.js';
+import { createServeLogger, flushLogger } from '../server/logger.js';
 import { checkContentRoot, checkListenAddresses } from '../server/start-errors.js';
 import { consoleUrlOf, defaultBesideOthersWarning } from './banner.js';
 import { startServer } from './serve.js';
@@ -118,7 +118,11 @@ export async function launch(config: ServeConfig, opts: LaunchOptions): Promise<
     close() {
       // After the listeners stop (running downloads finished, audit flushed), the store closes
       // too: retention stops and SQLite checkpoints its WAL, so the data directory is tidy.
-      closing ??= server.close().then(() => storeBacked?.close());
+      // The log goes last, so the lines of the drained downloads and of the store's close are in it.
+      closing ??= server
+        .close()
+        .then(() => storeBacked?.close())
+        .finally(() => flushLogger(logger));
       return closing;
     },
   };

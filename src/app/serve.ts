@@ -10,7 +10,7 @@ import { resolveServeConfig, type ServeConfig, workerCount } from '../server/con
 import { reloadKeysAndTls, startContentListener } from '../server/content-listener.js';
 import { ServeError } from '../server/errors.js';
 import { keySourceOf } from '../server/listener-verifier.js';
-import { createServeLogger } from '../server/logger.js';
+import { createServeLogger, flushLogger } from '../server/logger.js';
 import { checkListenAddresses } from '../server/start-errors.js';
 import { startAdminListener } from './admin-listener.js';
 import { auditMetrics, withAuditMetrics } from './audit-metrics.js';
@@ -98,6 +98,7 @@ async function startSingle(
         await content.close(config.shutdownTimeout * 1000);
         await admin?.app.close();
         await sink?.close?.();
+        await flushLogger(logger);
       })();
       return closing;
     },

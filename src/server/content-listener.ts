@@ -32,6 +32,7 @@ import { ContentFiles, type FileSystem } from './files.js';
 import { formatHost } from './format-host.js';
 import type { GraceMemory } from './grace.js';
 import { KeyManager } from './listener-verifier.js';
+import { droppedLogLines } from './logger.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
@@ -114,6 +115,7 @@ async function buildContext(
     tokenCache: () => keys.verifier.cacheStats(),
     fileCache: () => ({ hits: files?.hits ?? 0, misses: files?.misses ?? 0 }),
     degraded: () => keys.source.degraded?.() ?? false,
+    logDropped: () => droppedLogLines(logger),
   });
   const auth = new Authenticator(keys, {
     bearer: config.bearer,

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type FileRequest, isPlainRequest, planFileResponse } from '../http/plan.js';
 import type { ContentContext, RequestRecord } from './context.js';
 import type { ResolvedFile } from './files.js';
+import { ReadGate } from './read-gate.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
 
 /**
@@ -98,6 +99,8 @@ const FAST = { buffers: 2, bytes: 256 * 1024 };
 const BUSY = { buffers: 1, bytes: 16 * 1024 };
 const BUSY_STREAMS = 16;
 let openStreams = 0;
+/** One gate per process: every download's reads share the thread pool with every new download. */
+const reads = new ReadGate();
 
 function streamFile(
   ctx: ContentContext,
@@ -166,19 +169,27 @@ class FilePump {
     if (buffer === undefined) return;
     this.#reading = true;
     const want = Math.min(buffer.length, this.#end - this.#readAt + 1);
-    this.#handle.read(buffer, 0, want, this.#readAt).then(({ bytesRead }) => {
-      this.#reading = false;
-      if (this.#res.destroyed) return;
-      if (bytesRead === 0) {
-        // The file shrank after the headers promised its length: cut rather than send short.
-        this.#fail();
-        return;
-      }
-      this.#readAt += bytesRead;
-      this.#filled.push({ buffer, length: bytesRead });
-      this.#write();
-      this.#read();
-    }, this.#fail);
+    const at = this.#readAt;
+    reads
+      // A download aborted while its read waited for a turn reads nothing (its handle is closing).
+      .run(() =>
+        this.#res.destroyed
+          ? Promise.resolve({ bytesRead: 0 })
+          : this.#handle.read(buffer, 0, want, at),
+      )
+      .then(({ bytesRead }) => {
+        this.#reading = false;
+        if (this.#res.destroyed) return;
+        if (bytesRead === 0) {
+          // The file shrank after the headers promised its length: cut rather than send short.
+          this.#fail();
+          return;
+        }
+        this.#readAt += bytesRead;
+        this.#filled.push({ buffer, length: bytesRead });
+        this.#write();
+        this.#read();
+      }, this.#fail);
   }
 
   #write(): void {

@@ -21,6 +21,8 @@ export class ServeMetrics {
     fileCache: () => { hits: number; misses: number };
     /** Whether the key source runs on its last keys because its store is away. */
     degraded?: () => boolean;
+    /** Access-log lines dropped since start because the log destination fell behind its bound. */
+    logDropped?: () => number;
   }) {
     const registers = [this.registry];
     const pendingRequests = this.#pendingRequests;
@@ -85,6 +87,18 @@ export class ServeMetrics {
       'Small-file memory cache lookups since start.',
       sources.fileCache,
     );
+    const logDropped = sources.logDropped ?? (() => 0);
+    let loggedDropped = 0;
+    new Counter({
+      name: 'portcullis_access_log_dropped_total',
+      help: 'Access-log lines dropped because the log destination (stdout) fell 16 MiB behind; 0 on a healthy disk.',
+      registers,
+      collect() {
+        const now = logDropped();
+        this.inc(now - loggedDropped);
+        loggedDropped = now;
+      },
+    });
     const degraded = sources.degraded ?? (() => false);
     new Gauge({
       name: 'portcullis_store_degraded',

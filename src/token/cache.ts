@@ -8,9 +8,6 @@ interface Entry<T> {
   value: T;
   validFrom: number;
   validUntil: number;
-  generation: number;
-  /** Placement number when the entry last moved to the recent end. */
-  placed: number;
 }
 
 /** Hit/miss counters plus current size. */
@@ -21,16 +18,19 @@ export interface CacheStats {
 }
 
 /**
- * LRU cache of verification results (a Map keeps insertion order; re-insert = most recent).
- * A hit re-inserts only an entry placed more than half the cache's size ago: a hot token is
- * then moved at least once per max/2 placements, long before it could reach the old end, and a
- * token reused on every request (a resuming device) costs one lookup instead of a delete and an
- * insert each time.
+ * An approximate LRU of verification results in two generations of Maps (the "hashlru" scheme of
+ * `quick-lru`/`ylru`): new entries go into the current Map; when it holds half the cache, it becomes
+ * the previous one and the old previous is dropped whole. A hit in the previous generation moves
+ * the entry to the current one, so a token asked for at least once per `max / 2` new tokens (a
+ * resuming device) is never evicted. Nothing ever iterates a Map: evicting the oldest entry through
+ * `map.keys().next()` made V8 skip every deleted slot before it, 5.5 µs per fresh token once the
+ * cache was full (0.12 µs this way, same run; docs/decisions.md, issue 17).
  */
 export class VerificationCache<T> {
-  readonly #max: number;
-  readonly #map = new Map<string, Entry<T>>();
-  #placements = 0;
+  readonly #half: number;
+  readonly #single: boolean;
+  #current = new Map<string, Entry<T>>();
+  #previous = new Map<string, Entry<T>>();
   #generation = -1;
   #hits = 0;
   #misses = 0;
@@ -39,52 +39,71 @@ export class VerificationCache<T> {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError('cache.maxEntries must be an integer >= 1');
     }
-    this.#max = maxEntries;
+    // Two generations of at most half each: never more than maxEntries in all (1 for a cache of 1).
+    this.#half = Math.max(1, Math.floor(maxEntries / 2));
+    this.#single = maxEntries === 1;
   }
 
   /** Returns the cached value when still valid at `now` under `generation`, else undefined. */
   get(token: string, now: number, generation: number): T | undefined {
-    if (generation !== this.#generation) {
-      // The key set changed: every stored result may rest on a key that is gone.
-      this.#map.clear();
-      this.#generation = generation;
+    if (generation !== this.#generation) this.#reset(generation);
+    let entry = this.#current.get(token);
+    if (entry === undefined) {
+      entry = this.#previous.get(token);
+      if (entry !== undefined && now >= entry.validFrom && now < entry.validUntil) {
+        // In use again: promote it out of the generation that is dropped next.
+        this.#previous.delete(token);
+        this.#insert(token, entry);
+      }
     }
-    const entry = this.#map.get(token);
     if (entry === undefined || now < entry.validFrom || now >= entry.validUntil) {
-      if (entry !== undefined && now >= entry.validUntil) this.#map.delete(token);
+      if (entry !== undefined && now >= entry.validUntil) this.#delete(token);
       this.#misses++;
       return undefined;
-    }
-    if (this.#placements - entry.placed >= this.#max / 2) {
-      this.#map.delete(token);
-      this.#map.set(token, entry);
-      entry.placed = ++this.#placements;
     }
     this.#hits++;
     return entry.value;
   }
 
-  /** Stores a success, evicting the least recently used entry when full. */
+  /** Stores a success; a full current generation pushes the previous one out. */
   set(token: string, value: T, validFrom: number, validUntil: number, generation: number): void {
-    if (generation !== this.#generation) {
-      this.#map.clear();
-      this.#generation = generation;
+    if (generation !== this.#generation) this.#reset(generation);
+    this.#delete(token);
+    this.#insert(token, { value, validFrom, validUntil });
+  }
+
+  #insert(token: string, entry: Entry<T>): void {
+    if (this.#current.size >= this.#half) {
+      this.#previous = this.#single ? new Map() : this.#current;
+      this.#current = new Map();
     }
-    this.#map.delete(token);
-    if (this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next().value;
-      if (oldest !== undefined) this.#map.delete(oldest);
-    }
-    this.#map.set(token, { value, validFrom, validUntil, generation, placed: ++this.#placements });
+    this.#current.set(token, entry);
+  }
+
+  #delete(token: string): void {
+    this.#current.delete(token);
+    this.#previous.delete(token);
+  }
+
+  #reset(generation: number): void {
+    // The key set changed: every stored result may rest on a key that is gone.
+    this.#current.clear();
+    this.#previous.clear();
+    this.#generation = generation;
   }
 
   /** Drops every entry. */
   clear(): void {
-    this.#map.clear();
+    this.#current.clear();
+    this.#previous.clear();
   }
 
   /** Counters since construction. */
   stats(): CacheStats {
-    return { hits: this.#hits, misses: this.#misses, size: this.#map.size };
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      size: this.#current.size + this.#previous.size,
+    };
   }
 }
