@@ -124,10 +124,7 @@ export function manifestFor(
         'COMMAND_NOT_APPLICABLE',
         'The package has no chunk hashes; run a rescan.',
       );
-    const packages = Array.isArray(m.packages)
-      ? (m.packages as Array<{ id: string; version?: string }>)
-      : [];
-    return buildPackageManifest({ ...base, chunks, packages });
+    return buildPackageManifest({ ...base, chunks });
   }
   throw new CatalogError(
     'COMMAND_NOT_APPLICABLE',
