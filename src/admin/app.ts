@@ -41,6 +41,11 @@ export interface AdminOptions {
   publicUrl: string;
   /** Content root directory (for the catalog routes). */
   contentRoot: string;
+  /**
+   * PEM chain that InstallEnterpriseApplication commands pin (`ManifestURLPinningCerts`): the
+   * content listener's `--tls-cert`, or `--pinning-certs` when TLS ends at a front server.
+   */
+  pinningCertsFile?: string | undefined;
   /** Clock in epoch ms (tests freeze it). */
   now?: () => number;
   jwks?: RemoteJwksOptions;
@@ -115,6 +120,7 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
       : new LoginThrottle({ now, ...opts.throttle }),
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
     contentRoot: opts.contentRoot,
+    pinningCertsFile: opts.pinningCertsFile,
     routes,
     probe: opts.probe,
     keysChanged: async () => {

@@ -58,6 +58,9 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   managementFlags: 'Management flags',
   bundleId: 'Bundle identifier',
   bundleVersion: 'Bundle version',
+  manifestUrl: 'Send a manifest URL',
+  pinning: 'Pin the server certificate',
+  pinningRevocationCheck: 'Require a revocation check',
 };
 
 /**

@@ -104,6 +104,7 @@ function adminExtension(store: Store, secret: Uint8Array, config: ServeConfig): 
         secret,
         publicUrl: ctx.publicUrl,
         contentRoot: ctx.config.root ?? config.root ?? '',
+        pinningCertsFile: ctx.config.pinningCerts ?? ctx.config.tlsCert ?? undefined,
         onKeysChanged: () => ctx.keys.reload(),
         // External JWKS failures and refusal reasons go to the serve log, never to the caller.
         jwks: { logger: ctx.logger },

@@ -146,6 +146,18 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
     message: 'The content root is missing or not a directory; the catalog was left unchanged.',
     remedy: 'Check that the serve root exists and is mounted, then rescan.',
   },
+  PINNING_CERTS_UNAVAILABLE: {
+    status: 409,
+    message: 'There is no certificate chain to pin: the content listener serves no TLS itself.',
+    remedy:
+      "Start serve with --tls-cert, or with --pinning-certs FILE naming the PEM chain devices see (the front server's certificate when TLS ends there).",
+  },
+  PINNING_CERTS_INVALID: {
+    status: 503,
+    message: 'The certificate chain to pin could not be read or holds no usable certificate.',
+    remedy:
+      'Check the --pinning-certs (or --tls-cert) file: readable PEM with 1 to 8 CERTIFICATE blocks.',
+  },
   PUBLIC_URL_REQUIRED: {
     status: 409,
     message: 'The server has no public URL, so device links cannot be built.',

@@ -76,6 +76,10 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate chain for HTTPS (reloaded when it changes)')
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option(
+      '--pinning-certs <file>',
+      'PEM chain InstallEnterpriseApplication commands pin when TLS ends at a front server (default: the TLS certificate chain)',
+    )
+    .option(
       '--admin-host <host>',
       'admin listener address: metrics and admin API (default 127.0.0.1)',
     )

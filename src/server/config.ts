@@ -125,6 +125,11 @@ export const ServeConfigSchema = z.object({
   resumeGraceEntries: int(1, 10_000_000).default(100_000),
   tlsCert: optionalString,
   tlsKey: optionalString,
+  /**
+   * PEM chain that InstallEnterpriseApplication commands pin (ManifestURLPinningCerts) when TLS
+   * ends at a front server; default: the chain of `tlsCert`.
+   */
+  pinningCerts: optionalString,
   /** 0 = one per core. */
   workers: int(0, 1024).default(0),
   shutdownTimeout: duration(86400).default(30),

@@ -37,6 +37,8 @@ export interface AdminWiring {
   throttle: SignInThrottle;
   publicUrl: string;
   contentRoot: string;
+  /** PEM chain InstallEnterpriseApplication pins (`--pinning-certs`, else `--tls-cert`). */
+  pinningCertsFile?: string | undefined;
   routes: RouteEntry[];
   keysChanged: () => Promise<void>;
   /** The distribution-point probe, injected (admin sits beside src/probe). */
@@ -89,5 +91,11 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
   });
   await app.register(toolsRoutes, { ...base, signer, publicUrl, probe: w.probe });
   await app.register(consoleRoutes);
-  await app.register(contentRoutes, { ...base, signer, publicUrl, contentRoot: w.contentRoot });
+  await app.register(contentRoutes, {
+    ...base,
+    signer,
+    publicUrl,
+    contentRoot: w.contentRoot,
+    pinningCertsFile: w.pinningCertsFile,
+  });
 }
