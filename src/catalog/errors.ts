@@ -146,6 +146,12 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
     message: 'The content root is missing or not a directory; the catalog was left unchanged.',
     remedy: 'Check that the serve root exists and is mounted, then rescan.',
   },
+  DECLARATION_NOT_APPLICABLE: {
+    status: 409,
+    message: 'That declaration does not apply to this kind of content.',
+    remedy:
+      'package is for .pkg (macOS 26), app.managed for .ipa (iOS and visionOS: ManifestURL is not available on macOS), asset.data for any file.',
+  },
   PINNING_CERTS_UNAVAILABLE: {
     status: 409,
     message: 'There is no certificate chain to pin: the content listener serves no TLS itself.',
