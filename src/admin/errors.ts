@@ -107,6 +107,12 @@ export const ADMIN_ERRORS = defineErrors('admin', {
     message: 'The JWT configuration is disabled.',
     remedy: 'Enable the configuration before signing URLs with it.',
   },
+  MANIFEST_LINK_LIMIT: {
+    status: 409,
+    message: 'This item already has as many active manifest links as allowed.',
+    remedy:
+      'Revoke links that are no longer used (DELETE /api/v1/manifest-links/<id>) before creating another.',
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Internal server error.',

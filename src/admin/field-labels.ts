@@ -61,6 +61,9 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   manifestUrl: 'Send a manifest URL',
   pinning: 'Pin the server certificate',
   pinningRevocationCheck: 'Require a revocation check',
+  // Manifest links
+  label: 'Label',
+  expiresInDays: 'Lifetime (days)',
 };
 
 /**

@@ -9,4 +9,5 @@ export * from './schemas/audit.js';
 export * from './schemas/common.js';
 export * from './schemas/configurations.js';
 export * from './schemas/jwt-servers.js';
+export * from './schemas/manifest-links.js';
 export * from './schemas/tools.js';

@@ -31,6 +31,13 @@ export interface ContentExtension {
    * to a file never opens a request that names none.
    */
   subject?(rest: string): string | null;
+  /**
+   * A credential of the extension's own (a manifest link) that the listener accepts on this
+   * route, and only here, in place of a download token: a token it {@link
+   * ExtensionCredential.recognizes} is never verified as a JWT, and one it refuses is answered
+   * with the token refusal `LINK_REFUSED`, whatever the reason.
+   */
+  readonly credential?: ExtensionCredential;
   /** Plans the response to a request that passed the method and token checks. */
   plan(request: ExtensionRequest): ExtensionPlan | Promise<ExtensionPlan>;
 }
@@ -45,7 +52,44 @@ export interface ExtensionRequest {
   /** The request's `If-None-Match`, for conditional answers. */
   ifNoneMatch: string | undefined;
   /** The verified token and who it is; present exactly when the extension requires a token. */
-  token?: { value: string; identity: TokenIdentity };
+  token?: {
+    value: string;
+    identity: TokenIdentity;
+    /** Set when the token was the extension's own credential, not a download token. */
+    credential?: ExtensionCredentialGrant;
+  };
+}
+
+/** A credential an extension checks itself (see {@link ContentExtension.credential}). */
+export interface ExtensionCredential {
+  /** Pure and cheap: whether `token` is in this credential's format (never a JWT). */
+  recognizes(token: string): boolean;
+  /**
+   * The grant when `token` may open `subject` (the request's content path), else null. Throws
+   * only for technical failures (the store is down), never for a bad token.
+   */
+  authenticate(token: string, subject: string | null): Promise<ExtensionCredentialGrant | null>;
+}
+
+/** What an accepted extension credential is, as the audit records it. */
+export interface ExtensionCredentialGrant {
+  /** The credential's id (a manifest link's). */
+  id: string;
+  /** Recorded as the audit event's key label (`link:<id>`). */
+  keyLabel: string;
+  /** The JWT configuration the credential belongs to (the audit attributes the fetch to it). */
+  configurationId: string;
+  /** Unix seconds when the credential expires. */
+  exp: number;
+}
+
+/**
+ * Manifest links as the device-manifest extension sees them: the credential, and the fresh
+ * short-lived download token each manifest fetched with a link carries.
+ */
+export interface ManifestLinkGate extends ExtensionCredential {
+  /** A download token bound to `path` (`/apps/App.ipa`), signed with the grant's configuration. */
+  downloadToken(grant: ExtensionCredentialGrant, path: string): Promise<string>;
 }
 
 /**

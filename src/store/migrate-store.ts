@@ -28,6 +28,7 @@ const TABLES: ReadonlyArray<{ name: string; order: string; bools?: string[]; ide
     { name: 'settings', order: 'key' },
     { name: 'counters', order: 'name' },
     { name: 'content', order: 'path' },
+    { name: 'manifest_links', order: 'id' },
     { name: 'audit_events', order: 'id', identity: true },
     { name: 'audit_minutes', order: 'minute, outcome' },
     { name: 'audit_hours', order: 'hour, outcome' },

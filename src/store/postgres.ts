@@ -11,6 +11,7 @@ import { pgConfigurations } from './postgres/configurations.js';
 import { PgConn, type PgPoolConfig } from './postgres/conn.js';
 import { pgGrace } from './postgres/grace.js';
 import { pgJwtServers } from './postgres/jwt-servers.js';
+import { pgManifestLinks } from './postgres/manifest-links.js';
 import { runPgMigrations } from './postgres/migrate.js';
 import { ChangeListener } from './postgres/notify.js';
 import { pgChanges, pgContent, pgRevokedTokens, pgSettings } from './postgres/small-repos.js';
@@ -131,6 +132,7 @@ function storeOver(conn: PgConn, changes: ChangeListener): Store {
     audit: pgAudit(conn),
     changes: pgChanges(conn),
     content: pgContent(conn),
+    manifestLinks: pgManifestLinks(conn),
     settings: pgSettings(conn),
     throttle: pgThrottle(conn),
     grace: pgGrace(conn),

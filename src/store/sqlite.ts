@@ -13,6 +13,7 @@ import { Conn, mapSqliteError } from './sqlite/conn.js';
 import { sqliteContent } from './sqlite/content.js';
 import { type Database, openDatabase } from './sqlite/database.js';
 import { sqliteJwtServers } from './sqlite/jwt-servers.js';
+import { sqliteManifestLinks } from './sqlite/manifest-links.js';
 import { runMigrations } from './sqlite/migrate.js';
 import { sqliteRevokedTokens } from './sqlite/revoked-tokens.js';
 import { sqliteSettings } from './sqlite/settings.js';
@@ -93,6 +94,7 @@ function storeOver(conn: Conn): Store {
     audit: sqliteAudit(conn),
     changes: sqliteChanges(conn),
     content: sqliteContent(conn),
+    manifestLinks: sqliteManifestLinks(conn),
     settings: sqliteSettings(conn),
     transaction: (fn) => conn.transaction(fn),
     close: () => conn.close(),

@@ -290,6 +290,49 @@ export interface ChangeRepo {
   query(q: ChangeQuery): Promise<Page<ChangeRecord>>;
 }
 
+/**
+ * A manifest link: a long-lived, revocable credential that opens one catalog item's device
+ * manifest (`/_portcullis/manifest/<path>.plist`) and nothing else. The token itself is never
+ * stored: it is derived from the id and the store secret (src/store/link-token.ts); the row
+ * keeps its fingerprint. Revoked rows are kept, so audit rows naming the link stay readable.
+ */
+export interface ManifestLinkRecord {
+  id: string /* uuid */;
+  /** The catalog item's path (relative to the content root, as `ContentRecord.path`). */
+  contentPath: string;
+  /** The JWT configuration whose key signs the short-lived download tokens inside the manifest. */
+  configurationId: string;
+  label: string;
+  /** Short sha256 fingerprint of the link token (never the token). */
+  fingerprint: string;
+  createdAt: string;
+  createdBy: string | null;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  /** Last accepted manifest fetch, updated at most once a minute; null when never used. */
+  lastUsedAt: string | null;
+}
+
+/** Manifest links (schema version 7 in SQLite, 9 in PostgreSQL). */
+export interface ManifestLinkRepo {
+  /** Oldest first; only the links of `contentPath` when given. */
+  list(q?: { contentPath?: string }): Promise<ManifestLinkRecord[]>;
+  get(id: string): Promise<ManifestLinkRecord | undefined>;
+  /** Throws STORE_CONFLICT on a duplicate id. */
+  create(
+    r: Omit<ManifestLinkRecord, 'createdAt' | 'revokedAt' | 'revokedBy' | 'lastUsedAt'>,
+  ): Promise<ManifestLinkRecord>;
+  /** Revokes the link (a second revoke keeps the first time and actor); undefined when unknown. */
+  revoke(id: string, by: string): Promise<ManifestLinkRecord | undefined>;
+  /** Revokes every unrevoked link of an item; returns how many. */
+  revokeForContent(contentPath: string, by: string): Promise<number>;
+  /** Unrevoked, unexpired links of an item (for caps). */
+  countActive(contentPath: string): Promise<number>;
+  /** Sets `lastUsedAt` to now unless it was set less than `minIntervalMs` ago. */
+  markUsed(id: string, minIntervalMs: number): Promise<void>;
+}
+
 /** Free-form key/value settings (e.g. 'auditRetentionDays'). */
 export interface SettingsRepo {
   get(key: string): Promise<string | undefined>;
@@ -305,6 +348,7 @@ export interface Store {
   audit: AuditRepo;
   changes: ChangeRepo;
   content: ContentRepo;
+  manifestLinks: ManifestLinkRepo;
   settings: SettingsRepo;
   /** Present when several processes share the store (PostgreSQL): the shared sign-in throttle. */
   throttle?: ThrottleRepo;

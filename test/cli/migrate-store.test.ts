@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { decryptSecret, encryptSecret, loadOrCreateSecret } from '../../src/store/secret.js';
@@ -80,6 +81,26 @@ beforeAll(async () => {
     mtimeMs: 1_700_000_000_123.5,
     uploadedBy: null,
   });
+  await s.manifestLinks.create({
+    id: '6f1c7c1e-2222-4e3b-9c1a-000000000002',
+    contentPath: 'apps/My App.ipa',
+    configurationId: configId,
+    label: 'DDM: Sales',
+    fingerprint: 'fp',
+    createdBy: 'alice',
+    expiresAt: '2030-01-01T00:00:00.000Z',
+  });
+  await s.manifestLinks.create({
+    id: '6f1c7c1e-2222-4e3b-9c1a-000000000003',
+    contentPath: 'apps/My App.ipa',
+    configurationId: configId,
+    label: 'Revoked',
+    fingerprint: 'fp2',
+    createdBy: 'alice',
+    expiresAt: '2030-01-01T00:00:00.000Z',
+  });
+  await s.manifestLinks.revoke('6f1c7c1e-2222-4e3b-9c1a-000000000003', 'bob');
+  await s.manifestLinks.markUsed('6f1c7c1e-2222-4e3b-9c1a-000000000002', 0);
   const now = Date.now();
   await s.audit.insert([
     ...Array.from({ length: 2500 }, (_, i) =>
@@ -112,6 +133,7 @@ async function snapshot(store: Store) {
     changes: await store.changes.query({}),
     retention: await store.settings.get('auditRetentionDays'),
     content: await store.content.list(),
+    manifestLinks: await store.manifestLinks.list(),
     audit: await store.audit.query({ limit: 1000 }),
     rows: await store.audit.rowCount(),
     stats: await store.audit.stats({ since, bucketMs: 3_600_000 }),
@@ -127,6 +149,18 @@ describe.skipIf(!db)('portcullis admin migrate-store', () => {
     expect(r.stdout).toMatch(/audit_events\s+2501 → 2501/);
     expect(r.stdout).toMatch(/configurations\s+1 → 1/);
     expect(r.stdout).toContain('Every count matches');
+    expect(r.stdout).toMatch(/manifest_links\s+2 → 2/);
+    // Every table of the SQLite schema is copied (a new table missing from the copy fails here).
+    const source = new DatabaseSync(join(data, 'portcullis.db'), { readOnly: true });
+    const tables = source
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
+      )
+      .all() as Array<{ name: string }>;
+    source.close();
+    expect(tables.length).toBeGreaterThan(10);
+    for (const { name } of tables)
+      expect(r.stdout).toMatch(new RegExp(`\\b${name}\\s+\\d+ → \\d+`));
     const sqlite = openSqliteStore({ dataDir: data });
     const pg = await openPostgresStore({ databaseUrl: db!.url, schema });
     expect(await snapshot(pg)).toEqual(await snapshot(sqlite));

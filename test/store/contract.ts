@@ -317,6 +317,77 @@ export function runStoreContract(makeStore: () => Store | Promise<Store>): void 
     });
   });
 
+  describe('manifestLinks', () => {
+    const link = (over: Partial<Parameters<Store['manifestLinks']['create']>[0]> = {}) => ({
+      id: randomUUID(),
+      contentPath: 'apps/My App ü.ipa',
+      configurationId: randomUUID(),
+      label: 'DDM: Sales iPads',
+      fingerprint: 'fp-1',
+      createdBy: 'alice',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      ...over,
+    });
+
+    it('creates, reads and lists (all, or those of one item)', async () => {
+      const { store } = ctx;
+      const a = await store.manifestLinks.create(link());
+      const b = await store.manifestLinks.create(link({ contentPath: 'pkgs/Agent.pkg' }));
+      expect(a).toMatchObject({ revokedAt: null, revokedBy: null, lastUsedAt: null });
+      expect(Date.parse(a.createdAt)).not.toBeNaN();
+      expect(await store.manifestLinks.get(a.id)).toEqual(a);
+      expect(await store.manifestLinks.get(randomUUID())).toBeUndefined();
+      expect((await store.manifestLinks.list()).map((l) => l.id).sort()).toEqual(
+        [a.id, b.id].sort(),
+      );
+      expect(await store.manifestLinks.list({ contentPath: 'pkgs/Agent.pkg' })).toEqual([b]);
+      expect(await store.manifestLinks.list({ contentPath: 'nothing' })).toEqual([]);
+      await expectCode(store.manifestLinks.create(link({ id: a.id })), 'STORE_CONFLICT');
+    });
+
+    it('revokes once (a second revoke keeps the first actor) and per item', async () => {
+      const { store } = ctx;
+      const a = await store.manifestLinks.create(link());
+      const b = await store.manifestLinks.create(link());
+      const c = await store.manifestLinks.create(link({ contentPath: 'other.ipa' }));
+      const revoked = await store.manifestLinks.revoke(a.id, 'bob');
+      expect(revoked).toMatchObject({ id: a.id, revokedBy: 'bob' });
+      expect(revoked!.revokedAt).not.toBeNull();
+      expect(await store.manifestLinks.revoke(a.id, 'carol')).toEqual(revoked);
+      expect(await store.manifestLinks.revoke(randomUUID(), 'bob')).toBeUndefined();
+      expect(await store.manifestLinks.revokeForContent('apps/My App ü.ipa', 'dave')).toBe(1);
+      expect(await store.manifestLinks.get(b.id)).toMatchObject({ revokedBy: 'dave' });
+      expect(await store.manifestLinks.get(c.id)).toMatchObject({ revokedAt: null });
+    });
+
+    it('counts only unrevoked, unexpired links of an item', async () => {
+      const { store } = ctx;
+      await store.manifestLinks.create(link());
+      const gone = await store.manifestLinks.create(link());
+      await store.manifestLinks.create(
+        link({ expiresAt: new Date(Date.now() - 1000).toISOString() }),
+      );
+      await store.manifestLinks.create(link({ contentPath: 'other.ipa' }));
+      await store.manifestLinks.revoke(gone.id, 'bob');
+      expect(await store.manifestLinks.countActive('apps/My App ü.ipa')).toBe(1);
+    });
+
+    it('records the last use at most once per interval', async () => {
+      const { store } = ctx;
+      const a = await store.manifestLinks.create(link());
+      await store.manifestLinks.markUsed(a.id, 60_000);
+      const first = (await store.manifestLinks.get(a.id))!.lastUsedAt;
+      expect(first).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 5));
+      await store.manifestLinks.markUsed(a.id, 60_000);
+      expect((await store.manifestLinks.get(a.id))!.lastUsedAt).toBe(first);
+      await store.manifestLinks.markUsed(a.id, 0);
+      expect(Date.parse((await store.manifestLinks.get(a.id))!.lastUsedAt!)).toBeGreaterThan(
+        Date.parse(first!),
+      );
+    });
+  });
+
   describe('settings', () => {
     it('stores and overwrites values', async () => {
       const { store } = ctx;

@@ -25,7 +25,7 @@ describe.skipIf(!db)('PostgreSQL store', () => {
     const { rows } = await db!.admin.query(
       `SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`,
     );
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await stores[0]!.settings.set('k', 'v');
     expect(await stores[3]!.settings.get('k')).toBe('v');
     await Promise.all(stores.map((s) => s.close()));

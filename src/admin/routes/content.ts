@@ -10,6 +10,7 @@ import { normalizeEncodedContentPath } from '../../catalog/content-path.js';
 import { CatalogError } from '../../catalog/errors.js';
 import { DEFAULT_EXTRACT_TIMEOUT_MS, MetadataExtractor } from '../../catalog/extract-pool.js';
 import { ContentLibrary, contentEtag, DEFAULT_MAX_UPLOAD_BYTES } from '../../catalog/library.js';
+import { actorOf } from '../actor.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
 import type { RouteDeps } from '../route-deps.js';
 import { sendAction, splitAction } from './content-install.js';
@@ -166,7 +167,16 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       const ifMatch = request.headers['if-match'];
       const removed = await library.remove(path, typeof ifMatch === 'string' ? { ifMatch } : {});
       if (!removed) throw new CatalogError('CONTENT_NOT_FOUND');
-      await recordChange(request, 'content.delete', 'content', path, {});
+      // Deleting an item ends its manifest links: an item uploaded again later at the same path
+      // is another file, and links handed out for the old one must not open it. (A file that
+      // only vanished from the disk for a rescan keeps its links; see docs/catalog.md.)
+      const revokedLinks = await store.manifestLinks.revokeForContent(
+        path,
+        actorOf(request.principal),
+      );
+      await recordChange(request, 'content.delete', 'content', path, {
+        ...(revokedLinks > 0 ? { revokedLinks } : {}),
+      });
       return reply.code(204).send();
     },
   );

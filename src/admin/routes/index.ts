@@ -1,12 +1,13 @@
 /**
  * Registers the admin route plugins, each encapsulated and each given only what it uses: the
  * signer (the one path to a configuration's private key) goes to the plugins that mint —
- * configurations, content and tools — and the store secret to none of them; plugins that must
+ * configurations, content and tools (manifest links get it only to ask who may create one) — and the store secret to none of them; plugins that must
  * encrypt get a seal function for their own kind of secret instead.
  */
 
 import type { FastifyInstance } from 'fastify';
 import type { ProbeRunner } from '../../contracts/probe-runner.js';
+import { linkTokenKey } from '../../store/link-token.js';
 import { decryptSecret, encryptSecret } from '../../store/secret.js';
 import type { ExternalJwtVerifier } from '../auth/external.js';
 import type { SessionKey } from '../auth/session-tokens.js';
@@ -24,6 +25,7 @@ import { configurationRoutes } from './configurations.js';
 import { contentRoutes } from './content.js';
 import { jwtServerTestRoutes } from './jwt-server-test.js';
 import { jwtServerRoutes } from './jwt-servers.js';
+import { manifestLinkRoutes } from './manifest-links.js';
 import { openApiRoute } from './openapi-route.js';
 import { toolsRoutes } from './tools.js';
 
@@ -88,6 +90,13 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
       },
     });
     await api.register(auditRoutes, base);
+    // Only the derived link key, never the store secret.
+    await api.register(manifestLinkRoutes, {
+      ...base,
+      signer,
+      linkKey: linkTokenKey(secret),
+      publicUrl,
+    });
   });
   await app.register(toolsRoutes, { ...base, signer, publicUrl, probe: w.probe });
   await app.register(consoleRoutes);

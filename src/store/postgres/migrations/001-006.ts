@@ -7,6 +7,7 @@
 import type { Migration } from '../../sqlite/migrations/migration.js';
 import { signInThrottle } from './007-sign-in-throttle.js';
 import { resumeGrace } from './008-resume-grace.js';
+import { manifestLinks } from './009-manifest-links.js';
 
 /** Schema version 1: configurations, accounts, revoked tokens, JWT servers, changes, settings. */
 const initial: Migration = {
@@ -190,8 +191,9 @@ ALTER TABLE jwt_servers ADD COLUMN max_token_lifetime_seconds INTEGER NOT NULL D
 };
 
 /**
- * The PostgreSQL migrations, ascending by version. 1–6 mirror SQLite; 7 on are PostgreSQL-only
- * state shared between nodes (SQLite has one node and keeps that state in memory).
+ * The PostgreSQL migrations, ascending by version. 1–6 mirror SQLite; 7 and 8 are PostgreSQL-only
+ * state shared between nodes (SQLite has one node and keeps that state in memory); 9 is SQLite's 7
+ * (manifest links).
  * Never edit a released one: add a new one.
  */
 export const PG_MIGRATIONS: readonly Migration[] = [
@@ -203,4 +205,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   jwtServerPolicy,
   signInThrottle,
   resumeGrace,
+  manifestLinks,
 ];

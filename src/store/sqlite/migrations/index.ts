@@ -8,6 +8,7 @@ import { migration003 } from './003-content.js';
 import { migration004 } from './004-session-epoch.js';
 import { migration005 } from './005-audit-rollups.js';
 import { migration006 } from './006-jwt-server-policy.js';
+import { migration007 } from './007-manifest-links.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** The schema version this build writes. */
