@@ -64,6 +64,17 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   // Manifest links
   label: 'Label',
   expiresInDays: 'Lifetime (days)',
+  // Declaration export
+  type: 'Declaration type',
+  linkId: 'Manifest link',
+  newLink: 'New manifest link',
+  'newLink.configurationId': 'JWT configuration',
+  'newLink.label': 'Label',
+  'newLink.expiresInDays': 'Lifetime (days)',
+  identifier: 'Identifier',
+  install: 'Install',
+  automaticAppUpdates: 'Automatic app updates',
+  includeInBackup: 'Include in backup',
 };
 
 /**

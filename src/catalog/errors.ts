@@ -185,6 +185,8 @@ export const CATALOG_WARNINGS = {
   METADATA_UNREADABLE: 'The file was stored, but its metadata could not be read.',
   BUNDLE_VALUES_MISSING:
     'The bundle identifier or version could not be read from the file: there is no manifest and no InstallApplication command; InstallEnterpriseApplication needs bundleId and bundleVersion from you.',
+  ASSET_DATA_DEVICE_IDENTITY:
+    'The device fetches this file with its MDM identity certificate and no token: the content listener must accept client certificates (serve --client-ca with --auth client-cert or token-or-client-cert), see docs/ddm.md.',
   INSECURE_DEVICE_LINKS:
     'These links use http://: iPhone, iPad and Mac refuse to install from a manifest or itms-services link that is not https://. Start the server with an https:// --public-url before giving them to devices.',
 } as const;
