@@ -134,18 +134,37 @@ export class ConfigurationSigner {
     return key;
   }
 
+  /**
+   * The content listener's minting for manifest links: one token bound to `path` per manifest
+   * fetched with a link, living the configuration's token lifetime, and no change-log row per
+   * token (the fetch's audit row names the link, whose creation is in the change log; see
+   * docs/decisions.md "Manifest links"). Handed only to the device-manifest extension, never to
+   * an admin route.
+   * @throws AdminError NOT_FOUND, CONFIGURATION_DISABLED
+   */
+  async signForManifestLink(configurationId: string, path: string): Promise<string> {
+    assertListenerPath(path);
+    const record = await this.#record(configurationId);
+    if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
+    return this.#sign(record, path).token;
+  }
+
+  /** Jamf Pro's shape byte for byte (no kid, sub/iss/exp in order), then the path binding. */
+  #sign(record: JwtConfigurationRecord, path: string): { token: string; exp: number } {
+    const now = Math.floor(this.now() / 1000);
+    const token = signToken(this.#key(record), {
+      expiresIn: record.tokenExpirySeconds,
+      now,
+      claims: { [PATH_CLAIM]: path },
+    });
+    return { token, exp: now + record.tokenExpirySeconds };
+  }
+
   async #signUrl(actor: string, request: MintRequest): Promise<SignedUrl> {
     assertListenerPath(request.path);
     const record = await this.#record(request.configurationId);
     if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
-    const now = Math.floor(this.now() / 1000);
-    const exp = now + record.tokenExpirySeconds;
-    // Jamf Pro's shape byte for byte (no kid, sub/iss/exp in order), then the path binding.
-    const token = signToken(this.#key(record), {
-      expiresIn: record.tokenExpirySeconds,
-      now,
-      claims: { [PATH_CLAIM]: request.path },
-    });
+    const { token, exp } = this.#sign(record, request.path);
     const expiresAt = new Date(exp * 1000).toISOString();
     await this.#log(actor, record.id, {
       purpose: request.purpose,

@@ -18,6 +18,7 @@ import type { AdminExtension } from '../server/types.js';
 import { storeAuditSink } from '../store/audit-sink.js';
 import { ensureFirstAdmin } from '../store/first-admin.js';
 import { storeKeySource } from '../store/key-source.js';
+import { linkTokenKey } from '../store/link-token.js';
 import { openStoreWithSecret } from '../store/open.js';
 import { startRetention } from '../store/retention.js';
 import type { Store } from '../store/types.js';
@@ -152,6 +153,7 @@ export async function composeStoreBacked(
         ? { stop: () => {}, idle: async () => {} }
         : startRetention(store, logger ? { logger } : {});
     let unrevealed = firstAdmin;
+    const signer = new ConfigurationSigner(store, secret, Date.now, probeRunner);
     return {
       config: { ...config, keys },
       parts: {
@@ -163,7 +165,24 @@ export async function composeStoreBacked(
           ...(config.databaseUrl ? { batchSize: 1000 } : {}),
         }),
         adminExtensions: [adminExtension(store, secret, config)],
-        contentExtensions: [jwksExtension(store), contentManifestExtension({ store })],
+        contentExtensions: [
+          jwksExtension(store),
+          contentManifestExtension({
+            store,
+            // Only the derived link key and one minting function reach the listener.
+            links: {
+              key: linkTokenKey(secret),
+              signDownload: (configurationId, path) =>
+                signer.signForManifestLink(configurationId, path),
+              ...(logger
+                ? {
+                    onError: (err: unknown) =>
+                      logger.warn({ err }, "recording a manifest link's last use failed"),
+                  }
+                : {}),
+            },
+          }),
+        ],
         // Several nodes on PostgreSQL share resume-grace first use; SQLite's one node keeps its own.
         ...(store.grace ? { graceStore: store.grace } : {}),
       },
@@ -186,14 +205,12 @@ export async function composeStoreBacked(
       async signZeroConfigSample(url) {
         const record = opts.zeroConfig ? await enabledZeroConfigConfiguration(store) : null;
         if (!record) return null;
-        return new ConfigurationSigner(store, secret, Date.now, probeRunner)
-          .serverMinter('system (zero-config sample)')
-          .signUrl({
-            configurationId: record.id,
-            url,
-            path: `/${SAMPLE_NAME}`,
-            purpose: 'signed-url',
-          });
+        return signer.serverMinter('system (zero-config sample)').signUrl({
+          configurationId: record.id,
+          url,
+          path: `/${SAMPLE_NAME}`,
+          purpose: 'signed-url',
+        });
       },
       async close() {
         retention.stop();

@@ -7,9 +7,18 @@
  * about what exists and looks exactly like a download's. The software-package URL inside carries
  * the same token, which the device uses right after the manifest: a token Portcullis minted is
  * bound to the content path (its `path` claim), so it opens this manifest and that one file.
+ *
+ * With `links`, the route also takes manifest links (`?token=pml_…`), long-lived credentials for
+ * declarations: the listener lets the link gate decide them instead of the verifier, and the
+ * package URL inside then carries a download token minted for this fetch (short-lived, bound to
+ * the file), never the link itself.
  */
 import type { ContentRepo } from '../contracts/content-catalog.js';
-import type { ContentExtension, ExtensionPlan } from '../contracts/content-extension.js';
+import type {
+  ContentExtension,
+  ExtensionPlan,
+  ManifestLinkGate,
+} from '../contracts/content-extension.js';
 import { addTokenToUrl } from '../token/url.js';
 import { normalizeEncodedContentPath } from './content-path.js';
 import { contentUrl, MANIFEST_ROUTE_PREFIX, manifestFor, manifestReady } from './install.js';
@@ -20,6 +29,8 @@ export interface ManifestExtensionOptions {
   store: { content: Pick<ContentRepo, 'get'> };
   /** Public base URL of the content listener (from `--public-url`), or a getter for it. */
   publicUrl: string | (() => string);
+  /** Manifest links: when given, the route also opens with a link of its item. */
+  links?: ManifestLinkGate;
 }
 
 const NOT_FOUND: ExtensionPlan = { refuse: 'NOT_FOUND' };
@@ -34,13 +45,19 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
     token: 'required',
     via: 'manifest',
     subject: manifestContentPath,
+    ...(opts.links ? { credential: opts.links } : {}),
     async plan({ subject, token }) {
       if (subject === null || token === undefined) return NOT_FOUND;
       const record = await opts.store.content.get(subject.slice(1));
       // No manifest without the file's own bundle identifier and version (never invented).
       if (!record || !manifestReady(record)) return NOT_FOUND;
       const base = typeof opts.publicUrl === 'function' ? opts.publicUrl() : opts.publicUrl;
-      const download = addTokenToUrl(contentUrl(base, record.path), token.value);
+      // A link never leaves the manifest route: the package URL gets a fresh download token.
+      const downloadToken =
+        token.credential && opts.links
+          ? await opts.links.downloadToken(token.credential, subject)
+          : token.value;
+      const download = addTokenToUrl(contentUrl(base, record.path), downloadToken);
       return {
         status: 200,
         headers: {

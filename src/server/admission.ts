@@ -6,6 +6,7 @@
  * next, and only an admitted request may reach the disk, the upstream or the catalog.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExtensionCredential } from '../contracts/content-extension.js';
 import { isReservedContentPath } from '../http/reserved.js';
 import type { AuthResult } from './auth.js';
 import type { ContentContext, RequestRecord } from './context.js';
@@ -36,6 +37,8 @@ export interface AdmissionRequest {
    * `auth_request` treats only 401 and 403 as "deny".
    */
   denyStatus?: 403;
+  /** The route's own credential (content extensions only; see `AuthRequest.credential`). */
+  credential?: ExtensionCredential;
 }
 
 /**
@@ -73,6 +76,7 @@ export function admit(
     directory: target.directory,
     isRange: req.isRange,
     resumable: req.resumable,
+    ...(req.credential ? { credential: req.credential } : {}),
   });
   if (result instanceof Promise) return result.then((r) => settle(res, replyMethod, rec, r));
   return settle(res, replyMethod, rec, result);

@@ -4,6 +4,10 @@
  * resume-grace memory. Returns an identity or a refusal code; it never throws for bad input.
  */
 
+import type {
+  ExtensionCredential,
+  ExtensionCredentialGrant,
+} from '../contracts/content-extension.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
@@ -26,6 +30,8 @@ export type AuthResult =
       configurationId: string | undefined;
       exp: number;
       graced: boolean;
+      /** Set when the token was the route's own credential (a manifest link), not a JWT. */
+      credential?: ExtensionCredentialGrant;
     }
   | { ok: false; code: TokenErrorCode; fingerprint?: string };
 
@@ -45,6 +51,11 @@ export interface AuthRequest {
   isRange: boolean;
   /** A download (file, proxy, forward-auth): only downloads start or continue resume grace. */
   resumable: boolean;
+  /**
+   * The route's own credential (a content extension's, the manifest links): a token it
+   * recognises is checked by it instead of the verifier. No other route has one.
+   */
+  credential?: ExtensionCredential;
 }
 
 /** Settings of the authenticator. */
@@ -79,6 +90,7 @@ export class Authenticator {
     const token = requestToken(req.query, req.authorization, this.opts.bearer);
     if (token instanceof TokenError) return { ok: false, code: token.code };
     if (token === null) return { ok: false, code: 'TOKEN_MISSING' };
+    if (req.credential?.recognizes(token)) return this.#credential(req.credential, token, req.path);
     const now = this.#now();
     let verified: VerifiedToken;
     try {
@@ -107,6 +119,31 @@ export class Authenticator {
       keyLabel,
       kid,
       configurationId,
+    };
+  }
+
+  /**
+   * A route's own credential: its grant, or `LINK_REFUSED` for every reason it has to refuse
+   * (one answer, so a refusal says nothing about which links or items exist).
+   */
+  async #credential(
+    credential: ExtensionCredential,
+    token: string,
+    path: string | null,
+  ): Promise<AuthResult> {
+    const fingerprint = this.fingerprint(token);
+    const grant = await credential.authenticate(token, path);
+    if (grant === null) return { ok: false, code: 'LINK_REFUSED', fingerprint };
+    return {
+      ok: true,
+      token,
+      fingerprint,
+      exp: grant.exp,
+      graced: false,
+      keyLabel: grant.keyLabel,
+      kid: undefined,
+      configurationId: grant.configurationId,
+      credential: grant,
     };
   }
 

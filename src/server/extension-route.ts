@@ -74,6 +74,7 @@ export async function runExtension(
     authorization: authorizationOf(req),
     isRange: false,
     resumable: false,
+    ...(ext.credential ? { credential: ext.credential } : {}),
   });
   if (admitted === null) return;
   const identity = {
@@ -87,7 +88,11 @@ export async function runExtension(
     rest,
     subject,
     ifNoneMatch,
-    token: { value: admitted.token, identity },
+    token: {
+      value: admitted.token,
+      identity,
+      ...(admitted.credential ? { credential: admitted.credential } : {}),
+    },
   });
   return send(res, method, rec, plan);
 }

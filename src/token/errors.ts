@@ -75,6 +75,12 @@ export const TOKEN_ERRORS = defineErrors('token', {
     remedy:
       'Use the URL the token was signed for; tokens Portcullis mints carry a "path" claim and open only that file.',
   },
+  LINK_REFUSED: {
+    status: 401,
+    message: 'The manifest link is not valid for this manifest.',
+    remedy:
+      "Manifest links open only their own item's manifest and stop at revocation or expiry: ask the administrator for the item's current link (console: the item's Manifest links).",
+  },
 });
 
 /** Every reason a token can be refused. */

@@ -2,18 +2,30 @@
  * Wires the catalog's device manifest route (`/_portcullis/manifest/<path>.plist?token=…`) into
  * the content listener for `serve --data`. The listener verifies the token (same key ring,
  * claim rules and cache as downloads, bound to the manifest's content path) before the route
- * plans its answer, and the fetch lands in the audit trail.
+ * plans its answer, and the fetch lands in the audit trail. With `links`, manifest links open
+ * their own item's manifest too (src/admin/manifest-links.ts).
  */
 import { createManifestExtension } from '../../catalog/manifest-extension.js';
 import type {
   ContentExtension,
   ContentExtensionContext,
 } from '../../contracts/content-extension.js';
+import type { LinkTokenKey } from '../../store/link-token.js';
 import type { Store } from '../../store/types.js';
+import { manifestLinkGate } from '../manifest-links.js';
 
 /** Options of {@link contentManifestExtension}. */
 export interface ContentManifestExtensionOptions {
   store: Store;
+  /**
+   * Manifest links: the link key and the listener's minting (`ConfigurationSigner
+   * .signForManifestLink`). Without them the route takes download tokens only.
+   */
+  links?: {
+    key: LinkTokenKey;
+    signDownload(configurationId: string, path: string): Promise<string>;
+    onError?(err: unknown): void;
+  };
 }
 
 /**
@@ -29,5 +41,6 @@ export function contentManifestExtension(
     createManifestExtension({
       store: opts.store,
       publicUrl: () => ctx.publicUrl(),
+      ...(opts.links ? { links: manifestLinkGate({ store: opts.store, ...opts.links }) } : {}),
     });
 }
