@@ -9,6 +9,7 @@ import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
 import { type ContentLibrary, contentEtag } from '../catalog/library.js';
 import type { ContentRecord, Store } from '../store/types.js';
+import { registerContentDeclaration } from './content-declaration.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     .description('Catalogue files copied into the root by other means; forget deleted ones.')
     .option('--json', 'print JSON')
     .action((flags: Flags) => withLibrary(flags, false, (lib) => rescan(lib, flags)));
+  registerContentDeclaration(content);
 }
 
 async function withLibrary(

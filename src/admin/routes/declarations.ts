@@ -9,19 +9,10 @@
  * export is recorded in the change log (`declaration.export`, with the link's fingerprint).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  assetDataDeclaration,
-  DECLARATIONS_BY_KIND,
-  type Declaration,
-  manifestDeclaration,
-} from '../../catalog/declarations.js';
-import { CATALOG_WARNINGS, CatalogError, type ContentWarning } from '../../catalog/errors.js';
 import type { LinkTokenKey } from '../../store/link-token.js';
-import type { ContentRecord, ManifestLinkRecord } from '../../store/types.js';
 import { actorOf } from '../actor.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
-import { AdminError } from '../errors.js';
-import { createManifestLink, manifestLinkUrl, manifestLinkView } from '../manifest-links.js';
+import { exportDeclaration } from '../declaration-export.js';
 import type { RouteDeps } from '../route-deps.js';
 import { ExportDeclarationBody, ExportedDeclaration } from '../schemas.js';
 
@@ -35,41 +26,12 @@ export interface DeclarationRoutesOptions extends RouteDeps {
   publicUrl: string;
 }
 
-type Body = typeof ExportDeclarationBody._zod.output;
-
-/** Warnings of an export: links devices refuse, and what an asset declaration needs. */
-function exportWarnings(body: Body, publicUrl: string): ContentWarning[] {
-  const out: ContentWarning[] = [];
-  if (/^http:/i.test(publicUrl))
-    out.push({ code: 'INSECURE_DEVICE_LINKS', message: CATALOG_WARNINGS.INSECURE_DEVICE_LINKS });
-  if (body.type === 'asset.data')
-    out.push({
-      code: 'ASSET_DATA_DEVICE_IDENTITY',
-      message: CATALOG_WARNINGS.ASSET_DATA_DEVICE_IDENTITY,
-    });
-  return out;
-}
-
 /** Registers POST /api/v1/declarations. */
 export const declarationRoutes: FastifyPluginAsyncZod<DeclarationRoutesOptions> = async (
   app,
   deps,
 ) => {
   const { store, guards, recordChange, now, linkKey, publicUrl } = deps;
-
-  /** The active link `id` of this item, else the one NOT_FOUND (other items' links look missing). */
-  const existingLink = async (id: string, record: ContentRecord): Promise<ManifestLinkRecord> => {
-    const link = await store.manifestLinks.get(id);
-    if (
-      !link ||
-      link.contentPath !== record.path ||
-      manifestLinkView(link, now()).status !== 'active'
-    ) {
-      throw new AdminError('NOT_FOUND', 'No active manifest link with this id for this item.');
-    }
-    return link;
-  };
-
   app.post(
     '/api/v1/declarations',
     {
@@ -82,76 +44,19 @@ export const declarationRoutes: FastifyPluginAsyncZod<DeclarationRoutesOptions> 
       },
     },
     async (request, reply) => {
+      // The signer's permission, checked again where the credential is handed out.
       deps.signer.minterFor(request.principal);
-      const body = request.body;
-      const record = await store.content.get(body.path);
-      if (!record) throw new CatalogError('CONTENT_NOT_FOUND');
-      // Before any link is made: does this declaration fit the item at all?
-      if (!DECLARATIONS_BY_KIND[record.kind].includes(body.type))
-        throw new CatalogError('DECLARATION_NOT_APPLICABLE');
-      const opts = {
-        identifier: body.identifier,
-        install: body.install,
-        automaticAppUpdates: body.automaticAppUpdates,
-        includeInBackup: body.includeInBackup,
-      };
-      let declaration: Declaration;
-      let link: { record: ManifestLinkRecord; created: boolean } | null = null;
-      if (body.type === 'asset.data') {
-        declaration = assetDataDeclaration(record, publicUrl, opts);
-      } else {
-        const kind = body.type;
-        let token: string;
-        if (body.newLink) {
-          // createManifestLink refuses unreadable bundle values before the link exists.
-          const made = await createManifestLink(
-            { store, key: linkKey, now },
-            actorOf(request.principal),
-            { ...body.newLink, path: record.path },
-            (details, id) =>
-              recordChange(request, 'manifest-link.create', 'manifest-link', id, details),
-          );
-          link = { record: made.link, created: true };
-          token = made.token;
-        } else {
-          link = { record: await existingLink(body.linkId ?? '', record), created: false };
-          token = linkKey.tokenFor(link.record.id);
-        }
-        declaration = manifestDeclaration(
-          record,
-          kind,
-          manifestLinkUrl(publicUrl, record.path, token),
-          opts,
-        );
-      }
-      await recordChange(request, 'declaration.export', 'content', record.path, {
-        type: declaration.Type,
-        identifier: declaration.Identifier,
-        // The ServerToken (a content hash, no credential), under a name the redaction keeps.
-        revision: declaration.ServerToken,
-        ...(link
-          ? {
-              linkId: link.record.id,
-              linkCreated: link.created,
-              fingerprint: link.record.fingerprint,
-            }
-          : {}),
-      });
+      const exported = await exportDeclaration(
+        { store, linkKey, publicUrl, now },
+        actorOf(request.principal),
+        request.body,
+        (action, targetType, targetId, details) =>
+          recordChange(request, action, targetType, targetId, details),
+      );
       return reply
-        .code(link?.created ? 201 : 200)
+        .code(exported.link?.created ? 201 : 200)
         .header('cache-control', 'no-store')
-        .send({
-          declaration,
-          link: link
-            ? {
-                id: link.record.id,
-                label: link.record.label,
-                expiresAt: link.record.expiresAt,
-                created: link.created,
-              }
-            : null,
-          warnings: exportWarnings(body, publicUrl),
-        });
+        .send(exported);
     },
   );
 };
