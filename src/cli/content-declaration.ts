@@ -90,6 +90,16 @@ export function registerContentDeclaration(content: Command): void {
   ).action((path: string, flags: Flags) => declaration(path, flags));
 }
 
+/** The schema's cross-field messages (worded after an API field label) in the CLI's terms. */
+function cliWording(message: string): string {
+  if (message.startsWith('or a new link')) return 'give exactly one of --link <id> or --new-link';
+  if (message.startsWith('is not used by asset.data'))
+    return 'asset.data takes no manifest link (the device authenticates with its MDM identity)';
+  if (message === 'applies to app.managed only') return 'applies to --type app.managed only';
+  if (message === 'does not apply to asset.data') return 'does not apply to --type asset.data';
+  return message;
+}
+
 function requestOf(path: string, flags: Flags): DeclarationRequest {
   const days = flags.days === undefined ? undefined : Number(flags.days);
   const backup = flags.includeInBackup;
@@ -114,9 +124,13 @@ function requestOf(path: string, flags: Flags): DeclarationRequest {
     ...(backup === undefined ? {} : { includeInBackup: BOOLEAN_FLAG[backup] ?? backup }),
   });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[issue.path.length - 1] ?? '');
-    throw new CliError(`${FLAG_OF[field] ?? (field || 'declaration')}: ${issue.message}`);
+    // Every problem at once, each naming the flag the admin typed.
+    const lines = parsed.error.issues.map((issue) => {
+      const field = String(issue.path[issue.path.length - 1] ?? '');
+      const flag = FLAG_OF[field] ?? (field || 'declaration');
+      return `${flag}: ${issue.code === 'custom' ? cliWording(issue.message) : issue.message}`;
+    });
+    throw new CliError(lines.join('\n'));
   }
   if (!flags.newLink && (flags.config ?? flags.label ?? flags.days) !== undefined)
     throw new CliError('--config, --label and --days go with --new-link');

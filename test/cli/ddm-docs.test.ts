@@ -212,3 +212,104 @@ describe('docs/ddm.md worked examples', () => {
     }
   }, 60_000);
 });
+
+describe('portcullis content declaration refuses what it cannot export', () => {
+  /** The CLI in the guide's directory; never throws, returns status and output. */
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, 'content', 'declaration', ...args], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '', HOME: work },
+      encoding: 'utf8',
+    });
+  const url = ['--public-url', 'https://dist.example.com'];
+
+  it.each([
+    [
+      ['mac/Agent.pkg', '--type', 'package', ...url],
+      /--link: give exactly one of --link <id> or --new-link/,
+    ],
+    [['mac/Agent.pkg', '--type', 'package', '--link', 'x', '--new-link', ...url], /--link:/],
+    [['mac/Agent.pkg', '--type', 'package', '--link', "1' OR 1=1", ...url], /--link:/],
+    [['mac/Agent.pkg', '--type', 'pkg', '--new-link', ...url], /--type:/],
+    [['mac/Agent.pkg', '--type', 'package', '--new-link', '--config', 'c', ...url], /--label:/],
+    [
+      [
+        'ios/Field Kit.ipa',
+        '--type',
+        'app.managed',
+        '--include-in-backup',
+        'maybe',
+        '--new-link',
+        '--config',
+        'c',
+        '--label',
+        'l',
+        ...url,
+      ],
+      /--include-in-backup:/,
+    ],
+    [
+      [
+        'mac/Agent.pkg',
+        '--type',
+        'package',
+        '--link',
+        '00000000-0000-4000-8000-000000000000',
+        '--config',
+        'c',
+        ...url,
+      ],
+      /go with --new-link/,
+    ],
+    [
+      ['mac/Agent.pkg', '--type', 'package', '--identifier', '../etc', '--new-link', ...url],
+      /--identifier:/,
+    ],
+    [['mac/Agent.pkg', '--type', 'asset.data', '--public-url', 'ftp://x'], /--public-url must be/],
+    [
+      [
+        'ios/Field Kit.ipa',
+        '--type',
+        'package',
+        '--new-link',
+        '--config',
+        'c',
+        '--label',
+        'l',
+        ...url,
+      ],
+      /DECLARATION_NOT_APPLICABLE/,
+    ],
+    [['mac/Nope.pkg', '--type', 'asset.data', ...url], /CONTENT_NOT_FOUND/],
+    [
+      [
+        'mac/Agent.pkg',
+        '--type',
+        'package',
+        '--link',
+        '00000000-0000-4000-8000-000000000000',
+        ...url,
+      ],
+      /NOT_FOUND/,
+    ],
+  ])('%j', (args, message) => {
+    const r = cli(args);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/pml_|eyJ|at .*\.js/);
+  });
+
+  it('a revoked link is refused like a missing one, and nothing was created by the refusals', async () => {
+    const r = cli(['mac/Agent.pkg', '--type', 'package', '--link', env.LINK!, ...url]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/No active manifest link with this id for this item\. \(NOT_FOUND\)/);
+    const store = openSqliteStore({ dataDir: join(work, 'portcullis-data') });
+    try {
+      // One link per export that asked for one (package, app.managed), none from the refusals.
+      expect(await store.manifestLinks.list({})).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
