@@ -1,6 +1,6 @@
 /**
  * `portcullis content add|list|show|remove|rescan`: manage the content catalog of a data
- * directory from the shell, writing exactly like the admin API does (temp file + rename +
+ * directory from the shell (manifest links: content-links.ts), writing exactly like the admin API does (temp file + rename +
  * metadata into the store), so a running `serve --data` sees the result at once.
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
 import { type ContentLibrary, contentEtag } from '../catalog/library.js';
 import type { ContentRecord, Store } from '../store/types.js';
+import { registerContentLinks } from './content-links.js';
 import { registerContentDeclaration } from './content-declaration.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
@@ -58,6 +59,7 @@ export function register(program: Command): void {
     .description('Catalogue files copied into the root by other means; forget deleted ones.')
     .option('--json', 'print JSON')
     .action((flags: Flags) => withLibrary(flags, false, (lib) => rescan(lib, flags)));
+  registerContentLinks(content);
   registerContentDeclaration(content);
 }
 
@@ -153,12 +155,14 @@ async function show(lib: ContentLibrary, path: string, flags: Flags): Promise<vo
 
 async function remove(lib: ContentLibrary, store: Store, path: string): Promise<void> {
   if (!(await lib.remove(path))) throw new CliError(`no content at ${path}`);
+  // As the API does: deleting an item ends its manifest links.
+  const revokedLinks = await store.manifestLinks.revokeForContent(path, 'cli');
   await store.changes.record({
     actor: 'cli',
     action: 'content.delete',
     targetType: 'content',
     targetId: path,
-    details: {},
+    details: revokedLinks > 0 ? { revokedLinks } : {},
   });
   process.stdout.write(`removed ${path}\n`);
 }

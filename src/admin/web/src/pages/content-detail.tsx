@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { DeclarationPanel } from '../components/declaration-panel.js';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
 import { InstallPanel } from '../components/install-panel.js';
+import { ManifestLinksPanel } from '../components/manifest-links-panel.js';
 import { orEmpty } from '../components/table.js';
 import { api, contentUrl } from '../lib/api.js';
 import { formatBytes, formatTime } from '../lib/format.js';
@@ -125,6 +126,9 @@ export function ContentDetailPage({ path }: { path: string }) {
           {/* Install links carry download tokens; minting them needs the admin role. */}
           <p>Signed install links, manifests and QR codes need an admin account.</p>
         </div>
+      )}
+      {data && (data.kind === 'app' || data.kind === 'package') && (
+        <ManifestLinksPanel path={path} canSign={canSign} configurations={enabled} />
       )}
     </section>
   );
