@@ -1,6 +1,7 @@
 /**
  * `portcullis content add|list|show|remove|rescan`: manage the content catalog of a data
- * directory from the shell (manifest links: content-links.ts), writing exactly like the admin API does (temp file + rename +
+ * directory from the shell (manifest links: content-links.ts; declarations:
+ * content-declaration.ts), writing exactly like the admin API does (temp file + rename +
  * metadata into the store), so a running `serve --data` sees the result at once.
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -9,8 +10,8 @@ import { withContentLibrary } from '../app/offline.js';
 import { CatalogError } from '../catalog/errors.js';
 import { type ContentLibrary, contentEtag } from '../catalog/library.js';
 import type { ContentRecord, Store } from '../store/types.js';
-import { registerContentLinks } from './content-links.js';
 import { registerContentDeclaration } from './content-declaration.js';
+import { registerContentLinks } from './content-links.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
 
