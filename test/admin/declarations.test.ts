@@ -267,6 +267,15 @@ describe('refusals', () => {
       ],
       [{ path: 'x'.repeat(5000), type: 'asset.data' }, 'path'],
       [{ path: 'mac/Suite.pkg', type: 'asset.data', Payload: {} }, 'Payload'],
+      // newLink cannot name another item: the link is always for `path`.
+      [
+        {
+          path: 'mac/Suite.pkg',
+          type: 'package',
+          newLink: { ...newLink(), path: 'ios/Field Kit.ipa' },
+        },
+        'newLink.path',
+      ],
     ];
     const before = (await links('mac/Suite.pkg')).length;
     for (const [payload, field] of bad) {
