@@ -120,6 +120,28 @@ export async function createManifestLink(
   });
 }
 
+/**
+ * An active link's token and manifest URL again, for an admin (the route `POST …/<id>/url`, and
+ * any export that puts the URL into a declaration): derived from the id, so it is the URL given at
+ * creation. `record` writes the `manifest-link.reveal` change-log row before it is returned.
+ * @throws AdminError NOT_FOUND for an unknown, revoked or expired link
+ */
+export async function revealManifestLink(
+  deps: { store: Store; key: LinkTokenKey; now: () => number },
+  id: string,
+  publicUrl: string,
+  record: (details: Record<string, unknown>) => Promise<void>,
+): Promise<{ link: ManifestLinkRecord; token: string; manifestUrl: string }> {
+  const link = await deps.store.manifestLinks.get(id);
+  // A revoked or expired link's URL opens nothing; showing it would only mislead.
+  if (!link || manifestLinkView(link, deps.now()).status !== 'active') {
+    throw new AdminError('NOT_FOUND', 'No active manifest link with this id.');
+  }
+  const token = deps.key.tokenFor(link.id);
+  await record({ path: link.contentPath, fingerprint: link.fingerprint });
+  return { link, token, manifestUrl: manifestLinkUrl(publicUrl, link.contentPath, token) };
+}
+
 /** The one refusal of every link that may not open a manifest (unknown, revoked, expired, other item). */
 const REFUSED = null;
 
@@ -153,9 +175,14 @@ export function manifestLinkGate(opts: ManifestLinkGateOptions): ManifestLinkGat
       if (!(exp > now())) return REFUSED;
       const configuration = await opts.store.configurations.get(link.configurationId);
       if (!configuration?.enabled) return REFUSED;
-      opts.store.manifestLinks
-        .markUsed(link.id, LINK_USE_RECORD_INTERVAL_MS)
-        .catch((err: unknown) => opts.onError?.(err));
+      // Written at most once a minute, and not even attempted in between: a device polling a
+      // link must not mean a write (a SQLite write lock) per fetch.
+      const lastUsed = link.lastUsedAt === null ? 0 : Date.parse(link.lastUsedAt);
+      if (now() - lastUsed >= LINK_USE_RECORD_INTERVAL_MS) {
+        opts.store.manifestLinks
+          .markUsed(link.id, LINK_USE_RECORD_INTERVAL_MS)
+          .catch((err: unknown) => opts.onError?.(err));
+      }
       return {
         id: link.id,
         keyLabel: `${LINK_KEY_LABEL_PREFIX}${link.id}`,

@@ -6,7 +6,12 @@
  */
 import { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
-import { createManifestLink, manifestLinkUrl, manifestLinkView } from '../admin/manifest-links.js';
+import {
+  createManifestLink,
+  manifestLinkUrl,
+  manifestLinkView,
+  revealManifestLink,
+} from '../admin/manifest-links.js';
 import { CreateManifestLinkBody, MANIFEST_LINK_MAX_DAYS } from '../admin/schemas/manifest-links.js';
 import { CatalogError } from '../catalog/errors.js';
 import { StoreError } from '../store/errors.js';
@@ -154,20 +159,26 @@ async function list(store: Store, path: string | undefined, flags: Flags): Promi
 
 async function showUrl({ store, secret }: Opened, id: string, flags: Flags): Promise<void> {
   const publicUrl = publicUrlOf(flags);
-  const link = await store.manifestLinks.get(id);
-  if (!link || manifestLinkView(link, Date.now()).status !== 'active') {
-    throw new CliError(`no active manifest link ${id}`);
+  let revealed: { manifestUrl: string };
+  try {
+    revealed = await revealManifestLink(
+      { store, key: linkTokenKey(secret), now: Date.now },
+      id,
+      publicUrl,
+      (details) =>
+        store.changes.record({
+          actor: ACTOR,
+          action: 'manifest-link.reveal',
+          targetType: 'manifest-link',
+          targetId: id,
+          details,
+        }),
+    );
+  } catch (err) {
+    if (err instanceof AdminError) throw new CliError(`no active manifest link ${id}`);
+    throw err;
   }
-  await store.changes.record({
-    actor: ACTOR,
-    action: 'manifest-link.reveal',
-    targetType: 'manifest-link',
-    targetId: link.id,
-    details: { path: link.contentPath, fingerprint: link.fingerprint },
-  });
-  process.stdout.write(
-    `${manifestLinkUrl(publicUrl, link.contentPath, linkTokenKey(secret).tokenFor(link.id))}\n`,
-  );
+  process.stdout.write(`${revealed.manifestUrl}\n`);
 }
 
 async function revoke(store: Store, id: string): Promise<void> {

@@ -9,7 +9,12 @@ import type { LinkTokenKey } from '../../store/link-token.js';
 import { actorOf } from '../actor.js';
 import type { ConfigurationSigner } from '../configuration-signer.js';
 import { AdminError } from '../errors.js';
-import { createManifestLink, manifestLinkUrl, manifestLinkView } from '../manifest-links.js';
+import {
+  createManifestLink,
+  manifestLinkUrl,
+  manifestLinkView,
+  revealManifestLink,
+} from '../manifest-links.js';
 import type { RouteDeps } from '../route-deps.js';
 import {
   CreatedManifestLink,
@@ -128,22 +133,22 @@ export const manifestLinkRoutes: FastifyPluginAsyncZod<ManifestLinkRoutesOptions
     },
     async (request, reply) => {
       deps.signer.minterFor(request.principal);
-      const link = await get(request.params.id);
-      // A revoked or expired link's URL opens nothing; showing it would only mislead.
-      if (manifestLinkView(link, now()).status !== 'active') {
-        throw new AdminError('NOT_FOUND', 'No active manifest link with this id.');
-      }
-      const token = linkKey.tokenFor(link.id);
-      await recordChange(request, 'manifest-link.reveal', 'manifest-link', link.id, {
-        path: link.contentPath,
-        fingerprint: link.fingerprint,
-      });
-      return reply.header('cache-control', 'no-store').send({
-        id: link.id,
-        token,
-        manifestUrl: manifestLinkUrl(publicUrl, link.contentPath, token),
-        expiresAt: link.expiresAt,
-      });
+      const { link, token, manifestUrl } = await revealManifestLink(
+        { store, key: linkKey, now },
+        request.params.id,
+        publicUrl,
+        (details) =>
+          recordChange(
+            request,
+            'manifest-link.reveal',
+            'manifest-link',
+            request.params.id,
+            details,
+          ),
+      );
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ id: link.id, token, manifestUrl, expiresAt: link.expiresAt });
     },
   );
 
