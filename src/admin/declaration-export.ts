@@ -15,7 +15,7 @@ import { CATALOG_WARNINGS, CatalogError, type ContentWarning } from '../catalog/
 import type { LinkTokenKey } from '../store/link-token.js';
 import type { ManifestLinkRecord, Store } from '../store/types.js';
 import { AdminError } from './errors.js';
-import { createManifestLink, manifestLinkUrl, manifestLinkView } from './manifest-links.js';
+import { createManifestLink, manifestLinkUrl, revealManifestLink } from './manifest-links.js';
 import type { ExportDeclarationBody } from './schemas/declarations.js';
 
 /** A validated export request (the API's body; the CLI builds the same from its flags). */
@@ -30,11 +30,14 @@ export interface ExportedDeclaration {
 
 /** Writes one change-log row for the exporting actor. */
 export type RecordExport = (
-  action: 'manifest-link.create' | 'declaration.export',
+  action: 'manifest-link.create' | 'manifest-link.reveal' | 'declaration.export',
   targetType: 'manifest-link' | 'content',
   targetId: string,
   details: Record<string, unknown>,
 ) => Promise<void>;
+
+/** revealManifestLink's refusal, word for word: another item's link must look the same. */
+const NO_LINK = 'No active manifest link with this id.';
 
 /** What an export needs. */
 export interface DeclarationExportDeps {
@@ -98,16 +101,16 @@ export async function exportDeclaration(
       link = { record: made.link, created: true };
       token = made.token;
     } else {
-      const found = await store.manifestLinks.get(req.linkId ?? '');
-      if (
-        !found ||
-        found.contentPath !== item.path ||
-        manifestLinkView(found, now()).status !== 'active'
-      ) {
-        throw new AdminError('NOT_FOUND', 'No active manifest link with this id for this item.');
-      }
-      link = { record: found, created: false };
-      token = linkKey.tokenFor(found.id);
+      const id = req.linkId ?? '';
+      // Another item's link is refused exactly like a missing one, before anything is revealed.
+      const found = await store.manifestLinks.get(id);
+      if (found && found.contentPath !== item.path) throw new AdminError('NOT_FOUND', NO_LINK);
+      // Putting a link's URL into a declaration shows it again: recorded as the route does.
+      const shown = await revealManifestLink({ store, key: linkKey, now }, id, publicUrl, (d) =>
+        record('manifest-link.reveal', 'manifest-link', id, d),
+      );
+      link = { record: shown.link, created: false };
+      token = shown.token;
     }
     declaration = manifestDeclaration(
       item,

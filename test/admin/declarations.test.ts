@@ -119,6 +119,10 @@ describe('exporting a package declaration', () => {
     expect(exports.length).toBeGreaterThanOrEqual(4);
     expect(exports[0]?.details).toMatchObject({ linkId, fingerprint: expect.any(String) });
     expect(log.filter((c) => c.action === 'manifest-link.create')).toHaveLength(1);
+    // Each linkId export showed the link's URL again: recorded like POST …/url.
+    const reveals = log.filter((c) => c.action === 'manifest-link.reveal');
+    expect(reveals.length).toBe(exports.length - 1);
+    expect(reveals.every((c) => c.targetId === linkId)).toBe(true);
     expect(JSON.stringify(log)).not.toMatch(/pml_/);
   });
 

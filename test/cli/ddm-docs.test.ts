@@ -303,7 +303,7 @@ describe('portcullis content declaration refuses what it cannot export', () => {
   it('a revoked link is refused like a missing one, and nothing was created by the refusals', async () => {
     const r = cli(['mac/Agent.pkg', '--type', 'package', '--link', env.LINK!, ...url]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/No active manifest link with this id for this item\. \(NOT_FOUND\)/);
+    expect(r.stderr).toMatch(/No active manifest link with this id\. \(NOT_FOUND\)/);
     const store = openSqliteStore({ dataDir: join(work, 'portcullis-data') });
     try {
       // One link per export that asked for one (package, app.managed), none from the refusals.
