@@ -49,6 +49,11 @@ export interface AdminOptions {
   contentStorage?: ContentStorage;
   /** Content root directory on disk; used when `contentStorage` is not given. */
   contentRoot?: string;
+  /**
+   * PEM chain that InstallEnterpriseApplication commands pin (`ManifestURLPinningCerts`): the
+   * content listener's `--tls-cert`, or `--pinning-certs` when TLS ends at a front server.
+   */
+  pinningCertsFile?: string | undefined;
   /** Clock in epoch ms (tests freeze it). */
   now?: () => number;
   jwks?: RemoteJwksOptions;
@@ -124,6 +129,7 @@ async function adminPluginImpl(app: FastifyInstance, opts: AdminOptions): Promis
       : new LoginThrottle({ now, ...opts.throttle }),
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
     contentStorage,
+    pinningCertsFile: opts.pinningCertsFile,
     routes,
     probe: opts.probe,
     keysChanged: async () => {

@@ -58,9 +58,23 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   managementFlags: 'Management flags',
   bundleId: 'Bundle identifier',
   bundleVersion: 'Bundle version',
+  manifestUrl: 'Send a manifest URL',
+  pinning: 'Pin the server certificate',
+  pinningRevocationCheck: 'Require a revocation check',
   // Manifest links
   label: 'Label',
   expiresInDays: 'Lifetime (days)',
+  // Declaration export
+  type: 'Declaration type',
+  linkId: 'Manifest link',
+  newLink: 'New manifest link',
+  'newLink.configurationId': 'JWT configuration',
+  'newLink.label': 'Label',
+  'newLink.expiresInDays': 'Lifetime (days)',
+  identifier: 'Identifier',
+  install: 'Install',
+  automaticAppUpdates: 'Automatic app updates',
+  includeInBackup: 'Include in backup',
 };
 
 /**

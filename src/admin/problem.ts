@@ -122,7 +122,11 @@ const API_DETAIL: Readonly<Record<string, string>> = {
  * Server-side (5xx) codes a client may see as they are. Other 5xx codes (a secret mismatch, a
  * broken ciphertext) describe the server's insides and answer INTERNAL_ERROR; the log has them.
  */
-const PUBLIC_SERVER_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE']);
+const PUBLIC_SERVER_CODES: ReadonlySet<string> = new Set([
+  'STORE_UNAVAILABLE',
+  // The admin's own pinning file went bad: they need the remedy; the message names no path.
+  'PINNING_CERTS_INVALID',
+]);
 
 function fromAdmin(
   code: AdminErrorCode,

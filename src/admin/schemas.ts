@@ -8,6 +8,7 @@ export * from './schemas/accounts.js';
 export * from './schemas/audit.js';
 export * from './schemas/common.js';
 export * from './schemas/configurations.js';
+export * from './schemas/declarations.js';
 export * from './schemas/jwt-servers.js';
 export * from './schemas/manifest-links.js';
 export * from './schemas/tools.js';

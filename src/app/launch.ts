@@ -10,7 +10,10 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { CatalogError } from '../catalog/errors.js';
+import { readPinningCerts } from '../catalog/pinning.js';
 import type { ServeConfig } from '../server/config.js';
+import { ServeError } from '../server/errors.js';
 import { createServeLogger, flushLogger } from '../server/logger.js';
 import { checkContentRoot, checkListenAddresses } from '../server/start-errors.js';
 import { consoleUrlOf, defaultBesideOthersWarning } from './banner.js';
@@ -84,6 +87,7 @@ export async function launch(config: ServeConfig, opts: LaunchOptions): Promise<
   // Before the store is opened (a first start creates its one-time password) or workers are
   // forked, a missing root fails at once; zero-config made its own.
   if (!worker && config.root && !zeroConfig) await checkContentRoot(config.root);
+  if (!worker && config.pinningCerts) await checkPinningCerts(config.pinningCerts);
   const logger = opts.logger ?? createServeLogger(config.logLevel);
   const storeBacked =
     shape === 'key-files'
@@ -126,6 +130,19 @@ export async function launch(config: ServeConfig, opts: LaunchOptions): Promise<
       return closing;
     },
   };
+}
+
+/** A `pinningCerts` file that would fail every pinned command fails the start instead. */
+async function checkPinningCerts(file: string): Promise<void> {
+  try {
+    await readPinningCerts(file);
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    throw new ServeError(
+      'CONFIG_INVALID',
+      'portcullis: invalid setting "pinningCerts": expected a readable PEM file with 1 to 8 CERTIFICATE blocks (the chain devices see)',
+    );
+  }
 }
 
 /**

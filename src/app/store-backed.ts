@@ -121,6 +121,7 @@ function adminExtension(
         ...(contentStorage
           ? { contentStorage }
           : { contentRoot: ctx.config.root ?? config.root ?? '' }),
+        pinningCertsFile: ctx.config.pinningCerts ?? ctx.config.tlsCert ?? undefined,
         onKeysChanged: () => ctx.keys.reload(),
         // External JWKS failures and refusal reasons go to the serve log, never to the caller.
         jwks: { logger: ctx.logger },

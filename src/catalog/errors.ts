@@ -150,6 +150,24 @@ export const CATALOG_ERRORS = defineErrors('catalog', {
     remedy:
       'Check that the serve root exists and is mounted, or that the bucket is reachable with these credentials (s3:ListBucket), then rescan.',
   },
+  DECLARATION_NOT_APPLICABLE: {
+    status: 409,
+    message: 'That declaration does not apply to this kind of content.',
+    remedy:
+      'package is for .pkg (macOS 26), app.managed for .ipa (iOS and visionOS: ManifestURL is not available on macOS), asset.data for any file.',
+  },
+  PINNING_CERTS_UNAVAILABLE: {
+    status: 409,
+    message: 'There is no certificate chain to pin: the content listener serves no TLS itself.',
+    remedy:
+      "Start serve with --tls-cert, or with --pinning-certs FILE naming the PEM chain devices see (the front server's certificate when TLS ends there).",
+  },
+  PINNING_CERTS_INVALID: {
+    status: 503,
+    message: 'The certificate chain to pin could not be read or holds no usable certificate.',
+    remedy:
+      'Check the --pinning-certs (or --tls-cert) file: readable PEM with 1 to 8 CERTIFICATE blocks.',
+  },
   PUBLIC_URL_REQUIRED: {
     status: 409,
     message: 'The server has no public URL, so device links cannot be built.',
@@ -171,6 +189,8 @@ export const CATALOG_WARNINGS = {
   METADATA_UNREADABLE: 'The file was stored, but its metadata could not be read.',
   BUNDLE_VALUES_MISSING:
     'The bundle identifier or version could not be read from the file: there is no manifest and no InstallApplication command; InstallEnterpriseApplication needs bundleId and bundleVersion from you.',
+  ASSET_DATA_DEVICE_IDENTITY:
+    'The device fetches this file with its MDM identity certificate and no token: the content listener must accept client certificates (serve --client-ca with --auth client-cert or token-or-client-cert), see docs/ddm.md.',
   INSECURE_DEVICE_LINKS:
     'These links use http://: iPhone, iPad and Mac refuse to install from a manifest or itms-services link that is not https://. Start the server with an https:// --public-url before giving them to devices.',
 } as const;

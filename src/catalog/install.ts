@@ -124,10 +124,7 @@ export function manifestFor(
         'COMMAND_NOT_APPLICABLE',
         'The package has no chunk hashes; run a rescan.',
       );
-    const packages = Array.isArray(m.packages)
-      ? (m.packages as Array<{ id: string; version?: string }>)
-      : [];
-    return buildPackageManifest({ ...base, chunks, packages });
+    return buildPackageManifest({ ...base, chunks });
   }
   throw new CatalogError(
     'COMMAND_NOT_APPLICABLE',
@@ -155,6 +152,10 @@ export async function commandFor(
     managementFlags?: number;
     /** Caller's values for a file they could not be read from (InstallEnterpriseApplication). */
     bundle?: BundleValues;
+    /** InstallEnterpriseApplication by ManifestURL instead of the inline Manifest. */
+    manifestUrl?: boolean;
+    /** Pinning of the ManifestURL fetch (implies the ManifestURL form: Apple ignores it inline). */
+    pinning?: { certs: Uint8Array[]; revocationCheckRequired?: boolean };
   },
 ): Promise<MdmCommand> {
   if (!COMMANDS_BY_KIND[record.kind].includes(name)) {
@@ -169,6 +170,17 @@ export async function commandFor(
     if (!manifestReady(record)) throw new CatalogError('BUNDLE_VALUES_REQUIRED');
     return buildInstallApplicationCommand({
       manifestUrl: await ctx.signUrl(manifestUrlOf(ctx.publicUrl, record.path)),
+      ...flags,
+    });
+  }
+  if (name === 'InstallEnterpriseApplication' && (ctx.manifestUrl || ctx.pinning)) {
+    // As for InstallApplication: the device fetches the manifest itself, from the file's values.
+    if (!manifestReady(record)) throw new CatalogError('BUNDLE_VALUES_REQUIRED');
+    const pin = ctx.pinning;
+    return buildInstallEnterpriseApplicationCommand({
+      manifestUrl: await ctx.signUrl(manifestUrlOf(ctx.publicUrl, record.path)),
+      ...(pin ? { manifestUrlPinningCerts: pin.certs } : {}),
+      ...(pin?.revocationCheckRequired ? { pinningRevocationCheckRequired: true } : {}),
       ...flags,
     });
   }

@@ -1,7 +1,9 @@
 /**
- * App manifests: the plist a device fetches (via itms-services or an MDM ManifestURL) to learn
- * where the software package is and what it is. Shapes follow Apple's Device Management
- * reference (ManifestURL / InstallEnterpriseApplication Manifest): items → assets + metadata.
+ * App manifests: the plist a device fetches (via itms-services, an MDM ManifestURL or a
+ * declaration's ManifestURL) to learn where the software package is and what it is. Shapes follow
+ * Apple's `other/manifesturl.yaml` (apple/device-management): items → assets + metadata, and only
+ * keys it lists as supported (its `metadata.items`, `sizeInBytes` and `needs-shine` are marked
+ * removed, so they are never emitted). test/catalog/fixtures/apple-schemas.json holds the keys.
  */
 import { build } from 'plist';
 import type { ChunkHashes } from './hash.js';
@@ -22,8 +24,6 @@ export interface ManifestMetadata {
   'bundle-version': string;
   kind: 'software';
   title: string;
-  'platform-identifier'?: string;
-  items?: Array<{ 'bundle-identifier': string; 'bundle-version': string }>;
 }
 
 /** An app manifest: `{ items: [{ assets, metadata }] }`. */
@@ -44,30 +44,24 @@ export interface ManifestInput {
  * Manifest for an in-house iOS/iPadOS app (.ipa), used by itms-services and InstallApplication.
  * @example buildAppManifest({ url, bundleId: 'com.example.app', bundleVersion: '1.2', title: 'App' })
  */
-export function buildAppManifest(
-  input: ManifestInput & { platformIdentifier?: string },
-): AppManifest {
+export function buildAppManifest(input: ManifestInput): AppManifest {
   const metadata: ManifestMetadata = {
     'bundle-identifier': input.bundleId,
     'bundle-version': input.bundleVersion,
     kind: 'software',
     title: input.title,
   };
-  if (input.platformIdentifier) metadata['platform-identifier'] = input.platformIdentifier;
   return { items: [{ assets: [{ kind: 'software-package', url: input.url }], metadata }] };
 }
 
 /**
- * Manifest for a macOS flat package (InstallEnterpriseApplication): the asset carries both
- * MD5 and SHA-256 chunk lists — macOS 11+ checks sha256s (and ignores md5s when both are
- * present), older macOS only understands md5s.
+ * Manifest for a macOS flat package (InstallEnterpriseApplication, the package declaration): the
+ * asset carries both MD5 and SHA-256 chunk lists — Apple: a device that finds both uses only the
+ * SHA-256 hashes; macOS before 11 only understands md5s. A product archive with several component
+ * packages is still one item named by its top-level identifier: Apple's schema marks the old
+ * per-component `metadata.items` list as removed.
  */
-export function buildPackageManifest(
-  input: ManifestInput & {
-    chunks: ChunkHashes;
-    packages?: Array<{ id: string; version?: string }>;
-  },
-): AppManifest {
+export function buildPackageManifest(input: ManifestInput & { chunks: ChunkHashes }): AppManifest {
   const asset: ManifestAsset = {
     kind: 'software-package',
     url: input.url,
@@ -82,13 +76,6 @@ export function buildPackageManifest(
     kind: 'software',
     title: input.title,
   };
-  const subs = (input.packages ?? []).filter((p) => p.id);
-  if (subs.length > 1) {
-    metadata.items = subs.map((p) => ({
-      'bundle-identifier': p.id,
-      'bundle-version': p.version ?? input.bundleVersion,
-    }));
-  }
   return { items: [{ assets: [asset], metadata }] };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `portcullis content add|list|show|remove|rescan`: manage the content catalog of a data
- * directory from the shell (manifest links: content-links.ts), writing exactly like the admin API does (the same library: the
+ * directory from the shell (manifest links: content-links.ts; declarations:
+ * content-declaration.ts), writing exactly like the admin API does (the same library: the
  * bytes into the content storage — a folder, or a bucket with `--storage s3://…` — hashed on the
  * way, then the metadata into the store), so a running `serve --data` sees the result at once.
  */
@@ -13,6 +14,7 @@ import type { ContentStorage } from '../contracts/content-storage.js';
 import { parseStorageLocation } from '../storage/location.js';
 import { openS3Storage } from '../storage/open.js';
 import type { ContentRecord, Store } from '../store/types.js';
+import { registerContentDeclaration } from './content-declaration.js';
 import { registerContentLinks } from './content-links.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, openCliStore, type StoreFlags, storeLocation } from './store-location.js';
@@ -78,6 +80,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((flags: Flags) => withLibrary(flags, false, (lib) => rescan(lib, flags)));
   registerContentLinks(content);
+  registerContentDeclaration(content);
 }
 
 async function withLibrary(

@@ -121,6 +121,10 @@ export function register(program: Command): void {
       'PEM or DER CRLs of those CAs (reloaded on SIGHUP and when the file changes)',
     )
     .option(
+      '--pinning-certs <file>',
+      'PEM chain InstallEnterpriseApplication commands pin when TLS ends at a front server (default: the TLS certificate chain)',
+    )
+    .option(
       '--admin-host <host>',
       'admin listener address: metrics and admin API (default 127.0.0.1)',
     )

@@ -211,6 +211,11 @@ export const ServeConfigSchema = z.object({
   clientCa: optionalString,
   /** PEM or DER CRL(s) of those CAs; reloaded on SIGHUP and when the file changes. */
   clientCrl: optionalString,
+  /**
+   * PEM chain that InstallEnterpriseApplication commands pin (ManifestURLPinningCerts) when TLS
+   * ends at a front server; default: the chain of `tlsCert`.
+   */
+  pinningCerts: optionalString,
   /** 0 = one per core. */
   workers: int(0, 1024).default(0),
   shutdownTimeout: duration(86400).default(30),

@@ -328,10 +328,12 @@ describe('listing and install helpers', () => {
       sha256s: [sha],
       'md5-size': 10485760,
     });
-    expect(item?.metadata).toMatchObject({
+    // Apple's manifesturl.yaml marks metadata.items removed: one item, the top-level identifier.
+    expect(item?.metadata).toEqual({
       'bundle-identifier': 'com.example.suite',
+      'bundle-version': expect.any(String),
       kind: 'software',
-      items: expect.any(Array),
+      title: expect.any(String),
     });
   });
 

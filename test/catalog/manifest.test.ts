@@ -17,6 +17,7 @@ import {
   renderPlist,
 } from '../../src/catalog/manifest.js';
 import { renderQrPng, renderQrSvg } from '../../src/catalog/qr.js';
+import { schemaProblems } from './apple/schema-check.js';
 
 /** Parses XML plist text with Python's plistlib (an independent parser) and returns JSON. */
 function pythonParse(xml: string): unknown {
@@ -47,9 +48,10 @@ describe('app manifests', () => {
       bundleId: 'com.example.fieldkit',
       bundleVersion: '2.4.1',
       title: 'Field <Kit> & Co',
-      platformIdentifier: 'com.apple.platform.iphoneos',
     });
-    expect(pythonParse(renderPlist(m))).toEqual({
+    const parsed = pythonParse(renderPlist(m));
+    expect(schemaProblems('ManifestURL', parsed)).toEqual([]);
+    expect(parsed).toEqual({
       items: [
         {
           assets: [{ kind: 'software-package', url: URL_WITH_TOKEN }],
@@ -58,7 +60,6 @@ describe('app manifests', () => {
             'bundle-version': '2.4.1',
             kind: 'software',
             title: 'Field <Kit> & Co',
-            'platform-identifier': 'com.apple.platform.iphoneos',
           },
         },
       ],
@@ -89,14 +90,11 @@ describe('app manifests', () => {
       bundleVersion: '5.0',
       title: 'Suite',
       chunks,
-      packages: [
-        { id: 'com.example.suite.core', version: '5.0.1' },
-        { id: 'com.example.suite.helper' },
-      ],
     });
     const xml = renderPlist(m);
     expect(xml).toMatch(/<key>md5-size<\/key>\s*<integer>10485760<\/integer>/);
     const parsed = pythonParse(xml) as { items: Array<{ assets: object[]; metadata: object }> };
+    expect(schemaProblems('ManifestURL', parsed)).toEqual([]);
     expect(parsed.items[0]?.assets[0]).toEqual({
       kind: 'software-package',
       url: URL_WITH_TOKEN,
@@ -110,11 +108,22 @@ describe('app manifests', () => {
       'bundle-version': '5.0',
       kind: 'software',
       title: 'Suite',
-      items: [
-        { 'bundle-identifier': 'com.example.suite.core', 'bundle-version': '5.0.1' },
-        { 'bundle-identifier': 'com.example.suite.helper', 'bundle-version': '5.0' },
-      ],
     });
+  });
+
+  it('the schema check itself refuses what Apple removed, unknown keys, wrong types and missing keys', () => {
+    // Proves the check can fail: each of these is a real mistake a manifest could carry.
+    const base = { kind: 'software-package', url: 'https://x/a.pkg' };
+    const meta = { 'bundle-identifier': 'a', kind: 'software', title: 't' };
+    const bad = (assets: object, metadata: object) =>
+      schemaProblems('ManifestURL', { items: [{ assets: [assets], metadata }] });
+    expect(bad(base, { ...meta, items: [] })).toEqual([
+      "ManifestURL.items[0].metadata.items: not a key of Apple's schema",
+    ]);
+    expect(bad({ ...base, 'sha256-size': '10', sha256s: [] }, meta)[0]).toMatch(/expected integer/);
+    expect(bad({ ...base, sha256s: ['x'] }, meta)[0]).toMatch(/sha256-size: required when/);
+    expect(bad({ kind: 'software-package' }, meta)[0]).toMatch(/url: required/);
+    expect(bad(base, { ...meta, kind: 'book' })[0]).toMatch(/not allowed/);
   });
 
   it('builds the itms-services link with the whole manifest URL percent-encoded', () => {
@@ -182,6 +191,8 @@ describe('MDM command plists', () => {
         }),
       ),
     ) as { Command: Record<string, unknown> };
+    expect(schemaProblems('InstallEnterpriseApplication', byUrl.Command)).toEqual([]);
+    expect(schemaProblems('InstallEnterpriseApplication', inline.Command)).toEqual([]);
     expect(byUrl.Command).toEqual({
       RequestType: 'InstallEnterpriseApplication',
       ManifestURL: 'https://x/m.plist?token=t',

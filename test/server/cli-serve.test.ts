@@ -220,6 +220,32 @@ describe('signals and key files', () => {
     expect(status).toBe(2);
     expect(stderr).toMatch(/\(KEY_[A-Z_]+\)/);
   });
+
+  it('exits 2 naming pinningCerts when --pinning-certs holds no certificate, before anything starts', async () => {
+    const notChain = join(dir, 'not-a-chain.pem');
+    const keyFile = join(dir, 'pin-test-key.pem');
+    await writeFile(keyFile, key.publicPem);
+    // A private key where a chain belongs: no CERTIFICATE block, so no command could pin it.
+    await writeFile(notChain, key.privatePem);
+    let status = 0;
+    let stderr = '';
+    try {
+      execFileSync(
+        process.execPath,
+        [CLI, 'serve', '--root', dir, '--key', keyFile, '--port', '0', '--no-admin'].concat([
+          '--pinning-certs',
+          notChain,
+        ]),
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
+    } catch (err) {
+      status = (err as { status: number }).status;
+      stderr = (err as { stderr: string }).stderr;
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain('invalid setting "pinningCerts"');
+    expect(stderr).not.toContain(notChain);
+  });
 });
 
 describe('cluster mode', () => {

@@ -17,6 +17,7 @@ import {
   qrTarget,
 } from '../../catalog/install.js';
 import { renderPlist } from '../../catalog/manifest.js';
+import { readPinningCerts } from '../../catalog/pinning.js';
 import { renderQrPng, renderQrSvg } from '../../catalog/qr.js';
 import type { ContentRecord } from '../../store/types.js';
 import type { ConfigurationSigner, MintPurpose } from '../configuration-signer.js';
@@ -57,6 +58,8 @@ const PURPOSES: Record<ContentAction['kind'], MintPurpose> = {
 export interface InstallContext {
   signer: ConfigurationSigner;
   publicUrl: string;
+  /** PEM chain that InstallEnterpriseApplication pins, when the server has one. */
+  pinningCertsFile?: string | undefined;
 }
 
 /** The validated query of an install action. */
@@ -66,6 +69,26 @@ export interface InstallActionQuery {
   /** InstallEnterpriseApplication only: used only where the file's own could not be read. */
   bundleId?: string | undefined;
   bundleVersion?: string | undefined;
+  manifestUrl?: boolean | undefined;
+  pinning?: boolean | undefined;
+  pinningRevocationCheck?: boolean | undefined;
+}
+
+/**
+ * The ManifestURL form and pinning an InstallEnterpriseApplication query asks for: revocation
+ * checking implies pinning, pinning implies the ManifestURL form (Apple ignores pinning inline).
+ */
+async function enterpriseForm(
+  install: InstallContext,
+  query: InstallActionQuery,
+): Promise<{
+  manifestUrl?: boolean;
+  pinning?: { certs: Uint8Array[]; revocationCheckRequired: boolean };
+}> {
+  const revocation = query.pinningRevocationCheck === true;
+  if (!(query.pinning || revocation)) return query.manifestUrl ? { manifestUrl: true } : {};
+  const certs = await readPinningCerts(install.pinningCertsFile);
+  return { manifestUrl: true, pinning: { certs, revocationCheckRequired: revocation } };
 }
 
 /** The caller's bundle values (used only where the file's own could not be read). */
@@ -114,10 +137,17 @@ export async function sendAction(
       if (!(INSTALL_COMMANDS as readonly string[]).includes(action.name))
         throw new CatalogError('COMMAND_UNKNOWN');
       const flags = query.managementFlags;
-      const command = await commandFor(record, action.name as InstallCommandName, {
+      const name = action.name as InstallCommandName;
+      // Pinning is read only where the command applies (a package), so other refusals come first.
+      const form =
+        name === 'InstallEnterpriseApplication' && record.kind === 'package'
+          ? await enterpriseForm(install, query)
+          : {};
+      const command = await commandFor(record, name, {
         ...ctx,
         ...(flags === undefined ? {} : { managementFlags: flags }),
         bundle: bundleValuesOf(query),
+        ...form,
       });
       return reply
         .type('application/xml; charset=utf-8')

@@ -38,6 +38,8 @@ export interface ContentRoutesOptions extends RouteDeps, ContentLimits {
   publicUrl: string;
   /** Where content lives (a folder on disk, a bucket). */
   contentStorage: ContentStorage;
+  /** PEM chain InstallEnterpriseApplication pins (`--pinning-certs`, else `--tls-cert`). */
+  pinningCertsFile?: string | undefined;
 }
 
 const PREFIX = '/api/v1/content';
@@ -46,6 +48,12 @@ const PREFIX = '/api/v1/content';
 const BUNDLE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/;
 /** A bundle version a caller may give (the console checks the same pattern before asking). */
 const BUNDLE_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+
+/** A yes/no query flag: `true` or `false`, as a link or a form sends it. */
+const queryFlag = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
 
 /** Query of the install helpers. */
 export const InstallQuery = z.object({
@@ -61,6 +69,12 @@ export const InstallQuery = z.object({
     .string()
     .regex(BUNDLE_VERSION_PATTERN, 'must look like 1.2.3 (letters, digits, . _ + -)')
     .optional(),
+  /** InstallEnterpriseApplication: send a ManifestURL instead of the inline Manifest. */
+  manifestUrl: queryFlag,
+  /** InstallEnterpriseApplication: pin the manifest fetch to the serving chain (implies manifestUrl). */
+  pinning: queryFlag,
+  /** InstallEnterpriseApplication: PinningRevocationCheckRequired (implies pinning). */
+  pinningRevocationCheck: queryFlag,
 });
 
 /** Registers the catalog routes. */

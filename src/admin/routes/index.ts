@@ -24,6 +24,7 @@ import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { configurationRoutes } from './configurations.js';
 import { contentRoutes } from './content.js';
+import { declarationRoutes } from './declarations.js';
 import { jwtServerTestRoutes } from './jwt-server-test.js';
 import { jwtServerRoutes } from './jwt-servers.js';
 import { manifestLinkRoutes } from './manifest-links.js';
@@ -40,6 +41,8 @@ export interface AdminWiring {
   throttle: SignInThrottle;
   publicUrl: string;
   contentStorage: ContentStorage;
+  /** PEM chain InstallEnterpriseApplication pins (`--pinning-certs`, else `--tls-cert`). */
+  pinningCertsFile?: string | undefined;
   routes: RouteEntry[];
   keysChanged: () => Promise<void>;
   /** The distribution-point probe, injected (admin sits beside src/probe). */
@@ -90,12 +93,10 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
     });
     await api.register(auditRoutes, base);
     // Only the derived link key, never the store secret.
-    await api.register(manifestLinkRoutes, {
-      ...base,
-      signer,
-      linkKey: linkTokenKey(secret),
-      publicUrl,
-    });
+    const linkKey = linkTokenKey(secret);
+    await api.register(manifestLinkRoutes, { ...base, signer, linkKey, publicUrl });
+    // Declarations carry manifest links: the same derived key, never the store secret.
+    await api.register(declarationRoutes, { ...base, signer, linkKey, publicUrl });
   });
   await app.register(toolsRoutes, { ...base, signer, publicUrl, probe: w.probe });
   await app.register(consoleRoutes);
@@ -104,5 +105,6 @@ export async function registerAdminRoutes(app: FastifyInstance, w: AdminWiring):
     signer,
     publicUrl,
     contentStorage: w.contentStorage,
+    pinningCertsFile: w.pinningCertsFile,
   });
 }

@@ -9,6 +9,7 @@ import { downloadFile, imageSource } from '../lib/download.js';
 import type { InstallInfo } from '../lib/types.js';
 import { useResource } from '../lib/use-resource.js';
 import { BundleValuesForm } from './bundle-values-form.js';
+import { EnterpriseOptions } from './enterprise-options.js';
 import { CopyField, ErrorBanner } from './field.js';
 import { WarningBanner } from './warnings.js';
 
@@ -113,6 +114,10 @@ export function InstallPanel({ path, configId }: { path: string; configId: strin
       )}
       {askBundle && i.commands?.[ENTERPRISE] && (
         <BundleValuesForm href={commandHref(ENTERPRISE, i.commands[ENTERPRISE])} />
+      )}
+      {/* The ManifestURL form: the device fetches the manifest, so it needs the file's own values. */}
+      {!askBundle && i.manifestUrl && i.commands?.[ENTERPRISE] && (
+        <EnterpriseOptions href={commandHref(ENTERPRISE, i.commands[ENTERPRISE])} />
       )}
     </div>
   );

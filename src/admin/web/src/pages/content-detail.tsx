@@ -3,6 +3,7 @@
  * configuration, the itms-services link and QR code (apps), the manifest and MDM command plists.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { DeclarationPanel } from '../components/declaration-panel.js';
 import { describedBy, ErrorBanner, Field } from '../components/field.js';
 import { InstallPanel } from '../components/install-panel.js';
 import { ManifestLinksPanel } from '../components/manifest-links-panel.js';
@@ -174,6 +175,7 @@ function InstallSection({
         </select>
       </Field>
       {configId && data && <InstallPanel path={path} configId={configId} />}
+      {configId && data && <DeclarationPanel path={path} kind={data.kind} configId={configId} />}
     </div>
   );
 }
