@@ -24,6 +24,28 @@ describe('redactText / redactUrl', () => {
     expect(redactUrl(input)).toBe(expected);
   });
 
+  const LINK = `pml_${'Ab0_-'.repeat(12)}abcd`;
+  it.each([
+    // Every spelling the query parser reads as the token parameter (names are form-decoded).
+    [`/m.plist?tok%65n=${LINK}`, `/m.plist?tok%65n=${REDACTED}`],
+    [`/m.plist?%74oken=${LINK}`, `/m.plist?%74oken=${REDACTED}`],
+    [`/m.plist?%74%6F%6B%65%6E=abc`, `/m.plist?%74%6F%6B%65%6E=${REDACTED}`],
+    [`/m.plist?a=1&tok%65n=xyz&b=2`, `/m.plist?a=1&tok%65n=${REDACTED}&b=2`],
+    // Link shapes anywhere, also without a "?" (a URL encoded once too often).
+    [`/m.plist%3Ftoken=${LINK}`, `/m.plist%3Ftoken=${REDACTED}`],
+    [`/m/${LINK}/x`, `/m/${REDACTED}/x`],
+    [`/m.plist?link=${LINK}`, `/m.plist?link=${REDACTED}`],
+    // Encoded secret shapes: the part that carries one goes whole.
+    [`/m.plist?x=%70ml%5F${LINK.slice(4)}`, `/m.plist?${REDACTED}`],
+    [`/m/%70ml_${LINK.slice(4)}.pkg`, REDACTED],
+    [`/m.plist?x=%2565yJhbGc.eyJzdWIi.c2ln`, `/m.plist?${REDACTED}`],
+    // Nothing secret: unchanged.
+    ['/apps/My%20App.ipa', '/apps/My%20App.ipa'],
+    ['/apps/My%20App.ipa?x=%20', '/apps/My%20App.ipa?x=%20'],
+  ])('url %s', (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+
   it('drops the input Node puts into URL parsing errors', () => {
     let thrown: unknown;
     try {
