@@ -59,7 +59,9 @@ export function redactUrl(url: string): string {
   if (query === null) return safePath;
   const pairs = query
     .split('&')
-    .map((pair) => (isTokenPair(pair) ? `${pair.split('=', 1)[0]}=${REDACTED}` : pair));
+    .map((pair) =>
+      isTokenPair(pair) && pair.includes('=') ? `${pair.split('=', 1)[0]}=${REDACTED}` : pair,
+    );
   return `${safePath}?${stillSecret(redactText(pairs.join('&')))}`;
 }
 
