@@ -46,6 +46,19 @@ describe('redactText / redactUrl', () => {
     expect(redactUrl(input)).toBe(expected);
   });
 
+  it('scans a hostile URL in linear time (the access log runs on the serving loop)', () => {
+    // 64 KiB of "eyJ" with one dot: a regex restarting at every "eyJ" took over a second here.
+    const hostile = [`/a?x=${'eyJ'.repeat(21_000)}.`, `/a/${'%65yJ'.repeat(13_000)}.`];
+    for (const url of hostile) {
+      const started = performance.now();
+      redactUrl(url);
+      redactText(url);
+      expect(performance.now() - started).toBeLessThan(150);
+    }
+    expect(redactText(`x eyJa.b%2Ec%2Dtail y`)).toBe(`x ${REDACTED} y`);
+    expect(redactText(`x pml_abc%2Ddef y`)).toBe(`x ${REDACTED} y`);
+  });
+
   it('drops the input Node puts into URL parsing errors', () => {
     let thrown: unknown;
     try {
