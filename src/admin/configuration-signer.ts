@@ -28,6 +28,14 @@ export const SIGNING_ROLES: readonly AccountRole[] = ['admin'];
 /** Change-log action of every minted token. */
 export const MINT_ACTION = 'token.mint';
 
+/**
+ * Longest life of a download token minted for a manifest-link fetch (1 hour). A device fetches
+ * the file right after the manifest, a download that started keeps streaming after `exp`, and
+ * an interrupted one resumes under resume grace; so an hour is ample, and it bounds how long a
+ * revoked link's last manifest still opens the file (docs/catalog.md "Manifest links").
+ */
+export const LINK_DOWNLOAD_TOKEN_MAX_SECONDS = 3600;
+
 /** Why a token was minted (recorded with it). */
 export type MintPurpose = 'signed-url' | 'install' | 'manifest' | 'qr' | 'command' | 'probe';
 
@@ -136,28 +144,40 @@ export class ConfigurationSigner {
 
   /**
    * The content listener's minting for manifest links: one token bound to `path` per manifest
-   * fetched with a link, living the configuration's token lifetime, and no change-log row per
+   * fetched with a link, living the shortest of the configuration's token lifetime,
+   * {@link LINK_DOWNLOAD_TOKEN_MAX_SECONDS} and what is left of the link (`notAfter`, Unix
+   * seconds; at least one second), and no change-log row per
    * token (the fetch's audit row names the link, whose creation is in the change log; see
    * docs/decisions.md "Manifest links"). Handed only to the device-manifest extension, never to
    * an admin route.
    * @throws AdminError NOT_FOUND, CONFIGURATION_DISABLED
    */
-  async signForManifestLink(configurationId: string, path: string): Promise<string> {
+  async signForManifestLink(
+    configurationId: string,
+    path: string,
+    notAfter: number,
+  ): Promise<string> {
     assertListenerPath(path);
     const record = await this.#record(configurationId);
     if (!record.enabled) throw new AdminError('CONFIGURATION_DISABLED');
-    return this.#sign(record, path).token;
+    const left = notAfter - Math.floor(this.now() / 1000);
+    const lifetime = Math.min(record.tokenExpirySeconds, LINK_DOWNLOAD_TOKEN_MAX_SECONDS, left);
+    return this.#sign(record, path, Math.max(1, lifetime)).token;
   }
 
   /** Jamf Pro's shape byte for byte (no kid, sub/iss/exp in order), then the path binding. */
-  #sign(record: JwtConfigurationRecord, path: string): { token: string; exp: number } {
+  #sign(
+    record: JwtConfigurationRecord,
+    path: string,
+    lifetime = record.tokenExpirySeconds,
+  ): { token: string; exp: number } {
     const now = Math.floor(this.now() / 1000);
     const token = signToken(this.#key(record), {
-      expiresIn: record.tokenExpirySeconds,
+      expiresIn: lifetime,
       now,
       claims: { [PATH_CLAIM]: path },
     });
-    return { token, exp: now + record.tokenExpirySeconds };
+    return { token, exp: now + lifetime };
   }
 
   async #signUrl(actor: string, request: MintRequest): Promise<SignedUrl> {

@@ -3,7 +3,8 @@
  * manifest (`/_portcullis/manifest/<path>.plist?token=pml_…`) and nothing else. A declaration
  * (`com.apple.configuration.package`, `…app.managed`) holds the link for as long as it exists;
  * every fetch returns a manifest whose package URL carries a freshly minted download token
- * bound to that file and living only as long as the configuration's token lifetime.
+ * bound to that file and living at most {@link LINK_DOWNLOAD_TOKEN_MAX_SECONDS} (and never past
+ * the configuration's token lifetime or the link's own expiry).
  *
  * This file holds what the admin routes and the listener share: the view, the URL, the checks
  * of a create, and the gate the content listener asks on every fetch ({@link manifestLinkGate}),
@@ -149,8 +150,11 @@ const REFUSED = null;
 export interface ManifestLinkGateOptions {
   store: Pick<Store, 'manifestLinks' | 'configurations'>;
   key: LinkTokenKey;
-  /** Signs a short-lived download token bound to `path` with the configuration's key. */
-  signDownload(configurationId: string, path: string): Promise<string>;
+  /**
+   * Signs a short-lived download token bound to `path` with the configuration's key, expiring
+   * no later than `notAfter` (Unix seconds: the link's own expiry).
+   */
+  signDownload(configurationId: string, path: string, notAfter: number): Promise<string>;
   now?: () => number;
   /** Told when recording `lastUsedAt` failed (the fetch is answered anyway). */
   onError?(err: unknown): void;
@@ -190,6 +194,6 @@ export function manifestLinkGate(opts: ManifestLinkGateOptions): ManifestLinkGat
         exp: Math.floor(exp / 1000),
       };
     },
-    downloadToken: (grant, path) => opts.signDownload(grant.configurationId, path),
+    downloadToken: (grant, path) => opts.signDownload(grant.configurationId, path, grant.exp),
   };
 }

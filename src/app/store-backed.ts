@@ -210,8 +210,8 @@ export async function composeStoreBacked(
             // Only the derived link key and one minting function reach the listener.
             links: {
               key: linkTokenKey(secret),
-              signDownload: (configurationId, path) =>
-                signer.signForManifestLink(configurationId, path),
+              signDownload: (configurationId, path, notAfter) =>
+                signer.signForManifestLink(configurationId, path, notAfter),
               ...(logger
                 ? {
                     onError: (err: unknown) =>

@@ -41,6 +41,23 @@ export const COMMANDS_BY_KIND: Record<ContentRecord['kind'], readonly InstallCom
 /** Signs a URL for one configuration (adds `token=`). */
 export type UrlSigner = (url: string) => Promise<string>;
 
+/**
+ * Why `url` cannot be a public base URL, or null when it can: an http(s) URL with no query and
+ * no fragment (every download and manifest URL is built by appending a path and then
+ * `?token=`, so a `?q=1` would swallow the path and a `#frag` would hide it and the token from
+ * the server). Used by every place a public URL is accepted (serve config, flags, environment,
+ * the `content link` and `content declaration` commands).
+ * @example publicUrlProblem('https://dl.example.com/base?q=1') // 'must not have a query (?…)'
+ */
+export function publicUrlProblem(url: string): string | null {
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url))
+    return 'expected an http:// or https:// URL';
+  if (url.length > 2048) return 'must be at most 2048 characters';
+  if (url.includes('?')) return 'must not have a query (?…)';
+  if (url.includes('#')) return 'must not have a fragment (#…)';
+  return null;
+}
+
 /** Untokenised download URL of a content path. */
 export function contentUrl(publicUrl: string, path: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/${encodeContentPath(path)}`;

@@ -25,12 +25,25 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 export interface ContentLibraryOptions {
   /** Where the content bytes live (`createDiskStorage(root)`, or a bucket). */
   storage: ContentStorage;
-  store: { content: ContentRepo };
+  /**
+   * The catalog, and the manifest links to end when their item is forgotten or replaced by
+   * another one (the store's `manifestLinks`; without it no link is touched).
+   */
+  store: { content: ContentRepo; manifestLinks?: LinkRevoker };
   maxUploadBytes?: number;
   now?: () => number;
   /** Where file metadata is parsed (default: the process-wide worker, default limits). */
   extractor?: MetadataExtractor;
 }
+
+/** What the library needs of the manifest links: ending every link of an item. */
+export interface LinkRevoker {
+  /** Revokes every unrevoked link of the item at `contentPath`; returns how many. */
+  revokeForContent(contentPath: string, by: string): Promise<number>;
+}
+
+/** Who a link ended by a rescan is revoked by (`revokedBy`). */
+export const RESCAN_ACTOR = 'rescan';
 
 /** Preconditions of a write (HTTP If-Match / If-None-Match semantics on the record ETag). */
 export interface WritePreconditions {
@@ -56,7 +69,7 @@ export function contentEtag(record: Pick<ContentRecord, 'sha256'>): string {
 export class ContentLibrary {
   readonly storage: ContentStorage;
   readonly maxUploadBytes: number;
-  readonly #store: { content: ContentRepo };
+  readonly #store: { content: ContentRepo; manifestLinks?: LinkRevoker };
   readonly #now: () => number;
   readonly #extractor: MetadataExtractor | undefined;
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -126,6 +139,7 @@ export class ContentLibrary {
       });
       const hashes = hasher.digest();
       const meta = await this.#readStored(path, hashes);
+      await this.#endLinksOfReplaced(path, existing, meta, opts.uploadedBy ?? 'catalog');
       const record = await this.#store.content.upsert({
         path,
         size: hashes.size,
@@ -180,6 +194,7 @@ export class ContentLibrary {
         // be read (or the extractor queue was full): the next rescan picks it up.
         const meta = await this.#readStored(f.path).catch(() => null);
         if (!meta) return;
+        await this.#endLinksOfReplaced(f.path, old, meta, RESCAN_ACTOR);
         await this.#store.content.upsert({
           path: f.path,
           size: meta.size,
@@ -199,10 +214,36 @@ export class ContentLibrary {
         await this.#withLock(path, async () => {
           if ((await this.storage.stat(path)) !== undefined) return;
           if (await this.#store.content.delete(path)) result.removed.push(path);
+          // A forgotten item's links end with it: a file put at this path later is another
+          // item, and a link handed out for this one must never open it.
+          await this.#store.manifestLinks?.revokeForContent(path, RESCAN_ACTOR);
         });
       }
     }
     return result;
+  }
+
+  /**
+   * Ends the manifest links at `path` that were made for another item than the object now
+   * there: every link when there was no record (a link is made for a record, so one left at a
+   * new item's path was made for an item forgotten before), else when the kind or bundle
+   * identifier changed (a new version of the same app keeps its links, which is what a
+   * declaration holding one relies on). A read that could not run yet (METADATA_BUSY) proves
+   * nothing either way and ends nothing.
+   */
+  async #endLinksOfReplaced(
+    path: string,
+    old: ContentRecord | undefined,
+    meta: ContentMetadataResult,
+    by: string,
+  ): Promise<void> {
+    const links = this.#store.manifestLinks;
+    if (!links) return;
+    if (old) {
+      if (meta.metadata.unreadableCode === 'METADATA_BUSY' || retryable(old)) return;
+      if (old.kind === meta.kind && old.metadata.bundleId === meta.metadata.bundleId) return;
+    }
+    await links.revokeForContent(path, by);
   }
 
   /**

@@ -13,6 +13,7 @@ import { CatalogError } from '../catalog/errors.js';
 import { StoreError } from '../store/errors.js';
 import { linkTokenKey } from '../store/link-token.js';
 import { openStoreWithSecret } from '../store/open.js';
+import { checkedPublicUrl } from './content-links.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, type StoreFlags, storeLocation } from './store-location.js';
 
@@ -138,10 +139,7 @@ function requestOf(path: string, flags: Flags): DeclarationRequest {
 }
 
 function publicUrlOf(flags: Flags): string {
-  const url = flags.publicUrl ?? '';
-  if (!/^https?:\/\//i.test(url) || !URL.canParse(url))
-    throw new CliError('--public-url must be an http(s) URL');
-  return url.replace(/\/+$/, '');
+  return checkedPublicUrl(flags.publicUrl);
 }
 
 async function declaration(path: string, flags: Flags): Promise<void> {

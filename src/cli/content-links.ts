@@ -4,7 +4,6 @@
  * rows, actor `cli`), and the token is derived with the data directory's secret, so a link made
  * here works on every node at once and the URL printed is the one the API would show.
  */
-import { z } from 'zod';
 import { AdminError } from '../admin/errors.js';
 import {
   createManifestLink,
@@ -14,6 +13,8 @@ import {
 } from '../admin/manifest-links.js';
 import { CreateManifestLinkBody, MANIFEST_LINK_MAX_DAYS } from '../admin/schemas/manifest-links.js';
 import { CatalogError } from '../catalog/errors.js';
+import { publicUrlProblem } from '../catalog/install.js';
+import { ServeError } from '../server/errors.js';
 import { StoreError } from '../store/errors.js';
 import { linkTokenKey } from '../store/link-token.js';
 import { openStoreWithSecret } from '../store/open.js';
@@ -88,12 +89,24 @@ async function withSecretStore(flags: Flags, fn: (s: Opened) => Promise<void>): 
   }
 }
 
-const PublicUrl = z.url({ protocol: /^https?$/ }).max(2048);
-
 function publicUrlOf(flags: Flags): string {
-  const parsed = PublicUrl.safeParse(flags.publicUrl);
-  if (!parsed.success) throw new CliError('--public-url must be an http(s) URL');
-  return parsed.data.replace(/\/+$/, '');
+  return checkedPublicUrl(flags.publicUrl);
+}
+
+/**
+ * `--public-url` checked as the serve configuration checks `publicUrl` (src/catalog/install.ts
+ * `publicUrlProblem`), without trailing slashes.
+ * @throws ServeError CONFIG_INVALID naming publicUrl
+ */
+export function checkedPublicUrl(url: string | undefined): string {
+  const problem = publicUrlProblem(url ?? '');
+  if (problem !== null) {
+    throw new ServeError(
+      'CONFIG_INVALID',
+      `invalid setting "publicUrl" (--public-url): ${problem}`,
+    );
+  }
+  return url!.replace(/\/+$/, '');
 }
 
 async function create({ store, secret }: Opened, path: string, flags: Flags): Promise<void> {

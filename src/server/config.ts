@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import type { parse } from 'yaml';
 import { z } from 'zod';
+import { publicUrlProblem } from '../catalog/install.js';
 import { MAX_LEEWAY_SECONDS, parseDuration, parseLeeway } from '../token/duration.js';
 import { isStorageLocation, parseRate, storageChecked } from './config-storage.js';
 import { ServeError } from './errors.js';
@@ -223,8 +224,9 @@ export const ServeConfigSchema = z.object({
   /** Public base URL of the content listener, used in printed and generated URLs. */
   publicUrl: z
     .string()
-    .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), {
-      message: 'expected an http:// or https:// URL',
+    .superRefine((u, ctx) => {
+      const problem = publicUrlProblem(u);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
     })
     .transform((u) => u.replace(/\/+$/, ''))
     .nullable()

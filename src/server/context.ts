@@ -14,7 +14,7 @@ import type { ContentFiles } from './files.js';
 import type { KeyManager } from './listener-verifier.js';
 import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
-import { redactUrl } from './redact.js';
+import { redactText, redactUrl } from './redact.js';
 import type { RequestRecord } from './request-record.js';
 
 export type { RequestRecord } from './request-record.js';
@@ -77,7 +77,7 @@ function finishRequest(
   const event: DownloadEvent = {
     time: Date.now(),
     method: rec.method,
-    path: rec.path,
+    path: loggedPath(rec.path),
     status: res.statusCode,
     outcome: rec.outcome,
     bytesSent: rec.bytesSent,
@@ -104,6 +104,14 @@ function finishRequest(
   }
 }
 
+/**
+ * The decoded path as logged and audited: a path may hold a `?` (sent as `%3F`), so a URL
+ * encoded once too often carries its token inside the path; secret shapes are redacted.
+ */
+function loggedPath<T extends string | null | undefined>(path: T): T {
+  return (typeof path === 'string' ? redactText(path) : path) as T;
+}
+
 function logAccess(
   ctx: ContentContext,
   req: IncomingMessage,
@@ -115,7 +123,7 @@ function logAccess(
     {
       method: rec.method,
       url: redactUrl(req.url ?? ''),
-      path: rec.path,
+      path: loggedPath(rec.path),
       status: res.statusCode,
       outcome: rec.outcome,
       bytes: rec.bytesSent,

@@ -76,7 +76,7 @@ export function requestToken(
 }
 
 /** Whether one raw `name=value` pair of a query is a token parameter (its name form-decoded). */
-function isTokenPair(pair: string): boolean {
+export function isTokenPair(pair: string): boolean {
   const eq = pair.indexOf('=');
   const name = eq < 0 ? pair : pair.slice(0, eq);
   if (!name.includes('%') && !name.includes('+')) return name === TOKEN_PARAM;

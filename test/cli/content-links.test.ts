@@ -143,7 +143,17 @@ describe('portcullis content link…', () => {
     [
       'an ftp public URL',
       ['--public-url', 'ftp://dl.example.test'],
-      /--public-url must be an http\(s\) URL/,
+      /^portcullis: invalid setting "publicUrl" \(--public-url\): expected an http:\/\/ or https:\/\/ URL \(CONFIG_INVALID\)$/m,
+    ],
+    [
+      'a public URL with a query',
+      ['--public-url', 'https://dl.example.test/base?q=1'],
+      /"publicUrl" \(--public-url\): must not have a query \(\?…\) \(CONFIG_INVALID\)$/m,
+    ],
+    [
+      'a public URL with a fragment',
+      ['--public-url', 'https://dl.example.test/base#frag'],
+      /"publicUrl" \(--public-url\): must not have a fragment \(#…\) \(CONFIG_INVALID\)$/m,
     ],
     [
       'an unknown configuration',
@@ -173,6 +183,36 @@ describe('portcullis content link…', () => {
       expect(r.stderr).not.toMatch(/\bat \S+\.js/);
     });
   }
+
+  it('refuses a public URL with a query or fragment in content declaration and serve too', async () => {
+    const declaration = await cli(
+      'content',
+      'declaration',
+      'mac/Agent.pkg',
+      '--type',
+      'package',
+      '--link',
+      id,
+      '--public-url',
+      'https://dl.example.test/base?q=1#frag',
+      ...D(),
+    );
+    expect(declaration.status).toBe(2);
+    expect(declaration.stdout).toBe('');
+    expect(declaration.stderr).toMatch(/"publicUrl" \(--public-url\): .*\(CONFIG_INVALID\)$/m);
+    const serve = await cli(
+      'serve',
+      ...D(),
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--public-url',
+      'https://dl.example.test/#frag',
+    );
+    expect(serve.status).toBe(2);
+    expect(serve.stderr).toMatch(/"publicUrl" \(from --public-url\): must not have a fragment/);
+  });
 
   it('refuses a missing item and a book with their catalog codes', async () => {
     const missing = await cli(

@@ -265,7 +265,14 @@ describe('portcullis content declaration refuses what it cannot export', () => {
       ['mac/Agent.pkg', '--type', 'package', '--identifier', '../etc', '--new-link', ...url],
       /--identifier:/,
     ],
-    [['mac/Agent.pkg', '--type', 'asset.data', '--public-url', 'ftp://x'], /--public-url must be/],
+    [
+      ['mac/Agent.pkg', '--type', 'asset.data', '--public-url', 'ftp://x'],
+      /"publicUrl" \(--public-url\): expected an http:\/\/ or https:\/\/ URL \(CONFIG_INVALID\)/,
+    ],
+    [
+      ['mac/Agent.pkg', '--type', 'asset.data', '--public-url', 'https://x/base?q=1'],
+      /"publicUrl" \(--public-url\): must not have a query \(\?…\) \(CONFIG_INVALID\)/,
+    ],
     [
       [
         'ios/Field Kit.ipa',

@@ -101,6 +101,18 @@ describe('loadServeConfig', () => {
       { flags: { upstream: 'ftp://x' } },
       'invalid setting "upstream" (from --upstream): expected an http:// or https:// URL',
     ],
+    [
+      { flags: { publicUrl: 'https://dl.example.com/base?q=1' } },
+      'invalid setting "publicUrl" (from --public-url): must not have a query (?…)',
+    ],
+    [
+      { flags: { publicUrl: 'https://dl.example.com/base?' } },
+      'invalid setting "publicUrl" (from --public-url): must not have a query (?…)',
+    ],
+    [
+      { env: { PORTCULLIS_PUBLIC_URL: 'https://dl.example.com/#frag' } },
+      'invalid setting "publicUrl" (from PORTCULLIS_PUBLIC_URL): must not have a fragment (#…)',
+    ],
     [{ flags: { root: '/a', upstream: 'http://x' } }, 'give either root or upstream'],
     [{ flags: { tlsCert: 'c.pem' } }, 'tlsCert and tlsKey must be given together'],
     [
@@ -109,6 +121,17 @@ describe('loadServeConfig', () => {
     ],
   ])('names the setting and source: %j', (input, message) => {
     expect(() => loadServeConfig(input)).toThrow(message);
+  });
+
+  it('refuses a public URL with a query or fragment in the config file too', async () => {
+    const file = join(dir, 'public-url.yaml');
+    await writeFile(file, 'publicUrl: "https://dl.example.com/base?q=1#frag"\n');
+    expect(() => loadServeConfig({ file })).toThrow(
+      'invalid setting "publicUrl" (from config file): must not have a query (?…)',
+    );
+    expect(
+      loadServeConfig({ flags: { publicUrl: 'https://dl.example.com/base/' } }).publicUrl,
+    ).toBe('https://dl.example.com/base');
   });
 
   it('refuses unknown settings and unreadable files', async () => {

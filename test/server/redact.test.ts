@@ -24,6 +24,41 @@ describe('redactText / redactUrl', () => {
     expect(redactUrl(input)).toBe(expected);
   });
 
+  const LINK = `pml_${'Ab0_-'.repeat(12)}abcd`;
+  it.each([
+    // Every spelling the query parser reads as the token parameter (names are form-decoded).
+    [`/m.plist?tok%65n=${LINK}`, `/m.plist?tok%65n=${REDACTED}`],
+    [`/m.plist?%74oken=${LINK}`, `/m.plist?%74oken=${REDACTED}`],
+    [`/m.plist?%74%6F%6B%65%6E=abc`, `/m.plist?%74%6F%6B%65%6E=${REDACTED}`],
+    [`/m.plist?a=1&tok%65n=xyz&b=2`, `/m.plist?a=1&tok%65n=${REDACTED}&b=2`],
+    // Link shapes anywhere, also without a "?" (a URL encoded once too often).
+    [`/m.plist%3Ftoken=${LINK}`, `/m.plist%3Ftoken=${REDACTED}`],
+    [`/m/${LINK}/x`, `/m/${REDACTED}/x`],
+    [`/m.plist?link=${LINK}`, `/m.plist?link=${REDACTED}`],
+    // Encoded secret shapes: the part that carries one goes whole.
+    [`/m.plist?x=%70ml%5F${LINK.slice(4)}`, `/m.plist?${REDACTED}`],
+    [`/m/%70ml_${LINK.slice(4)}.pkg`, REDACTED],
+    [`/m.plist?x=%2565yJhbGc.eyJzdWIi.c2ln`, `/m.plist?${REDACTED}`],
+    // Nothing secret: unchanged.
+    ['/apps/My%20App.ipa', '/apps/My%20App.ipa'],
+    ['/apps/My%20App.ipa?x=%20', '/apps/My%20App.ipa?x=%20'],
+  ])('url %s', (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+
+  it('scans a hostile URL in linear time (the access log runs on the serving loop)', () => {
+    // 64 KiB of "eyJ" with one dot: a regex restarting at every "eyJ" took over a second here.
+    const hostile = [`/a?x=${'eyJ'.repeat(21_000)}.`, `/a/${'%65yJ'.repeat(13_000)}.`];
+    for (const url of hostile) {
+      const started = performance.now();
+      redactUrl(url);
+      redactText(url);
+      expect(performance.now() - started).toBeLessThan(150);
+    }
+    expect(redactText(`x eyJa.b%2Ec%2Dtail y`)).toBe(`x ${REDACTED} y`);
+    expect(redactText(`x pml_abc%2Ddef y`)).toBe(`x ${REDACTED} y`);
+  });
+
   it('drops the input Node puts into URL parsing errors', () => {
     let thrown: unknown;
     try {

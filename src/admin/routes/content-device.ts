@@ -23,7 +23,7 @@ export interface ContentManifestExtensionOptions {
    */
   links?: {
     key: LinkTokenKey;
-    signDownload(configurationId: string, path: string): Promise<string>;
+    signDownload(configurationId: string, path: string, notAfter: number): Promise<string>;
     onError?(err: unknown): void;
   };
 }

@@ -169,8 +169,8 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       const removed = await library.remove(path, typeof ifMatch === 'string' ? { ifMatch } : {});
       if (!removed) throw new CatalogError('CONTENT_NOT_FOUND');
       // Deleting an item ends its manifest links: an item uploaded again later at the same path
-      // is another file, and links handed out for the old one must not open it. (A file that
-      // only vanished from the disk for a rescan keeps its links; see docs/catalog.md.)
+      // is another file, and links handed out for the old one must not open it. (A rescan that
+      // forgets an item, or finds another package in its place, ends them too: the library.)
       const revokedLinks = await store.manifestLinks.revokeForContent(
         path,
         actorOf(request.principal),
