@@ -9,7 +9,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer, ServeOptions } from '../../src/app/serve.js';
+import { readPinningCerts } from '../../src/catalog/pinning.js';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
+import { loadServeConfig } from '../../src/server/config.js';
 import {
   type DeviceCert,
   type DevicePki,
@@ -308,6 +310,13 @@ describe('FIFOs and devices given as TLS files never hang the process', () => {
       message: expect.stringMatching(message),
     });
     expect(Date.now() - t).toBeLessThan(5000);
+  });
+
+  it('refuses a FIFO or /dev/zero as the config file or the pinning certificates at once', async () => {
+    for (const file of [fifo(), '/dev/zero']) {
+      expect(() => loadServeConfig({ file })).toThrow(/cannot read the config file/);
+      await expect(readPinningCerts(file)).rejects.toMatchObject({ code: 'PINNING_CERTS_INVALID' });
+    }
   });
 
   it('refuses a reload when a FIFO is renamed over the CRL, and keeps serving', async () => {
