@@ -6,7 +6,7 @@
  * certificate is pinned from the next command on.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readRegularFileSync } from '../keys/files.js';
 import { findPemBlocks } from '../keys/pem.js';
 import { CatalogError } from './errors.js';
 
@@ -50,9 +50,8 @@ export async function readPinningCerts(file: string | undefined): Promise<Uint8A
   if (!file) throw new CatalogError('PINNING_CERTS_UNAVAILABLE');
   let text: string;
   try {
-    const bytes = await readFile(file);
-    if (bytes.length > MAX_PINNING_FILE_BYTES) throw new Error('too large');
-    text = bytes.toString('utf8');
+    // O_NONBLOCK, regular files only, bounded: a FIFO or /dev/zero never hangs the start.
+    text = readRegularFileSync(file, MAX_PINNING_FILE_BYTES).toString('utf8');
   } catch {
     throw new CatalogError('PINNING_CERTS_INVALID');
   }

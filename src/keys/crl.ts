@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, CertificateList } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate, Name, Time } from '@peculiar/asn1-x509';
 import { KeyError } from './errors.js';
 import { findPemBlocks, hasPemArmor, toPem } from './pem.js';
 
@@ -52,10 +52,22 @@ export function issuerKeyOf(certificateDer: Uint8Array): string {
 }
 
 /**
+ * Largest CRL file read (PEM or DER): 64 MiB holds about a million revoked serials with reason
+ * codes, more than any device CA publishes; a larger file is refused with CRL_TOO_LARGE.
+ */
+export const MAX_CRL_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
  * Reads every CRL in `bytes` (PEM blocks labelled X509 CRL, or one DER list) and checks each
  * one's signature against the CA in `cas` that issued it.
- * @throws KeyError CRL_UNREADABLE when a list cannot be parsed, names no CA in `cas`, is not
- *   signed by it, or uses an unsupported signature algorithm.
+ *
+ * Only the small fields (algorithm, issuer, dates) go through @peculiar/asn1-x509: its parser
+ * refuses a document of more than a few thousand ASN.1 nodes, and a device CA's list has tens of
+ * thousands of entries. The signature is checked over the TBS bytes first; then the revoked
+ * serials are read by a bounded DER walk (serials only, every length checked against its parent).
+ * @throws KeyError CRL_TOO_LARGE over {@link MAX_CRL_FILE_BYTES}; CRL_SIGNATURE_INVALID when no CA
+ *   in `cas` with the list's issuer name signed it; CRL_UNREADABLE when a list cannot be parsed or
+ *   uses an unsupported signature algorithm.
  * @example const crls = readVerifiedCrls(readFileSync('ca.crl'), cas)
  */
 export function readVerifiedCrls(
@@ -63,6 +75,9 @@ export function readVerifiedCrls(
   cas: readonly X509Certificate[],
   name = 'CRL file',
 ): VerifiedCrl[] {
+  if (bytes.length > MAX_CRL_FILE_BYTES) {
+    throw new KeyError('CRL_TOO_LARGE', `${name}: larger than ${MAX_CRL_FILE_BYTES} bytes`);
+  }
   const ders = hasPemArmor(bytes.toString('latin1'))
     ? findPemBlocks(bytes.toString('latin1'))
         .filter((b) => b.label === 'X509 CRL')
@@ -72,45 +87,145 @@ export function readVerifiedCrls(
   if (ders.length > MAX_CRLS) {
     throw new KeyError('CRL_UNREADABLE', `${name}: more than ${MAX_CRLS} lists`);
   }
-  return ders.map((der, i) => verifyOne(der, cas, `${name} (list ${i + 1})`));
+  const subjects = cas.map((ca) => issuerKeyOfSubject(ca));
+  return ders.map((der, i) => verifyOne(der, cas, subjects, `${name} (list ${i + 1})`));
 }
 
-function verifyOne(der: Buffer, cas: readonly X509Certificate[], name: string): VerifiedCrl {
-  let crl: CertificateList;
-  try {
-    crl = AsnConvert.parse(der, CertificateList);
-  } catch {
-    throw new KeyError('CRL_UNREADABLE', `${name}: not a CRL`);
+/** One DER element: its tag, and where its contents start and end in the buffer. */
+interface Tlv {
+  tag: number;
+  start: number;
+  /** Contents start. */
+  body: number;
+  end: number;
+}
+
+/** Reads the element at `at` inside `[at, limit)`; null when it is malformed or overruns. */
+function tlv(der: Uint8Array, at: number, limit: number): Tlv | null {
+  if (at + 2 > limit) return null;
+  const tag = der[at]!;
+  if ((tag & 0x1f) === 0x1f) return null; // multi-byte tags: none in a CRL
+  let len = der[at + 1]!;
+  let body = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || body + n > limit) return null; // indefinite length is not DER
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[body + i]!;
+    body += n;
   }
-  const tbs = crl.tbsCertList;
-  const digest = SIGNATURE_DIGESTS[crl.signatureAlgorithm.algorithm];
-  if (digest === undefined || tbs.signature.algorithm !== crl.signatureAlgorithm.algorithm) {
+  const end = body + len;
+  return end > limit ? null : { tag, start: at, body, end };
+}
+
+/** The elements directly inside `parent`; null when one is malformed. */
+function children(der: Uint8Array, parent: Tlv): Tlv[] | null {
+  const out: Tlv[] = [];
+  for (let at = parent.body; at < parent.end; ) {
+    const t = tlv(der, at, parent.end);
+    if (t === null) return null;
+    out.push(t);
+    at = t.end;
+  }
+  return out;
+}
+
+const SEQUENCE = 0x30;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+
+function verifyOne(
+  der: Buffer,
+  cas: readonly X509Certificate[],
+  subjects: readonly string[],
+  name: string,
+): VerifiedCrl {
+  const notACrl = () => new KeyError('CRL_UNREADABLE', `${name}: not a CRL`);
+  // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
+  const outer = tlv(der, 0, der.length);
+  const parts = outer?.tag === SEQUENCE ? children(der, outer) : null;
+  if (parts === null || parts.length !== 3) throw notACrl();
+  const [tbs, alg, sig] = parts as [Tlv, Tlv, Tlv];
+  if (tbs.tag !== SEQUENCE || alg.tag !== SEQUENCE || sig.tag !== BIT_STRING) throw notACrl();
+  if (sig.end - sig.body < 2 || der[sig.body] !== 0) throw notACrl();
+  // TBSCertList ::= SEQUENCE { version INTEGER OPTIONAL, signature, issuer, thisUpdate,
+  //   nextUpdate Time OPTIONAL, revokedCertificates SEQUENCE OF ... OPTIONAL, [0] extensions }
+  const fields = children(der, tbs);
+  if (fields === null) throw notACrl();
+  let i = fields[0]?.tag === INTEGER ? 1 : 0;
+  const [tbsAlg, issuer, thisUpdate] = [fields[i], fields[i + 1], fields[i + 2]];
+  i += 3;
+  if (tbsAlg?.tag !== SEQUENCE || issuer?.tag !== SEQUENCE || !isTime(thisUpdate)) throw notACrl();
+  const nextUpdate = isTime(fields[i]) ? fields[i++] : undefined;
+  const revokedList = fields[i]?.tag === SEQUENCE ? fields[i] : undefined;
+
+  let algorithm: string;
+  let tbsAlgorithm: string;
+  let issuerKey: string;
+  let dates: { thisUpdate: Date; nextUpdate: Date | undefined };
+  try {
+    algorithm = AsnConvert.parse(slice(der, alg), AlgorithmIdentifier).algorithm;
+    tbsAlgorithm = AsnConvert.parse(slice(der, tbsAlg), AlgorithmIdentifier).algorithm;
+    issuerKey = Buffer.from(
+      AsnConvert.serialize(AsnConvert.parse(slice(der, issuer), Name)),
+    ).toString('hex');
+    dates = {
+      thisUpdate: timeOf(der, thisUpdate!),
+      nextUpdate: nextUpdate === undefined ? undefined : timeOf(der, nextUpdate),
+    };
+  } catch {
+    throw notACrl();
+  }
+  const digest = SIGNATURE_DIGESTS[algorithm];
+  if (digest === undefined || tbsAlgorithm !== algorithm) {
     throw new KeyError('CRL_UNREADABLE', `${name}: unsupported signature algorithm`);
   }
-  const issuerKey = Buffer.from(AsnConvert.serialize(tbs.issuer)).toString('hex');
-  // The signed bytes exactly as they arrived (a re-encoding could differ from what was signed).
-  const signed = Buffer.from(crl.tbsCertListRaw ?? AsnConvert.serialize(tbs));
-  const signature = Buffer.from(crl.signature);
+  // The signed bytes exactly as they arrived.
+  const signed = der.subarray(tbs.start, tbs.end);
+  const signature = der.subarray(sig.body + 1, sig.end);
   const issuerCa = cas.find(
-    (ca) =>
-      issuerKeyOfSubject(ca) === issuerKey &&
-      verifySignature(digest, signed, ca.publicKey, signature),
+    (ca, k) =>
+      subjects[k] === issuerKey && verifySignature(digest, signed, ca.publicKey, signature),
   );
   if (issuerCa === undefined) {
-    throw new KeyError('CRL_UNREADABLE', `${name}: not signed by a CA in the bundle`);
+    throw new KeyError('CRL_SIGNATURE_INVALID', `${name}: not signed by a CA in the bundle`);
   }
   const revoked = new Set<string>();
-  for (const entry of tbs.revokedCertificates ?? []) {
-    revoked.add(canonicalSerial(Buffer.from(entry.userCertificate).toString('hex')));
+  if (revokedList !== undefined) {
+    // Signed by the CA, so well-formed in practice; every length is still checked.
+    for (let at = revokedList.body; at < revokedList.end; ) {
+      const entry = tlv(der, at, revokedList.end);
+      if (entry === null || entry.tag !== SEQUENCE) throw notACrl();
+      const serial = tlv(der, entry.body, entry.end);
+      if (serial === null || serial.tag !== INTEGER || serial.end === serial.body) throw notACrl();
+      revoked.add(canonicalSerial(der.toString('hex', serial.body, serial.end)));
+      at = entry.end;
+    }
   }
   return {
     issuerKey,
     issuer: issuerCa.subject.split('\n').join(', '),
-    thisUpdate: tbs.thisUpdate.getTime(),
-    nextUpdate: tbs.nextUpdate?.getTime(),
+    thisUpdate: dates.thisUpdate,
+    nextUpdate: dates.nextUpdate,
     revoked,
     pem: toPem('X509 CRL', der),
   };
+}
+
+function isTime(t: Tlv | undefined): t is Tlv {
+  return t !== undefined && (t.tag === UTC_TIME || t.tag === GENERALIZED_TIME);
+}
+
+function slice(der: Buffer, t: Tlv): Uint8Array {
+  return new Uint8Array(der.subarray(t.start, t.end));
+}
+
+function timeOf(der: Buffer, t: Tlv): Date {
+  const date = AsnConvert.parse(slice(der, t), Time).getTime();
+  if (Number.isNaN(date.getTime())) throw new Error('bad time');
+  return date;
 }
 
 /** DER of a CA certificate's subject Name, hex. */

@@ -128,6 +128,20 @@ export const KEY_ERRORS = defineErrors('keys', {
     remedy:
       'Use the CRL as the CA publishes it (PEM -----BEGIN X509 CRL----- or DER), issued and signed by a CA in the --client-ca bundle.',
   },
+  CRL_SIGNATURE_INVALID: {
+    status: 400,
+    message:
+      'The certificate revocation list is not signed by a CA of the bundle (another CA, or the list was altered).',
+    remedy:
+      'Use the CRL as the CA publishes it, and put the CA that signs it (its issuer) in the --client-ca bundle.',
+  },
+  CRL_TOO_LARGE: {
+    status: 400,
+    message:
+      'The certificate revocation list file is larger than 64 MiB (about a million entries).',
+    remedy:
+      "Check that the file is the CA's CRL; a larger list has to be split by the CA (partitioned CRLs).",
+  },
 });
 
 /** A stable key error code. */

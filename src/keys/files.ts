@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { VerificationKey } from '../contracts/verification-key.js';
@@ -254,5 +254,67 @@ async function readBoundedFile(
     throw new KeyError(unreadable, shown, { cause: err });
   } finally {
     await handle.close();
+  }
+}
+
+/** Why {@link readRegularFileSync} refused a file. */
+export type FileReadFailure = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
+
+/** What {@link readRegularFileSync} throws: the reason, and the system error as the cause. */
+export class RegularFileError extends Error {
+  readonly reason: FileReadFailure;
+  constructor(reason: FileReadFailure, options?: { cause?: unknown }) {
+    super(
+      {
+        missing: 'no such file',
+        'not-regular': 'not a regular file (a FIFO, device or directory)',
+        'too-large': 'larger than its size limit',
+        unreadable: 'cannot be read (or changed while it was read)',
+      }[reason],
+      options,
+    );
+    this.reason = reason;
+  }
+}
+
+/**
+ * Reads a whole regular file of at most `limit` bytes, for the files a server reads at start and
+ * on reload (TLS certificate and key, client CA bundle, CRLs, the config file). Opened with
+ * O_NONBLOCK and checked with fstat before a byte is read, so a FIFO or device (/dev/zero) put
+ * in place by mistake or by an attacker never blocks the process; reads stop at `limit` even if
+ * the file grows while it is read.
+ * @throws RegularFileError naming the reason (never the path).
+ * @example const pem = readRegularFileSync('/etc/portcullis/tls.crt', 1024 * 1024)
+ */
+export function readRegularFileSync(path: string, limit: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    throw new RegularFileError(missing ? 'missing' : 'unreadable', { cause: err });
+  }
+  try {
+    let info: ReturnType<typeof fstatSync>;
+    try {
+      info = fstatSync(fd);
+    } catch (err) {
+      throw new RegularFileError('unreadable', { cause: err });
+    }
+    if (!info.isFile()) throw new RegularFileError('not-regular');
+    if (info.size > limit) throw new RegularFileError('too-large');
+    // One byte more than fstat said tells a file that grew since (being written): refused.
+    const buf = Buffer.alloc(info.size + 1);
+    let n = 0;
+    try {
+      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, n);
+    } catch (err) {
+      throw new RegularFileError('unreadable', { cause: err });
+    }
+    if (n > info.size) throw new RegularFileError('unreadable');
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
   }
 }

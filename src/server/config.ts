@@ -3,13 +3,13 @@
  * validated once at start-up with messages that name the setting and where it came from.
  */
 
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import type { parse } from 'yaml';
 import { z } from 'zod';
 import { publicUrlProblem } from '../catalog/install.js';
+import { readRegularFileSync } from '../keys/files.js';
 import { MAX_LEEWAY_SECONDS, parseDuration, parseLeeway } from '../token/duration.js';
 import { isStorageLocation, parseRate, storageChecked } from './config-storage.js';
 import { ServeError } from './errors.js';
@@ -285,10 +285,13 @@ function parseYaml(text: string): unknown {
   return yaml.parse(text);
 }
 
+/** Largest config file read (a FIFO or device given as the config never blocks the start). */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch {
     throw new ServeError(
       'CONFIG_INVALID',

@@ -36,7 +36,13 @@ import { droppedLogLines } from './logger.js';
 import { ServeMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { listenFailure, rootUnavailable } from './start-errors.js';
-import { readTlsOptions, tlsReloader, warnStale } from './tls-reload.js';
+import {
+  readTlsOptions,
+  type TlsReloadStatus,
+  tlsReloader,
+  tlsReloadStatus,
+  warnStale,
+} from './tls-reload.js';
 
 /** Inputs of {@link startContentListener}. */
 export interface ContentListenerInit {
@@ -90,6 +96,7 @@ async function buildContext(
   init: ContentListenerInit,
   publicUrl: () => string,
   clientAuth: ClientAuthMaterial | null,
+  tlsStatus: TlsReloadStatus,
 ): Promise<ContentContext> {
   const { config, logger } = init;
   const keys = new KeyManager(
@@ -116,6 +123,7 @@ async function buildContext(
     fileCache: () => ({ hits: files?.hits ?? 0, misses: files?.misses ?? 0 }),
     degraded: () => keys.source.degraded?.() ?? false,
     logDropped: () => droppedLogLines(logger),
+    tlsReloadFailures: () => tlsStatus.failures,
   });
   const auth = new Authenticator(keys, {
     bearer: config.bearer,
@@ -142,6 +150,7 @@ async function buildContext(
     keys,
     auth,
     clientCerts: clientAuth === null ? null : new ClientCertGate(clientAuth),
+    tlsReload: tlsStatus,
     now: init.clock ?? Date.now,
     files,
     proxy: config.upstream ? new UpstreamProxy(config.upstream, logger, metrics) : null,
@@ -235,11 +244,13 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
   // A closing listener is no longer ready: load balancers stop sending before the drain ends.
   const listenersUp = () => !state.closing && (init.listenersUp?.() ?? true);
   const tls = config.tlsCert ? readTlsOptions(config) : null;
+  const tlsStatus = tlsReloadStatus();
   warnStale(tls?.clientAuth ?? null, logger);
   const ctx = await buildContext(
     { ...init, listenersUp },
     () => config.publicUrl ?? listening,
     tls?.clientAuth ?? null,
+    tlsStatus,
   );
   const handle = createContentHandler(ctx);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -254,6 +265,7 @@ export async function startContentListener(init: ContentListenerInit): Promise<C
     server,
     (material) => ctx.clientCerts?.update(material),
     logger,
+    tlsStatus,
   );
   const stop = gracefulStop(server, logger, state);
   try {

@@ -151,8 +151,11 @@ async function reserved(
       if (!ready) return sendRefusal(res, req.method, serveRefusal('NOT_READY'));
       // Degraded is still ready: the node verifies with its last key ring and must stay in the
       // load balancer's pool (fail static); the body and the metrics tell the operator.
-      const status = ctx.keys.source.degraded?.() ? 'degraded' : 'ready';
-      return sendJson(res, req.method, 200, { status, keys: ctx.keys.ring.size });
+      // A refused TLS reload keeps the old CRLs: revocation data may be stale (degraded too).
+      const tlsFailed = ctx.tlsReload.failing !== null;
+      const status = ctx.keys.source.degraded?.() || tlsFailed ? 'degraded' : 'ready';
+      const tls = tlsFailed ? { tls: 'reload-failed' } : {};
+      return sendJson(res, req.method, 200, { status, keys: ctx.keys.ring.size, ...tls });
     }
     default: {
       const found = extensionFor(ctx.extensions, match);

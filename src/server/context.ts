@@ -16,6 +16,7 @@ import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
 import { redactText, redactUrl } from './redact.js';
 import type { RequestRecord } from './request-record.js';
+import type { TlsReloadStatus } from './tls-reload.js';
 
 export type { RequestRecord } from './request-record.js';
 
@@ -26,6 +27,8 @@ export interface ContentContext {
   auth: Authenticator;
   /** Device certificates (`auth` client-cert modes); null with `auth` token. */
   clientCerts: ClientCertGate | null;
+  /** How the TLS reloads went: a failed one makes /readyz say `degraded` (stale revocation data). */
+  tlsReload: TlsReloadStatus;
   /** Wall clock in ms (injected in tests of expiry). */
   now: () => number;
   files: ContentFiles | null;

@@ -23,6 +23,8 @@ export class ServeMetrics {
     degraded?: () => boolean;
     /** Access-log lines dropped since start because the log destination fell behind its bound. */
     logDropped?: () => number;
+    /** TLS reloads that failed (the previous certificate, client CA and CRLs kept serving). */
+    tlsReloadFailures?: () => number;
   }) {
     const registers = [this.registry];
     const pendingRequests = this.#pendingRequests;
@@ -97,6 +99,18 @@ export class ServeMetrics {
         const now = logDropped();
         this.inc(now - loggedDropped);
         loggedDropped = now;
+      },
+    });
+    const tlsReloadFailures = sources.tlsReloadFailures ?? (() => 0);
+    let countedReloadFailures = 0;
+    new Counter({
+      name: 'portcullis_tls_reload_failures_total',
+      help: 'TLS reloads (certificate, key, client CA, CRLs) refused since start; the previous set kept serving, so revocation data may be stale.',
+      registers,
+      collect() {
+        const now = tlsReloadFailures();
+        this.inc(now - countedReloadFailures);
+        countedReloadFailures = now;
       },
     });
     const degraded = sources.degraded ?? (() => false);

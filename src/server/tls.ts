@@ -3,20 +3,29 @@
  * client CA or CRL file changes (certbot/ACME renewals, CRL publication): the listener
  * (tls-reload.ts) validates the new set first, and a broken set leaves the old one serving.
  */
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { readRegularFileSync } from '../keys/files.js';
 import { ServeError } from './errors.js';
+
+/** Largest TLS certificate chain or key file read (a chain of a few certificates is a few KiB). */
+const MAX_TLS_FILE_BYTES = 1024 * 1024;
 
 /** Reads and validates a PEM certificate chain and key. */
 export function readTlsPair(certFile: string, keyFile: string): SecureContextOptions {
   let pair: SecureContextOptions;
   try {
-    pair = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-  } catch {
+    pair = {
+      cert: readRegularFileSync(certFile, MAX_TLS_FILE_BYTES),
+      key: readRegularFileSync(keyFile, MAX_TLS_FILE_BYTES),
+    };
+  } catch (cause) {
+    // "not a regular file (a FIFO, device or directory)", "larger than its size limit", …
     throw new ServeError(
       'CONFIG_INVALID',
-      'portcullis: invalid setting "tlsCert": cannot read the certificate or key file',
+      `portcullis: invalid setting "tlsCert": cannot read the certificate or key file: ${(cause as Error).message}`,
+      { cause },
     );
   }
   try {

@@ -131,13 +131,21 @@ function makeCa(root: string, name: string, parent?: string, cn = name): string 
 function issue(
   caDir: string,
   name: string,
-  opts: { extensions?: string; start?: number; end?: number; chain?: string[] } = {},
+  opts: {
+    extensions?: string;
+    start?: number;
+    end?: number;
+    chain?: string[];
+    /** The subject's CN (UTF-8); the file name by default. */
+    cn?: string;
+  } = {},
 ): DeviceCert {
   const key = join(caDir, `${name}.key`);
   const csr = join(caDir, `${name}.csr`);
   const cert = join(caDir, `${name}.crt`);
   run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key], caDir);
-  run(['req', '-new', '-key', key, '-subj', `/O=Example School/CN=${name}`, '-out', csr], caDir);
+  const subj = `/O=Example School/CN=${opts.cn ?? name}`;
+  run(['req', '-new', '-utf8', '-key', key, '-subj', subj, '-out', csr], caDir);
   const dates = ['-startdate', asn1Time(opts.start ?? -1), '-enddate', asn1Time(opts.end ?? 30)];
   run(
     [
@@ -147,6 +155,7 @@ function issue(
       join(caDir, 'ca.cnf'),
       '-extensions',
       opts.extensions ?? 'device',
+      '-utf8',
     ].concat(dates, ['-in', csr, '-out', cert, '-notext']),
     caDir,
   );
@@ -218,4 +227,57 @@ export function makeDevicePki(dir: string): DevicePki {
     intermediateCrl: crl(inter, join(dir, 'intermediate.crl.pem')),
     otherCrl: crl(other, join(dir, 'other.crl.pem')),
   };
+}
+
+/**
+ * Revokes `cert` (a device or the intermediate CA) in the openssl database of the CA `caName`
+ * ('root-ca', 'intermediate-ca') and writes that CA's new CRL to `out`.
+ */
+export function revokeAndPublish(
+  pki: DevicePki,
+  caName: string,
+  cert: string,
+  out: string,
+): string {
+  const caDir = join(pki.dir, caName);
+  run(['ca', '-config', join(caDir, 'ca.cnf'), '-revoke', cert], caDir);
+  return crl(caDir, out);
+}
+
+/**
+ * Writes a CRL of the CA `caName` to `out` that lists, besides what its database revoked,
+ * `count` other (retired) devices, each with a reason code extension, the way a device CA's list
+ * grows. Made by `openssl ca -gencrl` from a copy of the database, so the CA's own stays as is.
+ */
+export function largeCrl(pki: DevicePki, caName: string, count: number, out: string): string {
+  const caDir = join(pki.dir, caName);
+  const index = join(pki.dir, `${caName}-large-${count}.index.txt`);
+  const lines: string[] = [readFileSync(join(caDir, 'index.txt'), 'utf8').trimEnd()];
+  for (let i = 0; i < count; i++) {
+    const serial = (0x7100000000000000n + BigInt(i)).toString(16).toUpperCase();
+    lines.push(
+      `R\t301231000000Z\t251201000000Z,keyCompromise\t${serial}\tunknown\t/CN=retired-${i}`,
+    );
+  }
+  writeFileSync(index, `${lines.filter((l) => l !== '').join('\n')}\n`);
+  writeFileSync(`${index}.attr`, 'unique_subject = no\n');
+  const cnf = join(pki.dir, `${caName}-large.cnf`);
+  writeFileSync(
+    cnf,
+    readFileSync(join(caDir, 'ca.cnf'), 'utf8').replace(
+      `database = ${caDir}/index.txt`,
+      `database = ${index}`,
+    ),
+  );
+  run(['ca', '-config', cnf, '-gencrl', '-out', out], caDir);
+  return out;
+}
+
+/** Issues one more device certificate from the CA `caName`, with the subject CN `cn` (UTF-8). */
+export function issueDevice(pki: DevicePki, caName: string, name: string, cn: string): DeviceCert {
+  const inter = join(pki.dir, 'intermediate-ca', 'ca.crt');
+  return issue(join(pki.dir, caName), name, {
+    cn,
+    ...(caName === 'intermediate-ca' ? { chain: [inter] } : {}),
+  });
 }

@@ -75,7 +75,9 @@ describe('readVerifiedCrls', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toMatchObject({ code: expect.stringMatching(/^(CRL|KEY)_UNREADABLE$/) });
+    expect(err).toMatchObject({
+      code: expect.stringMatching(/^(CRL|KEY)_(UNREADABLE|SIGNATURE_INVALID)$/),
+    });
     expect((err as Error).message).toMatch(message);
   });
 

@@ -198,7 +198,7 @@ describe('start-up failures end the process with one clear line', () => {
     // machine, twice that under load. The point is an exit, reported once, never a hang.
     expect(end.ms).toBeLessThan(20_000);
     expect(cliLines(end.stderr)).toEqual([
-      'portcullis: invalid setting "tlsCert": cannot read the certificate or key file (CONFIG_INVALID)',
+      'portcullis: invalid setting "tlsCert": cannot read the certificate or key file: no such file (CONFIG_INVALID)',
     ]);
     expect(end.stdout).not.toContain('cluster ready');
   }, 40_000);
