@@ -145,13 +145,22 @@ function fromAdmin(
   };
 }
 
+/** Storage codes of a request that failed at run time (start-up configuration codes are not). */
+const STORE_RUNTIME_FAILURES: ReadonlySet<string> = new Set([
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_BUCKET_UNREACHABLE',
+  'STORAGE_ACCESS_DENIED',
+  'STORAGE_FAILED',
+  'STORAGE_CHANGED',
+]);
+
 /**
  * A content storage failure (a bucket that timed out, refused the credentials, failed) reaching
  * any catalog route — upload, delete, show, rescan — answers as docs/catalog.md promises:
  * 503 CONTENT_ROOT_UNAVAILABLE, never the store's own message. A refused key keeps its 400.
  */
 function fromStorage(err: PortcullisError): Problem | undefined {
-  if (err.area !== 'storage' || err.status < 500) return undefined;
+  if (err.area !== 'storage' || !STORE_RUNTIME_FAILURES.has(err.code)) return undefined;
   const spec = CATALOG_ERRORS.CONTENT_ROOT_UNAVAILABLE;
   return {
     status: spec.status,
