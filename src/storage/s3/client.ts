@@ -22,14 +22,17 @@ export interface S3ConnectionOptions {
 /** Milliseconds to open a connection to the store before the attempt fails. */
 const CONNECT_TIMEOUT_MS = 3_000;
 /**
- * Milliseconds a socket to the store may sit without a byte moving (a stalled store), for every
- * request including uploads. With {@link MAX_ATTEMPTS} it bounds a stalled store to ~12 s, well
- * under the listener's 120 s idle timeout, so a device gets 503 + Retry-After instead of silence.
+ * Milliseconds a socket to the store may sit without a byte moving. Long on purpose: a streamed
+ * download pulls from the store only as fast as the device takes it (back-pressure), so a device
+ * that pauses leaves this socket idle, and that must not cut its download. A store that stalls
+ * before answering is caught by {@link READ_DEADLINE} instead.
  */
-const SOCKET_IDLE_TIMEOUT_MS = 6_000;
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 /**
  * Milliseconds a read (HeadObject, GetObject, ListObjectsV2, DeleteObject) may wait for the
- * store's response headers, passed per call (`send(cmd, READ_DEADLINE)`): an upload's parts take
+ * store's response headers, passed per call (`send(cmd, READ_DEADLINE)`); cleared once the
+ * headers arrive, so a long download is not cut. With {@link MAX_ATTEMPTS} a stalled store costs
+ * a device ~12 s and a 503, well under the listener's 120 s idle timeout. An upload's parts take
  * as long as their bytes take, so they are bounded by the idle timeout only.
  */
 export const READ_DEADLINE = { requestTimeout: 6_000 } as const;
@@ -39,7 +42,8 @@ const MAX_ATTEMPTS = 2;
 /**
  * Builds the S3 client for a connection. Retries are the SDK's standard mode (backoff, only for
  * retryable errors) bounded to {@link MAX_ATTEMPTS}; every attempt has a connect and an idle
- * deadline, so a stalled store fails in seconds (STORAGE_UNAVAILABLE) instead of minutes.
+ * deadline and reads a deadline for the answer, so a stalled store fails a read in seconds
+ * (STORAGE_UNAVAILABLE) instead of minutes.
  * @example const client = createS3Client({ endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true });
  */
 export function createS3Client(options: S3ConnectionOptions): S3Client {
