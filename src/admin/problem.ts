@@ -124,6 +124,8 @@ const API_DETAIL: Readonly<Record<string, string>> = {
  */
 const PUBLIC_SERVER_CODES: ReadonlySet<string> = new Set([
   'STORE_UNAVAILABLE',
+  // The bucket or content root could not be reached: the admin can act on it (docs/catalog.md).
+  'CONTENT_ROOT_UNAVAILABLE',
   // The admin's own pinning file went bad: they need the remedy; the message names no path.
   'PINNING_CERTS_INVALID',
 ]);
@@ -143,8 +145,44 @@ function fromAdmin(
   };
 }
 
+/** Storage codes of a request that failed at run time (start-up configuration codes are not). */
+const STORE_RUNTIME_FAILURES: ReadonlySet<string> = new Set([
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_BUCKET_UNREACHABLE',
+  'STORAGE_ACCESS_DENIED',
+  'STORAGE_FAILED',
+  'STORAGE_CHANGED',
+]);
+
+/**
+ * A content storage failure (a bucket that timed out, refused the credentials, failed) reaching
+ * any catalog route — upload, delete, show, rescan — answers as docs/catalog.md promises:
+ * 503 CONTENT_ROOT_UNAVAILABLE, never the store's own message. A refused key keeps its 400.
+ */
+function fromStorage(err: PortcullisError): Problem | undefined {
+  if (err.area !== 'storage' || !STORE_RUNTIME_FAILURES.has(err.code)) return undefined;
+  const spec = CATALOG_ERRORS.CONTENT_ROOT_UNAVAILABLE;
+  return {
+    status: spec.status,
+    code: 'CONTENT_ROOT_UNAVAILABLE',
+    title: spec.message,
+    detail: spec.message,
+  };
+}
+
+/** The storage code behind an error (itself, or its cause), for the log. */
+function storageCodeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    if (isPortcullisError(e) && e.area === 'storage') return e.code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Any registry-coded error, from its registry entry (no per-class branches). */
 function fromCoded(err: PortcullisError): Problem {
+  const storage = fromStorage(err);
+  if (storage !== undefined) return storage;
   const own = err.area === 'admin';
   if (!own && err.status >= 500 && !PUBLIC_SERVER_CODES.has(err.code)) {
     return fromAdmin('INTERNAL_ERROR');
@@ -185,7 +223,12 @@ export function classifyError(err: unknown): Problem {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = classifyError(err);
-    if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
+    const storageCode = storageCodeOf(err);
+    if (storageCode !== undefined) {
+      // The store's code names why (STORAGE_UNAVAILABLE, STORAGE_ACCESS_DENIED…); the client
+      // sees only the catalog code.
+      request.log.warn({ code: problem.code, storageCode }, 'content store request failed');
+    } else if (problem.status >= 500) request.log.error({ err }, 'admin request failed');
     return sendProblem(
       reply,
       problem.status,

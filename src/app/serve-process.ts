@@ -78,8 +78,16 @@ function installSignals(): (launched: Launched) => void {
       // already logged by the key manager; the previous keys stay in use
     });
   });
-  const stop = () => {
-    if (!current) process.exit(0);
+  const stop = (signal: NodeJS.Signals) => {
+    if (!current) {
+      // Still starting: some await may be stuck (a file that blocks a libuv thread, a store that
+      // never answers), and process.exit() would wait on that thread at exit. Die of the signal
+      // itself instead, as a process without a handler would: at once, whatever is pending.
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      process.kill(process.pid, signal);
+      return;
+    }
     current.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -105,13 +105,13 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`portcullis: ${err.message}\n`);
+      process.stderr.write(`${prefixed(err.message)}\n`);
       process.exitCode = err.exitCode;
       return;
     }
     // Registered codes only (also when re-thrown as a plain Error, e.g. across cluster IPC).
     if (hasRegisteredCode(err)) {
-      process.stderr.write(`portcullis: ${err.message} (${err.code})\n`);
+      process.stderr.write(`${prefixed(err.message)} (${err.code})\n`);
       process.exitCode = 2;
       return;
     }
@@ -133,3 +133,11 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
 }
 
 export { Command };
+
+/**
+ * One `portcullis:` prefix on an error line. Messages that start-up code also prints on its own
+ * (serve's checks, storage, config) already carry it; the CLI must not add a second one.
+ */
+export function prefixed(message: string): string {
+  return message.startsWith('portcullis: ') ? message : `portcullis: ${message}`;
+}

@@ -43,12 +43,20 @@ export interface OpenedObject {
   close(): Promise<void>;
 }
 
+/**
+ * Per-call options: `signal` aborts the store's request (and the opened object's reads) when the
+ * one who asked went away — a device that hung up. Backends without a remote store may ignore it.
+ */
+export interface StorageCallOptions {
+  signal?: AbortSignal;
+}
+
 /** Where content bytes live. One implementation per backend (local disk, S3-compatible bucket). */
 export interface ContentStorage {
   /** Metadata of a regular object, or undefined when there is none (or it is not a regular file). */
-  stat(path: string): Promise<StoredObjectInfo | undefined>;
+  stat(path: string, options?: StorageCallOptions): Promise<StoredObjectInfo | undefined>;
   /** Opens an object for reading, or undefined when there is none. */
-  open(path: string): Promise<OpenedObject | undefined>;
+  open(path: string, options?: StorageCallOptions): Promise<OpenedObject | undefined>;
   /**
    * Every object under `prefix` (default: all), in no particular order. Walks lazily so a large
    * root is never held in memory; `limit` bounds how many it yields (a rescan's budget).

@@ -47,6 +47,11 @@ export interface ProbeResult {
   verdict: 'pass' | 'fail' | 'info';
   /** Refusal code the server gave (JSON `code`, else WWW-Authenticate `error`), if any. */
   code?: string;
+  /**
+   * True when a redirect's Location carried a storage signature (X-Amz-Signature, CloudFront
+   * Signature/Key-Pair-Id/Policy): the server handed out a link that opens the file.
+   */
+  signedLink?: boolean;
   /** Redirect target (token and any storage signature removed), or the network error code. */
   detail?: string;
 }

@@ -10,7 +10,9 @@ export function describeSeen(r: ProbeResult): string {
   const parts = [String(r.status)];
   if (r.outcome === 'leak') parts.push('FILE CONTENT in refusal');
   else if (r.outcome === 'allowed') parts.push(r.contentReturned ? 'content' : 'empty body');
-  else if (r.outcome === 'redirect') parts.push(`-> ${r.detail ?? '?'}`);
+  else if (r.outcome === 'redirect' && r.signedLink) {
+    parts.push(`hands out a signed link -> ${r.detail ?? '?'}`);
+  } else if (r.outcome === 'redirect') parts.push(`-> ${r.detail ?? '?'}`);
   else if (r.outcome === 'server-error') parts.push('server error');
   if (r.code && r.outcome !== 'allowed') parts.push(r.code);
   return parts.join(' ');
@@ -23,7 +25,8 @@ function expectedLabel(r: ProbeResult): string {
 function verdictLabel(r: ProbeResult): string {
   if (r.verdict === 'info') {
     if (r.outcome === 'allowed') return 'info: accepted';
-    return r.outcome === 'refused' || r.outcome === 'redirect' ? 'info: refused' : 'info: error';
+    if (r.outcome === 'redirect') return r.signedLink ? 'info: accepted' : 'info: redirected';
+    return r.outcome === 'refused' ? 'info: refused' : 'info: error';
   }
   return r.verdict === 'pass' ? 'PASS' : 'FAIL';
 }

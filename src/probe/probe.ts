@@ -127,19 +127,18 @@ function classify(ex: ProbeExchange, filePrefix: Buffer | null): ProbeOutcome {
   return ex.status >= 500 ? 'server-error' : 'error';
 }
 
-/** Decides pass/fail. A redirect counts as a refusal unless the valid token got the same one. */
-function judge(
-  c: ProbeCase,
-  r: Omit<ProbeResult, 'verdict'>,
-  validRedirect?: string,
-): ProbeResult['verdict'] {
+/**
+ * Decides pass/fail. A hostile case passes only when it was refused (4xx without the file): a
+ * redirect is never a refusal, because the probe cannot tell a login page from a link that
+ * serves the file (a signed storage link, a public CDN URL) without following it with a forged
+ * token.
+ */
+function judge(c: ProbeCase, r: Omit<ProbeResult, 'verdict'>): ProbeResult['verdict'] {
   if (c.expected === 'info') return 'info';
   if (c.expected === 'allowed') {
     return r.outcome === 'allowed' && (r.status === 200 || r.status === 206) ? 'pass' : 'fail';
   }
-  if (r.outcome === 'refused') return 'pass';
-  if (r.outcome === 'redirect') return r.detail !== validRedirect ? 'pass' : 'fail';
-  return 'fail';
+  return r.outcome === 'refused' ? 'pass' : 'fail';
 }
 
 async function exchangeFor(base: URL, c: ProbeCase, o: Omit<FetchPrefixOptions, 'headers'>) {
@@ -149,8 +148,8 @@ async function exchangeFor(base: URL, c: ProbeCase, o: Omit<FetchPrefixOptions, 
 }
 
 /**
- * Audits a distribution point: hostile tokens must be refused (4xx without file content, or a
- * redirect elsewhere), the valid token must get 200/206 with content.
+ * Audits a distribution point: hostile tokens must be refused (4xx without file content; any
+ * redirect or 2xx fails), the valid token must get 200/206 with content.
  * @example const report = await probeDistributionPoint('https://dp.example.com/App.ipa', key);
  */
 export async function probeDistributionPoint(
@@ -184,8 +183,6 @@ export async function probeDistributionPoint(
   }
   const valid = exchanges[validIndex];
   const filePrefix = valid && valid.status !== null && valid.status < 300 ? valid.body : null;
-  const validRedirect =
-    valid && signedTarget === null ? safeLocation(valid.location, base) : undefined;
   const results = cases.map((c, i): ProbeResult => {
     const ex = exchanges[i]!;
     const outcome = classify(ex, filePrefix);
@@ -202,7 +199,8 @@ export async function probeDistributionPoint(
     if (code) row.code = code;
     const detail = ex.error ?? safeLocation(ex.location, base);
     if (detail) row.detail = detail;
-    return { ...row, verdict: judge(c, row, validRedirect) };
+    if (outcome === 'redirect' && signedLocation(ex.location, base)) row.signedLink = true;
+    return { ...row, verdict: judge(c, row) };
   });
   if (signedTarget !== null) {
     const ex = await fetchUnsigned(signedTarget, fetchOpts);
@@ -217,6 +215,16 @@ export async function probeDistributionPoint(
     );
   }
   return summarise(base, results);
+}
+
+/** True when a Location header is a signed storage link (SigV4 or CloudFront signature). */
+function signedLocation(location: string | undefined, base: URL): boolean {
+  if (!location) return false;
+  try {
+    return hasSignature(new URL(location, base));
+  } catch {
+    return false;
+  }
 }
 
 /** The valid case's redirect target when it is a signed storage link, else null. */

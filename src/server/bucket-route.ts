@@ -84,10 +84,18 @@ async function stream(
   key: string,
 ): Promise<void> {
   rec.via = 'bucket';
+  // A device that hangs up before the first byte aborts the store's request (HeadObject, the
+  // first GetObject) instead of leaving it to run to its deadline.
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) gone.abort();
+  };
+  res.once('close', onClose);
   let opened: OpenedObject | undefined;
   try {
-    opened = await deps.storage.open(key);
+    opened = await deps.storage.open(key, { signal: gone.signal });
   } catch (err) {
+    if (gone.signal.aborted) return;
     return storeFailed(deps, res, rec, err);
   }
   if (opened === undefined) {
@@ -120,6 +128,7 @@ async function stream(
     first = await chunks.next();
   } catch (err) {
     await opened.close();
+    if (gone.signal.aborted) return;
     return storeFailed(deps, res, rec, err);
   }
   res.writeHead(plan.status, { ...COMMON_HEADERS, ...plan.headers });

@@ -64,6 +64,14 @@ export function trackRequest(
   return rec;
 }
 
+/**
+ * The status the device was sent; 0 when no answer went out at all (the device hung up, or the
+ * listener's timeout closed the connection first) — `res.statusCode` would say 200 then.
+ */
+function sentStatus(res: ServerResponse): number {
+  return res.headersSent ? res.statusCode : 0;
+}
+
 function finishRequest(
   ctx: ContentContext,
   req: IncomingMessage,
@@ -81,7 +89,7 @@ function finishRequest(
     time: Date.now(),
     method: rec.method,
     path: loggedPath(rec.path),
-    status: res.statusCode,
+    status: sentStatus(res),
     outcome: rec.outcome,
     bytesSent: rec.bytesSent,
     clientAddress: req.socket.remoteAddress ?? '',
@@ -127,7 +135,7 @@ function logAccess(
       method: rec.method,
       url: redactUrl(req.url ?? ''),
       path: loggedPath(rec.path),
-      status: res.statusCode,
+      status: sentStatus(res),
       outcome: rec.outcome,
       bytes: rec.bytesSent,
       ms: durationMs,

@@ -113,6 +113,18 @@ describe('portcullis content on a bucket', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('STORAGE_CREDENTIALS_MISSING');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^portcullis: no credentials/);
+  });
+
+  it('an unreachable bucket: one line with one "portcullis:" prefix, exit 2', async () => {
+    const flags = bucketFlags();
+    flags[flags.indexOf('--s3-endpoint') + 1] = 'http://127.0.0.1:1';
+    const r = await cli(s3.env, 'content', 'list', ...flags);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /^portcullis: s3:\/\/\S+ could not be reached .*\(STORAGE_BUCKET_UNREACHABLE\)\n$/,
+    );
+    expect(r.stderr).not.toContain('portcullis: portcullis:');
   });
 
   it('refuses a malformed location and --root together with --storage', async () => {

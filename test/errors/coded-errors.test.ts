@@ -52,9 +52,22 @@ describe('coded errors', () => {
     const problem = classifyError(new CLASSES[area]!(code));
     expect(problem.title).not.toBe(problem.code);
     expect(problem.title).toMatch(/^[A-Z].* [a-z]/);
-    const shown = code === 'STORE_UNAVAILABLE' || code === 'PINNING_CERTS_INVALID';
-    const hidden = area !== 'Admin API' && entry.status >= 500 && !shown;
-    if (hidden) {
+    const shown =
+      code === 'STORE_UNAVAILABLE' ||
+      code === 'PINNING_CERTS_INVALID' ||
+      code === 'CONTENT_ROOT_UNAVAILABLE';
+    // A bucket failing at run time, in any catalog route: the code docs/catalog.md promises.
+    const storeDown = [
+      'STORAGE_UNAVAILABLE',
+      'STORAGE_BUCKET_UNREACHABLE',
+      'STORAGE_ACCESS_DENIED',
+      'STORAGE_FAILED',
+      'STORAGE_CHANGED',
+    ].includes(code);
+    const hidden = area !== 'Admin API' && entry.status >= 500 && !shown && !storeDown;
+    if (storeDown) {
+      expect(problem).toMatchObject({ status: 503, code: 'CONTENT_ROOT_UNAVAILABLE' });
+    } else if (hidden) {
       // Server faults of other areas describe our insides: the API answers INTERNAL_ERROR.
       expect(problem).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
     } else if (code === 'STORE_CONFLICT') {

@@ -72,14 +72,15 @@ describe('probeDistributionPoint', () => {
     }
   });
 
-  it('counts a redirect to a login page as a refusal', async () => {
+  it('fails a redirect for a hostile token, even to a login page (it cannot tell where it leads)', async () => {
     const login: Reply = { status: 302, headers: { location: '/login?next=%2Fapps' } };
     const report = await probe(
       await fakeDp((t) => (strictlyValid(t, publicKey) ? serveFile : login)),
     );
-    expect(report.ok).toBe(true);
+    expect(report.ok).toBe(false);
     const row = report.results.find((r) => r.id === 'alg-none');
-    expect(row).toMatchObject({ status: 302, outcome: 'redirect', verdict: 'pass' });
+    expect(row).toMatchObject({ status: 302, outcome: 'redirect', verdict: 'fail' });
+    expect(row?.signedLink).toBeUndefined();
     expect(row?.detail).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\?next=%2Fapps$/);
   });
 

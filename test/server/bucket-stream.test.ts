@@ -166,6 +166,26 @@ describe('stream delivery', () => {
   });
 });
 
+describe('a device that pauses', () => {
+  it('keeps its download when it reads nothing for longer than the store read deadline (8 s)', async () => {
+    const req = request(`${relayed.url}/big.pkg?token=${sign(f.key)}`);
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve);
+      req.once('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(200);
+    res.pause();
+    // Longer than the 6 s read deadline: the store socket sits idle under back-pressure.
+    await new Promise((r) => setTimeout(r, 8000));
+    const hash = createHash('sha256');
+    res.resume();
+    for await (const chunk of res) hash.update(chunk as Buffer);
+    expect(res.complete).toBe(true);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(BIG).digest('hex'));
+  }, 40_000);
+});
+
 describe('store failures', () => {
   it('a store that goes away answers 503 CONTENT_STORE_UNAVAILABLE, naming nothing of the store', async () => {
     const port = Number(new URL(f.s3.endpoint).port);

@@ -3,7 +3,7 @@
  * (the AWS SDK chain), a download streamed and one redirected, and every start-up failure ending
  * the process promptly with one coded line — never a hang, never a credential in the output.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -259,6 +259,63 @@ describe('serve --storage through the binary', () => {
     },
     40_000,
   );
+
+  it('refuses a FIFO as --cloudfront-private-key-file at once instead of hanging (STORAGE_DELIVERY_INVALID)', async () => {
+    const fifo = join(dir, 'cloudfront-key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const run = serve(
+      [
+        '--storage',
+        `s3://${s3.bucket}`,
+        '--s3-endpoint',
+        s3.endpoint,
+        '--s3-path-style',
+        '--delivery',
+        'cloudfront',
+        '--cloudfront-domain',
+        'd111111abcdef8.cloudfront.net',
+        '--cloudfront-key-pair-id',
+        'K2JCJMDEHXQW5F',
+        '--cloudfront-private-key-file',
+        fifo,
+      ],
+      s3.env,
+    );
+    const end = await run.exited;
+    expect(end.code).toBe(2);
+    expect(end.ms).toBeLessThan(20_000);
+    expect(cliLines(run.output())).toEqual([
+      expect.stringMatching(
+        /^portcullis: --cloudfront-private-key-file .* \(STORAGE_DELIVERY_INVALID\)$/,
+      ),
+    ]);
+  }, 40_000);
+
+  it('stops on the first SIGTERM while the start waits on a store that never answers', async () => {
+    // Accepts the connection and never answers: the start-up check is stuck in an await.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const run = serve(
+        [
+          '--storage',
+          `s3://${s3.bucket}`,
+          '--s3-endpoint',
+          `http://127.0.0.1:${port}`,
+          '--s3-path-style',
+        ],
+        s3.env,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      const sent = Date.now();
+      run.child.kill('SIGTERM');
+      await run.exited;
+      expect(Date.now() - sent).toBeLessThan(2_000);
+    } finally {
+      silent.close();
+    }
+  }, 40_000);
 
   it('takes no credential from the command line', async () => {
     const run = serve(['--storage', `s3://${s3.bucket}`, '--aws-secret-access-key', 'x'], s3.env);

@@ -19,14 +19,31 @@ export interface S3ConnectionOptions {
   maxSockets?: number;
 }
 
-/** Milliseconds to open a connection to the store before the request fails (503). */
-const CONNECT_TIMEOUT_MS = 5_000;
-/** Milliseconds a socket to the store may sit without a byte moving (a stalled store). */
+/** Milliseconds to open a connection to the store before the attempt fails. */
+const CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * Milliseconds a socket to the store may sit without a byte moving. Long on purpose: a streamed
+ * download pulls from the store only as fast as the device takes it (back-pressure), so a device
+ * that pauses leaves this socket idle, and that must not cut its download. A store that stalls
+ * before answering is caught by {@link READ_DEADLINE} instead.
+ */
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
+/**
+ * Milliseconds a read (HeadObject, GetObject, ListObjectsV2, DeleteObject) may wait for the
+ * store's response headers, passed per call (`send(cmd, READ_DEADLINE)`); cleared once the
+ * headers arrive, so a long download is not cut. With {@link MAX_ATTEMPTS} a stalled store costs
+ * a device ~12 s and a 503, well under the listener's 120 s idle timeout. An upload's parts take
+ * as long as their bytes take, so they are bounded by the idle timeout only.
+ */
+export const READ_DEADLINE = { requestTimeout: 6_000 } as const;
+/** Attempts per request: one retry for a blip, not three for a store that is gone. */
+const MAX_ATTEMPTS = 2;
 
 /**
- * Builds the S3 client for a connection. Retries are the SDK's standard mode (3 attempts, with
- * backoff, only for retryable errors), so a store that blips costs a device a slower answer.
+ * Builds the S3 client for a connection. Retries are the SDK's standard mode (backoff, only for
+ * retryable errors) bounded to {@link MAX_ATTEMPTS}; every attempt has a connect and an idle
+ * deadline and reads a deadline for the answer, so a stalled store fails a read in seconds
+ * (STORAGE_UNAVAILABLE) instead of minutes.
  * @example const client = createS3Client({ endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true });
  */
 export function createS3Client(options: S3ConnectionOptions): S3Client {
@@ -40,9 +57,14 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
     // refuse the newer default trailers, and a download checks its own hashes.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: MAX_ATTEMPTS,
+    // The options of the SDK's own NodeHttpHandler (@smithy/node-http-handler), which it builds
+    // from this object: no direct dependency on the handler package.
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+      // A per-call requestTimeout (READ_DEADLINE) is an error, not a warning in the log.
+      throwOnRequestTimeout: true,
       httpAgent: agent,
       httpsAgent: agent,
     },

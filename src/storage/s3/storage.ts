@@ -23,6 +23,7 @@ import type {
 } from '../../contracts/content-storage.js';
 import { contentTypeFor } from '../../http/content-type.js';
 import { StorageError } from '../errors.js';
+import { READ_DEADLINE } from './client.js';
 import { isNotFound, storageFailure } from './errors.js';
 
 /** A bucket, and the key prefix content lives under ('' = the whole bucket). */
@@ -63,11 +64,14 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
   // first (http/path.ts, catalog/content-path.ts); the backend refuses them too, as disk does.
   const plain = (path: string) => isPlainKey(path);
 
-  async function head(path: string): Promise<StoredObjectInfo | undefined> {
+  async function head(path: string, signal?: AbortSignal): Promise<StoredObjectInfo | undefined> {
     if (!plain(path)) return undefined;
     let out: HeadObjectCommandOutput;
     try {
-      out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(path) }));
+      out = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: keyOf(path) }),
+        signal ? { ...READ_DEADLINE, abortSignal: signal } : READ_DEADLINE,
+      );
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw storageFailure(err, 'HeadObject');
@@ -79,10 +83,13 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
     client,
     bucket,
     keyOf,
-    stat: (path) => (path === '' || path.endsWith('/') ? Promise.resolve(undefined) : head(path)),
-    async open(path) {
-      const info = path === '' || path.endsWith('/') ? undefined : await head(path);
-      return info === undefined ? undefined : openedObject(client, bucket, keyOf(path), info);
+    stat: (path, opts) =>
+      path === '' || path.endsWith('/') ? Promise.resolve(undefined) : head(path, opts?.signal),
+    async open(path, opts) {
+      const info = path === '' || path.endsWith('/') ? undefined : await head(path, opts?.signal);
+      return info === undefined
+        ? undefined
+        : openedObject(client, bucket, keyOf(path), info, opts?.signal);
     },
     list: (opts = {}) => listObjects(client, bucket, prefix, options.listPageSize ?? 1000, opts),
     async put(path, body) {
@@ -125,7 +132,10 @@ export function createS3Storage(options: S3StorageOptions): S3ContentStorage {
     async delete(path) {
       if ((await head(path)) === undefined) return false;
       try {
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(path) }));
+        await client.send(
+          new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(path) }),
+          READ_DEADLINE,
+        );
       } catch (err) {
         throw storageFailure(err, 'DeleteObject');
       }
@@ -161,9 +171,12 @@ function openedObject(
   bucket: string,
   key: string,
   info: StoredObjectInfo,
+  openSignal?: AbortSignal,
 ): OpenedObject {
   const ifMatch = etagOf(info);
-  const get = async (start: number, end: number, signal: AbortSignal) => {
+  const get = async (start: number, end: number, own: AbortSignal) => {
+    // The caller's signal (a device that went away) aborts the read as well as our own.
+    const signal = openSignal ? AbortSignal.any([own, openSignal]) : own;
     try {
       const out = await client.send(
         new GetObjectCommand({
@@ -172,7 +185,7 @@ function openedObject(
           Range: `bytes=${start}-${end}`,
           ...(ifMatch ? { IfMatch: ifMatch } : {}),
         }),
-        { abortSignal: signal },
+        { ...READ_DEADLINE, abortSignal: signal },
       );
       return out.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
     } catch (err) {
@@ -251,6 +264,7 @@ async function* listObjects(
   const pages = paginateListObjectsV2(
     { client, pageSize },
     { Bucket: bucket, Prefix: rootPrefix + (opts.prefix ?? '') },
+    READ_DEADLINE,
   );
   try {
     for await (const page of pages) {

@@ -20,6 +20,8 @@ interface ProbeRow {
   contentReturned: boolean;
   verdict: 'pass' | 'fail' | 'info';
   code?: string;
+  /** The redirect carried a storage signature: the server handed out a link to the file. */
+  signedLink?: boolean;
   detail?: string;
 }
 
@@ -135,6 +137,7 @@ function ProbeTable({ report }: { report: ProbeReport }) {
                 <td>
                   {r.outcome}
                   {r.contentReturned ? ' (content returned)' : ''}
+                  {r.signedLink ? ' (hands out a signed link)' : ''}
                   {r.detail ? <span class="muted"> {r.detail}</span> : null}
                 </td>
                 <td class="mono">{orEmpty(r.code)}</td>
