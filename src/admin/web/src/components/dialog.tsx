@@ -3,7 +3,7 @@
  * to the control that opened it. Used for confirmations and the rotate sheet.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -21,7 +21,9 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useRef(`dialog-${Math.random().toString(36).slice(2)}`).current;
 
-  useEffect(() => {
+  // A layout effect: focus is inside the dialog before the browser paints or handles another
+  // key, so a quick second Enter can never reach the button that opened it.
+  useLayoutEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const box = ref.current!;
     const first = box.querySelector<HTMLElement>(`[autofocus], ${FOCUSABLE}`);
