@@ -107,7 +107,10 @@ describe('console admin pages (e2e)', { timeout: 90_000 }, () => {
     expect(await page.inputValue('#install-config')).toBe(jamfId);
     expect(await page.textContent('#install-platforms')).toContain('iPhone, iPad');
     await go('/tools');
-    expect(await page.inputValue('#probe-config')).toBe(jamfId);
+    // The list of configurations arrives after the page: wait for the choice, not for a fixed time.
+    await vi.waitFor(async () => expect(await page.inputValue('#probe-config')).toBe(jamfId), {
+      timeout: 10_000,
+    });
     // The notice names Default and disables it.
     await go('/configurations');
     const notice = page.locator('#default-notice');
