@@ -15,7 +15,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { ClientCertificateIdentity } from '../contracts/client-certificate.js';
 import {
   canonicalSerial,
@@ -293,6 +293,9 @@ const UNTRUSTED: PeerState = {
 };
 
 function inspectPeer(tls: TLSSocket, caCerts: readonly X509Certificate[]): PeerState {
+  // Read first: on Node 22 the legacy chain is lost once getPeerX509Certificate() has run, and
+  // on Node 24 the X509Certificate's own issuerCertificate is not filled in; either one serves.
+  const legacy = legacyChain(tls);
   let peer: X509Certificate | undefined;
   try {
     peer = tls.getPeerX509Certificate();
@@ -320,9 +323,32 @@ function inspectPeer(tls: TLSSocket, caCerts: readonly X509Certificate[]): PeerS
     const revokedAs = code === 'CLIENT_CERT_REVOKED' ? { revokedAs: { identity, issuerKey } } : {};
     return { kind: 'refused', result: { status: 'refused', code }, ...revokedAs };
   }
-  const chain = rebuildChain(peer, presentedChain(peer), caCerts);
-  // OpenSSL verified a chain, so one can be rebuilt; if not, trust nothing (fail closed).
+  const linked = presentedChain(peer);
+  const presented = linked.length > 0 ? linked : legacy;
+  // OpenSSL verified a chain, so one can be rebuilt; if not, trust nothing (fail closed). Where
+  // node shows none of the certificates the device sent (Node 24 exposes neither chain), an
+  // intermediate that is not in the CA bundle cannot be seen: the chain is re-checked as far as
+  // the bundle reaches (the leaf at least; OpenSSL checked the rest in the handshake).
+  const chain = rebuildChain(peer, presented, caCerts, presented.length === 0);
   return chain === null ? UNTRUSTED : { kind: 'verified', identity, chain };
+}
+
+/** The certificates the client sent after its leaf, from node:tls's legacy detailed object. */
+function legacyChain(tls: TLSSocket): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  try {
+    const leaf = tls.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
+    let c = leaf?.issuerCertificate;
+    while (c?.raw !== undefined && out.length < MAX_CHAIN) {
+      out.push(new X509Certificate(c.raw));
+      // A self-signed root is linked to itself.
+      if (c.issuerCertificate === undefined || c.issuerCertificate === c) break;
+      c = c.issuerCertificate;
+    }
+  } catch {
+    // a chain that cannot be read: the CA bundle alone has to do
+  }
+  return out;
 }
 
 /** The certificates the client sent after its leaf (as node links them: `issuerCertificate`). */
@@ -350,6 +376,7 @@ function rebuildChain(
   leaf: X509Certificate,
   presented: readonly X509Certificate[],
   caCerts: readonly X509Certificate[],
+  partial = false,
 ): ChainLink[] | null {
   const candidates = [...caCerts, ...presented];
   const links: ChainLink[] = [];
@@ -375,7 +402,7 @@ function rebuildChain(
           current.checkIssued(c) &&
           current.verify(c.publicKey),
       );
-      if (issuer === undefined) return null;
+      if (issuer === undefined) return partial ? links : null;
       cert = issuer;
     }
   } catch {
