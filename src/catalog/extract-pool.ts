@@ -57,7 +57,8 @@ interface Job {
 export class MetadataExtractor {
   /** Wall-clock limit per file; applies from the next file on. */
   timeoutMs: number;
-  readonly #maxHeapMb: number;
+  /** Old-generation heap of the worker in MiB; applies from the next worker on. */
+  maxHeapMb: number;
   readonly #maxQueue: number;
   readonly #maxFetchBytes: number;
   readonly #queue: Job[] = [];
@@ -69,7 +70,7 @@ export class MetadataExtractor {
 
   constructor(opts: MetadataExtractorOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_EXTRACT_TIMEOUT_MS;
-    this.#maxHeapMb = opts.maxHeapMb ?? 128;
+    this.maxHeapMb = opts.maxHeapMb ?? 128;
     this.#maxQueue = opts.maxQueue ?? 64;
     this.#maxFetchBytes = opts.maxFetchBytes ?? 96 * 1024 * 1024;
   }
@@ -229,7 +230,7 @@ export class MetadataExtractor {
     if (this.#worker) return this.#worker;
     const worker = new Worker(workerUrl(), {
       resourceLimits: {
-        maxOldGenerationSizeMb: this.#maxHeapMb,
+        maxOldGenerationSizeMb: this.maxHeapMb,
         maxYoungGenerationSizeMb: 16,
         codeRangeSizeMb: 16,
         stackSizeMb: 4,
