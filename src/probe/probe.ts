@@ -45,15 +45,7 @@ const REFUSAL_BODY_BYTES = 4096;
 
 /** Validates and normalises the URL: absolute http(s), no credentials, any old `token` removed. */
 export function normaliseProbeUrl(input: string): URL {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new ProbeError('PROBE_URL_INVALID');
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
-    throw new ProbeError('PROBE_URL_INVALID');
-  }
+  const url = plainHttpUrl(input);
   url.searchParams.delete('token');
   url.hash = '';
   return url;
@@ -242,6 +234,14 @@ function signedRedirectOf(valid: ProbeExchange | undefined, base: URL): URL | nu
 
 /** The origin URL: absolute http(s), no credentials; any signature is ignored (removed). */
 function normaliseOriginUrl(input: string): URL {
+  return unsignedUrl(plainHttpUrl(input));
+}
+
+/**
+ * Parses an absolute http(s) URL without credentials (a probe never sends them).
+ * @throws ProbeError PROBE_URL_INVALID
+ */
+function plainHttpUrl(input: string): URL {
   let url: URL;
   try {
     url = new URL(input);
@@ -251,7 +251,7 @@ function normaliseOriginUrl(input: string): URL {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
     throw new ProbeError('PROBE_URL_INVALID');
   }
-  return unsignedUrl(url);
+  return url;
 }
 
 function summarise(base: URL, results: ProbeResult[]): ProbeReport {

@@ -5,10 +5,9 @@
  * path must be empty; the private key is read once, at start-up, from a file.
  */
 import { createPrivateKey } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import type { ContentLinkRequest, ContentLinkSigner } from '../../contracts/content-link.js';
+import { readRegularFileSync } from '../../keys/files.js';
 import { StorageError } from '../errors.js';
 
 /** Settings of CloudFront delivery. */
@@ -39,23 +38,6 @@ function encodeKey(key: string): string {
 const KEY_FILE_MAX_BYTES = 64 * 1024;
 
 /**
- * Reads a small regular file without ever blocking: opened non-blocking (a FIFO or a device opens
- * at once instead of waiting for a writer), then refused unless fstat says it is a regular file
- * within the size cap. A local check for now; the listener's shared reading helper (fixcert) does
- * the same for the TLS and CRL files.
- */
-async function readSmallRegularFile(path: string): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > KEY_FILE_MAX_BYTES) throw new Error('not a small file');
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
  * Reads the key (refusing a file that is not an RSA private key) and returns the signer.
  * `keyOf` maps a content path to the object key (the bucket prefix joined).
  */
@@ -65,7 +47,8 @@ export async function createCloudFrontSigner(
 ): Promise<ContentLinkSigner> {
   let pem: string;
   try {
-    pem = await readSmallRegularFile(options.privateKeyFile);
+    // Never blocks on a FIFO or device; refuses anything but a small regular file.
+    pem = readRegularFileSync(options.privateKeyFile, KEY_FILE_MAX_BYTES).toString('utf8');
     const key = createPrivateKey(pem);
     if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
   } catch {
