@@ -56,7 +56,8 @@ export async function startPinned(label, cmd, args, port, opts = {}) {
   // opts.nofile: the bench raises the file-descriptor limit itself (prlimit), so (d)'s thousands
   // of sockets and open files never meet a login shell's default; opts.stdout: a file descriptor
   // the server's stdout (its access log) goes to, as with `portcullis serve > access.log`.
-  const pinned = ['taskset', '-c', SERVER_CPU, cmd, ...args];
+  // opts.cpu: another core list than the server core (bench/serve-bucket.mjs (f)).
+  const pinned = ['taskset', '-c', opts.cpu ?? SERVER_CPU, cmd, ...args];
   const argv = opts.nofile
     ? ['prlimit', `--nofile=${opts.nofile}:${opts.nofile}`, ...pinned]
     : pinned;
@@ -123,13 +124,21 @@ export function cpuSecondsOf(pid) {
 }
 
 /**
- * Runs wrk pinned to the load core and returns the parsed summary plus the server's CPU µs per
+ * Runs wrk pinned to the load core (or `cpu`) and returns the parsed summary plus the server's CPU µs per
  * request (from /proc, less sensitive to a shared machine than req/s). Non-2xx answers and socket
  * errors do not throw: they are recorded in `failures`, and the report never counts such a run
  * as meeting a goal. Throws only when wrk made no request at all.
  */
-export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid }) {
-  const args = ['-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid, cpu: on }) {
+  const args = [
+    '-c',
+    on ?? LOAD_CPU,
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+  ];
   if (script) args.push('-s', script);
   args.push(url);
   if (scriptArgs.length) args.push('--', ...scriptArgs);
