@@ -56,8 +56,7 @@ export async function startPinned(label, cmd, args, port, opts = {}) {
   // opts.nofile: the bench raises the file-descriptor limit itself (prlimit), so (d)'s thousands
   // of sockets and open files never meet a login shell's default; opts.stdout: a file descriptor
   // the server's stdout (its access log) goes to, as with `portcullis serve > access.log`.
-  // opts.cpu: another core list than the server core (bench/serve-bucket.mjs (f)).
-  const pinned = ['taskset', '-c', opts.cpu ?? SERVER_CPU, cmd, ...args];
+  const pinned = ['taskset', '-c', SERVER_CPU, cmd, ...args];
   const argv = opts.nofile
     ? ['prlimit', `--nofile=${opts.nofile}:${opts.nofile}`, ...pinned]
     : pinned;
@@ -124,7 +123,7 @@ export function cpuSecondsOf(pid) {
 }
 
 /**
- * Runs wrk pinned to the load core (or `cpu`) and returns the parsed summary plus the server's CPU µs per
+ * Runs wrk pinned to the load core and returns the parsed summary plus the server's CPU µs per
  * request (from /proc, less sensitive to a shared machine than req/s). Non-2xx answers and socket
  * errors do not throw: they are recorded in `failures`, and the report never counts such a run
  * as meeting a goal. Throws only when wrk made no request at all.
@@ -152,7 +151,14 @@ export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid
   if (result.non2xx > 0) failures.push(`${result.non2xx} non-2xx answers`);
   if (result.socketErrors > 0) failures.push(`${result.socketErrors} socket errors`);
   const answered = result.freshResponses ?? result.requests;
-  return { ...result, failures, cpuUsPerRequest: pid ? (cpu * 1e6) / answered : undefined };
+  const mib = (result.bytesPerSec * result.seconds) / 1024 ** 2;
+  return {
+    ...result,
+    failures,
+    cpuUsPerRequest: pid ? (cpu * 1e6) / answered : undefined,
+    // Bytes wrk read, partial responses included: the measure for large downloads.
+    cpuUsPerMiB: pid && mib > 0 ? (cpu * 1e6) / mib : undefined,
+  };
 }
 
 /**

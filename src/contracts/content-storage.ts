@@ -13,10 +13,14 @@
  * Keys are content paths relative to the root, '/'-separated, without a leading '/', already
  * checked by src/http/path.ts (no dot segments, no `..`); a backend never resolves `..` itself,
  * and a disk backend still refuses anything that resolves (through symlinks) outside the root.
- * Bytes are web-standard (`Uint8Array`, async iterables), so the port needs no Node.js type.
+ * Bytes are web-standard (`Uint8Array`, async iterables) except for `OpenedObject.readable`, the
+ * serving relay's path, which is a Node.js stream piped straight to the response (no promise per
+ * chunk; measured in docs/decisions.md, issue 13).
  * Absence is `undefined`/`false`, never an error, so "not found" and "not allowed" look alike
  * to a caller; an error means the backend itself failed and must not carry an absolute path.
  */
+
+import type { Readable } from 'node:stream';
 
 /** What a stat of one object tells: enough for ETags, Last-Modified and cache validation. */
 export interface StoredObjectInfo {
@@ -40,6 +44,12 @@ export interface OpenedObject {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** The whole object (or `[start, end]` inclusive) as a stream of chunks. */
   stream(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  /**
+   * The same bytes as `stream`, as a Node.js readable to pipe to a response. Resolves once the
+   * backend has started the read (a bucket's GET answered), rejects when it could not; a failure
+   * later is the stream's 'error'. Destroying it stops the read (aborts a bucket's request).
+   */
+  readable(range?: { start: number; end: number }): Promise<Readable>;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@
  *   answers 404 as on disk (the token already verified). No content byte passes through here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ContentLinkSigner } from '../contracts/content-link.js';
 import type {
@@ -120,67 +121,45 @@ async function stream(
     res.end();
     return opened.close();
   }
-  // Headers go out once the store has answered the first bytes: a store failure before that
-  // is still a clean 502/503 instead of a cut 200.
-  const chunks = opened.stream(plan.body)[Symbol.asyncIterator]();
-  let first: IteratorResult<Uint8Array>;
+  // Headers go out once the store has answered the GET: a store failure before that (a 412
+  // because the object changed since the HeadObject, a refused connection) is still a clean
+  // 502/503 instead of a cut 200.
+  let body: Readable;
   try {
-    first = await chunks.next();
+    body = await opened.readable(plan.body);
   } catch (err) {
     await opened.close();
     if (gone.signal.aborted) return;
     return storeFailed(deps, res, rec, err);
   }
+  if (res.destroyed) {
+    body.destroy();
+    return opened.close();
+  }
   res.writeHead(plan.status, { ...COMMON_HEADERS, ...plan.headers });
   deps.metrics.inFlight.inc();
-  try {
-    await pipeChunks(res, rec, first, chunks);
-  } catch (err) {
-    logStoreError(deps.logger, err);
-    res.destroy();
-  } finally {
-    deps.metrics.inFlight.dec();
-    await opened.close();
-  }
+  await relay(deps.logger, body, res, rec);
+  deps.metrics.inFlight.dec();
+  await opened.close();
 }
 
 /**
- * Writes chunks to the response, waiting for 'drain' whenever the socket's buffer is full (a
- * slow device holds one chunk here, never the object); stops — and aborts the store's response
- * through the iterator's return() — as soon as the response closes.
+ * Pipes the store's body to the response with back-pressure (a slow device holds the socket's
+ * buffers, never the object) and no promise per chunk: async iteration here cost about a third
+ * more CPU per byte than a bare node:http relay (docs/decisions.md, issue 13). A device that
+ * leaves destroys the body, which abandons the store's request; a store that fails mid-way
+ * cuts the response (its length was promised).
  */
-async function pipeChunks(
-  res: ServerResponse,
-  rec: RequestRecord,
-  first: IteratorResult<Uint8Array>,
-  chunks: AsyncIterator<Uint8Array>,
-): Promise<void> {
-  let step = first;
-  let finished = false;
-  try {
-    while (!step.done) {
-      if (res.destroyed) return;
-      rec.bytesSent += step.value.length;
-      if (!res.write(step.value)) await drained(res);
-      if (res.destroyed) return;
-      step = await chunks.next();
-    }
-    finished = true;
-    res.end();
-  } finally {
-    if (!finished) await chunks.return?.();
-  }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
+function relay(logger: Logger, body: Readable, res: ServerResponse, rec: RequestRecord) {
+  return new Promise<void>((resolve) => {
+    pipeline(body, res, (err) => {
+      // A device that hung up is not a store failure.
+      if (err && !res.writableFinished && body.errored) logStoreError(logger, body.errored);
       resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
+    });
+    body.on('data', (chunk: Uint8Array) => {
+      rec.bytesSent += chunk.length;
+    });
   });
 }
 

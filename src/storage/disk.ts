@@ -219,19 +219,23 @@ function openedFile(fh: FileHandle, info: StoredObjectInfo): OpenedObject {
     }
     return done === want ? buf : buf.subarray(0, done);
   };
+  async function* chunksOf(range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? info.size - 1, info.size - 1);
+    for (let at = start; at <= end; ) {
+      const chunk = await read(at, Math.min(STREAM_CHUNK, end - at + 1));
+      if (chunk.length === 0) return;
+      at += chunk.length;
+      yield chunk;
+    }
+  }
   return {
     info,
     read,
-    async *stream(range) {
-      const start = range?.start ?? 0;
-      const end = Math.min(range?.end ?? info.size - 1, info.size - 1);
-      for (let at = start; at <= end; ) {
-        const chunk = await read(at, Math.min(STREAM_CHUNK, end - at + 1));
-        if (chunk.length === 0) return;
-        at += chunk.length;
-        yield chunk;
-      }
-    },
+    stream: (range) => chunksOf(range),
+    // Not the serving path (the file route reads local files itself): the same chunks, as a
+    // Readable. Not fh.createReadStream, which closes the handle when destroyed part-way.
+    readable: async (range) => Readable.from(chunksOf(range), { objectMode: false }),
     close: () => fh.close().catch(() => {}),
   };
 }

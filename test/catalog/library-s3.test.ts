@@ -42,6 +42,8 @@ function counting(storage: ContentStorage): ContentStorage {
         yield chunk;
       }
     },
+    // The serving relay's path; the catalog never takes it.
+    readable: (range) => o.readable(range),
     close: () => o.close(),
   });
   return {

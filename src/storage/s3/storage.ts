@@ -215,6 +215,15 @@ function openedObject(
       const end = range?.end ?? info.size - 1;
       return streamRange(get, start, end, info.size);
     },
+    async readable(range) {
+      const start = range?.start ?? 0;
+      const end = range?.end ?? info.size - 1;
+      if (info.size === 0 || end < start) return Readable.from([]);
+      // The SDK's body is the node:http response itself: piping it costs no promise per chunk,
+      // and destroying it closes the store's connection (the request is abandoned, not drained).
+      const body = await get(start, end, new AbortController().signal);
+      return body instanceof Readable ? body : Readable.from(body);
+    },
     close: async () => {},
   };
 }
