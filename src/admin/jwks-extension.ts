@@ -7,6 +7,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { ContentExtension } from '../contracts/content-extension.js';
 import { jwks } from '../keys/jwk.js';
 import type { Store } from '../store/types.js';
+import { withStoreDeadline } from './store-deadline.js';
 
 /** Path of the JWKS document on the content listener. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -20,7 +21,8 @@ export async function configurationJwks(store: Store): Promise<string> {
 
 /**
  * A ContentExtension serving {@link JWKS_PATH} (GET/HEAD, `Cache-Control: public, max-age=300`,
- * an ETag for conditional requests). It only plans; the listener refuses other methods.
+ * an ETag for conditional requests). It only plans; the listener refuses other methods. With the
+ * store away it answers 503 STORE_UNAVAILABLE (the listener's one answer for that).
  */
 export function jwksExtension(store: Store): ContentExtension {
   let cached: { generation: number; body: string; etag: string } | undefined;
@@ -33,7 +35,8 @@ export function jwksExtension(store: Store): ContentExtension {
     }
     return cached;
   };
-  return {
+  // The generation is read on every request: bounded like the manifest route's store reads.
+  return withStoreDeadline({
     path: JWKS_PATH,
     token: 'none',
     async plan({ ifNoneMatch }) {
@@ -46,5 +49,5 @@ export function jwksExtension(store: Store): ContentExtension {
       if (ifNoneMatch === etag) return { status: 304, headers, body: null };
       return { status: 200, headers, body };
     },
-  };
+  });
 }

@@ -40,7 +40,11 @@ export interface ContentExtension {
    * with the token refusal `LINK_REFUSED`, whatever the reason.
    */
   readonly credential?: ExtensionCredential;
-  /** Plans the response to a request that passed the method and token checks. */
+  /**
+   * Plans the response to a request that passed the method and token checks. When a store it
+   * reads cannot be reached it rejects with a coded `STORE_UNAVAILABLE` error: the listener
+   * answers 503 `STORE_UNAVAILABLE` with `Retry-After`; any other rejection is a 500.
+   */
   plan(request: ExtensionRequest): ExtensionPlan | Promise<ExtensionPlan>;
 }
 
@@ -77,7 +81,9 @@ export interface ExtensionCredential {
   recognizes(token: string): boolean;
   /**
    * The grant when `token` may open `subject` (the request's content path), else null. Throws
-   * only for technical failures (the store is down), never for a bad token.
+   * only for technical failures, never for a bad token: a store that cannot be reached (or does
+   * not answer in time) rejects with a coded `STORE_UNAVAILABLE`, which the listener answers
+   * 503 with `Retry-After` — never an admission, never `LINK_REFUSED`.
    */
   authenticate(token: string, subject: string | null): Promise<ExtensionCredentialGrant | null>;
 }

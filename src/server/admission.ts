@@ -60,7 +60,9 @@ export interface AdmissionRequest {
 /**
  * Runs the pipeline. Returns the token's identity when the request may proceed; otherwise the
  * refusal has been written (HEAD-aware, for `replyMethod`), `rec` says why, and null is returned.
- * Synchronous unless resume grace has to be consulted.
+ * Synchronous unless resume grace or a route's own credential has to be consulted. A credential
+ * whose store is away rejects: nothing is admitted or refused here, and the handler answers it
+ * 503 STORE_UNAVAILABLE (store-unavailable.ts).
  */
 export function admit(
   ctx: ContentContext,

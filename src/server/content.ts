@@ -3,7 +3,8 @@
  * a refusal may reveal: URL length → reserved routes → extensions → method → pure path check
  * → token → only then the disk, the bucket or the upstream. Method, path and token go through the one
  * pipeline (admission.ts) that forward-auth and the extensions use too. Nothing about a file is
- * observable before the token verifies.
+ * observable before the token verifies. A route that fails is answered here, in one place: the
+ * shared store away → 503 STORE_UNAVAILABLE (store-unavailable.ts), anything else → 500.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkRequestPath, type PathCheck } from '../http/path.js';
@@ -16,6 +17,7 @@ import { handleForwardAuth } from './forward-auth.js';
 import { memoize } from './lru.js';
 import { redactError } from './redact.js';
 import { COMMON_HEADERS, sendRefusal, serveRefusal } from './respond.js';
+import { isStoreUnavailable, refuseStoreUnavailable } from './store-unavailable.js';
 
 /** Paths already checked: devices ask for the same few files again and again. */
 const PATH_MEMO_MAX = 10_000;
@@ -32,6 +34,9 @@ export function createContentHandler(
   return (req, res) => {
     const rec = trackRequest(ctx, req, res);
     const fail = (err: unknown) => {
+      // A route that awaited the shared store (a manifest link, a catalog record, the JWKS) and
+      // found it away: a coded 503 the device retries, never a 500, an admission or a refusal.
+      if (isStoreUnavailable(err)) return refuseStoreUnavailable(ctx, res, req.method, rec, err);
       ctx.logger.error({ err: redactError(err) }, 'request failed');
       rec.outcome = 'INTERNAL_ERROR';
       if (!res.headersSent) sendRefusal(res, req.method, serveRefusal('INTERNAL_ERROR'));

@@ -115,6 +115,12 @@ export const SERVE_ERRORS = defineErrors('serve', {
     remedy:
       'Retry later; the store timed out, could not be reached or asked to slow down (see the server log).',
   },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The shared store is unavailable; try again shortly.',
+    remedy:
+      'Retry after the Retry-After seconds (a manifest link stays valid). Operators: the database (PostgreSQL) or the data directory (SQLite) could not be reached or did not answer in time; the server log names the store error.',
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Internal error.',

@@ -15,6 +15,8 @@ export class ServeMetrics {
   readonly bytesSent: Counter;
   readonly verifySeconds: Histogram;
   readonly inFlight: Gauge;
+  /** Answers 503 STORE_UNAVAILABLE: a route needed the shared store and it was away. */
+  readonly storeUnavailable: Counter;
 
   constructor(sources: {
     tokenCache: () => { hits: number; misses: number };
@@ -65,6 +67,11 @@ export class ServeMetrics {
       help: 'Responses with a body currently being sent.',
       registers,
       aggregator: 'sum',
+    });
+    this.storeUnavailable = new Counter({
+      name: 'portcullis_store_unavailable_total',
+      help: 'Content-listener requests answered 503 STORE_UNAVAILABLE because the shared store (database or data directory) could not be reached or did not answer in time (manifest links, manifests, JWKS).',
+      registers,
     });
     const cacheGauge = (name: string, help: string, read: () => { hits: number; misses: number }) =>
       new Gauge({

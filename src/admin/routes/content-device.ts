@@ -13,6 +13,7 @@ import type {
 import type { LinkTokenKey } from '../../store/link-token.js';
 import type { Store } from '../../store/types.js';
 import { manifestLinkGate } from '../manifest-links.js';
+import { withStoreDeadline } from '../store-deadline.js';
 
 /** Options of {@link contentManifestExtension}. */
 export interface ContentManifestExtensionOptions {
@@ -37,10 +38,14 @@ export interface ContentManifestExtensionOptions {
 export function contentManifestExtension(
   opts: ContentManifestExtensionOptions,
 ): (ctx: ContentExtensionContext) => ContentExtension {
+  // Every fetch reads the store (link, configuration, item): bounded, so a store that stops
+  // answering costs a device a 503 STORE_UNAVAILABLE, not a request held until the socket idles.
   return (ctx) =>
-    createManifestExtension({
-      store: opts.store,
-      publicUrl: () => ctx.publicUrl(),
-      ...(opts.links ? { links: manifestLinkGate({ store: opts.store, ...opts.links }) } : {}),
-    });
+    withStoreDeadline(
+      createManifestExtension({
+        store: opts.store,
+        publicUrl: () => ctx.publicUrl(),
+        ...(opts.links ? { links: manifestLinkGate({ store: opts.store, ...opts.links }) } : {}),
+      }),
+    );
 }
