@@ -69,14 +69,20 @@ function exitSoonAfterFailedStart(): void {
 /**
  * Signal handling, installed before the server starts so that an early SIGHUP (e.g. from a
  * deployment tool) cannot kill the process with the default action: before the server is up,
- * SIGHUP is ignored and SIGTERM/SIGINT exit at once.
+ * SIGHUP is remembered (the reload runs once it is up) and SIGTERM/SIGINT exit at once.
  */
 function installSignals(): (launched: Launched) => void {
   let current: Launched | null = null;
-  process.on('SIGHUP', () => {
-    current?.server.reloadKeys().catch(() => {
+  // A SIGHUP while starting may come after the files were read (a worker already answering, the
+  // primary still starting): it is applied once the server is up, not dropped.
+  let hupWhileStarting = false;
+  const reload = (launched: Launched) =>
+    launched.server.reloadKeys().catch(() => {
       // already logged by the key manager; the previous keys stay in use
     });
+  process.on('SIGHUP', () => {
+    if (current) reload(current);
+    else hupWhileStarting = true;
   });
   const stop = (signal: NodeJS.Signals) => {
     if (!current) {
@@ -97,5 +103,9 @@ function installSignals(): (launched: Launched) => void {
   process.once('SIGINT', stop);
   return (launched) => {
     current = launched;
+    if (hupWhileStarting) {
+      hupWhileStarting = false;
+      reload(launched);
+    }
   };
 }
