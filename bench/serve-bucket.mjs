@@ -253,8 +253,9 @@ function render(facts, rounds, bytes) {
   return `## Serve from a bucket
 
 \`npm run bench:serve\` second part (bench/serve-bucket.mjs), ${rounds.length} rounds on 127.0.0.1. The store is
-s3rver 3.7 in its own process, a JavaScript S3 server much slower than S3 or MinIO, so (f) measures
-what Portcullis costs over the store it reads, not absolute speed. Portcullis runs as the README
+s3rver 3.7 in its own process, a JavaScript S3 server on the same 2 cores: on loopback it sends
+0.4–1.2 GiB/s (it varies run to run), faster than a network link to a real store, so the store is
+never the bottleneck in (f). Portcullis runs as the README
 starts it: \`node dist/cli/main.js serve --storage s3://… --key … --workers 1\` with default logging,
 its stdout (the access log) to a file, the admin listener on (for /metrics). (e) Portcullis on core
 ${SERVER_CPU}, wrk 1 thread on core ${LOAD_CPU}, the store unpinned; 64 connections, ${fmt(FRESH)} distinct pre-signed
