@@ -11,11 +11,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptSecret, loadOrCreateSecret } from '../../src/store/secret.js';
+import { loadOrCreateSecret } from '../../src/store/secret.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { makeFixtures } from '../catalog/fixtures.js';
 import { CLI, ensureBuilt } from '../helpers/dist.js';
-import { configInput } from '../store/contract.js';
+import { signingConfigInput } from '../store/contract.js';
 
 let dir = '';
 let data = '';
@@ -58,16 +58,7 @@ beforeAll(async () => {
   const id = randomUUID();
   const store = openSqliteStore({ dataDir: data });
   await store.configurations.create(
-    configInput({
-      id,
-      displayName: 'Cluster',
-      privateKeyCiphertext: encryptSecret(
-        secret,
-        privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-        `configuration:${id}`,
-      ),
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    }),
+    signingConfigInput(secret, { privateKey, publicKey }, { id, displayName: 'Cluster' }),
   );
   await store.close();
 }, 120_000);

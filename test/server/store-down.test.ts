@@ -21,13 +21,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkTokenKey } from '../../src/store/link-token.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { encryptSecret, loadOrCreateSecret } from '../../src/store/secret.js';
+import { loadOrCreateSecret } from '../../src/store/secret.js';
 import type { Store } from '../../src/store/types.js';
 import { makeFixtures } from '../catalog/fixtures.js';
 import { CLI, ensureBuilt } from '../helpers/dist.js';
 import { type TcpGate, tcpGate } from '../helpers/tcp-gate.js';
 import { eventually } from '../helpers/wait.js';
-import { configInput } from '../store/contract.js';
+import { signingConfigInput } from '../store/contract.js';
 import { pgTestDatabase } from '../store/pg-test-db.js';
 
 const pg = await pgTestDatabase();
@@ -144,16 +144,7 @@ beforeAll(async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const id = randomUUID();
   await direct.configurations.create(
-    configInput({
-      id,
-      displayName: 'Store down',
-      privateKeyCiphertext: encryptSecret(
-        secret,
-        privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-        `configuration:${id}`,
-      ),
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    }),
+    signingConfigInput(secret, { privateKey, publicKey }, { id, displayName: 'Store down' }),
   );
   await startServe(gated.href);
   const made = JSON.parse(

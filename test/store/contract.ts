@@ -3,9 +3,10 @@
  *   runStoreContract(() => openSqliteStore({ dataDir: fresh temp dir }))
  * Each test gets a fresh, empty store and closes it afterwards.
  */
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadEvent } from '../../src/contracts/download-event.js';
+import { encryptSecret } from '../../src/store/secret.js';
 import type { JwtConfigurationRecord, Store } from '../../src/store/types.js';
 import { registerAuditContract } from './contract-audit.js';
 
@@ -27,6 +28,25 @@ export function configInput(
     createdBy: 'alice',
     ...over,
   };
+}
+
+/**
+ * A configuration that can sign, stored as the admin stores one: `keys`' private key encrypted
+ * under the data directory's `secret` for this configuration's id, its public key beside it.
+ */
+export function signingConfigInput(
+  secret: Uint8Array,
+  keys: { privateKey: KeyObject; publicKey: KeyObject },
+  over: Partial<JwtConfigurationRecord> = {},
+): ReturnType<typeof configInput> {
+  const id = over.id ?? randomUUID();
+  const pem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  return configInput({
+    ...over,
+    id,
+    privateKeyCiphertext: encryptSecret(secret, pem, `configuration:${id}`),
+    publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  });
 }
 
 /** A download event; override fields per test. */
