@@ -138,23 +138,31 @@ async function stream(
   }
   res.writeHead(plan.status, { ...COMMON_HEADERS, ...plan.headers });
   deps.metrics.inFlight.inc();
-  await relay(deps.logger, body, res, rec);
+  await relay(deps.logger, body, res, rec, gone.signal);
   deps.metrics.inFlight.dec();
   await opened.close();
 }
 
 /**
  * Pipes the store's body to the response with back-pressure (a slow device holds the socket's
- * buffers, never the object) and no promise per chunk: async iteration here cost about a third
- * more CPU per byte than a bare node:http relay (docs/decisions.md, issue 13). A device that
- * leaves destroys the body, which abandons the store's request; a store that fails mid-way
- * cuts the response (its length was promised).
+ * buffers, never the object) and no promise per chunk (three layers of async iteration did that
+ * before; docs/decisions.md, issue 13). A device that leaves (`gone`) destroys the body, which
+ * abandons the store's request; a store that fails mid-way cuts the response (its length was
+ * promised) and is logged.
  */
-function relay(logger: Logger, body: Readable, res: ServerResponse, rec: RequestRecord) {
+function relay(
+  logger: Logger,
+  body: Readable,
+  res: ServerResponse,
+  rec: RequestRecord,
+  gone: AbortSignal,
+) {
   return new Promise<void>((resolve) => {
     pipeline(body, res, (err) => {
-      // A device that hung up is not a store failure.
-      if (err && !res.writableFinished && body.errored) logStoreError(logger, body.errored);
+      // A device that hung up is not a store failure, whatever error its abort left on the body.
+      if (err && !gone.aborted && !res.writableFinished && body.errored) {
+        logStoreError(logger, body.errored);
+      }
       resolve();
     });
     body.on('data', (chunk: Uint8Array) => {
