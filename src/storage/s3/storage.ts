@@ -174,9 +174,12 @@ function openedObject(
   openSignal?: AbortSignal,
 ): OpenedObject {
   const ifMatch = etagOf(info);
-  const get = async (start: number, end: number, own: AbortSignal) => {
-    // The caller's signal (a device that went away) aborts the read as well as our own.
-    const signal = openSignal ? AbortSignal.any([own, openSignal]) : own;
+  /**
+   * The store's answer to a ranged GET: the SDK's body, which is the node:http response itself
+   * (piping it costs no promise per chunk; destroying it abandons the request, not drains it).
+   * The caller's signal (a device that went away) aborts it too.
+   */
+  const get = async (start: number, end: number): Promise<Readable> => {
     try {
       const out = await client.send(
         new GetObjectCommand({
@@ -185,12 +188,19 @@ function openedObject(
           Range: `bytes=${start}-${end}`,
           ...(ifMatch ? { IfMatch: ifMatch } : {}),
         }),
-        { ...READ_DEADLINE, abortSignal: signal },
+        { ...READ_DEADLINE, ...(openSignal ? { abortSignal: openSignal } : {}) },
       );
-      return out.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
+      const body = out.Body as unknown as AsyncIterable<Uint8Array>;
+      return body instanceof Readable ? body : Readable.from(body);
     } catch (err) {
       throw storageFailure(err, 'GetObject');
     }
+  };
+  const readable = async (range?: { start: number; end: number }): Promise<Readable> => {
+    const start = range?.start ?? 0;
+    const end = range?.end ?? info.size - 1;
+    if (info.size === 0 || end < start) return Readable.from([]);
+    return get(start, end);
   };
   return {
     info,
@@ -198,65 +208,35 @@ function openedObject(
       const end = Math.min(offset + length, info.size) - 1;
       if (length <= 0 || end < offset) return new Uint8Array(0);
       const chunks: Uint8Array[] = [];
-      const body = await get(offset, end, new AbortController().signal);
       let total = 0;
-      try {
-        for await (const chunk of body) {
-          chunks.push(chunk);
-          total += chunk.length;
-        }
-      } catch (err) {
-        throw storageFailure(err, 'GetObject');
+      for await (const chunk of chunksOf(() => get(offset, end))) {
+        chunks.push(chunk);
+        total += chunk.length;
       }
       return concat(chunks, total);
     },
-    stream(range) {
-      const start = range?.start ?? 0;
-      const end = range?.end ?? info.size - 1;
-      return streamRange(get, start, end, info.size);
-    },
-    async readable(range) {
-      const start = range?.start ?? 0;
-      const end = range?.end ?? info.size - 1;
-      if (info.size === 0 || end < start) return Readable.from([]);
-      // The SDK's body is the node:http response itself: piping it costs no promise per chunk,
-      // and destroying it closes the store's connection (the request is abandoned, not drained).
-      const body = await get(start, end, new AbortController().signal);
-      return body instanceof Readable ? body : Readable.from(body);
-    },
+    stream: (range) => chunksOf(() => readable(range)),
+    readable,
     close: async () => {},
   };
 }
 
 /**
- * Streams bytes start..end. The store's response is pulled only as fast as the consumer takes
- * it (no read-ahead beyond the socket's buffers), and leaving the loop early — a client that
- * went away — aborts the request to the store instead of letting it drain.
+ * The chunks of a body the store sends, its failures as storage errors. The GET starts at the
+ * first pull, the response is pulled only as fast as the consumer takes it (no read-ahead beyond
+ * the socket's buffers), and leaving the loop early — a client that went away — destroys the
+ * body, which abandons the request to the store instead of letting it drain.
  */
-async function* streamRange(
-  get: (
-    start: number,
-    end: number,
-    signal: AbortSignal,
-  ) => Promise<AsyncIterable<Uint8Array> & { destroy?: () => void }>,
-  start: number,
-  end: number,
-  size: number,
-): AsyncGenerator<Uint8Array> {
-  if (size === 0 || end < start) return;
-  const abort = new AbortController();
-  const body = await get(start, end, abort.signal);
+async function* chunksOf(open: () => Promise<Readable>): AsyncGenerator<Uint8Array> {
+  const body = await open();
   let done = false;
   try {
-    for await (const chunk of body) yield chunk;
+    for await (const chunk of body) yield chunk as Uint8Array;
     done = true;
   } catch (err) {
     throw storageFailure(err, 'GetObject');
   } finally {
-    if (!done) {
-      abort.abort();
-      body.destroy?.();
-    }
+    if (!done) body.destroy();
   }
 }
 
