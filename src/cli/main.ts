@@ -10,6 +10,13 @@
 import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
 import { runCli } from './run.js';
+import { unsupportedNode } from './runtime.js';
+
+const runtimeProblem = unsupportedNode(process.versions.node);
+if (runtimeProblem !== null) {
+  process.stderr.write(`portcullis: ${runtimeProblem}\n`);
+  process.exit(1);
+}
 
 type Registrar = (program: CommandType) => void;
 
