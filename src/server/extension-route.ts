@@ -115,5 +115,5 @@ function send(res: ServerResponse, method: string, rec: RequestRecord, plan: Ext
     return;
   }
   if (rec.audited) rec.outcome = plan.status === 304 ? 'NOT_MODIFIED' : 'OK';
-  sendPlanned(res, method, plan);
+  rec.bytesSent = sendPlanned(res, method, plan);
 }

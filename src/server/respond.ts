@@ -84,21 +84,27 @@ export interface PlannedResponse {
 
 /**
  * Writes a planned answer with the listener's common headers (which a plan cannot drop) and its
- * Content-Length; HEAD gets the headers only.
+ * Content-Length; HEAD gets the headers only. Returns the body bytes handed to the socket (0 for
+ * HEAD and an empty answer), which the access log and the audit record as `bytes`.
  */
 export function sendPlanned(
   res: ServerResponse,
   method: string | undefined,
   plan: PlannedResponse,
-): void {
+): number {
   const headers: Record<string, string> = { ...plan.headers, ...COMMON_HEADERS };
   if (plan.body === null) {
     res.writeHead(plan.status, headers);
     res.end();
-    return;
+    return 0;
   }
   const body = typeof plan.body === 'string' ? Buffer.from(plan.body) : plan.body;
   headers['content-length'] = String(body.byteLength);
   res.writeHead(plan.status, headers);
-  res.end(method === 'HEAD' ? undefined : body);
+  if (method === 'HEAD') {
+    res.end();
+    return 0;
+  }
+  res.end(body);
+  return body.byteLength;
 }

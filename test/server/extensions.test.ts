@@ -178,6 +178,8 @@ describe('extensions', () => {
       path: '/App.ipa',
       keyLabel: 'config-42',
       configurationId: 'cfg-42',
+      // The planned body's bytes, as for a file: 'for cfg-42'.
+      bytesSent: 10,
     });
     expect(events[1]).toMatchObject({ via: 'manifest', outcome: 'NOT_FOUND', path: '/Gone.ipa' });
   });
