@@ -13,7 +13,7 @@ import { CatalogError } from '../catalog/errors.js';
 import { StoreError } from '../store/errors.js';
 import { linkTokenKey } from '../store/link-token.js';
 import { openStoreWithSecret } from '../store/open.js';
-import { checkedPublicUrl } from './content-links.js';
+import { checkedPublicUrl, configurationIdOf, unknownConfiguration } from './content-links.js';
 import { CliError, type Command } from './run.js';
 import { databaseOptions, type StoreFlags, storeLocation } from './store-location.js';
 
@@ -76,7 +76,10 @@ export function registerContentDeclaration(content: Command): void {
         '--new-link',
         'create a manifest link for this declaration (with --config and --label)',
       )
-      .option('--config <id>', 'with --new-link: JWT configuration that signs the download tokens')
+      .option(
+        '--config <id-or-name>',
+        'with --new-link: JWT configuration that signs the download tokens (its id or display name)',
+      )
       .option('--label <text>', 'with --new-link: what the link is for')
       .option('--days <n>', `with --new-link: lifetime in days, 1-${MANIFEST_LINK_MAX_DAYS}`)
       .option(
@@ -154,6 +157,9 @@ async function declaration(path: string, flags: Flags): Promise<void> {
   }
   const { store, secret } = opened;
   try {
+    if (req.newLink !== undefined)
+      req.newLink.configurationId =
+        (await configurationIdOf(store, req.newLink.configurationId)) ?? '';
     const out = await exportDeclaration(
       { store, linkKey: linkTokenKey(secret), publicUrl, now: Date.now },
       ACTOR,
@@ -169,6 +175,8 @@ async function declaration(path: string, flags: Flags): Promise<void> {
     }
     for (const w of out.warnings) process.stderr.write(`warning: ${w.code}: ${w.message}\n`);
   } catch (err) {
+    const unknown = await unknownConfiguration(store, flags.config, err);
+    if (unknown !== null) throw unknown;
     if (err instanceof CatalogError || err instanceof AdminError)
       throw new CliError(`${err.message} (${err.code})`);
     throw err;

@@ -43,7 +43,10 @@ export function registerContentLinks(content: Command): void {
     .description(
       "Create a manifest link: a long-lived, revocable URL of the item's device manifest, for declarations.",
     )
-    .requiredOption('--config <id>', 'JWT configuration that signs the download tokens inside')
+    .requiredOption(
+      '--config <id-or-name>',
+      'JWT configuration that signs the download tokens inside (its id or display name)',
+    )
     .requiredOption('--label <text>', 'what the link is for (shown in lists and the console)')
     .option('--days <n>', `lifetime in days, 1-${MANIFEST_LINK_MAX_DAYS}`, '365')
     .requiredOption('--public-url <url>', 'base URL devices reach the content listener at')
@@ -89,6 +92,41 @@ async function withSecretStore(flags: Flags, fn: (s: Opened) => Promise<void>): 
   }
 }
 
+/**
+ * The id of the configuration `--config` names: its id, or else its display name (unique in the
+ * store) — an admin at the shell knows the name Jamf Pro's settings page shows, rarely the id.
+ * A value that is neither is returned as given, so the admin layer refuses it in its own order
+ * (item and type problems first); {@link unknownConfiguration} then words that refusal.
+ */
+export async function configurationIdOf(
+  store: Store,
+  value: string | undefined,
+): Promise<string | undefined> {
+  if (value === undefined || value === '') return value;
+  if ((await store.configurations.get(value)) !== undefined) return value;
+  return (await store.configurations.list()).find((c) => c.displayName === value)?.id ?? value;
+}
+
+/**
+ * The admin layer's "no such configuration" refusal as the CLI says it, listing what exists so
+ * the next attempt is right; null for any other error.
+ */
+export async function unknownConfiguration(
+  store: Store,
+  value: string | undefined,
+  err: unknown,
+): Promise<CliError | null> {
+  if (!(err instanceof AdminError) || !err.message.startsWith('No JWT configuration')) return null;
+  const known = (await store.configurations.list())
+    .map((c) => `"${c.displayName}" (${c.id})`)
+    .join(', ');
+  return new CliError(
+    `--config: no JWT configuration has the id or display name "${value}"; ${
+      known === '' ? 'the store has none' : `the store has ${known}`
+    }`,
+  );
+}
+
 function publicUrlOf(flags: Flags): string {
   return checkedPublicUrl(flags.publicUrl);
 }
@@ -115,7 +153,7 @@ async function create({ store, secret }: Opened, path: string, flags: Flags): Pr
   // The API's own schema, so the shell and the API accept exactly the same input.
   const parsed = CreateManifestLinkBody.safeParse({
     path,
-    configurationId: flags.config,
+    configurationId: await configurationIdOf(store, flags.config),
     label: flags.label,
     ...(days === undefined ? {} : { expiresInDays: days }),
   });
@@ -124,7 +162,7 @@ async function create({ store, secret }: Opened, path: string, flags: Flags): Pr
     const flag = { configurationId: '--config', expiresInDays: '--days' }[String(issue.path[0])];
     throw new CliError(`${flag ?? `--${String(issue.path[0])}`}: ${issue.message}`);
   }
-  const { link, token } = await createManifestLink(
+  const created = createManifestLink(
     { store, key: linkTokenKey(secret), now: Date.now },
     ACTOR,
     parsed.data,
@@ -136,7 +174,10 @@ async function create({ store, secret }: Opened, path: string, flags: Flags): Pr
         targetId: id,
         details,
       }),
-  );
+  ).catch(async (err: unknown) => {
+    throw (await unknownConfiguration(store, flags.config, err)) ?? err;
+  });
+  const { link, token } = await created;
   const manifestUrl = manifestLinkUrl(publicUrl, link.contentPath, token);
   if (flags.json) {
     const out = { ...manifestLinkView(link, Date.now()), token, manifestUrl };

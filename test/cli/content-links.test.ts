@@ -127,6 +127,30 @@ describe('portcullis content link…', () => {
     );
   });
 
+  it('takes the display name the console shows for --config, and stores the id', async () => {
+    const r = await cli(
+      'content',
+      'link',
+      'mac/Agent.pkg',
+      '--config',
+      'CLI',
+      '--label',
+      'by name',
+      '--json',
+      ...PUB,
+      ...D(),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const made = JSON.parse(r.stdout) as { id: string; configurationId: string };
+    expect(made.configurationId).toBe(configId);
+    const listed = JSON.parse((await cli('content', 'links', '--json', ...D())).stdout) as Array<{
+      id: string;
+      configurationId: string;
+    }>;
+    expect(listed.find((l) => l.id === made.id)?.configurationId).toBe(configId);
+  });
+
   it('shows the same URL again and records it', async () => {
     const r = await cli('content', 'link-url', id, ...PUB, ...D());
     expect(r.status).toBe(0);
@@ -158,7 +182,11 @@ describe('portcullis content link…', () => {
     [
       'an unknown configuration',
       ['--config', '00000000-0000-0000-0000-000000000000'],
-      /\(NOT_FOUND\)$/m,
+      // What exists, so the admin's next attempt is right.
+      new RegExp(
+        `^portcullis: --config: no JWT configuration has the id or display name "00000000-0000-0000-0000-000000000000"; the store has "CLI" \\(${configId}\\)$`,
+        'm',
+      ),
     ],
   ];
   for (const [name, over, message] of bad) {
