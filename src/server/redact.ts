@@ -29,8 +29,16 @@ const BEARER = /(Bearer\s+)[^\s,"']+/gi;
  * @example redactText('/a.ipa?token=eyJ...&x=1') // '/a.ipa?token=[REDACTED]&x=1'
  */
 export function redactText(text: string): string {
+  // Nothing any of the patterns below starts with: the common case, on every logged request.
+  if (!mayHoldSecret(text)) return text;
   return redactShapes(text.replace(TOKEN_PARAM, `$1${REDACTED}`)).replace(BEARER, `$1${REDACTED}`);
 }
+
+/** Whether `text` contains the start of anything redactText replaces (cheaper than the replaces). */
+function mayHoldSecret(text: string): boolean {
+  return text.includes('eyJ') || MAY_HOLD_SECRET.test(text);
+}
+const MAY_HOLD_SECRET = /pml_|token|bearer/i;
 
 /**
  * Replaces, in each run of token-ish characters, everything from the start of a secret shape
@@ -63,18 +71,16 @@ function shapeStart(run: string): number {
  * @example redactUrl('/a.plist?tok%65n=pml_x') // '/a.plist?tok%65n=[REDACTED]'
  */
 export function redactUrl(url: string): string {
-  // Fast path: no query, no secret shape and no escape that could decode into one (`%20` is
-  // fine): nothing to hide.
-  if (
-    !url.includes('?') &&
-    !SHAPE_ESCAPE.test(url) &&
-    !url.includes('eyJ') &&
-    !/pml_|token|bearer/i.test(url)
-  ) {
-    return url;
-  }
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  // Fast paths, for what nearly every request is: a plain path (no secret shape and no escape
+  // that could decode into one; `%20` is fine) with no query, or with exactly Jamf's one
+  // `token=` parameter — what the general path below would make of them, without its work.
+  if (!SHAPE_ESCAPE.test(path) && !mayHoldSecret(path)) {
+    if (q < 0) return url;
+    if (url.startsWith('token=', q + 1) && !url.includes('&', q))
+      return `${path}?token=${REDACTED}`;
+  }
   const query = q < 0 ? null : url.slice(q + 1);
   const safePath = stillSecret(redactText(path));
   if (query === null) return safePath;
