@@ -12,6 +12,7 @@ import type { ClientCertGate } from './client-cert.js';
 import type { ServeConfig } from './config.js';
 import type { ContentFiles } from './files.js';
 import type { KeyManager } from './listener-verifier.js';
+import { writeAccessLine } from './logger.js';
 import type { ServeMetrics } from './metrics.js';
 import type { UpstreamProxy } from './proxy.js';
 import { redactText, redactUrl } from './redact.js';
@@ -130,21 +131,18 @@ function logAccess(
   rec: RequestRecord,
   durationMs: number,
 ): void {
-  ctx.logger.info(
-    {
-      method: rec.method,
-      url: redactUrl(req.url ?? ''),
-      path: loggedPath(rec.path),
-      status: sentStatus(res),
-      outcome: rec.outcome,
-      bytes: rec.bytesSent,
-      ms: durationMs,
-      client: req.socket.remoteAddress ?? '',
-      fp: rec.fingerprint,
-      kid: rec.kid,
-      cert: rec.clientCert?.serialNumber,
-      via: rec.via,
-    },
-    'request',
-  );
+  writeAccessLine(ctx.logger, {
+    method: rec.method,
+    url: redactUrl(req.url ?? ''),
+    path: loggedPath(rec.path),
+    status: sentStatus(res),
+    outcome: rec.outcome,
+    bytes: rec.bytesSent,
+    ms: durationMs,
+    client: req.socket.remoteAddress ?? '',
+    fp: rec.fingerprint,
+    kid: rec.kid,
+    cert: rec.clientCert?.serialNumber,
+    via: rec.via,
+  });
 }

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createServeLogger } from '../../src/server/logger.js';
+import { createServeLogger, writeAccessLine } from '../../src/server/logger.js';
 import { REDACTED, redactError, redactText, redactUrl } from '../../src/server/redact.js';
 import { makeKey, removeDir, sign, startQuiet, tempDir } from './serve-helpers.js';
 
@@ -75,6 +76,87 @@ describe('redactText / redactUrl', () => {
   it('redacts messages of errors that embed a URL', () => {
     const safe = redactError(new Error(`fetch failed for http://x/App.ipa?token=${JWT}`));
     expect(safe.message).toBe(`fetch failed for http://x/App.ipa?token=${REDACTED}`);
+  });
+});
+
+describe('redactUrl on the shapes nearly every request has', () => {
+  it.each([
+    ['/App.ipa', '/App.ipa'],
+    ['/My%20App.ipa', '/My%20App.ipa'],
+    [`/App.ipa?token=${JWT}`, `/App.ipa?token=${REDACTED}`],
+    ['/App.ipa?token=', `/App.ipa?token=${REDACTED}`],
+    [`/App.ipa?token=x?y=${JWT}`, `/App.ipa?token=${REDACTED}`],
+    [`/App.ipa?token=x;token=${JWT}`, `/App.ipa?token=${REDACTED}`],
+    [`/App.ipa?token=x&v=1`, `/App.ipa?token=${REDACTED}&v=1`],
+    [`/App.ipa?v=1&token=${JWT}`, `/App.ipa?v=1&token=${REDACTED}`],
+    [`/App.ipa?TOKEN=${JWT}`, `/App.ipa?TOKEN=${REDACTED}`],
+    // A path that holds a shape is never passed through, with or without a token parameter.
+    [`/${JWT}?token=x`, `/${REDACTED}?token=${REDACTED}`],
+    ['/pml_abc/App.ipa?token=x', `/${REDACTED}/App.ipa?token=${REDACTED}`],
+    ['/%65yJhbGciOiJ9.e30.c2ln?token=x', `${REDACTED}?token=${REDACTED}`],
+  ])('%s', (url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
+  });
+});
+
+describe('writeAccessLine', () => {
+  const fields = {
+    method: 'GET',
+    url: `/App.ipa?token=${REDACTED}`,
+    path: '/Ünïcode "quoted"\\\u0001.ipa',
+    status: 200,
+    outcome: 'OK',
+    bytes: 1024,
+    ms: 0.123,
+    client: '::ffff:127.0.0.1',
+    fp: '0123456789abcdef',
+    kid: undefined,
+    cert: '01AB',
+    via: 'file',
+  };
+  const capture = () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    return { lines, sink };
+  };
+  const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+
+  it('writes the line pino writes for the same fields, byte for byte', () => {
+    const direct = capture();
+    writeAccessLine(createServeLogger('info', direct.sink), fields);
+    const viaPino = capture();
+    createServeLogger('info', viaPino.sink).info(fields, 'request');
+    expect(direct.lines).toHaveLength(1);
+    expect(withoutTime(direct.lines[0]!)).toBe(withoutTime(viaPino.lines[0]!));
+    expect(JSON.parse(direct.lines[0]!)).toMatchObject({
+      level: 30,
+      pid: process.pid,
+      msg: 'request',
+    });
+    expect(direct.lines[0]).not.toContain('"kid"');
+  });
+
+  it('goes through pino for a multistream (it routes by the level pino records) and a child', () => {
+    const multi = capture();
+    const logger = createServeLogger('info', pino.multistream([{ stream: multi.sink }]));
+    writeAccessLine(logger, fields);
+    const child = capture();
+    writeAccessLine(createServeLogger('info', child.sink).child({ worker: 2 }), fields);
+    expect(multi.lines).toHaveLength(1);
+    const { kid: _none, ...written } = fields;
+    expect(JSON.parse(multi.lines[0]!)).toEqual({
+      ...written,
+      level: 30,
+      time: expect.any(Number),
+      pid: process.pid,
+      msg: 'request',
+    });
+    expect(JSON.parse(child.lines[0]!)).toMatchObject({ worker: 2, path: fields.path });
   });
 });
 
