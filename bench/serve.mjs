@@ -93,8 +93,21 @@ async function prepare(dir) {
     tokensFiles.push(join(dir, `tokens-${r}.txt`));
     await writeFile(tokensFiles[r], `${fresh.slice(r * FRESH, (r + 1) * FRESH).join('\n')}\n`);
   }
+  // (b)'s reference: the same script sending the reused token, so both sides of "what a fresh
+  // token costs" pay the same client (wrk's Lua request() caps it below plain wrk's rate).
+  const sameTokenFile = join(dir, 'tokens-same.txt');
+  if (count) await writeFile(sameTokenFile, `${Array(FRESH * 3).fill(reused).join('\n')}\n`);
   const spkiBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { dir, root, pubFile, reused, tokensFiles, spkiBase64, headersFile: join(dir, 'h.json') };
+  return {
+    dir,
+    root,
+    pubFile,
+    reused,
+    tokensFiles,
+    sameTokenFile,
+    spkiBase64,
+    headersFile: join(dir, 'h.json'),
+  };
 }
 
 async function startNginxPeer(ctx, njs) {
@@ -176,12 +189,13 @@ function measure(peer, scenario, ctx, round) {
     return runWrk({ url, seconds: SECONDS, connections: 4, pid });
   }
   // (b): no warm-up with fresh tokens (each is used once); the script measures its own window.
+  // 'b-same' is its reference: the same script and connections, the reused token every time.
   return runWrk({
     url: peer.url,
     seconds: SECONDS + 2,
     connections: 64,
     script: join(HERE, 'serve-fresh.lua'),
-    scriptArgs: [SMALL, ctx.tokensFiles[round]],
+    scriptArgs: [SMALL, scenario === 'b-same' ? ctx.sameTokenFile : ctx.tokensFiles[round]],
     pid,
   });
 }
@@ -293,6 +307,12 @@ async function measureAll() {
             `round ${round + 1}/${ROUNDS} ${name}: scenario ${s} (${SECONDS}s, load ${facts.load()})\n`,
           );
           runs[`${s}:${name}`] = { ...measure(peer, s, ctx, round), load: facts.load() };
+        }
+        if (name === 'portcullis' && scenarios.includes('b')) {
+          runs['b:portcullis-same'] = {
+            ...measure(peer, 'b-same', ctx, round),
+            load: facts.load(),
+          };
         }
         await peer.stop();
         peers.pop();
