@@ -55,6 +55,24 @@ describe.skipIf(!db)('PostgreSQL store', () => {
     await expectCode(openPostgresStore({ databaseUrl: 'mysql://u@h/d' }), 'STORE_UNAVAILABLE');
   });
 
+  it('reports a database closed to connections (ALLOW_CONNECTIONS false) as STORE_UNAVAILABLE', async () => {
+    // What an operator does before maintenance; PostgreSQL answers SQLSTATE 55000 for it.
+    const name = `t_closed_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await db!.admin.query(`CREATE DATABASE ${name}`);
+    try {
+      await db!.admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      const url = new URL(db!.url);
+      url.pathname = `/${name}`;
+      const err = await openPostgresStore({ databaseUrl: url.href }).catch((e: Error) => e);
+      expect(err).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        message: 'The database cannot be reached.',
+      });
+    } finally {
+      await db!.admin.query(`DROP DATABASE ${name}`);
+    }
+  });
+
   it('stores NUL bytes in hostile audit text as U+FFFD instead of losing the batch', async () => {
     const store = await open(await db!.createSchema());
     await store.audit.insert([

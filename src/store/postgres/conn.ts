@@ -26,6 +26,11 @@ const CONFLICT_MESSAGES: Record<string, string> = {
 
 /** SQLSTATE classes meaning the server cannot be used right now (connection, resources, shutdown). */
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
+/**
+ * Single SQLSTATEs meaning the same: 55000 is what a database closed with `ALTER DATABASE …
+ * ALLOW_CONNECTIONS false` (maintenance) answers; the store's own SQL never raises it otherwise.
+ */
+const UNAVAILABLE_CODES = new Set(['55000']);
 /** Node socket errors meaning the same. */
 const UNAVAILABLE_ERRNOS = new Set([
   'ECONNREFUSED',
@@ -76,7 +81,9 @@ export function mapPgError(err: unknown): unknown {
   }
   if (
     (typeof code === 'string' &&
-      (UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_CLASSES.has(code.slice(0, 2)))) ||
+      (UNAVAILABLE_ERRNOS.has(code) ||
+        UNAVAILABLE_CODES.has(code) ||
+        UNAVAILABLE_CLASSES.has(code.slice(0, 2)))) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
       err.message,
     )
