@@ -96,7 +96,8 @@ async function prepare(dir) {
   // (b)'s reference: the same script sending the reused token, so both sides of "what a fresh
   // token costs" pay the same client (wrk's Lua request() caps it below plain wrk's rate).
   const sameTokenFile = join(dir, 'tokens-same.txt');
-  if (count) await writeFile(sameTokenFile, `${Array(FRESH * 3).fill(reused).join('\n')}\n`);
+  const same = Array(FRESH * 3).fill(reused);
+  if (count) await writeFile(sameTokenFile, `${same.join('\n')}\n`);
   const spkiBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   return {
     dir,
