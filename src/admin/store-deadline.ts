@@ -9,6 +9,7 @@
  * or fails on its own; its answer is dropped.
  */
 import type { ContentExtension } from '../contracts/content-extension.js';
+import { withinDeadline } from '../errors/deadline.js';
 import { StoreError } from '../store/errors.js';
 
 /**
@@ -22,17 +23,11 @@ export const LISTENER_STORE_DEADLINE_MS = 5000;
  * @example await withinStoreDeadline(store.manifestLinks.get(id), 5000)
  */
 export function withinStoreDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new StoreError('STORE_UNAVAILABLE', `The store did not answer within ${ms / 1000} s.`),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return withinDeadline(
+    work,
+    ms,
+    () => new StoreError('STORE_UNAVAILABLE', `The store did not answer within ${ms / 1000} s.`),
+  );
 }
 
 /**

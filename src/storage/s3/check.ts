@@ -4,6 +4,7 @@
  * a coded error instead of answering devices with 502s — or hanging on a black-holed endpoint.
  */
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { withinDeadline } from '../../errors/deadline.js';
 import { StorageError } from '../errors.js';
 import { isNotFound, storageFailure, storeStatusOf } from './errors.js';
 import type { S3ContentStorage } from './storage.js';
@@ -64,18 +65,13 @@ export async function checkS3Storage(
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new StorageError(
-            'STORAGE_CREDENTIALS_MISSING',
-            'portcullis: looking up bucket credentials timed out',
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return withinDeadline(
+    work,
+    ms,
+    () =>
+      new StorageError(
+        'STORAGE_CREDENTIALS_MISSING',
+        'portcullis: looking up bucket credentials timed out',
+      ),
+  );
 }
