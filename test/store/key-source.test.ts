@@ -98,3 +98,50 @@ describe('storeKeySource', () => {
     expect(calls).toBe(0);
   });
 });
+
+describe('storeKeySource with a store that stops answering', () => {
+  it('says degraded once a poll outlives its deadline, asks once at a time, and recovers on the answer', async () => {
+    await store.configurations.create(configInput({ publicKeyPem: pems[0] }));
+    // The real store, with its generation query held while `silent` is set (a database that
+    // keeps the connection and answers nothing).
+    let silent = false;
+    let asked = 0;
+    const held: Array<() => void> = [];
+    const real = store.configurations.generation.bind(store.configurations);
+    const quiet: Store = {
+      ...store,
+      configurations: {
+        ...store.configurations,
+        generation: () => {
+          asked++;
+          if (!silent) return real();
+          return new Promise<number>((resolve) => held.push(() => void real().then(resolve)));
+        },
+      },
+    };
+    const source = storeKeySource(quiet, { pollMs: 10, pollDeadlineMs: 50 });
+    await source.load();
+    let changes = 0;
+    const stop = source.watch!(() => changes++);
+    try {
+      await new Promise((r) => setTimeout(r, 40));
+      expect(source.degraded!()).toBe(false);
+      silent = true;
+      const before = asked;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(source.degraded!()).toBe(true);
+      // ~30 poll intervals passed; one query went out and is still held.
+      expect(asked - before).toBe(1);
+      // Meanwhile another node disabled a configuration; the database answers again.
+      const [cfg] = await other.configurations.list();
+      await other.configurations.update(cfg!.id, { enabled: false });
+      silent = false;
+      for (const release of held.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(source.degraded!()).toBe(false);
+      expect(changes).toBe(1);
+    } finally {
+      stop();
+    }
+  });
+});
