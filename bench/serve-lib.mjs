@@ -109,6 +109,13 @@ export function parseWrk(text) {
     seconds: num(/requests in ([\d.]+)s/),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     socketErrors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    socketErrorKinds: errors
+      ? ['connect', 'read', 'write', 'timeout']
+          .map((kind, i) => [kind, Number(errors[i + 1])])
+          .filter(([, n]) => n > 0)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ')
+      : '',
     ...(fresh && Number(fresh[2]) > 0
       ? { wrkRps: num(/Requests\/sec:\s+([\d.]+)/), rps: (Number(fresh[1]) - 1) / Number(fresh[2]) }
       : {}),
@@ -134,12 +141,21 @@ export function minorFaultsOf(pid) {
 }
 
 /**
- * Runs wrk pinned to the load core and returns the parsed summary plus the server's CPU µs per
+ * Runs wrk pinned to the load core (`timeout` in seconds, for long downloads) and returns the parsed summary plus the server's CPU µs per
  * request (from /proc, less sensitive to a shared machine than req/s). Non-2xx answers and socket
  * errors do not throw: they are recorded in `failures`, and the report never counts such a run
  * as meeting a goal. Throws only when wrk made no request at all.
  */
-export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid, cpu: on }) {
+export function runWrk({
+  url,
+  seconds,
+  connections,
+  script,
+  scriptArgs = [],
+  pid,
+  cpu: on,
+  timeout,
+}) {
   const args = [
     '-c',
     on ?? LOAD_CPU,
@@ -149,6 +165,8 @@ export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid
     `-d${seconds}s`,
     '--latency',
   ];
+  // wrk counts an answer slower than its timeout (default 2 s) as a socket error.
+  if (timeout !== undefined) args.push('--timeout', `${timeout}s`);
   if (script) args.push('-s', script);
   args.push(url);
   if (scriptArgs.length) args.push('--', ...scriptArgs);
@@ -162,7 +180,8 @@ export function runWrk({ url, seconds, connections, script, scriptArgs = [], pid
     throw new Error(`wrk got nothing:\n${out}`);
   const failures = [];
   if (result.non2xx > 0) failures.push(`${result.non2xx} non-2xx answers`);
-  if (result.socketErrors > 0) failures.push(`${result.socketErrors} socket errors`);
+  if (result.socketErrors > 0)
+    failures.push(`${result.socketErrors} socket errors (${result.socketErrorKinds})`);
   const answered = result.freshResponses ?? result.requests;
   const mib = (result.bytesPerSec * result.seconds) / 1024 ** 2;
   return {
