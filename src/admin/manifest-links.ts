@@ -194,6 +194,19 @@ export function manifestLinkGate(opts: ManifestLinkGateOptions): ManifestLinkGat
         exp: Math.floor(exp / 1000),
       };
     },
-    downloadToken: (grant, path) => opts.signDownload(grant.configurationId, path, grant.exp),
+    async downloadToken(grant, path) {
+      try {
+        return await opts.signDownload(grant.configurationId, path, grant.exp);
+      } catch (err) {
+        // Disabled or deleted between the link's check and this fetch's plan: the link is
+        // refused as the check would have refused it, not answered with a 500.
+        if (
+          err instanceof AdminError &&
+          (err.code === 'CONFIGURATION_DISABLED' || err.code === 'NOT_FOUND')
+        )
+          return null;
+        throw err;
+      }
+    },
   };
 }

@@ -34,6 +34,7 @@ export interface ManifestExtensionOptions {
 }
 
 const NOT_FOUND: ExtensionPlan = { refuse: 'NOT_FOUND' };
+const LINK_REFUSED: ExtensionPlan = { refuse: 'LINK_REFUSED' };
 
 /**
  * Builds the manifest route for `startServer({ contentExtensions: [...] })`.
@@ -55,15 +56,13 @@ export function createManifestExtension(opts: ManifestExtensionOptions): Content
       const url = contentUrl(base, record.path);
       // A device that showed its identity certificate shows it again for the file: no token.
       // A link never leaves the manifest route: the package URL gets a fresh download token.
-      const download =
-        token === undefined
-          ? url
-          : addTokenToUrl(
-              url,
-              token.credential && opts.links
-                ? await opts.links.downloadToken(token.credential, subject)
-                : token.value,
-            );
+      let downloadToken = token?.value;
+      if (token?.credential && opts.links) {
+        const minted = await opts.links.downloadToken(token.credential, subject);
+        if (minted === null) return LINK_REFUSED;
+        downloadToken = minted;
+      }
+      const download = downloadToken === undefined ? url : addTokenToUrl(url, downloadToken);
       return {
         status: 200,
         headers: {

@@ -105,8 +105,11 @@ export interface ExtensionCredentialGrant {
  * short-lived download token each manifest fetched with a link carries.
  */
 export interface ManifestLinkGate extends ExtensionCredential {
-  /** A download token bound to `path` (`/apps/App.ipa`), signed with the grant's configuration. */
-  downloadToken(grant: ExtensionCredentialGrant, path: string): Promise<string>;
+  /**
+   * A download token bound to `path` (`/apps/App.ipa`), signed with the grant's configuration;
+   * null when the grant no longer holds (its configuration was disabled or deleted since the check).
+   */
+  downloadToken(grant: ExtensionCredentialGrant, path: string): Promise<string | null>;
 }
 
 /**
@@ -123,8 +126,12 @@ export type ExtensionPlan =
     }
   | { refuse: ExtensionRefusalCode };
 
-/** Refusals an extension may plan; everything else (method, token) the listener decides. */
-export type ExtensionRefusalCode = 'NOT_FOUND';
+/**
+ * Refusals an extension may plan; everything else (method, token) the listener decides.
+ * `LINK_REFUSED`: the route's own credential, admitted a moment ago, no longer grants (its
+ * configuration was disabled or deleted in between) — answered exactly as the check would have.
+ */
+export type ExtensionRefusalCode = 'NOT_FOUND' | 'LINK_REFUSED';
 
 /** What a content-extension factory learns about the listener it serves on. */
 export interface ContentExtensionContext {

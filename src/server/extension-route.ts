@@ -9,7 +9,7 @@ import type { ContentExtension, ExtensionPlan } from '../contracts/content-exten
 import { RESERVED_PREFIX, type ReservedMatch, reservedPath } from '../http/reserved.js';
 import { admit, authorizationOf } from './admission.js';
 import type { ContentContext, RequestRecord } from './context.js';
-import { sendPlanned, sendRefusal, serveRefusal } from './respond.js';
+import { sendPlanned, sendRefusal, serveRefusal, tokenRefusal } from './respond.js';
 
 /** An extension and the raw path after its own. */
 export interface ExtensionMatch {
@@ -111,7 +111,11 @@ export async function runExtension(
 function send(res: ServerResponse, method: string, rec: RequestRecord, plan: ExtensionPlan): void {
   if ('refuse' in plan) {
     rec.outcome = plan.refuse;
-    sendRefusal(res, method, serveRefusal(plan.refuse));
+    sendRefusal(
+      res,
+      method,
+      plan.refuse === 'LINK_REFUSED' ? tokenRefusal(plan.refuse) : serveRefusal(plan.refuse),
+    );
     return;
   }
   if (rec.audited) rec.outcome = plan.status === 304 ? 'NOT_MODIFIED' : 'OK';

@@ -305,6 +305,52 @@ describe('bad links: one refusal, whatever the reason, whether the item exists o
     );
   });
 
+  it('refuses like a disabled configuration when the disable lands between the check and the manifest', async () => {
+    // The disable is made inside the mint: after the link's check passed, before its token.
+    const signer = new ConfigurationSigner(fx.store, fx.secret, Date.now, probeRunner);
+    const racing = await startServer({
+      root: join(fx.dir, 'content'),
+      keySource: storeKeySource(fx.store),
+      contentExtensions: [
+        contentManifestExtension({
+          store: fx.store,
+          links: {
+            key: linkTokenKey(fx.secret),
+            signDownload: async (id, path, notAfter) => {
+              await fx.store.configurations.update(id, { enabled: false });
+              return signer.signForManifestLink(id, path, notAfter);
+            },
+          },
+        }),
+      ],
+      auditSink: { record: (e) => events.push(e) },
+      publicUrl: 'https://dist.example.test',
+      host: '127.0.0.1',
+      port: 0,
+      admin: false,
+      workers: 1,
+      logLevel: 'silent',
+    });
+    try {
+      events.length = 0;
+      const raced = await shape(
+        await fetch(`${racing.url}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
+      );
+      // What the same link gets once the disable is visible to the check itself.
+      const refused = await shape(
+        await fetch(`${racing.url}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
+      );
+      expect(raced).toEqual(refused);
+      expect(raced).toMatchObject({ status: 401 });
+      expect(JSON.parse(raced.body).code).toBe('LINK_REFUSED');
+      await eventually(() => events.length >= 2);
+      expect(events[0]).toMatchObject({ outcome: 'LINK_REFUSED', via: 'manifest', status: 401 });
+    } finally {
+      await racing.close();
+      await fx.store.configurations.update(configId, { enabled: true });
+    }
+  });
+
   it('records refused links in the audit by fingerprint, never the token', async () => {
     events.length = 0;
     const tampered = `${agent.token.slice(0, -2)}xx`;
