@@ -34,11 +34,18 @@ export function redactText(text: string): string {
   return redactShapes(text.replace(TOKEN_PARAM, `$1${REDACTED}`)).replace(BEARER, `$1${REDACTED}`);
 }
 
-/** Whether `text` contains the start of anything redactText replaces (cheaper than the replaces). */
+/**
+ * Whether `text` may contain anything redactText replaces (cheaper than the replaces): `eyJ`,
+ * `ml_` (a link token, its `p` spelled any way), `token`, `bearer`, two dots (a JWS whose header
+ * does not start `eyJ`), an encoded dot, or a stretch long enough to be a signature.
+ */
 function mayHoldSecret(text: string): boolean {
-  return text.includes('eyJ') || MAY_HOLD_SECRET.test(text);
+  if (text.includes('eyJ') || text.length >= LONG_STRETCH || MAY_HOLD_SECRET.test(text))
+    return true;
+  const dot = text.indexOf('.');
+  return dot >= 0 && text.indexOf('.', dot + 1) >= 0;
 }
-const MAY_HOLD_SECRET = /pml_|token|bearer/i;
+const MAY_HOLD_SECRET = /ml_|token|bearer|%2e/i;
 
 /**
  * Replaces, in each run of token-ish characters, everything from the start of a secret shape
@@ -55,12 +62,65 @@ function redactShapes(text: string): string {
 
 /** Where the first secret shape of a run starts, or -1. */
 function shapeStart(run: string): number {
-  const link = run.search(LINK_PREFIX);
+  let at = run.search(LINK_PREFIX);
   // A later "eyJ" has no more dots after it than the first: only the first needs looking at.
   let jws = run.indexOf('eyJ');
   if (jws >= 0 && (run.slice(jws).match(JWS_DOT)?.length ?? 0) < 2) jws = -1;
-  if (link < 0) return jws;
-  return jws < 0 ? link : Math.min(jws, link);
+  for (const found of [jws, otherJwsStart(run), linkBodyStart(run), longStretchStart(run)]) {
+    if (found >= 0 && (at < 0 || found < at)) at = found;
+  }
+  return at;
+}
+
+/** Base64url characters in a row that no path segment can hold (the path check caps one at 255 bytes). */
+const LONG_STRETCH = 256;
+/** The shortest signature rule B looks for: HS256's is 43 base64url characters, RS256's 342. */
+const MIN_SIGNATURE = 40;
+const BASE64URL_CHAR = /^[A-Za-z0-9_-]$/;
+
+/**
+ * A compact JWS whose header is JSON that does not start `{"` — `{ "alg"` is `eyAi…`, `{\n` is
+ * `ewo…`, leading whitespace anything —, which the verifier accepts like any other: three
+ * dot-separated segments (`%2E` counting as a dot) whose first decodes to text opening with
+ * `{` and whose last is a signature-length base64url string. Linear: one split, a bounded decode
+ * per candidate.
+ */
+function otherJwsStart(run: string): number {
+  const parts = run.split(JWS_DOT);
+  if (parts.length < 3) return -1;
+  let offset = 0;
+  const starts: number[] = [];
+  for (const part of parts) {
+    starts.push(offset);
+    offset += part.length;
+    // The separator after this part: '.' or a three-character escape.
+    offset += run.startsWith('.', offset) ? 1 : 3;
+  }
+  for (let i = 0; i + 2 < parts.length; i++) {
+    const signature = parts[i + 2]!;
+    if (signature.length < MIN_SIGNATURE || !/^[A-Za-z0-9_-]+$/.test(signature)) continue;
+    const head = Buffer.from(parts[i]!.slice(0, 64), 'base64url').toString('latin1');
+    if (head.trimStart().startsWith('{')) return starts[i]!;
+  }
+  return -1;
+}
+
+/** A manifest-link token's body after `ml_` however its `p` was spelled (an overlong UTF-8 form). */
+function linkBodyStart(run: string): number {
+  const m = LINK_BODY.exec(run);
+  return m === null ? -1 : m.index;
+}
+const LINK_BODY = /ml(?:_|%5[Ff])[A-Za-z0-9_-]{40,}/i;
+
+/** The start of a run holding {@link LONG_STRETCH} base64url characters in a row (a signature), or -1. */
+function longStretchStart(run: string): number {
+  if (run.length < LONG_STRETCH) return -1;
+  let inRow = 0;
+  for (let i = 0; i < run.length; i++) {
+    inRow = BASE64URL_CHAR.test(run[i]!) ? inRow + 1 : 0;
+    if (inRow >= LONG_STRETCH) return 0;
+  }
+  return -1;
 }
 
 /**
@@ -92,22 +152,26 @@ export function redactUrl(url: string): string {
   return `${safePath}?${stillSecret(redactText(pairs.join('&')))}`;
 }
 
-/** `part`, or REDACTED when percent-decoding it (up to three times) reveals a secret shape. */
+/** How many rounds of percent-decoding a logged part gets before it is given up as hidden. */
+const MAX_DECODES = 6;
+
+/**
+ * `part`, or REDACTED when percent-decoding it reveals a secret shape — or still has escapes
+ * that could spell one after {@link MAX_DECODES} rounds (encoded that often, it is hiding
+ * something; a real URL is encoded once, twice when a link was pasted into another).
+ */
 function stillSecret(part: string): string {
-  if (!SHAPE_ESCAPE.test(part)) return part;
+  if (!SHAPE_ESCAPE.test(part) && !/%2e/i.test(part)) return part;
   let decoded = part;
-  for (let i = 0; i < 3 && decoded.includes('%'); i++) {
-    decoded = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
+  for (let i = 0; i < MAX_DECODES; i++) {
+    const next = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
       String.fromCharCode(Number.parseInt(hex, 16)),
     );
-    if (
-      decoded !== part &&
-      (redactShapes(decoded) !== decoded || TOKEN_PARAM_VALUE.test(decoded))
-    ) {
-      return REDACTED;
-    }
+    if (next === decoded) return part;
+    decoded = next;
+    if (redactShapes(decoded) !== decoded || TOKEN_PARAM_VALUE.test(decoded)) return REDACTED;
   }
-  return part;
+  return SHAPE_ESCAPE.test(decoded) ? REDACTED : part;
 }
 
 /** A decoded `token=<value>` whose value is not already redacted. */

@@ -38,7 +38,7 @@ describe('redactText / redactUrl', () => {
     [`/m.plist?link=${LINK}`, `/m.plist?link=${REDACTED}`],
     // Encoded secret shapes: the part that carries one goes whole.
     [`/m.plist?x=%70ml%5F${LINK.slice(4)}`, `/m.plist?${REDACTED}`],
-    [`/m/%70ml_${LINK.slice(4)}.pkg`, REDACTED],
+    [`/m/%70ml_${LINK.slice(4)}.pkg`, `/m/%70${REDACTED}`],
     [`/m.plist?x=%2565yJhbGc.eyJzdWIi.c2ln`, `/m.plist?${REDACTED}`],
     // Nothing secret: unchanged.
     ['/apps/My%20App.ipa', '/apps/My%20App.ipa'],
@@ -98,6 +98,66 @@ describe('redactUrl on the shapes nearly every request has', () => {
     expect(redactUrl(url)).toBe(logged);
   });
 });
+
+describe('redaction of secrets in shapes an outside review found', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+  const SIG = `${'S'.repeat(300)}ig-_0`;
+  // JSON may open with whitespace; the verifier accepts such a header like any other.
+  const spaced = `${b64('{ "alg":"RS256"}')}.${b64('{ "sub":"AppManifest"}')}.${SIG}`;
+  const newline = `${b64('{\n"alg":"RS256"}')}.${b64('{"iss":"JSS"}')}.${SIG.slice(0, 43)}`;
+  const encode = (text: string, times: number) => {
+    let out = text;
+    for (let i = 0; i < times; i++)
+      out = [...out].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    return out;
+  };
+  const link = `pml_${'Q3JHZNRLZEXPBMTCB2R5X0FCQ0RFRKDISUPLTE1OT1BRULNUVVZXWFLA_-012345'}`;
+
+  it.each([
+    ['a whitespace-led JWS in the path', `/${spaced}`],
+    ['a whitespace-led JWS in another parameter', `/App.ipa?x=${spaced}`],
+    ['a whitespace-led JWS with encoded dots', `/App.ipa?x=${spaced.replaceAll('.', '%2E')}`],
+    ['a newline-led JWS with an HS256-length signature', `/d/${newline}/App.ipa`],
+    ['a JWS encoded four times', `/${encode(`eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJBIn0.${SIG}`, 4)}`],
+    [
+      'a JWS whose e is encoded four times',
+      `/%25252565yJhbGciOiJSUzI1NiJ9.%25252565yJzdWIi.${SIG}`,
+    ],
+    ['a JWS with an overlong UTF-8 e', `/%C1%A5yJhbGciOiJSUzI1NiJ9.%C1%A5yJzdWIi.${SIG}`],
+    ['a link token encoded four times', `/m/${encode(link, 4)}.ipa`],
+    ['a link token with an overlong UTF-8 p', `/m/%C1%B0${link.slice(1)}.ipa`],
+    ['a link token with an encoded underscore', `/m/pml%5F${link.slice(4)}.ipa`],
+  ])('%s', (_name, url) => {
+    const logged = redactUrl(url);
+    expect(logged).toContain(REDACTED);
+    for (let text = logged, i = 0; i < 8; i++, text = decodeURIComponentSafe(text)) {
+      expect(text).not.toContain(SIG.slice(0, 43));
+      expect(text).not.toContain(link.slice(4, 40));
+    }
+  });
+
+  it.each([
+    '/com.acme.EnterpriseFieldServiceApplicationInstallerSuite.pkg',
+    '/App.v1.2.ipa',
+    '/books/Field%20Guide.v2.epub',
+    `/apps/${'Long_Name-'.repeat(20)}.ipa`,
+  ])('leaves an ordinary path alone: %s', (url) => {
+    expect(redactUrl(url)).toBe(url);
+  });
+});
+
+/** Decodes what decodes; a malformed escape is left as it is. */
+function decodeURIComponentSafe(text: string): string {
+  return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) =>
+        String.fromCharCode(Number.parseInt(h, 16)),
+      );
+    }
+  });
+}
 
 describe('writeAccessLine', () => {
   const fields = {
