@@ -37,6 +37,9 @@ export const ORIGINAL_REQUEST_HEADERS: readonly string[] = [
   'x-forwarded-method',
 ];
 
+/** An HTTP method as a front forwards it: a token of at most 20 characters (`PROPPATCH` has 9). */
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/;
+
 /** The original request a forward-auth call asks about, or why it cannot be trusted. */
 export type OriginalRequest =
   | { ok: true; uri: string; method: string }
@@ -64,7 +67,9 @@ export function readOriginalRequest(
   }
   const uri = headers[own.uri]?.[0];
   const method = headers[own.method]?.[0];
-  if (uri === undefined || !uri.startsWith('/') || method === undefined || method === '') {
+  // A method is a short HTTP token (RFC 9110 §9.1); anything else is not a front's header —
+  // and would be written to the access log as the request's method.
+  if (uri === undefined || !uri.startsWith('/') || method === undefined || !METHOD.test(method)) {
     return { ok: false, code: 'FORWARD_AUTH_BAD_REQUEST' };
   }
   return { ok: true, uri, method: method.toUpperCase() };

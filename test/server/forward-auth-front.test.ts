@@ -33,6 +33,25 @@ const cases: Array<[string, 'nginx' | 'caddy' | 'traefik', Headers, unknown]> = 
     CONFLICT,
   ],
   ['nginx: no method, no fallback', 'nginx', { 'x-original-uri': ['/a.ipa'] }, BAD],
+  // A method is a short HTTP token: a secret sent as one never reaches the log as the method.
+  [
+    'nginx: a manifest-link token as the method',
+    'nginx',
+    { 'x-original-uri': ['/a.ipa'], 'x-forwarded-method': [`pml_${'A'.repeat(64)}`] },
+    BAD,
+  ],
+  [
+    'nginx: a bearer credential as the method',
+    'nginx',
+    { 'x-original-uri': ['/a.ipa'], 'x-forwarded-method': ['Bearer eyJ.e30.sig'] },
+    BAD,
+  ],
+  [
+    'nginx: a WebDAV method is still a method',
+    'nginx',
+    { 'x-original-uri': ['/a.ipa'], 'x-forwarded-method': ['PROPPATCH'] },
+    ok('/a.ipa', 'PROPPATCH'),
+  ],
   [
     'caddy: X-Forwarded-Uri + X-Forwarded-Method',
     'caddy',
