@@ -3,8 +3,8 @@
  * ≈ 0.5 ms, a CloudFront RSA signature ≈ 1 ms, an RS256 verify ≈ 0.06 ms), so a link is made
  * once per object, method and lifetime step per time window and handed to every device that
  * asks in that window. A link's validity starts at the window's start and its lifetime is
- * rounded up to whole windows, so it always covers what the request needs, and at most one
- * window longer. Sharing is safe: a link grants exactly what any holder of a valid token gets.
+ * rounded up (to whole windows, in steps of at most an eighth of it), so it always covers what
+ * the request needs, and at most one window or an eighth longer. Sharing is safe: a link grants exactly what any holder of a valid token gets.
  */
 import type { ContentLinkRequest, ContentLinkSigner } from '../contracts/content-link.js';
 
@@ -36,9 +36,14 @@ export function reuseSignedLinks(
         links.clear();
         window = start;
       }
-      const neededUntil = request.issuedAt + request.expiresInSeconds * 1000;
-      const steps = Math.max(1, Math.ceil((neededUntil - start) / windowMs));
-      const lifetime = Math.min(signer.maxLifetimeSeconds, (steps * windowMs) / 1000);
+      const needed = request.issuedAt + request.expiresInSeconds * 1000 - start;
+      // Lifetimes are rounded up in steps that grow with them (a power-of-two number of windows,
+      // at most an eighth of the need): the tokens of a fleet expire at many different times, and
+      // one link per minute of expiry would mean a signature for nearly every request.
+      let step = windowMs;
+      while (step * 16 <= needed) step *= 2;
+      const steps = Math.max(1, Math.ceil(needed / step));
+      const lifetime = Math.min(signer.maxLifetimeSeconds, (steps * step) / 1000);
       const key = `${request.method}\u0000${lifetime}\u0000${request.path}`;
       const known = links.get(key);
       if (known !== undefined) return known;

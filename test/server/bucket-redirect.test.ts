@@ -101,7 +101,8 @@ describe('redirect delivery', () => {
     );
     const life = expiresOf(hour.headers.location as string);
     expect(life).toBeGreaterThanOrEqual(3600 - 5);
-    expect(life).toBeLessThanOrEqual(3600 + 120);
+    // Reused links round the lifetime up by at most a window or an eighth (src/storage/link-cache.ts).
+    expect(life).toBeLessThanOrEqual(Math.ceil((3600 + 120) * 1.125));
     const year = await rawGet(
       `${server.url}/apps/%C3%9Cber%20App.ipa?token=${sign(f.key, { expiresIn: 365 * 86400, now })}`,
     );

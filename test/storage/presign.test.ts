@@ -165,4 +165,40 @@ describe('reused links', () => {
       q.get('X-Amz-Signature'),
     );
   });
+
+  it("signs a handful of links for a fleet whose tokens expire at many times, each covering its request's need", async () => {
+    let made = 0;
+    const base = createPresigner(storage);
+    const signer = reuseSignedLinks(
+      {
+        ...base,
+        sign: (r: ContentLinkRequest) => {
+          made++;
+          return base.sign(r);
+        },
+      },
+      { windowSeconds: 60 },
+    );
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    // 240 devices in one minute, their tokens expiring over four hours (6 h to 10 h from now).
+    for (let i = 0; i < 240; i++) {
+      const need = 6 * 3600 + i * 60;
+      const link = await signer.sign(
+        linkFor("it's.pdf", { issuedAt: t0 + (i % 59) * 1000, expiresInSeconds: need }),
+      );
+      const q = new URL(link).searchParams;
+      const starts = Date.parse(
+        q
+          .get('X-Amz-Date')!
+          .replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'),
+      );
+      const ends = starts + Number(q.get('X-Amz-Expires')) * 1000;
+      const neededUntil = t0 + (i % 59) * 1000 + need * 1000;
+      expect(ends).toBeGreaterThanOrEqual(neededUntil);
+      // Never more than an eighth (plus the window start) beyond what was needed.
+      expect(ends - neededUntil).toBeLessThanOrEqual((need * 1000) / 8 + 60_000);
+    }
+    // One link per minute of expiry would be 240.
+    expect(made).toBeLessThanOrEqual(16);
+  });
 });
