@@ -40,7 +40,11 @@ const M = '/_portcullis/manifest';
 const pg = await pgTestDatabase();
 
 /** A content listener on `store` with manifest links, as `serve --data` builds it. */
-async function listener(store: Store, extra: Record<string, unknown> = {}): Promise<string> {
+async function listener(
+  store: Store,
+  extra: Record<string, unknown> = {},
+  beforeMint: (configurationId: string) => Promise<unknown> = async () => {},
+): Promise<string> {
   const signer = new ConfigurationSigner(store, fx.secret, Date.now, probeRunner);
   const server = await startServer({
     root: join(fx.dir, 'content'),
@@ -50,7 +54,10 @@ async function listener(store: Store, extra: Record<string, unknown> = {}): Prom
         store,
         links: {
           key: linkTokenKey(fx.secret),
-          signDownload: (id, path, notAfter) => signer.signForManifestLink(id, path, notAfter),
+          signDownload: async (id, path, notAfter) => {
+            await beforeMint(id);
+            return signer.signForManifestLink(id, path, notAfter);
+          },
         },
       }),
     ],
@@ -307,38 +314,17 @@ describe('bad links: one refusal, whatever the reason, whether the item exists o
 
   it('refuses like a disabled configuration when the disable lands between the check and the manifest', async () => {
     // The disable is made inside the mint: after the link's check passed, before its token.
-    const signer = new ConfigurationSigner(fx.store, fx.secret, Date.now, probeRunner);
-    const racing = await startServer({
-      root: join(fx.dir, 'content'),
-      keySource: storeKeySource(fx.store),
-      contentExtensions: [
-        contentManifestExtension({
-          store: fx.store,
-          links: {
-            key: linkTokenKey(fx.secret),
-            signDownload: async (id, path, notAfter) => {
-              await fx.store.configurations.update(id, { enabled: false });
-              return signer.signForManifestLink(id, path, notAfter);
-            },
-          },
-        }),
-      ],
-      auditSink: { record: (e) => events.push(e) },
-      publicUrl: 'https://dist.example.test',
-      host: '127.0.0.1',
-      port: 0,
-      admin: false,
-      workers: 1,
-      logLevel: 'silent',
-    });
+    const racing = await listener(fx.store, {}, (id) =>
+      fx.store.configurations.update(id, { enabled: false }),
+    );
     try {
       events.length = 0;
       const raced = await shape(
-        await fetch(`${racing.url}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
+        await fetch(`${racing}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
       );
       // What the same link gets once the disable is visible to the check itself.
       const refused = await shape(
-        await fetch(`${racing.url}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
+        await fetch(`${racing}${M}/mac/Agent.pkg.plist?token=${agent.token}`),
       );
       expect(raced).toEqual(refused);
       expect(raced).toMatchObject({ status: 401 });
@@ -346,7 +332,6 @@ describe('bad links: one refusal, whatever the reason, whether the item exists o
       await eventually(() => events.length >= 2);
       expect(events[0]).toMatchObject({ outcome: 'LINK_REFUSED', via: 'manifest', status: 401 });
     } finally {
-      await racing.close();
       await fx.store.configurations.update(configId, { enabled: true });
     }
   });
