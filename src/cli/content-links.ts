@@ -103,23 +103,23 @@ export async function configurationIdOf(
   value: string | undefined,
 ): Promise<string | undefined> {
   if (value === undefined || value === '') return value;
-  if ((await store.configurations.get(value)) !== undefined) return value;
-  return (await store.configurations.list()).find((c) => c.displayName === value)?.id ?? value;
+  const all = await store.configurations.list();
+  return (all.find((c) => c.id === value) ?? all.find((c) => c.displayName === value))?.id ?? value;
 }
 
 /**
- * The admin layer's "no such configuration" refusal as the CLI says it, listing what exists so
- * the next attempt is right; null for any other error.
+ * The admin layer's NOT_FOUND for a `--config` that names no configuration, as the CLI says it,
+ * listing what exists so the next attempt is right; null for any other error.
  */
 export async function unknownConfiguration(
   store: Store,
   value: string | undefined,
   err: unknown,
 ): Promise<CliError | null> {
-  if (!(err instanceof AdminError) || !err.message.startsWith('No JWT configuration')) return null;
-  const known = (await store.configurations.list())
-    .map((c) => `"${c.displayName}" (${c.id})`)
-    .join(', ');
+  if (!(err instanceof AdminError) || err.code !== 'NOT_FOUND' || value === undefined) return null;
+  const all = await store.configurations.list();
+  if (all.some((c) => c.id === value || c.displayName === value)) return null;
+  const known = all.map((c) => `"${c.displayName}" (${c.id})`).join(', ');
   return new CliError(
     `--config: no JWT configuration has the id or display name "${value}"; ${
       known === '' ? 'the store has none' : `the store has ${known}`
@@ -162,22 +162,25 @@ async function create({ store, secret }: Opened, path: string, flags: Flags): Pr
     const flag = { configurationId: '--config', expiresInDays: '--days' }[String(issue.path[0])];
     throw new CliError(`${flag ?? `--${String(issue.path[0])}`}: ${issue.message}`);
   }
-  const created = createManifestLink(
-    { store, key: linkTokenKey(secret), now: Date.now },
-    ACTOR,
-    parsed.data,
-    (details, id) =>
-      store.changes.record({
-        actor: ACTOR,
-        action: 'manifest-link.create',
-        targetType: 'manifest-link',
-        targetId: id,
-        details,
-      }),
-  ).catch(async (err: unknown) => {
+  let made: Awaited<ReturnType<typeof createManifestLink>>;
+  try {
+    made = await createManifestLink(
+      { store, key: linkTokenKey(secret), now: Date.now },
+      ACTOR,
+      parsed.data,
+      (details, id) =>
+        store.changes.record({
+          actor: ACTOR,
+          action: 'manifest-link.create',
+          targetType: 'manifest-link',
+          targetId: id,
+          details,
+        }),
+    );
+  } catch (err) {
     throw (await unknownConfiguration(store, flags.config, err)) ?? err;
-  });
-  const { link, token } = await created;
+  }
+  const { link, token } = made;
   const manifestUrl = manifestLinkUrl(publicUrl, link.contentPath, token);
   if (flags.json) {
     const out = { ...manifestLinkView(link, Date.now()), token, manifestUrl };
