@@ -105,6 +105,66 @@ function cpuRatios(r) {
   };
 }
 
+/**
+ * What the platform itself charges for what two goals price, from the bare node:http peers of the
+ * same rounds (informational rows beside the goals, never goals themselves): `floor` is the bare
+ * handler's number, `ours` the CLI's. A goal set below its floor cannot be met by any Node process.
+ */
+export const PLATFORM_FLOORS = [
+  {
+    id: 'b-extra',
+    label: '(b) fresh-token cost beyond reused, in raw RSA verifies',
+    floor: (r) =>
+      (1 / rate(r['b:node-bare-verify'], 'b') - 1 / rate(r['b-same:node-bare'], 'b')) *
+      r['raw-verify']?.perSecond,
+    floorCpu: (r) =>
+      (r['b:node-bare-verify']?.cpuUsPerRequest - r['b-same:node-bare']?.cpuUsPerRequest) /
+      (1e6 / (r['raw-verify']?.perCpuSecond ?? Number.NaN)),
+    ours: (r) => RATIO_GOALS.find((g) => g.id === 'b-extra').value(r),
+    oursCpu: (r) => cpuRatios(r)['b-extra'],
+    unit: '',
+  },
+  {
+    id: 'e-log',
+    label: '(e) with the access line ÷ without',
+    floor: (r) => rate(r['a:node-bare'], 'a') / rate(r['a:node-bare-nolog'], 'a'),
+    floorCpu: (r) => r['a:node-bare-nolog']?.cpuUsPerRequest / r['a:node-bare']?.cpuUsPerRequest,
+    ours: (r) => RATIO_GOALS.find((g) => g.id === 'e-log').value(r),
+    oursCpu: (r) => cpuRatios(r)['e-log'],
+    unit: '×',
+  },
+];
+
+/** Medians over the rounds of every platform-floor row (undefined where a peer did not run). */
+export function platformFloors(r) {
+  const med = (f) => median(r.rounds.map((runs) => f(runs)));
+  return PLATFORM_FLOORS.map((p) => ({
+    ...p,
+    floorMedian: med(p.floor),
+    floorCpuMedian: med(p.floorCpu),
+    oursMedian: med(p.ours),
+    oursCpuMedian: med(p.oursCpu),
+  }));
+}
+
+function floorTable(r) {
+  const rows = platformFloors(r)
+    .filter((p) => p.floorMedian !== undefined)
+    .map(
+      (p) =>
+        `| ${p.label} | ${fmt(p.floorMedian, 2)}${p.unit} (CPU ${fmt(p.floorCpuMedian, 2)}${p.unit}) | ${fmt(p.oursMedian, 2)}${p.unit} (CPU ${fmt(p.oursCpuMedian, 2)}${p.unit}) |`,
+    );
+  if (rows.length === 0) return '';
+  return `
+What the platform itself charges, same rounds (bare node:http: \`--verify\` checks each token's RS256 signature with one
+\`crypto.verify\` and nothing else; \`--no-log\` drops the access line):
+
+| Comparison (median of rounds) | Bare node:http | Portcullis CLI |
+|---|---|---|
+${rows.join('\n')}
+`;
+}
+
 /** Failures of every run of a scenario, as text, plus the access-log line check for (e). */
 function failuresOf(r, scenario) {
   const out = [];
@@ -179,18 +239,27 @@ function peerTable(r) {
     ['portcullis-nolog', 'CLI --log-level warn'],
     ['portcullis-lib', 'library startServer, warn'],
     ['node-bare', 'bare node:http + same log line'],
+    ['node-bare-nolog', 'bare node:http, no log line'],
+    ['node-bare-verify', 'bare node:http + one RS256 verify + log line'],
     ['nginx', 'nginx, access log on'],
     ['nginx+njs', 'nginx + njs RS256, access log on'],
   ];
+  // The bare peer's (b) cell is its reused-token run through (b)'s script (the floor's reference).
+  const run = (runs, p, s) => runs[`${s}:${p}`] ?? (s === 'b' ? runs[`b-same:${p}`] : undefined);
   const cell = (p, s) => {
-    const v = median(r.rounds.map((runs) => rate(runs[`${s}:${p}`], s)));
-    const cpu = median(r.rounds.map((runs) => runs[`${s}:${p}`]?.cpuUsPerRequest));
+    const v = median(r.rounds.map((runs) => rate(run(runs, p, s), s)));
+    const cpu = median(r.rounds.map((runs) => run(runs, p, s)?.cpuUsPerRequest));
     if (v === undefined) return '–';
     const unit = s === 'c' ? 'MiB/s' : 'req/s';
     return `${fmt(v)} ${unit}${s !== 'c' && cpu !== undefined ? ` (${fmt(cpu, 1)} µs CPU/req)` : ''}`;
   };
   const rows = peers
     .filter(([p]) => r.rounds.some((runs) => Object.keys(runs).some((k) => k.endsWith(`:${p}`))))
+    .map(([p, what]) =>
+      p === 'node-bare' && r.rounds.some((runs) => runs['b-same:node-bare'])
+        ? [p, `${what} ((b): one token reused through (b)'s script)`]
+        : [p, what],
+    )
     .map(([p, what]) => `| ${what} | ${cell(p, 'a')} | ${cell(p, 'b')} | ${cell(p, 'c')} |`);
   const raw = median(r.rounds.map((runs) => runs['raw-verify']?.perSecond));
   return `| Peer (median of rounds) | (a) 1 KiB, token reused | (b) 1 KiB, fresh token | (c) 100 MiB |
@@ -236,7 +305,7 @@ ${goalRows.join('\n')}
 ${dRow}
 
 Access-log lines of the CLI peer against the requests answered to wrk (goal e, no line lost): ${lines || 'not measured'}.
-
+${floorTable(r)}
 ${peerTable(r)}
 `;
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM bench script without types
 import { renderChart } from '../../bench/serve-chart.mjs';
 // @ts-expect-error -- plain ESM bench script without types
-import { renderSection, summarise } from '../../bench/serve-report.mjs';
+import { platformFloors, renderSection, summarise } from '../../bench/serve-report.mjs';
 
 const ok = (rps: number, extra: Record<string, unknown> = {}) => ({
   rps,
@@ -106,6 +106,35 @@ describe('bench:serve report', () => {
   it('says so when the machine was busy', () => {
     const busy = round({ 'a:portcullis': ok(20_000, { load: '9.5' }) });
     expect(renderSection(results([busy]))).toContain('not conclusive');
+  });
+
+  it("reports the platform's floors from the bare peers beside the CLI's numbers", () => {
+    // Bare: 25k reused, 12.5k fresh → 40 µs more per request = 1.6 raw verifies at 40k/s; the CLI
+    // (fresh 15k, reused 20k via (a)) 16.7 µs = 0.67. Bare log: 21k with the line, 28k without.
+    const r = results([
+      round({
+        'a:node-bare-nolog': ok(28_000),
+        'b:node-bare-verify': ok(12_500),
+        'b-same:node-bare': ok(25_000),
+      }),
+    ]);
+    const [b, e] = platformFloors(r);
+    expect(b.floorMedian).toBeCloseTo(1.6, 5);
+    expect(b.floorCpuMedian).toBeCloseTo(1.6, 5);
+    expect(b.oursMedian).toBeCloseTo(40_000 / 15_000 - 40_000 / 20_000, 5);
+    expect(e.floorMedian).toBeCloseTo(0.75, 5);
+    expect(e.oursMedian).toBeCloseTo(20 / 21, 5);
+    const text = renderSection(r);
+    expect(text).toContain(
+      '| (b) fresh-token cost beyond reused, in raw RSA verifies | 1.6 (CPU 1.6) |',
+    );
+    expect(text).toContain(
+      '| (e) with the access line ÷ without | 0.75× (CPU 0.75×) | 0.95× (CPU 0.95×) |',
+    );
+  });
+
+  it('leaves the floor table out when no bare floor peer ran', () => {
+    expect(renderSection(results([round()]))).not.toContain('What the platform itself charges');
   });
 
   it('draws an SVG with a title and one mark per round', () => {
