@@ -138,6 +138,25 @@ describe('verification cache', () => {
     expect(cache.get('t0', 1, 1)).toBeUndefined();
   });
 
+  it('never answers a token with the result of another that ends the same way', () => {
+    // The Maps are keyed by a token's last characters; the whole token must still match.
+    const end = 'S'.repeat(40);
+    const cache = new VerificationCache<string>(8);
+    cache.set(`a.b.${end}`, 'first', 0, 100, 1);
+    expect(cache.get(`x.y.${end}`, 1, 1)).toBeUndefined();
+    expect(cache.get(end, 1, 1)).toBeUndefined();
+    // The miss leaves the cached token where it was.
+    expect(cache.get(`a.b.${end}`, 1, 1)).toBe('first');
+    // Through the verifier: a forged token sharing a cached token's signature end is verified,
+    // refused, and does not disturb the cached one.
+    const v = createNodeVerifier([{ key: a.publicKey }]);
+    const token = signToken(a.privateKey, { now: NOW });
+    v.verify(token, NOW);
+    const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}AAAA${token.slice(-60)}`;
+    expect(() => v.verify(forged, NOW)).toThrow();
+    expect(v.verify(token, NOW).cached).toBe(true);
+  });
+
   it('rejects a nonsensical size', () => {
     expect(() => new VerificationCache(0)).toThrow(TypeError);
   });
