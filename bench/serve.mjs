@@ -183,10 +183,15 @@ async function captureHeaders(peer, ctx) {
   await writeFile(ctx.headersFile, JSON.stringify(headers));
 }
 
-/** wrk, counting every answered request of a peer (warm-ups too) for the log-line check. */
+/**
+ * wrk, counting every answered request of a peer (warm-ups too) for the log-line check, and the
+ * requests that may have been in flight when each run stopped (one per connection): wrk does not
+ * count those, but the server answers and logs them.
+ */
 function wrkCounted(peer, opts) {
   const result = runWrk(opts);
   peer.answered = (peer.answered ?? 0) + result.requests;
+  peer.inFlight = (peer.inFlight ?? 0) + (opts.connections ?? 0);
   return result;
 }
 
@@ -354,7 +359,11 @@ async function measureAll() {
         peers.pop();
         // Sanity check (2 requests) and header capture (1) are answered requests too.
         if (name === 'portcullis') {
-          runs['e:lines'] = { lines: logLines(peer), answered: (peer.answered ?? 0) + 3 };
+          runs['e:lines'] = {
+            lines: logLines(peer),
+            answered: (peer.answered ?? 0) + 3,
+            inFlight: peer.inFlight ?? 0,
+          };
         }
       }
       results.rounds.push(runs);
