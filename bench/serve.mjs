@@ -14,7 +14,7 @@
 // Needs `npm run build` first. Knobs: BENCH_SECONDS (2), BENCH_ROUNDS (3), BENCH_FRESH_TOKENS
 // (12000 per round), BENCH_FRESH_WARMUP (4000 per round, sent before (b) is measured), BENCH_SLOW_CLIENTS (5000), BENCH_SLOW_SECONDS (6), BENCH_SCENARIOS (abcd; a subset
 // prints without writing BENCHMARKS.md), BENCH_LIB=1 adds the library-started peer (startServer,
-// --log-level warn) to (a). Bounded: the default run takes about two minutes.
+// --log-level warn) to (a). Bounded: the default run takes about three minutes.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, openSync, readFileSync } from 'node:fs';
