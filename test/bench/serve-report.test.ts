@@ -70,8 +70,10 @@ function results(rounds: unknown[], d: Record<string, unknown> = {}) {
   };
 }
 
-const goal = (s: { goals: { id: string; met: boolean | null; median?: number }[] }, id: string) =>
-  s.goals.find((g) => g.id === id)!;
+const goal = (
+  s: { goals: { id: string; met: boolean | null; median?: number; failures: string[] }[] },
+  id: string,
+) => s.goals.find((g) => g.id === id)!;
 
 describe('bench:serve report', () => {
   it('marks a goal met when the median meets it and nothing failed', () => {
