@@ -147,6 +147,21 @@ describe('verification cache', () => {
     expect(cache.get(end, 1, 1)).toBeUndefined();
     // The miss leaves the cached token where it was.
     expect(cache.get(`a.b.${end}`, 1, 1)).toBe('first');
+    // In the previous generation too (a cache of 8 keeps two generations of 4): a stranger with
+    // the same end neither drops the owner's entry …
+    const fill = (c: VerificationCache<string>, ...names: string[]) => {
+      for (const n of names) c.set(n, n, 0, 100, 1);
+    };
+    const kept = new VerificationCache<string>(8);
+    fill(kept, `a.b.${end}`, 'one', 'two', 'three', 'four'); // `a.b.…` moves to the previous generation
+    expect(kept.get(`x.y.${end}`, 1, 1)).toBeUndefined();
+    expect(kept.get(`a.b.${end}`, 1, 1)).toBe(`a.b.${end}`);
+    // … nor promotes it: left idle, it goes with its generation as any idle entry does.
+    const idle = new VerificationCache<string>(8);
+    fill(idle, `a.b.${end}`, 'one', 'two', 'three', 'four');
+    expect(idle.get(`x.y.${end}`, 1, 1)).toBeUndefined();
+    fill(idle, 'five', 'six', 'seven', 'eight');
+    expect(idle.get(`a.b.${end}`, 1, 1)).toBeUndefined();
     // Through the verifier: a forged token sharing a cached token's signature end is verified,
     // refused, and does not disturb the cached one.
     const v = createNodeVerifier([{ key: a.publicKey }]);
