@@ -90,7 +90,7 @@ export const RATIO_GOALS = [
  * results recorded before that run existed used (a)'s plain wrk rate.
  */
 function reusedRate(r) {
-  return r['b:portcullis-same'] ? rate(r['b:portcullis-same'], 'b') : rate(r['a:portcullis'], 'a');
+  return r['b-same:portcullis'] ? rate(r['b-same:portcullis'], 'b') : rate(r['a:portcullis'], 'a');
 }
 
 /** The same comparisons in server CPU µs per request (from /proc: steadier on a shared machine). */
@@ -101,7 +101,7 @@ function cpuRatios(r) {
     'a-bare': cpu('a:node-bare') / cpu('a:portcullis'),
     'a-nginx': cpu('a:nginx') / cpu('a:portcullis'),
     'b-extra':
-      (cpu('b:portcullis') - cpu(r['b:portcullis-same'] ? 'b:portcullis-same' : 'a:portcullis')) /
+      (cpu('b:portcullis') - cpu(r['b-same:portcullis'] ? 'b-same:portcullis' : 'a:portcullis')) /
       rawUs,
     'e-log': cpu('a:portcullis-nolog') / cpu('a:portcullis'),
   };
@@ -172,8 +172,11 @@ function failuresOf(r, scenario) {
   const out = [];
   r.rounds.forEach((runs, i) => {
     for (const [key, run] of Object.entries(runs)) {
-      if (!key.startsWith(`${scenario}:`) || !run.failures?.length) continue;
-      out.push(`round ${i + 1} ${key.slice(2)}: ${run.failures.join(', ')}`);
+      // The CLI's reference run for (b)'s fresh-token cost is part of its scenario.
+      const reference = key === `${scenario}-same:portcullis`;
+      if ((!key.startsWith(`${scenario}:`) && !reference) || !run.failures?.length) continue;
+      const peer = reference ? 'portcullis-same' : key.slice(2);
+      out.push(`round ${i + 1} ${peer}: ${run.failures.join(', ')}`);
     }
     const lines = runs['e:lines'];
     if (scenario === 'e' && lines && lines.lines < lines.answered) {
@@ -245,34 +248,38 @@ export function summarise(r) {
 }
 
 function peerTable(r) {
+  // [peer, label, scenarios of the row's a/b/c columns]: a 'b-same' run (the reused token through
+  // (b)'s script, the reference of a fresh-token cost) gets a row of its own in the (b) column.
+  const same = [null, 'b-same', null];
   const peers = [
     ['portcullis', 'CLI defaults (access log on)'],
-    ['portcullis-same', "CLI, one token reused through (b)'s script"],
+    ['portcullis', "CLI, one token reused through (b)'s script", same],
     ['portcullis-nolog', 'CLI --log-level warn'],
     ['portcullis-lib', 'library startServer, warn'],
     ['node-bare', 'bare node:http + same log line'],
+    ['node-bare', "bare node:http + same log line, one token reused through (b)'s script", same],
     ['node-bare-nolog', 'bare node:http, no log line'],
     ['node-bare-verify', 'bare node:http + one RS256 verify + log line'],
     ['nginx', 'nginx, access log on'],
     ['nginx+njs', 'nginx + njs RS256, access log on'],
   ];
-  // The bare peer's (b) cell is its reused-token run through (b)'s script (the floor's reference).
-  const run = (runs, p, s) => runs[`${s}:${p}`] ?? (s === 'b' ? runs[`b-same:${p}`] : undefined);
-  const cell = (p, s) => {
-    const v = median(r.rounds.map((runs) => rate(run(runs, p, s), s)));
-    const cpu = median(r.rounds.map((runs) => run(runs, p, s)?.cpuUsPerRequest));
+  const cell = (p, column, s) => {
+    if (s === null) return '–';
+    const v = median(r.rounds.map((runs) => rate(runs[`${s}:${p}`], column)));
+    const cpu = median(r.rounds.map((runs) => runs[`${s}:${p}`]?.cpuUsPerRequest));
     if (v === undefined) return '–';
-    const unit = s === 'c' ? 'MiB/s' : 'req/s';
-    return `${fmt(v)} ${unit}${s !== 'c' && cpu !== undefined ? ` (${fmt(cpu, 1)} µs CPU/req)` : ''}`;
+    const unit = column === 'c' ? 'MiB/s' : 'req/s';
+    return `${fmt(v)} ${unit}${column !== 'c' && cpu !== undefined ? ` (${fmt(cpu, 1)} µs CPU/req)` : ''}`;
   };
   const rows = peers
-    .filter(([p]) => r.rounds.some((runs) => Object.keys(runs).some((k) => k.endsWith(`:${p}`))))
-    .map(([p, what]) =>
-      p === 'node-bare' && r.rounds.some((runs) => runs['b-same:node-bare'])
-        ? [p, `${what} ((b): one token reused through (b)'s script)`]
-        : [p, what],
+    .map(([p, what, scenarios = ['a', 'b', 'c']]) => [p, what, scenarios])
+    .filter(([p, , scenarios]) =>
+      r.rounds.some((runs) => scenarios.some((s) => s !== null && runs[`${s}:${p}`])),
     )
-    .map(([p, what]) => `| ${what} | ${cell(p, 'a')} | ${cell(p, 'b')} | ${cell(p, 'c')} |`);
+    .map(
+      ([p, what, [a, b, c]]) =>
+        `| ${what} | ${cell(p, 'a', a)} | ${cell(p, 'b', b)} | ${cell(p, 'c', c)} |`,
+    );
   const raw = median(r.rounds.map((runs) => runs['raw-verify']?.perSecond));
   return `| Peer (median of rounds) | (a) 1 KiB, token reused | (b) 1 KiB, fresh token | (c) 100 MiB |
 |---|---|---|---|

@@ -285,7 +285,8 @@ async function main() {
  * CLI peer runs first, so the bare peer can send the headers captured from it. */
 function peerPlan(ctx) {
   const plan = [
-    ['portcullis', () => startCli(ctx, 'portcullis'), ['a', 'b', 'c'], true],
+    // 'b-same' (after 'b'): (b)'s script sending the reused token, the fresh-token cost's reference.
+    ['portcullis', () => startCli(ctx, 'portcullis'), ['a', 'b', 'b-same', 'c'], true],
     [
       'portcullis-nolog',
       () => startCli(ctx, 'portcullis-nolog', ['--log-level', 'warn']),
@@ -348,12 +349,6 @@ async function measureAll() {
             `round ${round + 1}/${ROUNDS} ${name}: scenario ${s} (${SECONDS}s, load ${facts.load()})\n`,
           );
           runs[`${s}:${name}`] = { ...measure(peer, s, ctx, round), load: facts.load() };
-        }
-        if (name === 'portcullis' && scenarios.includes('b')) {
-          runs['b:portcullis-same'] = {
-            ...measure(peer, 'b-same', ctx, round),
-            load: facts.load(),
-          };
         }
         await peer.stop();
         peers.pop();

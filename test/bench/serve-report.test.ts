@@ -92,6 +92,18 @@ describe('bench:serve report', () => {
     expect(renderSection(r)).toContain('round 2 portcullis: 3 non-2xx answers');
   });
 
+  it("(b) is not met when its reference run (the reused token through (b)'s script) failed", () => {
+    const failed = round({
+      'b-same:portcullis': ok(20_000, { failures: ['2 socket errors (read)'] }),
+    });
+    const r = results([failed]);
+    expect(goal(summarise(r), 'b-njs').met).toBe(false);
+    expect(renderSection(r)).toContain('round 1 portcullis-same: 2 socket errors (read)');
+    expect(renderSection(r)).toContain(
+      "| CLI, one token reused through (b)'s script | – | 20,000 req/s",
+    );
+  });
+
   it('(d) with downloads that never got a first byte is not met, however small the memory', () => {
     const r = results([round()], { firstByte: 78, ok: 78, progressed: 78 });
     const s = summarise(r);
