@@ -8,6 +8,7 @@ import type {
   ExtensionCredential,
   ExtensionCredentialGrant,
 } from '../contracts/content-extension.js';
+import { tokenMapKey } from '../token/cache.js';
 import { PATH_CLAIM } from '../token/claims.js';
 import { TokenError, type TokenErrorCode } from '../token/errors.js';
 import { tokenFingerprint } from '../token/node.js';
@@ -15,7 +16,7 @@ import { requestToken } from '../token/request-token.js';
 import type { VerifiedToken } from '../token/verify.js';
 import { type GraceEntry, type GraceMemory, graceAllows } from './grace.js';
 import type { KeyManager } from './listener-verifier.js';
-import { memoizeByEnd } from './lru.js';
+import { memoizeByShortKey } from './lru.js';
 
 /** Outcome of {@link Authenticator.authenticate}. */
 export type AuthResult =
@@ -71,15 +72,13 @@ export interface AuthenticatorOptions {
 
 /** Fingerprints by token: a resuming device sends the same token many times (sha256 per request was ~3% of CPU). */
 const FINGERPRINT_MEMO_MAX = 10_000;
-/** Characters of a token's end (its signature's) that key the fingerprint memo. */
-const FINGERPRINT_MEMO_KEY_CHARS = 24;
 
 /** Verifies request tokens against the current key ring. */
 export class Authenticator {
   /** The token's short fingerprint (memoised: a resuming device sends the same token often). */
-  readonly fingerprint: (token: string) => string = memoizeByEnd(
+  readonly fingerprint: (token: string) => string = memoizeByShortKey(
     FINGERPRINT_MEMO_MAX,
-    FINGERPRINT_MEMO_KEY_CHARS,
+    tokenMapKey,
     tokenFingerprint,
   );
 

@@ -17,24 +17,24 @@ export function memoize<T>(max: number, compute: (key: string) => T): (key: stri
 }
 
 /**
- * {@link memoize} for long keys (tokens): the Map is keyed by the key's last `tail` characters,
- * because V8 hashes a string key in full the first time it is used and each request's token is a
- * new string (~0.7 µs per request for a 400-character token). The entry keeps the whole key and a
- * hit must equal it; a different key with the same end is computed and replaces it.
+ * {@link memoize} for long keys (tokens): the Map is keyed by `shortKey(key)` (for a token, its end:
+ * {@link tokenMapKey}), because V8 hashes a string key in full the first time it is used and each
+ * request's token is a new string. The entry keeps the whole key and a hit must equal it; a
+ * different key with the same short key is computed and replaces it.
  */
-export function memoizeByEnd<T>(
+export function memoizeByShortKey<T>(
   max: number,
-  tail: number,
+  shortKey: (key: string) => string,
   compute: (key: string) => T,
 ): (key: string) => T {
   const memo = new Map<string, { key: string; value: T }>();
   return (key) => {
-    const end = key.length <= tail ? key : key.slice(-tail);
-    const hit = memo.get(end);
+    const short = shortKey(key);
+    const hit = memo.get(short);
     if (hit !== undefined && hit.key === key) return hit.value;
     if (hit === undefined && memo.size >= max) memo.clear();
     const value = compute(key);
-    memo.set(end, { key, value });
+    memo.set(short, { key, value });
     return value;
   };
 }

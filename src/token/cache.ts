@@ -5,22 +5,24 @@
  */
 
 interface Entry<T> {
-  /** The whole token: the Maps are keyed by its end only (see {@link keyOf}). */
+  /** The whole token: the Maps are keyed by its end only (see {@link tokenMapKey}). */
   token: string;
   value: T;
   validFrom: number;
   validUntil: number;
 }
 
-/**
- * Characters of a token's end that key the Maps (the last bytes of its signature). V8 hashes a
- * string key in full the first time it is used, and each request's token is a new string: ~0.7 µs
- * per request for a 400-character Jamf token (perf, bench:serve (a), Node 24). Each entry keeps the
- * whole token and a hit must equal it, so two tokens sharing an end only ever miss.
- */
+/** Characters of a token's end that key a Map of tokens: the last bytes of its signature. */
 const KEY_CHARS = 24;
 
-function keyOf(token: string): string {
+/**
+ * The Map key for a token: its end. V8 hashes a string key in full the first time it is used, and
+ * each request's token is a new string: ~0.7 µs per request for a 400-character Jamf token (perf,
+ * bench:serve (a), Node 24). A Map keyed this way must keep the whole token in its entry and
+ * answer only when it is equal (two tokens may share an end). Also keys the listener's
+ * fingerprint memo.
+ */
+export function tokenMapKey(token: string): string {
   return token.length <= KEY_CHARS ? token : token.slice(-KEY_CHARS);
 }
 
@@ -61,7 +63,7 @@ export class VerificationCache<T> {
   /** Returns the cached value when still valid at `now` under `generation`, else undefined. */
   get(token: string, now: number, generation: number): T | undefined {
     if (generation !== this.#generation) this.#reset(generation);
-    const key = keyOf(token);
+    const key = tokenMapKey(token);
     let entry = this.#current.get(key);
     if (entry === undefined) {
       entry = this.#previous.get(key);
@@ -90,7 +92,7 @@ export class VerificationCache<T> {
   /** Stores a success; a full current generation pushes the previous one out. */
   set(token: string, value: T, validFrom: number, validUntil: number, generation: number): void {
     if (generation !== this.#generation) this.#reset(generation);
-    const key = keyOf(token);
+    const key = tokenMapKey(token);
     this.#delete(key);
     this.#insert(key, { token, value, validFrom, validUntil });
   }

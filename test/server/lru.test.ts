@@ -1,15 +1,20 @@
-// The listener's memo for long keys (token fingerprints): keyed by the key's end for speed, but
+// The listener's memo for long keys (token fingerprints): keyed by a short key for speed, but
 // a key is only ever answered with what was computed for that very key.
+// (The listener's short key is tokenMapKey: a token's end, tested with the cache.)
 import { describe, expect, it } from 'vitest';
-import { memoizeByEnd } from '../../src/server/lru.js';
+import { memoizeByShortKey } from '../../src/server/lru.js';
 
-describe('memoizeByEnd', () => {
+describe('memoizeByShortKey', () => {
   it('computes once per key and never answers one key with another sharing its end', () => {
     const calls: string[] = [];
-    const upper = memoizeByEnd(100, 8, (k: string) => {
-      calls.push(k);
-      return k.toUpperCase();
-    });
+    const upper = memoizeByShortKey(
+      100,
+      (k) => k.slice(-8),
+      (k: string) => {
+        calls.push(k);
+        return k.toUpperCase();
+      },
+    );
     const end = 'z'.repeat(20);
     expect(upper(`a${end}`)).toBe(`A${end.toUpperCase()}`);
     expect(upper(`a${end}`)).toBe(`A${end.toUpperCase()}`);
@@ -21,10 +26,14 @@ describe('memoizeByEnd', () => {
 
   it('stays bounded', () => {
     let computed = 0;
-    const id = memoizeByEnd(10, 4, (k: string) => {
-      computed++;
-      return k;
-    });
+    const id = memoizeByShortKey(
+      10,
+      (k) => k.slice(-4),
+      (k: string) => {
+        computed++;
+        return k;
+      },
+    );
     for (let i = 0; i < 1000; i++) expect(id(`key-${i}`)).toBe(`key-${i}`);
     expect(computed).toBe(1000);
     // The last one is still held; one from long ago was dropped and is computed again.
